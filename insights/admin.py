@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from insights.models import JourneyFramework, Stage, StageMetric
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(JourneyFramework)
+class JourneyFrameworkAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [StageInline]
+
+
+class StageMetricInline(admin.TabularInline):
+    model = StageMetric
+    extra = 0
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["name", "framework", "position", "owning_team"]
+    list_filter = ["framework"]
+    search_fields = ["name", "owning_team", "measured_by"]
+    list_select_related = ["framework"]
+    inlines = [StageMetricInline]
+
+
+@admin.register(StageMetric)
+class StageMetricAdmin(admin.ModelAdmin):
+    list_display = ["name", "stage", "owner", "baseline", "target", "unit"]
+    search_fields = ["name", "owner", "stage__name"]
+    list_select_related = ["stage__framework"]
+    raw_id_fields = ["stage"]

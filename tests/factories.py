@@ -1,0 +1,129 @@
+"""Typed builders for test data. Each takes only what a test cares about."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from interviews import services
+from interviews.models import (
+    ConsentRecord,
+    Enrollment,
+    Membership,
+    Participant,
+    ProjectAttribute,
+    ResearchProject,
+    Session,
+)
+
+_counter = itertools.count(1)
+
+
+def make_user(username: str | None = None, *, is_staff: bool = False) -> User:
+    username = username or f"user{next(_counter)}"
+    return User.objects.create_user(
+        username=username, password="pw", email=f"{username}@example.com", is_staff=is_staff
+    )
+
+
+def make_project(
+    title: str | None = None,
+    *,
+    slug: str | None = None,
+    members: dict[User, str] | None = None,
+    **fields: object,
+) -> ResearchProject:
+    number = next(_counter)
+    project = ResearchProject.objects.create(
+        title=title or f"Study {number}", slug=slug or f"study-{number}", **fields
+    )
+    for user, role in (members or {}).items():
+        Membership.objects.create(project=project, user=user, role=role)
+    return project
+
+
+def make_participant(
+    *,
+    name: str = "Jane Doe",
+    email: str | None = None,
+    company: str = "Acme Corp",
+    job_title: str = "DevOps lead",
+    **fields: object,
+) -> Participant:
+    number = next(_counter)
+    fields.setdefault("persona", "DevOps lead")
+    fields.setdefault("segment", "large")
+    fields.setdefault("region", "emea")
+    fields.setdefault("tier", "premium")
+    return services.participant_create(
+        identity={
+            "name": name,
+            "email": email if email is not None else f"person{number}@example.com",
+            "company": company,
+            "job_title": job_title,
+        },
+        **fields,
+    )
+
+
+def make_enrollment(
+    project: ResearchProject,
+    participant: Participant | None = None,
+    *,
+    status: str = Enrollment.Status.IDENTIFIED,
+) -> Enrollment:
+    participant = participant or make_participant()
+    return Enrollment.objects.create(project=project, participant=participant, status=status)
+
+
+def make_consent(
+    participant: Participant,
+    *,
+    project: ResearchProject | None = None,
+    scope: str = ConsentRecord.Scope.INTERNAL,
+    given_on: dt.date | None = None,
+    expires_on: dt.date | None = None,
+    withdrawn_on: dt.date | None = None,
+) -> ConsentRecord:
+    return ConsentRecord.objects.create(
+        participant=participant,
+        project=project,
+        scope=scope,
+        given_on=given_on or timezone.localdate() - dt.timedelta(days=1),
+        expires_on=expires_on,
+        withdrawn_on=withdrawn_on,
+    )
+
+
+def make_attribute(
+    project: ResearchProject,
+    key: str,
+    *,
+    kind: str = ProjectAttribute.Kind.TEXT,
+    choices: list[str] | None = None,
+    label: str | None = None,
+) -> ProjectAttribute:
+    return ProjectAttribute.objects.create(
+        project=project,
+        key=key,
+        label=label or key.replace("_", " ").capitalize(),
+        kind=kind,
+        choices=choices or [],
+    )
+
+
+def make_session(
+    project: ResearchProject,
+    *,
+    participants: list[Participant] | None = None,
+    interviewers: list[User] | None = None,
+    **fields: object,
+) -> Session:
+    fields.setdefault("scheduled_at", timezone.now() - dt.timedelta(days=3))
+    session = Session.objects.create(project=project, **fields)
+    session.participants.set(participants or [])
+    session.interviewers.set(interviewers or [])
+    return session
