@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from interviews.models import Membership, ResearchProject
+from interviews.models import Membership, Participant, ResearchProject
 
 Role = Membership.Role
 
@@ -82,3 +82,21 @@ def is_researcher_anywhere(user: AbstractBaseUser | AnonymousUser) -> bool:
     if user.is_staff:
         return True
     return Membership.objects.filter(user=user, role__in=[Role.LEAD, Role.RESEARCHER]).exists()
+
+
+def get_participant_for_user(
+    request: HttpRequest, pseudonym: str, *, write: bool = False
+) -> Participant:
+    """Researchers reach the whole pool; viewers only people enrolled in their studies."""
+    user = request.user
+    participant = Participant.objects.filter(pseudonym=pseudonym).first()
+    if participant is None:
+        raise Http404("No such participant.")
+    if is_researcher_anywhere(user):
+        return participant
+    in_my_studies = participant.enrollments.filter(project__in=projects_for_user(user)).exists()
+    if not in_my_studies:
+        raise Http404("No such participant.")
+    if write:
+        raise PermissionDenied("Viewers can read participant profiles but not change them.")
+    return participant

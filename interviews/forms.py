@@ -1,0 +1,264 @@
+"""Forms clean input; services act on it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.utils.text import slugify
+
+from interviews.models import (
+    ConsentRecord,
+    Enrollment,
+    Membership,
+    Participant,
+    ParticipantIdentity,
+    ProjectAttribute,
+    ResearchProject,
+    Session,
+)
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = ResearchProject
+        fields = [
+            "title",
+            "slug",
+            "status",
+            "objective",
+            "research_questions",
+            "segment",
+            "region",
+            "quarter",
+            "lens",
+            "target_interviews",
+            "framework",
+        ]
+        widgets = {"objective": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"slug": "Short name used in links, e.g. uptier-large-self-managed."}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("title", ""))[:80]
+        if not slug:
+            raise forms.ValidationError("Give the study a short name for its links.")
+        clash = ResearchProject.objects.filter(slug=slug).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("Another study already uses this short name.")
+        return slug
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label="Username or e-mail")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
+
+    def clean_username(self) -> User:
+        value = self.cleaned_data["username"].strip()
+        user = (
+            User.objects.filter(username__iexact=value).first()
+            or User.objects.filter(email__iexact=value).first()
+        )
+        if user is None or not user.is_active:
+            raise forms.ValidationError(f"No active user is called “{value}”.")
+        return user
+
+
+class AttributeForm(forms.ModelForm):
+    choices_text = forms.CharField(
+        label="Choices",
+        required=False,
+        help_text="For a choice attribute: the allowed values, separated by commas.",
+    )
+
+    class Meta:
+        model = ProjectAttribute
+        fields = ["label", "key", "kind"]
+        help_texts = {"key": "The column name in import files, e.g. uses_ci_cd."}
+
+    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["key"].required = False
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data.get("key") or slugify(self.cleaned_data.get("label", ""))
+        key = key.replace("-", "_")
+        if not key:
+            raise forms.ValidationError("Give the attribute a column name.")
+        if ProjectAttribute.objects.filter(project=self.project, key=key).exists():
+            raise forms.ValidationError(f"This study already has an attribute “{key}”.")
+        return key
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        choices = [c.strip() for c in cleaned.get("choices_text", "").split(",") if c.strip()]
+        if cleaned.get("kind") == ProjectAttribute.Kind.CHOICE and not choices:
+            self.add_error("choices_text", "List at least one choice, separated by commas.")
+        if len({c.lower() for c in choices}) != len(choices):
+            self.add_error("choices_text", "Each choice may appear only once.")
+        self.instance.choices = (
+            choices if cleaned.get("kind") == ProjectAttribute.Kind.CHOICE else []
+        )
+        self.instance.project = self.project
+        return cleaned
+
+
+class EnrollmentMoveForm(forms.Form):
+    to_status = forms.ChoiceField(choices=Enrollment.Status.choices, label="Move to")
+    override_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason to override",
+        help_text="Needed only when a recruitment rule (cooldown, no-shows) applies.",
+    )
+
+
+class EnrollForm(forms.Form):
+    participants = forms.ModelMultipleChoiceField(
+        queryset=Participant.objects.none(),
+        help_text="Participants who are not in this study yet. Hold Ctrl or ⌘ to pick several.",
+    )
+
+    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = Participant.objects.exclude(
+            enrollments__project=project
+        ).filter(erased_at__isnull=True)
+        self.fields["participants"].label_from_instance = _participant_label
+
+
+def _participant_label(participant: Participant) -> str:
+    return f"{participant.pseudonym} — {participant.profile_line or participant.get_kind_display()}"
+
+
+class EnrollmentForm(forms.ModelForm):
+    """Screener answers, incentive, and one field per study attribute."""
+
+    class Meta:
+        model = Enrollment
+        fields = ["screener_answers", "incentive", "incentive_paid"]
+        widgets = {"screener_answers": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(
+        self,
+        *args: object,
+        attributes: QuerySet[ProjectAttribute] | list[ProjectAttribute],
+        current: dict[int, object],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.attributes = list(attributes)
+        for attribute in self.attributes:
+            self.fields[self.field_name(attribute)] = _attribute_field(
+                attribute, current.get(attribute.pk)
+            )
+
+    @staticmethod
+    def field_name(attribute: ProjectAttribute) -> str:
+        return f"attr_{attribute.key}"
+
+    def attribute_values(self) -> dict[ProjectAttribute, object]:
+        return {a: self.cleaned_data.get(self.field_name(a)) for a in self.attributes}
+
+
+def _attribute_field(attribute: ProjectAttribute, initial: object) -> forms.Field:
+    common = {"label": attribute.label, "required": False, "initial": initial}
+    if attribute.kind == ProjectAttribute.Kind.NUMBER:
+        return forms.FloatField(**common)
+    if attribute.kind == ProjectAttribute.Kind.DATE:
+        return forms.DateField(widget=DATE_INPUT, **common)
+    if attribute.kind == ProjectAttribute.Kind.CHOICE:
+        return forms.ChoiceField(
+            choices=[("", "—"), *[(c, c) for c in attribute.choices]], **common
+        )
+    return forms.CharField(max_length=300, **common)
+
+
+class ParticipantForm(forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = [
+            "kind",
+            "persona",
+            "segment",
+            "region",
+            "tier",
+            "deployment",
+            "company_size",
+            "do_not_contact",
+            "do_not_contact_reason",
+        ]
+
+
+class ParticipantIdentityForm(forms.ModelForm):
+    class Meta:
+        model = ParticipantIdentity
+        fields = ["name", "email", "company", "job_title"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data.get("email", "").strip()
+        if email:
+            clash = ParticipantIdentity.objects.filter(email__iexact=email)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                raise forms.ValidationError(
+                    f"{clash.first().participant} already has this e-mail address."
+                )
+        return email
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = ConsentRecord
+        fields = ["scope", "project", "given_on", "expires_on", "note"]
+        widgets = {"given_on": DATE_INPUT, "expires_on": DATE_INPUT}
+
+    def __init__(
+        self, *args: object, projects: QuerySet[ResearchProject], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+        self.fields["project"].empty_label = "Every study"
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = [
+            "title",
+            "kind",
+            "mode",
+            "scheduled_at",
+            "duration_minutes",
+            "participants",
+            "interviewers",
+            "recording_url",
+        ]
+        widgets = {
+            "scheduled_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+        help_texts = {
+            "participants": "Participants enrolled in this study.",
+            "interviewers": "Leads and researchers of this study.",
+        }
+
+    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = Participant.objects.filter(
+            enrollments__project=project
+        ).order_by("pseudonym")
+        self.fields["participants"].label_from_instance = _participant_label
+        self.fields["interviewers"].queryset = User.objects.filter(
+            memberships__project=project,
+            memberships__role__in=[Membership.Role.LEAD, Membership.Role.RESEARCHER],
+        ).order_by("username")
+        self.fields["interviewers"].label_from_instance = lambda u: u.get_full_name() or u.username

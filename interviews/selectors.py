@@ -1,0 +1,115 @@
+"""Reads for pages, with their joins built in."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from interviews import pipeline
+from interviews.access import is_researcher_anywhere, projects_for_user
+from interviews.models import (
+    AttributeValue,
+    Enrollment,
+    Membership,
+    Participant,
+    ResearchProject,
+    Session,
+)
+
+Status = Enrollment.Status
+
+
+def projects_with_progress(user: AbstractBaseUser | AnonymousUser) -> QuerySet[ResearchProject]:
+    """The studies a user belongs to, each with its completed-interview count (one query)."""
+    return (
+        projects_for_user(user)
+        .select_related("framework")
+        .annotate(
+            completed_count=Count(
+                "enrollments", filter=Q(enrollments__status=Status.COMPLETED), distinct=True
+            ),
+            enrolled_count=Count("enrollments", distinct=True),
+        )
+        .order_by("status", "title")
+    )
+
+
+def pipeline_counts(project: ResearchProject) -> dict[str, int]:
+    counts = dict.fromkeys(Status.values, 0)
+    rows = project.enrollments.values_list("status").annotate(n=Count("id"))
+    counts.update(dict(rows))
+    return counts
+
+
+def pipeline_board(project: ResearchProject) -> dict[str, list[Enrollment]]:
+    """Enrollments grouped by state, in funnel order, for the project page."""
+    board: dict[str, list[Enrollment]] = {s: [] for s in (*pipeline.FUNNEL, *pipeline.EXITS)}
+    enrollments = project.enrollments.select_related("participant").order_by(
+        "participant__pseudonym"
+    )
+    for enrollment in enrollments:
+        board[enrollment.status].append(enrollment)
+    return board
+
+
+def project_sessions(project: ResearchProject) -> QuerySet[Session]:
+    return project.sessions.prefetch_related("participants", "interviewers").order_by(
+        "-scheduled_at"
+    )
+
+
+def project_members(project: ResearchProject) -> QuerySet[Membership]:
+    return project.memberships.select_related("user").order_by("role", "user__username")
+
+
+def visible_participants(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Participant]:
+    """Researchers share the whole pool; viewers see only people in their own studies."""
+    if is_researcher_anywhere(user):
+        return Participant.objects.all()
+    return Participant.objects.filter(enrollments__project__in=projects_for_user(user)).distinct()
+
+
+def participant_directory(
+    user: AbstractBaseUser | AnonymousUser, *, project: ResearchProject | None
+) -> QuerySet[Participant]:
+    participants = visible_participants(user).order_by("pseudonym")
+    if project is not None:
+        participants = participants.filter(enrollments__project=project).prefetch_related(
+            Prefetch(
+                "enrollments",
+                queryset=Enrollment.objects.filter(project=project).prefetch_related(
+                    Prefetch(
+                        "attribute_values",
+                        queryset=AttributeValue.objects.select_related("attribute"),
+                    )
+                ),
+                to_attr="project_enrollments",
+            )
+        )
+    return participants.annotate(study_count=Count("enrollments", distinct=True))
+
+
+def participant_enrollments(
+    participant: Participant, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[Enrollment]:
+    """The participant's studies that this user may see."""
+    return (
+        participant.enrollments.filter(project__in=projects_for_user(user))
+        .select_related("project")
+        .prefetch_related(
+            Prefetch(
+                "attribute_values", queryset=AttributeValue.objects.select_related("attribute")
+            )
+        )
+        .order_by("project__title")
+    )
+
+
+def participant_sessions(
+    participant: Participant, user: AbstractBaseUser | AnonymousUser
+) -> QuerySet[Session]:
+    return (
+        participant.sessions.filter(project__in=projects_for_user(user))
+        .select_related("project")
+        .order_by("-scheduled_at")
+    )

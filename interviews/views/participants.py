@@ -1,0 +1,174 @@
+"""The participant directory and each participant's page. Personal data only via interviews.pii."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cxresearch.lib.http import AuthenticatedHttpRequest
+from interviews import pii, selectors, services
+from interviews.access import (
+    editable_projects,
+    get_participant_for_user,
+    is_researcher_anywhere,
+    projects_for_user,
+)
+from interviews.filters import ParticipantFilter
+from interviews.forms import ConsentForm, ParticipantForm, ParticipantIdentityForm
+from interviews.models import ConsentRecord, ParticipantIdentity
+
+PAGE_SIZE = 25
+
+
+def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    studies = list(projects_for_user(user).order_by("title"))
+    project = next((p for p in studies if p.slug == request.GET.get("study")), None)
+    attributes = list(project.attributes.all()) if project else []
+    show_pii = pii.can_see_pii(user)
+    participant_filter = ParticipantFilter(
+        request.GET or None,
+        selectors.participant_directory(user, project=project),
+        project=project,
+        attributes=attributes,
+        search_pii=show_pii,
+    )
+    page = Paginator(participant_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    identities = pii.read_identities(user, page.object_list, purpose="participant directory")
+    rows = [
+        {
+            "participant": participant,
+            "identity": identities.get(participant.pk),
+            "enrollment": (participant.project_enrollments or [None])[0] if project else None,
+        }
+        for participant in page.object_list
+    ]
+    for row in rows:
+        enrollment = row["enrollment"]
+        values = (
+            {v.attribute_id: v.display for v in enrollment.attribute_values.all()}
+            if enrollment
+            else {}
+        )
+        row["attributes"] = [values.get(a.pk, "") for a in attributes]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": participant_filter,
+        "page": page,
+        "rows": rows,
+        "studies": studies,
+        "project": project,
+        "attributes": attributes,
+        "show_pii": show_pii,
+        "can_edit": is_researcher_anywhere(user),
+        "query": query.urlencode(),
+        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "study")),
+    }
+    return render(request, "interviews/participant_list.html", context)
+
+
+def participant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not is_researcher_anywhere(request.user):
+        raise PermissionDenied("Only researchers can add participants.")
+    form = ParticipantForm(request.POST or None)
+    identity_form = ParticipantIdentityForm(request.POST or None, prefix="identity")
+    if request.method == "POST" and form.is_valid() and identity_form.is_valid():
+        participant = services.participant_create(
+            identity=identity_form.cleaned_data, **form.cleaned_data
+        )
+        messages.success(request, f"Participant {participant} added.")
+        return redirect(participant)
+    return render(
+        request,
+        "interviews/participant_form.html",
+        {"form": form, "identity_form": identity_form},
+    )
+
+
+def participant_detail(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpResponse:
+    participant = get_participant_for_user(request, pseudonym)
+    user = request.user
+    identity = pii.read_identity(user, participant, purpose="participant page")
+    can_edit = is_researcher_anywhere(user)
+    context = {
+        "participant": participant,
+        "identity": identity,
+        "show_pii": pii.can_see_pii(user),
+        "can_edit": can_edit,
+        "enrollments": selectors.participant_enrollments(participant, user),
+        "sessions": selectors.participant_sessions(participant, user),
+        "consents": participant.consents.select_related("project") if can_edit else [],
+        "consent_form": ConsentForm(projects=editable_projects(user)) if can_edit else None,
+    }
+    return render(request, "interviews/participant_detail.html", context)
+
+
+def participant_edit(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpResponse:
+    participant = get_participant_for_user(request, pseudonym, write=True)
+    identity = ParticipantIdentity.objects.filter(participant=participant).first()
+    form = ParticipantForm(request.POST or None, instance=participant)
+    identity_form = ParticipantIdentityForm(
+        request.POST or None,
+        instance=identity or ParticipantIdentity(participant=participant),
+        prefix="identity",
+    )
+    if request.method == "POST" and form.is_valid() and identity_form.is_valid():
+        with transaction.atomic():
+            form.save()
+            identity_form.save()
+        messages.success(request, f"Saved {participant}.")
+        return redirect(participant)
+    return render(
+        request,
+        "interviews/participant_form.html",
+        {"form": form, "identity_form": identity_form, "participant": participant},
+    )
+
+
+@require_POST
+def consent_create(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpResponse:
+    participant = get_participant_for_user(request, pseudonym, write=True)
+    form = ConsentForm(request.POST, projects=editable_projects(request.user))
+    if form.is_valid():
+        services.consent_record(
+            participant=participant, recorded_by=request.user, **form.cleaned_data
+        )
+        messages.success(request, f"Consent recorded for {participant}.")
+    else:
+        errors = "; ".join(e for errors in form.errors.values() for e in errors)
+        messages.error(request, f"Consent not recorded: {errors}")
+    return redirect(participant)
+
+
+@require_POST
+def consent_withdraw(
+    request: AuthenticatedHttpRequest, pseudonym: str, consent_id: int
+) -> HttpResponse:
+    participant = get_participant_for_user(request, pseudonym, write=True)
+    consent = get_object_or_404(ConsentRecord, pk=consent_id, participant=participant)
+    services.consent_withdraw(consent=consent)
+    messages.success(
+        request,
+        f"Consent withdrawn for {participant}: they cannot move forward in the studies it covered.",
+    )
+    return redirect(participant)
+
+
+@require_POST
+def participant_erase(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpResponse:
+    participant = get_participant_for_user(request, pseudonym, write=True)
+    if request.POST.get("confirm") != participant.pseudonym:
+        messages.error(request, f"Type {participant.pseudonym} to confirm erasure.")
+        return redirect(participant)
+    services.participant_erase(participant=participant, by=request.user)
+    messages.success(
+        request,
+        f"{participant}'s personal data was erased. Their pseudonymous quotes and sessions remain.",
+    )
+    return redirect(participant)

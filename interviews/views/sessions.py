@@ -1,0 +1,56 @@
+"""Interviews and contextual inquiries of a study."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from cxresearch.lib.http import AuthenticatedHttpRequest
+from interviews.access import get_project_for_member
+from interviews.forms import SessionForm
+from interviews.models import Session
+
+
+def session_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    access = get_project_for_member(request, slug, write=True)
+    project = access.project
+    initial = {
+        "interviewers": [request.user.pk],
+        "participants": request.GET.getlist("participant"),
+    }
+    form = SessionForm(
+        request.POST or None, instance=Session(project=project), project=project, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        session = form.save()
+        messages.success(request, f"Session “{session}” added.")
+        return redirect(session)
+    return render(
+        request,
+        "interviews/session_form.html",
+        {"access": access, "project": project, "form": form},
+    )
+
+
+def session_detail(request: AuthenticatedHttpRequest, slug: str, session_id: int) -> HttpResponse:
+    access = get_project_for_member(request, slug)
+    session = get_object_or_404(
+        Session.objects.prefetch_related("participants", "interviewers"),
+        pk=session_id,
+        project=access.project,
+    )
+    context = {"access": access, "project": access.project, "session": session}
+    return render(request, "interviews/session_detail.html", context)
+
+
+def session_edit(request: AuthenticatedHttpRequest, slug: str, session_id: int) -> HttpResponse:
+    access = get_project_for_member(request, slug, write=True)
+    session = get_object_or_404(Session, pk=session_id, project=access.project)
+    form = SessionForm(request.POST or None, instance=session, project=access.project)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Session saved.")
+        return redirect(session)
+    context = {"access": access, "project": access.project, "form": form, "session": session}
+    return render(request, "interviews/session_form.html", context)
