@@ -76,12 +76,22 @@ def editable_projects(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Resear
 
 
 def is_researcher_anywhere(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Researchers and leads share one participant pool across studies (recruiting, cooldowns)."""
+    """Researchers and leads share one participant pool across studies (recruiting, cooldowns).
+
+    The answer is kept on the user object, which lives for one request, because list pages
+    ask several times.
+    """
     if not user.is_authenticated:
         return False
     if user.is_staff:
         return True
-    return Membership.objects.filter(user=user, role__in=[Role.LEAD, Role.RESEARCHER]).exists()
+    cached = getattr(user, "_cx_is_researcher_anywhere", None)
+    if cached is None:
+        cached = Membership.objects.filter(
+            user=user, role__in=[Role.LEAD, Role.RESEARCHER]
+        ).exists()
+        user._cx_is_researcher_anywhere = cached  # type: ignore[union-attr]
+    return cached
 
 
 def get_participant_for_user(

@@ -70,20 +70,20 @@ class MemberForm(forms.Form):
 
 
 class AttributeForm(forms.ModelForm):
-    choices_text = forms.CharField(
-        label="Choices",
+    choices = forms.CharField(
         required=False,
         help_text="For a choice attribute: the allowed values, separated by commas.",
     )
 
     class Meta:
         model = ProjectAttribute
-        fields = ["label", "key", "kind"]
+        fields = ["label", "key", "kind", "choices"]
         help_texts = {"key": "The column name in import files, e.g. uses_ci_cd."}
 
     def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
+        self.instance.project = project
         self.fields["key"].required = False
 
     def clean_key(self) -> str:
@@ -95,17 +95,16 @@ class AttributeForm(forms.ModelForm):
             raise forms.ValidationError(f"This study already has an attribute “{key}”.")
         return key
 
+    def clean_choices(self) -> list[str]:
+        choices = [c.strip() for c in self.cleaned_data.get("choices", "").split(",") if c.strip()]
+        if len({c.lower() for c in choices}) != len(choices):
+            raise forms.ValidationError("Each choice may appear only once.")
+        return choices
+
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
-        choices = [c.strip() for c in cleaned.get("choices_text", "").split(",") if c.strip()]
-        if cleaned.get("kind") == ProjectAttribute.Kind.CHOICE and not choices:
-            self.add_error("choices_text", "List at least one choice, separated by commas.")
-        if len({c.lower() for c in choices}) != len(choices):
-            self.add_error("choices_text", "Each choice may appear only once.")
-        self.instance.choices = (
-            choices if cleaned.get("kind") == ProjectAttribute.Kind.CHOICE else []
-        )
-        self.instance.project = self.project
+        if cleaned.get("kind") != ProjectAttribute.Kind.CHOICE:
+            cleaned["choices"] = []
         return cleaned
 
 

@@ -378,7 +378,7 @@ class ProjectAttribute(models.Model):
 
     def clean(self) -> None:
         if self.kind == self.Kind.CHOICE and not self.choices:
-            raise ValidationError({"choices": "A choice attribute needs at least one choice."})
+            raise ValidationError({"choices": "List at least one choice, separated by commas."})
 
     def parse(self, raw: object) -> str | float | dt.date | None:
         """Turn an imported or typed value into this attribute's type, or raise ValueError."""

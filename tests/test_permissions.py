@@ -1,0 +1,220 @@
+"""Every URL of the app × every persona: who may read, who may write, who gets 404.
+
+The test walks the URLconf, so a new URL without an entry in ACCESS fails here
+until someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from interviews.models import (
+    ConsentRecord,
+    Enrollment,
+    Membership,
+    ParticipantIdentity,
+    ProjectAttribute,
+    ResearchProject,
+    Session,
+)
+from tests.factories import (
+    make_attribute,
+    make_consent,
+    make_enrollment,
+    make_participant,
+    make_project,
+    make_session,
+)
+
+# What each persona gets. "ok" means a 200 page or a 302 after a successful action.
+READ = {"lead": "ok", "researcher": "ok", "viewer": "ok", "outsider": 404}
+WRITE = {"lead": "ok", "researcher": "ok", "viewer": 403, "outsider": 404}
+LEAD_ONLY = {"lead": "ok", "researcher": 403, "viewer": 403, "outsider": 404}
+# Not scoped to one project: anyone logged in can reach them; writing needs a researcher role.
+GLOBAL_READ = {"lead": "ok", "researcher": "ok", "viewer": "ok", "outsider": "ok"}
+POOL_WRITE = {"lead": "ok", "researcher": "ok", "viewer": 403, "outsider": 403}
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    expect: dict[str, object]
+
+
+ACCESS: dict[str, list[Rule]] = {
+    "project-list": [Rule("get", GLOBAL_READ)],
+    "project-create": [Rule("get", POOL_WRITE)],
+    "project-detail": [Rule("get", READ)],
+    "project-edit": [Rule("get", WRITE), Rule("post", WRITE)],
+    "project-members": [Rule("get", READ), Rule("post", LEAD_ONLY)],
+    "member-remove": [Rule("post", LEAD_ONLY)],
+    "attribute-list": [Rule("get", READ), Rule("post", WRITE)],
+    "attribute-delete": [Rule("post", WRITE)],
+    "enrollment-add": [Rule("get", WRITE)],
+    "enrollment-detail": [Rule("get", WRITE)],
+    "enrollment-move": [Rule("post", WRITE)],
+    "project-participant-import": [Rule("get", WRITE)],
+    "session-create": [Rule("get", WRITE)],
+    "session-detail": [Rule("get", READ)],
+    "session-edit": [Rule("get", WRITE)],
+    "participant-list": [Rule("get", GLOBAL_READ)],
+    "participant-create": [Rule("get", POOL_WRITE)],
+    "participant-import": [Rule("get", POOL_WRITE)],
+    # A viewer may read participants of their own studies; an outsider reaches none.
+    "participant-detail": [Rule("get", READ)],
+    "participant-edit": [Rule("get", WRITE)],
+    "consent-create": [Rule("post", WRITE)],
+    "consent-withdraw": [Rule("post", WRITE)],
+    "participant-erase": [Rule("post", WRITE)],
+}
+
+
+def interview_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list, namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and namespace == "interviews" and pattern.name:
+                names.add(pattern.name)
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def test_every_url_has_an_access_rule() -> None:
+    assert interview_url_names() == set(ACCESS)
+
+
+@pytest.fixture
+def world(project: ResearchProject, lead) -> dict[str, object]:
+    participant = make_participant(name="Ada Lovelace", email="ada@analytical.example")
+    enrollment = make_enrollment(project, participant, status=Enrollment.Status.IDENTIFIED)
+    consent = make_consent(participant)
+    attribute = make_attribute(project, "uses_ci_cd", kind="choice", choices=["yes", "no"])
+    session = make_session(project, participants=[participant])
+    viewer_membership = project.memberships.get(role=Membership.Role.VIEWER)
+    return {
+        "project": project,
+        "participant": participant,
+        "enrollment": enrollment,
+        "consent": consent,
+        "attribute": attribute,
+        "session": session,
+        "membership": viewer_membership,
+    }
+
+
+def url_for(name: str, world: dict) -> str:
+    project: ResearchProject = world["project"]
+    kwargs_by_name = {
+        "slug": project.slug,
+        "enrollment_id": world["enrollment"].pk,
+        "membership_id": world["membership"].pk,
+        "attribute_id": world["attribute"].pk,
+        "session_id": world["session"].pk,
+        "pseudonym": world["participant"].pseudonym,
+        "consent_id": world["consent"].pk,
+    }
+    pattern = next(p for p in _flat_patterns() if p[1] == name)[0]
+    needed = {k: v for k, v in kwargs_by_name.items() if f"<{k}>" in pattern or f":{k}>" in pattern}
+    return reverse(f"interviews:{name}", kwargs=needed)
+
+
+def _flat_patterns() -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+
+    def walk(patterns: list, prefix: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif pattern.name:
+                found.append((prefix + str(pattern.pattern), pattern.name))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+POST_DATA = {
+    "project-edit": {
+        "title": "Renamed",
+        "slug": "uptier",
+        "status": "in_progress",
+        "segment": "large",
+        "lens": "customer",
+        "target_interviews": 10,
+    },
+    "project-members": {"username": "outsider", "role": "viewer"},
+    "attribute-list": {"label": "Seats", "key": "seats", "kind": "number"},
+    "enrollment-move": {"to_status": "contacted"},
+    "consent-create": {"scope": "internal", "given_on": "2026-01-05"},
+}
+
+CASES = [
+    (name, rule.method, persona)
+    for name, rules in ACCESS.items()
+    for rule in rules
+    for persona in ("lead", "researcher", "viewer", "outsider")
+]
+
+
+@pytest.mark.parametrize(("name", "method", "persona"), CASES)
+def test_access(
+    name: str, method: str, persona: str, world: dict, request: pytest.FixtureRequest
+) -> None:
+    client: Client = request.getfixturevalue(f"{persona}_client")
+    expected = next(r for r in ACCESS[name] if r.method == method).expect[persona]
+    url = url_for(name, world)
+    counts_before = _counts()
+
+    if method == "get":
+        response = client.get(url)
+    else:
+        data = dict(POST_DATA.get(name, {}))
+        if name == "participant-erase":
+            data["confirm"] = world["participant"].pseudonym
+        response = client.post(url, data)
+
+    if expected == "ok":
+        assert response.status_code in (200, 302), (name, persona, response.status_code)
+    else:
+        assert response.status_code == expected, (name, persona, response.status_code)
+        if method == "post":
+            assert _counts() == counts_before, "a refused request must change nothing"
+
+
+def _counts() -> tuple:
+    return (
+        ResearchProject.objects.count(),
+        Membership.objects.count(),
+        ProjectAttribute.objects.count(),
+        Enrollment.objects.filter(status=Enrollment.Status.IDENTIFIED).count(),
+        ConsentRecord.objects.filter(withdrawn_on__isnull=True).count(),
+        ParticipantIdentity.objects.count(),
+        Session.objects.count(),
+        ResearchProject.objects.filter(title="Renamed").count(),
+    )
+
+
+def test_outsider_gets_404_not_403_for_a_project_that_exists(outsider_client: Client) -> None:
+    make_project(slug="secret-study")
+    existing = outsider_client.get("/studies/secret-study/")
+    missing = outsider_client.get("/studies/no-such-study/")
+    assert existing.status_code == missing.status_code == 404
+
+
+def test_anonymous_users_are_sent_to_login(client: Client, project: ResearchProject) -> None:
+    response = client.get(project.get_absolute_url())
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_staff_act_as_leads_everywhere(staff, project: ResearchProject) -> None:
+    client = Client()
+    client.force_login(staff)
+    assert client.get(reverse("interviews:project-edit", args=[project.slug])).status_code == 200
