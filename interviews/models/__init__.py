@@ -1,0 +1,34 @@
+"""The evidence: studies, the people in them, and the conversations with them."""
+
+from interviews.models.audit import AuditEvent
+from interviews.models.choices import CompanySize, Deployment, Region, Segment, Tier
+from interviews.models.people import (
+    AttributeValue,
+    ConsentRecord,
+    Enrollment,
+    EnrollmentEvent,
+    Participant,
+    ParticipantIdentity,
+)
+from interviews.models.projects import QUARTER_RE, Membership, ProjectAttribute, ResearchProject
+from interviews.models.sessions import Session
+
+__all__ = [
+    "QUARTER_RE",
+    "AttributeValue",
+    "AuditEvent",
+    "CompanySize",
+    "ConsentRecord",
+    "Deployment",
+    "Enrollment",
+    "EnrollmentEvent",
+    "Membership",
+    "Participant",
+    "ParticipantIdentity",
+    "ProjectAttribute",
+    "Region",
+    "ResearchProject",
+    "Segment",
+    "Session",
+    "Tier",
+]
