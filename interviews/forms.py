@@ -10,13 +10,17 @@ from django.utils.text import slugify
 from interviews.models import (
     ConsentRecord,
     Enrollment,
+    FieldNote,
     Membership,
     Participant,
     ParticipantIdentity,
     ProjectAttribute,
     ResearchProject,
     Session,
+    Speaker,
+    Transcript,
 )
+from interviews.transcripts import participants_without_consent
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -261,3 +265,138 @@ class SessionForm(forms.ModelForm):
             memberships__role__in=[Membership.Role.LEAD, Membership.Role.RESEARCHER],
         ).order_by("username")
         self.fields["interviewers"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.project = project
+
+    def clean_participants(self) -> QuerySet[Participant]:
+        participants = self.cleaned_data["participants"]
+        has_transcripts = self.instance.pk and self.instance.transcripts.exists()
+        if has_transcripts:
+            missing = participants_without_consent(participants, project=self.project)
+            if missing:
+                who = ", ".join(p.pseudonym for p in missing)
+                raise forms.ValidationError(
+                    f"{who} cannot be linked: this session has a transcript and they have no "
+                    "valid consent on record for this study."
+                )
+        return participants
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes several files at once and cleans to a list."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)]
+
+
+class TranscriptUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Transcript files",
+        help_text=(
+            "Zoom, Teams, Google Meet (.vtt), Otter and Rev (.txt), subtitles (.srt), "
+            "Word (.docx) or Markdown (.md). Several files at once are fine."
+        ),
+    )
+
+    def clean_files(self) -> list:
+        files = self.cleaned_data["files"]
+        if len(files) > MAX_TRANSCRIPT_FILES:
+            raise forms.ValidationError(
+                f"Upload at most {MAX_TRANSCRIPT_FILES} files at a time; you chose {len(files)}."
+            )
+        return files
+
+
+MAX_TRANSCRIPT_FILES = 50
+
+
+class SpeakerMappingForm(forms.Form):
+    """One choice per speaker: a session participant, an interviewer, or left as labelled."""
+
+    def __init__(self, *args: object, transcript: Transcript, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        session = transcript.session
+        choices = [("", "Not mapped (keep the label)")]
+        choices += [
+            (f"p{p.pk}", f"{p.pseudonym} (participant)") for p in session.participants.all()
+        ]
+        choices += [
+            (f"u{u.pk}", f"{u.get_full_name() or u.username} (interviewer)")
+            for u in session.interviewers.all()
+        ]
+        self.speakers = list(transcript.speakers.all())
+        for speaker in self.speakers:
+            current = (
+                f"p{speaker.participant_id}"
+                if speaker.participant_id
+                else f"u{speaker.interviewer_id}"
+                if speaker.interviewer_id
+                else ""
+            )
+            self.fields[f"speaker_{speaker.pk}"] = forms.ChoiceField(
+                label=speaker.label or f"Speaker {speaker.position + 1} (no label)",
+                choices=choices,
+                required=False,
+                initial=current,
+            )
+
+    def mapping(self) -> dict[Speaker, tuple[int | None, int | None]]:
+        result = {}
+        for speaker in self.speakers:
+            value = self.cleaned_data.get(f"speaker_{speaker.pk}") or ""
+            participant_id = int(value[1:]) if value.startswith("p") else None
+            interviewer_id = int(value[1:]) if value.startswith("u") else None
+            result[speaker] = (participant_id, interviewer_id)
+        return result
+
+
+class FieldNoteForm(forms.ModelForm):
+    observed_at = forms.CharField(
+        required=False,
+        label="Time into the session",
+        help_text="Optional, e.g. 12:30 or 1:05:00.",
+        max_length=10,
+    )
+
+    class Meta:
+        model = FieldNote
+        fields = ["kind", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.observed_at_ms is not None:
+            seconds = self.instance.observed_at_ms // 1000
+            hours, rest = divmod(seconds, 3600)
+            minutes, seconds = divmod(rest, 60)
+            self.initial["observed_at"] = (
+                f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+            )
+
+    def clean_observed_at(self) -> int | None:
+        value = self.cleaned_data.get("observed_at", "").strip()
+        if not value:
+            return None
+        parts = value.split(":")
+        if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+            raise forms.ValidationError("Write the time as minutes:seconds, e.g. 12:30.")
+        numbers = [int(p) for p in parts]
+        if any(n > 59 for n in numbers[1:]):
+            raise forms.ValidationError("Minutes and seconds go up to 59.")
+        seconds = 0
+        for number in numbers:
+            seconds = seconds * 60 + number
+        return seconds * 1000
+
+    def save(self, commit: bool = True) -> FieldNote:
+        self.instance.observed_at_ms = self.cleaned_data.get("observed_at")
+        return super().save(commit=commit)

@@ -1,6 +1,14 @@
 from django.urls import include, path
 
-from interviews.views import enrollments, imports, participants, projects, sessions
+from interviews.views import (
+    enrollments,
+    fieldnotes,
+    imports,
+    participants,
+    projects,
+    sessions,
+    transcripts,
+)
 
 app_name = "interviews"
 
@@ -35,6 +43,40 @@ project_urls = [
     path("sessions/new/", sessions.session_create, name="session-create"),
     path("sessions/<int:session_id>/", sessions.session_detail, name="session-detail"),
     path("sessions/<int:session_id>/edit/", sessions.session_edit, name="session-edit"),
+    path(
+        "sessions/<int:session_id>/transcripts/upload/",
+        transcripts.transcript_upload,
+        name="transcript-upload",
+    ),
+    path(
+        "sessions/<int:session_id>/transcripts/<int:transcript_id>/",
+        transcripts.transcript_detail,
+        name="transcript-detail",
+    ),
+    path(
+        "sessions/<int:session_id>/transcripts/<int:transcript_id>/speakers/",
+        transcripts.transcript_speakers,
+        name="transcript-speakers",
+    ),
+    path(
+        "sessions/<int:session_id>/transcripts/<int:transcript_id>/delete/",
+        transcripts.transcript_delete,
+        name="transcript-delete",
+    ),
+    path(
+        "sessions/<int:session_id>/notes/new/", fieldnotes.fieldnote_create, name="fieldnote-create"
+    ),
+    path(
+        "sessions/<int:session_id>/notes/<int:note_id>/edit/",
+        fieldnotes.fieldnote_edit,
+        name="fieldnote-edit",
+    ),
+    path(
+        "sessions/<int:session_id>/notes/<int:note_id>/delete/",
+        fieldnotes.fieldnote_delete,
+        name="fieldnote-delete",
+    ),
+    path("transcripts/import/", transcripts.transcript_import_sessions, name="transcript-import"),
 ]
 
 # /participants/<pseudonym>/...

@@ -17,6 +17,7 @@ from interviews.models import (
     ProjectAttribute,
     ResearchProject,
     Session,
+    Transcript,
 )
 
 _counter = itertools.count(1)
@@ -127,3 +128,38 @@ def make_session(
     session.participants.set(participants or [])
     session.interviewers.set(interviewers or [])
     return session
+
+
+ZOOM_VTT = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:04.000
+Sam Rivera: Thanks for joining. How did the SSO rollout go?
+
+2
+00:00:05.000 --> 00:00:11.500
+Ada Lovelace: Honestly, SAML took three weeks because our IdP team was busy.
+
+3
+00:00:12.000 --> 00:00:15.000
+Ada Lovelace: The licence true-up surprised procurement too.
+"""
+
+
+def make_transcript(
+    session: Session,
+    *,
+    filename: str = "interview.vtt",
+    data: bytes | None = None,
+    by: User | None = None,
+) -> Transcript:
+    """Import a transcript through the real service (consent is assumed given)."""
+    from interviews.transcripts import transcript_import
+
+    for participant in session.participants.all():
+        if not participant.consents.exists():
+            make_consent(participant)
+    transcript, _created = transcript_import(
+        session=session, filename=filename, data=data or ZOOM_VTT.encode(), by=by
+    )
+    return transcript

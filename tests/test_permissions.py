@@ -15,11 +15,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from interviews.models import (
     ConsentRecord,
     Enrollment,
+    FieldNote,
     Membership,
     ParticipantIdentity,
     ProjectAttribute,
     ResearchProject,
     Session,
+    Transcript,
 )
 from tests.factories import (
     make_attribute,
@@ -28,6 +30,7 @@ from tests.factories import (
     make_participant,
     make_project,
     make_session,
+    make_transcript,
 )
 
 # What each persona gets. "ok" means a 200 page or a 302 after a successful action.
@@ -61,6 +64,14 @@ ACCESS: dict[str, list[Rule]] = {
     "session-create": [Rule("get", WRITE)],
     "session-detail": [Rule("get", READ)],
     "session-edit": [Rule("get", WRITE)],
+    "transcript-upload": [Rule("get", WRITE)],
+    "transcript-import": [Rule("get", WRITE)],
+    "transcript-detail": [Rule("get", READ)],
+    "transcript-speakers": [Rule("get", WRITE), Rule("post", WRITE)],
+    "transcript-delete": [Rule("post", WRITE)],
+    "fieldnote-create": [Rule("get", WRITE), Rule("post", WRITE)],
+    "fieldnote-edit": [Rule("get", WRITE), Rule("post", WRITE)],
+    "fieldnote-delete": [Rule("post", WRITE)],
     "participant-list": [Rule("get", GLOBAL_READ)],
     "participant-create": [Rule("get", POOL_WRITE)],
     "participant-import": [Rule("get", POOL_WRITE)],
@@ -98,6 +109,8 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
     consent = make_consent(participant)
     attribute = make_attribute(project, "uses_ci_cd", kind="choice", choices=["yes", "no"])
     session = make_session(project, participants=[participant])
+    transcript = make_transcript(session)
+    note = FieldNote.objects.create(session=session, kind="observation", text="Uses two SSO tools")
     viewer_membership = project.memberships.get(role=Membership.Role.VIEWER)
     return {
         "project": project,
@@ -106,6 +119,8 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
         "consent": consent,
         "attribute": attribute,
         "session": session,
+        "transcript": transcript,
+        "note": note,
         "membership": viewer_membership,
     }
 
@@ -120,6 +135,8 @@ def url_for(name: str, world: dict) -> str:
         "session_id": world["session"].pk,
         "pseudonym": world["participant"].pseudonym,
         "consent_id": world["consent"].pk,
+        "transcript_id": world["transcript"].pk,
+        "note_id": world["note"].pk,
     }
     pattern = next(p for p in _flat_patterns() if p[1] == name)[0]
     needed = {k: v for k, v in kwargs_by_name.items() if f"<{k}>" in pattern or f":{k}>" in pattern}
@@ -153,6 +170,8 @@ POST_DATA = {
     "attribute-list": {"label": "Seats", "key": "seats", "kind": "number"},
     "enrollment-move": {"to_status": "contacted"},
     "consent-create": {"scope": "internal", "given_on": "2026-01-05"},
+    "fieldnote-create": {"kind": "observation", "text": "New note"},
+    "fieldnote-edit": {"kind": "quote", "text": "Edited note"},
 }
 
 CASES = [
@@ -198,6 +217,9 @@ def _counts() -> tuple:
         ParticipantIdentity.objects.count(),
         Session.objects.count(),
         ResearchProject.objects.filter(title="Renamed").count(),
+        Transcript.objects.count(),
+        FieldNote.objects.count(),
+        FieldNote.objects.filter(kind="quote").count(),
     )
 
 

@@ -11,7 +11,7 @@ from interviews.models.people import (
     ParticipantIdentity,
 )
 from interviews.models.projects import QUARTER_RE, Membership, ProjectAttribute, ResearchProject
-from interviews.models.sessions import Session
+from interviews.models.sessions import FieldNote, Session, Speaker, Transcript, Utterance
 
 __all__ = [
     "QUARTER_RE",
@@ -30,5 +30,9 @@ __all__ = [
     "ResearchProject",
     "Segment",
     "Session",
+    "Speaker",
+    "Transcript",
+    "Utterance",
+    "FieldNote",
     "Tier",
 ]

@@ -44,3 +44,145 @@ class Session(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("interviews:session-detail", args=[self.project.slug, self.pk])
+
+
+class Transcript(models.Model):
+    """The text of a session's recording, as imported from a file, split into utterances."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="transcripts")
+    title = models.CharField(max_length=200)
+    source_filename = models.CharField(max_length=255)
+    source_format = models.CharField(max_length=10)
+    source_encoding = models.CharField(max_length=20, blank=True)
+    # Re-importing the same file into the same session finds this and adds nothing.
+    source_sha256 = models.CharField(max_length=64)
+    source_file = models.FileField(upload_to="transcripts/%Y/%m/", blank=True)
+    text = models.TextField()
+    word_count = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "source_sha256"], name="transcript_unique_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "interviews:transcript-detail",
+            args=[self.session.project.slug, self.session_id, self.pk],
+        )
+
+
+class Speaker(models.Model):
+    """A speaker label as written in a transcript, mapped to a participant or an interviewer."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="speakers")
+    label = models.CharField(max_length=120)
+    participant = models.ForeignKey(
+        Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["transcript", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["transcript", "label"], name="speaker_unique_label"),
+            models.CheckConstraint(
+                condition=models.Q(participant__isnull=True) | models.Q(interviewer__isnull=True),
+                name="speaker_is_participant_or_interviewer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"Speaker {self.position + 1}"
+
+    @property
+    def kind(self) -> str:
+        if self.participant_id:
+            return "participant"
+        if self.interviewer_id:
+            return "interviewer"
+        return "unmapped"
+
+
+class Utterance(models.Model):
+    """One speaker turn. Invariant: transcript.text[start:end] == text (code-point offsets)."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="utterances")
+    speaker = models.ForeignKey(
+        Speaker, on_delete=models.SET_NULL, null=True, blank=True, related_name="utterances"
+    )
+    position = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    start_ms = models.PositiveIntegerField(null=True, blank=True)
+    end_ms = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["transcript", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transcript", "position"], name="utterance_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="utterance_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Utterance {self.position} of transcript {self.transcript_id}"
+
+    @property
+    def anchor(self) -> str:
+        return f"u-{self.pk}"
+
+
+class FieldNote(models.Model):
+    """A structured contextual-inquiry observation made during a session."""
+
+    class Kind(models.TextChoices):
+        CONTEXT = "context", "Context"
+        ACTIVITY = "activity", "Activity"
+        OBSERVATION = "observation", "Observation"
+        ARTEFACT = "artefact", "Artefact"
+        QUOTE = "quote", "Quote"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="field_notes")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.OBSERVATION)
+    text = models.TextField()
+    observed_at_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Time into the session, when noted."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["session", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} note {self.pk}"
+
+    @property
+    def anchor(self) -> str:
+        return f"note-{self.pk}"

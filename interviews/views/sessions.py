@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from interviews.access import get_project_for_member
-from interviews.forms import SessionForm
+from interviews.forms import FieldNoteForm, SessionForm
 from interviews.models import Session
 
 
@@ -40,7 +41,17 @@ def session_detail(request: AuthenticatedHttpRequest, slug: str, session_id: int
         pk=session_id,
         project=access.project,
     )
-    context = {"access": access, "project": access.project, "session": session}
+    transcripts = session.transcripts.annotate(utterance_count=Count("utterances")).order_by(
+        "created_at"
+    )
+    context = {
+        "access": access,
+        "project": access.project,
+        "session": session,
+        "transcripts": transcripts,
+        "notes": session.field_notes.select_related("author"),
+        "note_form": FieldNoteForm() if access.can_edit else None,
+    }
     return render(request, "interviews/session_detail.html", context)
 
 
