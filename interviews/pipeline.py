@@ -72,7 +72,9 @@ def consent_state(
     """Return (has valid consent, consent withdrawn) for this participant and project."""
     relevant = [c for c in consents if c.project_id in (None, project_id)]
     valid = any(c.is_valid_on(today) for c in relevant)
-    withdrawn = not valid and any(c.withdrawn_on is not None for c in relevant)
+    withdrawn = not valid and any(
+        c.withdrawn_on is not None and c.withdrawn_on <= today for c in relevant
+    )
     return valid, withdrawn
 
 

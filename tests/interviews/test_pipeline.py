@@ -243,3 +243,14 @@ def test_check_move_reports_without_writing(study: ResearchProject) -> None:
     assert check.permits(override_reason="ok")
     enrollment.refresh_from_db()
     assert enrollment.status == Status.IDENTIFIED
+
+
+def test_a_withdrawal_dated_later_does_not_block_earlier_days(study: ResearchProject) -> None:
+    participant = make_participant()
+    make_consent(
+        participant,
+        given_on=TODAY - dt.timedelta(days=60),
+        withdrawn_on=TODAY + dt.timedelta(days=10),
+    )
+    enrollment = make_enrollment(study, participant, status=Status.SCHEDULED)
+    move(enrollment, Status.COMPLETED)

@@ -1,0 +1,114 @@
+"""The demo data set that `manage.py seed_demo` loads (and `make run` calls on every start).
+
+Four studies of a CX journey-research plan, sixty fictional participants with consent records,
+enrollments in every pipeline state, and the sessions held so far. Everything is written out in
+tables (people.py, studies.py) and dated relative to DEMO_TODAY, so every load is identical.
+
+The load is a list of steps run in order inside one transaction. Each step reads what earlier
+steps made from the DemoContext and adds its own rows. Later material plugs in as new steps at
+the end of LOADERS, e.g. a `load_transcripts(ctx)` that runs
+`for enrollment, session in ctx.completed_sessions(): ...`, then field notes and codings.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from interviews.demo.accounts import (
+    ADMIN_USERNAME,
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DEMO_USERNAMES,
+    LEAD_USERNAME,
+    RESEARCHER_USERNAME,
+    VIEWER_USERNAME,
+    DemoAccount,
+    load_accounts,
+)
+from interviews.demo.context import DEMO_TODAY, DemoContext, Writer
+from interviews.demo.people import backdate_participants, load_people, withdraw_consents
+from interviews.demo.studies import MARKER_SLUG, load_enrollments, load_sessions, load_studies
+from interviews.models import ConsentRecord, Enrollment, ResearchProject
+
+__all__ = [
+    "ADMIN_USERNAME",
+    "DEMO_ACCOUNTS",
+    "DEMO_PASSWORD",
+    "DEMO_TODAY",
+    "DEMO_USERNAMES",
+    "LEAD_USERNAME",
+    "LOADERS",
+    "MARKER_SLUG",
+    "RESEARCHER_USERNAME",
+    "VIEWER_USERNAME",
+    "DemoAccount",
+    "DemoSummary",
+    "is_loaded",
+    "load_demo",
+]
+
+Loader = Callable[[DemoContext], None]
+
+# Run in this order; each step may use what the steps before it created.
+LOADERS: tuple[Loader, ...] = (
+    load_accounts,
+    load_studies,  # before people: some consents cover one study only
+    load_people,  # participants and their consent records
+    load_enrollments,  # every pipeline move, replayed in date order
+    withdraw_consents,  # after the replay: see its docstring
+    load_sessions,  # one per completed enrollment, plus the upcoming ones
+    backdate_participants,
+    # Next: transcripts for each completed session, field notes, codings.
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    already_loaded: bool
+    seconds: float = 0.0
+    projects: int = 0
+    participants: int = 0
+    enrollments_by_status: dict[str, int] = field(default_factory=dict)
+    sessions: int = 0
+    consents: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def enrollments(self) -> int:
+        return sum(self.enrollments_by_status.values())
+
+
+def is_loaded() -> bool:
+    """The demo is loaded exactly when its first study exists: the load is one transaction."""
+    return ResearchProject.objects.filter(slug=MARKER_SLUG).exists()
+
+
+def load_demo(stdout: Writer | None = None) -> DemoSummary:
+    """Load the demo data set unless it is already there; a second call changes nothing."""
+    if is_loaded():
+        return DemoSummary(already_loaded=True)
+    started = time.monotonic()
+    ctx = DemoContext(stdout=stdout)
+    with transaction.atomic():
+        for step in LOADERS:
+            step(ctx)
+    by_status = Counter(
+        Enrollment.objects.filter(project__in=ctx.projects.values()).values_list(
+            "status", flat=True
+        )
+    )
+    return DemoSummary(
+        already_loaded=False,
+        seconds=time.monotonic() - started,
+        projects=len(ctx.projects),
+        participants=len(ctx.participants),
+        enrollments_by_status={status: by_status[status] for status in Enrollment.Status.values},
+        sessions=len(ctx.sessions),
+        consents=ConsentRecord.objects.filter(participant__in=ctx.participants.values()).count(),
+        notes=tuple(ctx.notes),
+    )
