@@ -120,6 +120,7 @@ class EnrollmentMoveForm(forms.Form):
         label="Reason to override",
         help_text="Needed only when a recruitment rule (cooldown, no-shows) applies.",
     )
+    note = forms.CharField(required=False, max_length=1000, label="Note")
 
 
 class EnrollForm(forms.Form):

@@ -74,6 +74,7 @@ def enrollment_move(
     to_status: str,
     by: AbstractBaseUser | None,
     override_reason: str = "",
+    note: str = "",
     today: dt.date | None = None,
 ) -> EnrollmentEvent:
     """Move an enrollment along the pipeline, or raise PipelineError saying why not.
@@ -119,6 +120,7 @@ def enrollment_move(
         by=by,
         overridden_rules="\n".join(check.warnings),
         override_reason=override_reason.strip() if check.warnings else "",
+        note=note.strip(),
     )
 
 

@@ -6,99 +6,221 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interviews', '0001_studies_and_participants'),
+        ("interviews", "0001_studies_and_participants"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FieldNote',
+            name="FieldNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('context', 'Context'), ('activity', 'Activity'), ('observation', 'Observation'), ('artefact', 'Artefact'), ('quote', 'Quote')], default='observation', max_length=20)),
-                ('text', models.TextField()),
-                ('observed_at_ms', models.PositiveIntegerField(blank=True, help_text='Time into the session, when noted.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='field_notes', to='interviews.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("context", "Context"),
+                            ("activity", "Activity"),
+                            ("observation", "Observation"),
+                            ("artefact", "Artefact"),
+                            ("quote", "Quote"),
+                        ],
+                        default="observation",
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField()),
+                (
+                    "observed_at_ms",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Time into the session, when noted.", null=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="field_notes",
+                        to="interviews.session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session', 'created_at', 'id'],
+                "ordering": ["session", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Transcript',
+            name="Transcript",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('source_filename', models.CharField(max_length=255)),
-                ('source_format', models.CharField(max_length=10)),
-                ('source_encoding', models.CharField(blank=True, max_length=20)),
-                ('source_sha256', models.CharField(max_length=64)),
-                ('source_file', models.FileField(blank=True, upload_to='transcripts/%Y/%m/')),
-                ('text', models.TextField()),
-                ('word_count', models.PositiveIntegerField(default=0)),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('imported_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transcripts', to='interviews.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("source_filename", models.CharField(max_length=255)),
+                ("source_format", models.CharField(max_length=10)),
+                ("source_encoding", models.CharField(blank=True, max_length=20)),
+                ("source_sha256", models.CharField(max_length=64)),
+                ("source_file", models.FileField(blank=True, upload_to="transcripts/%Y/%m/")),
+                ("text", models.TextField()),
+                ("word_count", models.PositiveIntegerField(default=0)),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transcripts",
+                        to="interviews.session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session', 'created_at', 'id'],
+                "ordering": ["session", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Speaker',
+            name="Speaker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=120)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('interviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('participant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='interviews.participant')),
-                ('transcript', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='speakers', to='interviews.transcript')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=120)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "interviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="interviews.participant",
+                    ),
+                ),
+                (
+                    "transcript",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="speakers",
+                        to="interviews.transcript",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['transcript', 'position'],
+                "ordering": ["transcript", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Utterance',
+            name="Utterance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('start_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('end_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('text', models.TextField()),
-                ('speaker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='utterances', to='interviews.speaker')),
-                ('transcript', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='utterances', to='interviews.transcript')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                ("start_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("end_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("text", models.TextField()),
+                (
+                    "speaker",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="utterances",
+                        to="interviews.speaker",
+                    ),
+                ),
+                (
+                    "transcript",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="utterances",
+                        to="interviews.transcript",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['transcript', 'position'],
+                "ordering": ["transcript", "position"],
             },
         ),
         migrations.AddConstraint(
-            model_name='transcript',
-            constraint=models.UniqueConstraint(fields=('session', 'source_sha256'), name='transcript_unique_source'),
+            model_name="transcript",
+            constraint=models.UniqueConstraint(
+                fields=("session", "source_sha256"), name="transcript_unique_source"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speaker',
-            constraint=models.UniqueConstraint(fields=('transcript', 'label'), name='speaker_unique_label'),
+            model_name="speaker",
+            constraint=models.UniqueConstraint(
+                fields=("transcript", "label"), name="speaker_unique_label"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speaker',
-            constraint=models.CheckConstraint(condition=models.Q(('participant__isnull', True), ('interviewer__isnull', True), _connector='OR'), name='speaker_is_participant_or_interviewer'),
+            model_name="speaker",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("participant__isnull", True), ("interviewer__isnull", True), _connector="OR"
+                ),
+                name="speaker_is_participant_or_interviewer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='utterance',
-            constraint=models.UniqueConstraint(fields=('transcript', 'position'), name='utterance_unique_position'),
+            model_name="utterance",
+            constraint=models.UniqueConstraint(
+                fields=("transcript", "position"), name="utterance_unique_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='utterance',
-            constraint=models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='utterance_start_before_end'),
+            model_name="utterance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start__lt", models.F("end"))),
+                name="utterance_start_before_end",
+            ),
         ),
     ]

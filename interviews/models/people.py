@@ -213,6 +213,7 @@ class EnrollmentEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     overridden_rules = models.TextField(blank=True)
     override_reason = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text="Why, e.g. why someone declined or withdrew.")
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -92,6 +92,7 @@ def enrollment_move(
             to_status=form.cleaned_data["to_status"],
             by=request.user,
             override_reason=form.cleaned_data["override_reason"],
+            note=form.cleaned_data["note"],
         )
     except pipeline.PipelineError as refusal:
         messages.error(request, str(refusal))

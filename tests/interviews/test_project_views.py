@@ -325,3 +325,16 @@ def test_pages_use_the_shared_layout(researcher_client: Client, project, path: s
     body = researcher_client.get(path).content.decode()
     assert 'class="site-nav"' in body
     assert "/static/css/app.css" in body
+
+
+def test_a_decline_can_carry_a_note(researcher_client: Client, project: ResearchProject) -> None:
+    enrollment = make_enrollment(project, status=Status.CONTACTED)
+    researcher_client.post(
+        reverse("interviews:enrollment-move", args=[project.slug, enrollment.pk]),
+        {"to_status": "declined", "note": "Busy with their renewal", "next": "enrollment"},
+    )
+    assert EnrollmentEvent.objects.get().note == "Busy with their renewal"
+    page = researcher_client.get(
+        reverse("interviews:enrollment-detail", args=[project.slug, enrollment.pk])
+    ).content.decode()
+    assert "Busy with their renewal" in page
