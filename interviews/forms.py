@@ -272,7 +272,11 @@ class SessionForm(forms.ModelForm):
         participants = self.cleaned_data["participants"]
         has_transcripts = self.instance.pk and self.instance.transcripts.exists()
         if has_transcripts:
-            missing = participants_without_consent(participants, project=self.project)
+            # Only newly linked people: one who withdrew after the import must not block edits.
+            linked = set(self.instance.participants.values_list("pk", flat=True))
+            missing = participants_without_consent(
+                [p for p in participants if p.pk not in linked], project=self.project
+            )
             if missing:
                 who = ", ".join(p.pseudonym for p in missing)
                 raise forms.ValidationError(
@@ -295,6 +299,10 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data: object, initial: object = None) -> list:
         if isinstance(data, list | tuple):
+            if not data:
+                # No file chosen arrives as []: let FileField say "This field is required."
+                super().clean(None, initial)
+                return []
             return [super(MultipleFileField, self).clean(item, initial) for item in data]
         return [super().clean(data, initial)]
 
@@ -360,6 +368,9 @@ class SpeakerMappingForm(forms.Form):
         return result
 
 
+MAX_OBSERVED_AT_SECONDS = 24 * 60 * 60
+
+
 class FieldNoteForm(forms.ModelForm):
     observed_at = forms.CharField(
         required=False,
@@ -388,7 +399,8 @@ class FieldNoteForm(forms.ModelForm):
         if not value:
             return None
         parts = value.split(":")
-        if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        # isdigit() alone accepts "²", which int() then refuses.
+        if not 2 <= len(parts) <= 3 or not all(p.isascii() and p.isdigit() for p in parts):
             raise forms.ValidationError("Write the time as minutes:seconds, e.g. 12:30.")
         numbers = [int(p) for p in parts]
         if any(n > 59 for n in numbers[1:]):
@@ -396,6 +408,9 @@ class FieldNoteForm(forms.ModelForm):
         seconds = 0
         for number in numbers:
             seconds = seconds * 60 + number
+        if seconds > MAX_OBSERVED_AT_SECONDS:
+            # The column is a 32-bit integer of milliseconds on PostgreSQL.
+            raise forms.ValidationError("A time into the session can be at most 24:00:00.")
         return seconds * 1000
 
     def save(self, commit: bool = True) -> FieldNote:

@@ -86,6 +86,7 @@ def _check_consent(session: Session, filename: str) -> None:
 
 INTERVIEWER_WORDS = {"interviewer", "moderator", "researcher", "host", "facilitator"}
 PARTICIPANT_WORDS = {"participant", "interviewee", "customer", "guest", "respondent"}
+LABEL_ASIDE = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def normalise_name(value: str) -> str:
@@ -132,7 +133,10 @@ def match_speakers(
     mapping: dict[str, tuple[Participant | None, User | None]] = {}
     for label in labels:
         key = normalise_name(label)
-        found = candidates.get(key, [])
+        # Zoom display names often carry an aside: "Jane Doe (she/her)", "Sam (Acme)".
+        found = candidates.get(key, []) or candidates.get(
+            normalise_name(LABEL_ASIDE.sub("", label)), []
+        )
         if not found and key in INTERVIEWER_WORDS and len(interviewers) == 1:
             found = interviewers
         if not found and key in PARTICIPANT_WORDS and len(participants) == 1:
@@ -185,9 +189,18 @@ def _import_parsed(
 
 def _parse(filename: str, data: bytes) -> ParsedTranscript:
     try:
-        return parse_transcript(filename, data, max_bytes=settings.TRANSCRIPT_MAX_BYTES)
+        parsed = parse_transcript(filename, data, max_bytes=settings.TRANSCRIPT_MAX_BYTES)
     except TranscriptParseError as error:
         raise TranscriptImportError(str(error)) from None
+    # WebVTT voice tags have no length limit; PostgreSQL would refuse the row mid-import.
+    limit = Speaker._meta.get_field("label").max_length
+    for label in parsed.speakers:
+        if len(label) > limit:
+            raise TranscriptImportError(
+                f"{filename}: the speaker name “{label[:40]}…” is longer than {limit} "
+                "characters. Shorten it in the file, then import again."
+            )
+    return parsed
 
 
 def _store(
@@ -200,9 +213,10 @@ def _store(
     by: AbstractBaseUser | None,
 ) -> Transcript:
     times = [u.end_ms or u.start_ms for u in parsed.utterances if (u.end_ms or u.start_ms)]
+    stem = title_without_names(PurePath(filename).stem, session.participants.all())
     transcript = Transcript(
         session=session,
-        title=PurePath(filename).stem[:200] or filename[:200],
+        title=stem[:200] or filename[:200],
         source_filename=PurePath(filename).name[:255],
         source_format=parsed.format,
         source_encoding=parsed.encoding[:20],
@@ -281,6 +295,34 @@ def participant_from_filename(filename: str, *, project: ResearchProject) -> Par
     return found[0] if len(found) == 1 else None
 
 
+_TITLE_WORD = re.compile(r"[^\s_.-]+")
+
+
+def title_without_names(stem: str, participants: Iterable[Participant]) -> str:
+    """A file name, with each participant's full name in it replaced by their pseudonym.
+
+    File names often carry the participant's name ("Jane Doe 2026-10-14.vtt"), and session and
+    transcript titles are shown to viewers, who must see pseudonyms only. Names are compared
+    like speaker labels (case, accents and punctuation ignored; any separator between words).
+    """
+    participants = list(participants)
+    names = dict(
+        ParticipantIdentity.objects.filter(participant__in=participants)
+        .exclude(name="")
+        .values_list("participant_id", "name")
+    )
+    for participant in participants:
+        name = normalise_name(names.get(participant.pk, "")).split()
+        words = list(_TITLE_WORD.finditer(stem))
+        keys = [normalise_name(word.group()) for word in words]
+        # Right to left, so replacing one occurrence keeps the offsets of the earlier ones.
+        for index in reversed(range(len(words) - len(name) + 1)):
+            if name and keys[index : index + len(name)] == name:
+                start, end = words[index].start(), words[index + len(name) - 1].end()
+                stem = stem[:start] + participant.pseudonym + stem[end:]
+    return stem
+
+
 def session_date_from_filename(filename: str) -> dt.datetime | None:
     match = DATE_IN_NAME.search(PurePath(filename).stem)
     if not match:
@@ -333,9 +375,10 @@ def _import_as_session(
         return ImportOutcome(filename=filename, transcript=already, created=False)
     parsed = _parse(filename, data)  # a bad file is refused before its session is created
     participant = participant_from_filename(filename, project=project)
+    title = title_without_names(PurePath(filename).stem, [participant] if participant else [])
     session = Session.objects.create(
         project=project,
-        title=PurePath(filename).stem[:200],
+        title=title[:200],
         scheduled_at=session_date_from_filename(filename) or timezone.now(),
     )
     if participant is not None:
