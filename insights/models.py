@@ -1,11 +1,22 @@
-"""The analysis side: journey frameworks and their stages.
+"""The analysis: journey frameworks and stages, codebooks, and coded highlights.
 
-Codes, highlights, themes and reports join this module as the roadmap lands.
+Themes, recommendations and reports join this module as the roadmap lands.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+if TYPE_CHECKING:
+    from interviews.models import FieldNote, Transcript
 
 
 class JourneyFramework(models.Model):
@@ -59,3 +70,183 @@ class StageMetric(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Code(TagBase):
+    """A code of a project's codebook: a django-taggit tag with a hierarchy and a definition.
+
+    Names are unique within a project's codebook, not across projects, so the name and slug
+    fields of TagBase are redefined without their global uniqueness.
+    """
+
+    class Kind(models.TextChoices):
+        TOPIC = "topic", "Topic"
+        PAIN_POINT = "pain_point", "Pain point"
+        NEED = "need", "Need"
+        DELIGHT = "delight", "Delight"
+        WORKAROUND = "workaround", "Workaround"
+        QUOTE_WORTHY = "quote_worthy", "Quote-worthy"
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, allow_unicode=True)
+    project = models.ForeignKey(
+        "interviews.ResearchProject", on_delete=models.CASCADE, related_name="codes"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.TOPIC)
+    definition = models.TextField(blank=True)
+    inclusion_notes = models.TextField(blank=True, help_text="When to apply this code.")
+    exclusion_notes = models.TextField(blank=True, help_text="When not to apply it.")
+    colour = models.CharField(
+        max_length=7,
+        default="#f2c14e",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #f2c14e.")],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    natural_key_fields = ["project", "name"]
+
+    class Meta:
+        ordering = ["project", "name"]
+        constraints = [
+            models.UniqueConstraint("project", Lower("name"), name="code_unique_name_per_project"),
+            models.UniqueConstraint(fields=["project", "slug"], name="code_unique_slug"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="code_not_its_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # TagBase would make the slug unique across every project; per project is enough.
+        if not self.slug:
+            base = slugify(self.name, allow_unicode=True)[:90] or "code"
+            taken = set(
+                Code.objects.filter(project_id=self.project_id, slug__startswith=base)
+                .exclude(pk=self.pk)
+                .values_list("slug", flat=True)
+            )
+            slug, number = base, 1
+            while slug in taken:
+                number += 1
+                slug = f"{base}-{number}"
+            self.slug = slug
+        models.Model.save(self, *args, **kwargs)  # skip TagBase.save's global slug search
+
+
+class Highlight(models.Model):
+    """A coded quote: a span of a transcript or a field note, with its stage and codes.
+
+    Offsets count Unicode code points of the source's text, as REFI-QDA does.
+    """
+
+    project = models.ForeignKey(
+        "interviews.ResearchProject", on_delete=models.CASCADE, related_name="highlights"
+    )
+    transcript = models.ForeignKey(
+        "interviews.Transcript",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="highlights",
+    )
+    field_note = models.ForeignKey(
+        "interviews.FieldNote",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="highlights",
+    )
+    # The utterance the span starts in: its speaker (and so the participant) and time.
+    utterance = models.ForeignKey(
+        "interviews.Utterance",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="highlights",
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField(help_text="The quoted text as it was when coded.")
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="highlights"
+    )
+    codes = TaggableManager(through="CodedHighlight", blank=True)
+    sentiment = models.SmallIntegerField(null=True, blank=True)
+    pain_severity = models.PositiveSmallIntegerField(null=True, blank=True)
+    memo = models.TextField(blank=True)
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="highlights"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SENTIMENT_RANGE = range(-2, 3)
+    PAIN_SEVERITY_RANGE = range(0, 4)
+
+    class Meta:
+        ordering = ["project", "transcript", "field_note", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="highlight_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(transcript__isnull=False, field_note__isnull=True)
+                    | models.Q(transcript__isnull=True, field_note__isnull=False)
+                ),
+                name="highlight_has_one_source",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sentiment__isnull=True)
+                | models.Q(sentiment__gte=-2, sentiment__lte=2),
+                name="highlight_sentiment_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pain_severity__isnull=True) | models.Q(pain_severity__lte=3),
+                name="highlight_pain_severity_range",
+            ),
+        ]
+        indexes = [
+            # The reader loads a transcript's highlights in order.
+            models.Index(fields=["transcript", "start"], name="highlight_transcript_start"),
+            # The quote list filters a project's highlights by stage and coder, newest first.
+            models.Index(fields=["project", "stage"], name="highlight_project_stage"),
+            models.Index(fields=["project", "coder"], name="highlight_project_coder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Highlight {self.pk} ({self.start}–{self.end})"
+
+    @property
+    def source(self) -> Transcript | FieldNote:
+        return self.transcript or self.field_note  # type: ignore[return-value]
+
+
+class CodedHighlight(TaggedItemBase):
+    """One code applied to one highlight, and who applied it."""
+
+    content_object = models.ForeignKey(
+        Highlight, on_delete=models.CASCADE, related_name="coded_items"
+    )
+    tag = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="coded_items")
+    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="coded_highlight_unique"
+            ),
+        ]
+        indexes = [
+            # The quote list filters by code.
+            models.Index(fields=["tag", "content_object"], name="coded_highlight_tag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.content_object_id}"

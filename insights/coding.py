@@ -1,0 +1,255 @@
+"""Coding: creating, changing and deleting highlights, and the codes applied to them.
+
+Every write goes through these functions, whoever calls them (the coding panel's JSON
+endpoints, seed_demo, imports, tests). Each checks everything itself: a CodingError's
+message is shown to the user as-is and the request changes nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from insights.models import Code, CodedHighlight, Highlight, Stage
+from interviews.models import FieldNote, Membership, ResearchProject, Transcript, Utterance
+
+MAX_MEMO_LENGTH = 5000
+MAX_CODES_PER_HIGHLIGHT = 20
+
+
+class CodingError(Exception):
+    """A highlight or code was refused; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class HighlightFields:
+    """What a coder chooses for a highlight, besides its span."""
+
+    stage: Stage | None = None
+    codes: Sequence[Code] = ()
+    sentiment: int | None = None
+    pain_severity: int | None = None
+    memo: str = ""
+
+
+def can_code(user: AbstractBaseUser, project: ResearchProject) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return Membership.objects.filter(
+        project=project, user=user, role__in=[Membership.Role.LEAD, Membership.Role.RESEARCHER]
+    ).exists()
+
+
+def _check_fields(project: ResearchProject, fields: HighlightFields) -> None:
+    if fields.stage is not None and (
+        project.framework_id is None or fields.stage.framework_id != project.framework_id
+    ):
+        raise CodingError(f"The stage “{fields.stage}” is not in this study's journey framework.")
+    foreign = [code.name for code in fields.codes if code.project_id != project.pk]
+    if foreign:
+        raise CodingError(f"Not in this study's codebook: {', '.join(foreign)}.")
+    if len(fields.codes) > MAX_CODES_PER_HIGHLIGHT:
+        raise CodingError(f"A highlight can carry at most {MAX_CODES_PER_HIGHLIGHT} codes.")
+    if fields.sentiment is not None and fields.sentiment not in Highlight.SENTIMENT_RANGE:
+        raise CodingError("Sentiment goes from −2 (very negative) to +2 (very positive).")
+    if (
+        fields.pain_severity is not None
+        and fields.pain_severity not in Highlight.PAIN_SEVERITY_RANGE
+    ):
+        raise CodingError("Pain severity goes from 0 (none) to 3 (severe).")
+    if len(fields.memo) > MAX_MEMO_LENGTH:
+        raise CodingError(f"Keep the memo under {MAX_MEMO_LENGTH} characters.")
+
+
+def _check_span(text: str, start: int, end: int, snapshot: str | None) -> None:
+    if not (isinstance(start, int) and isinstance(end, int)):
+        raise CodingError("The selection's start and end must be whole numbers.")
+    if not 0 <= start < end <= len(text):
+        raise CodingError(
+            f"The selection {start}–{end} is outside the text, which has {len(text)} characters."
+        )
+    if not text[start:end].strip():
+        raise CodingError("The selection is only white space: select some words.")
+    if snapshot is not None and snapshot != text[start:end]:
+        raise CodingError(
+            "The selected text does not match the source: it may have changed. Reload the page."
+        )
+
+
+def utterance_at(transcript: Transcript, offset: int) -> Utterance | None:
+    """The utterance containing an offset, or the next one when the offset falls between two."""
+    return (
+        Utterance.objects.filter(transcript=transcript, end__gt=offset)
+        .select_related("speaker")
+        .order_by("start")
+        .first()
+    )
+
+
+def _apply_codes(highlight: Highlight, codes: Iterable[Code], *, coder: AbstractBaseUser) -> None:
+    wanted = {code.pk: code for code in codes}
+    current = set(
+        CodedHighlight.objects.filter(content_object=highlight).values_list("tag_id", flat=True)
+    )
+    CodedHighlight.objects.filter(content_object=highlight).exclude(tag_id__in=wanted).delete()
+    CodedHighlight.objects.bulk_create(
+        CodedHighlight(content_object=highlight, tag=code, coder=coder)
+        for pk, code in wanted.items()
+        if pk not in current
+    )
+
+
+@transaction.atomic
+def highlight_create(
+    *,
+    project: ResearchProject,
+    coder: AbstractBaseUser,
+    start: int,
+    end: int,
+    fields: HighlightFields,
+    transcript: Transcript | None = None,
+    field_note: FieldNote | None = None,
+    snapshot: str | None = None,
+) -> Highlight:
+    """Create a highlight on a transcript or a field note of the project.
+
+    1. Check the coder may code the project and the source belongs to it.
+    2. Check the span lies inside the source's text (and matches the client's snapshot).
+    3. Check the stage is in the project's framework and the codes in its codebook.
+    4. Save the highlight with its quoted text, and one CodedHighlight per code.
+    """
+    if not can_code(coder, project):
+        raise CodingError("Only the study's leads and researchers can code it.")
+    if (transcript is None) == (field_note is None):
+        raise CodingError("Highlight either a transcript or a field note.")
+    source_project_id = (
+        transcript.session.project_id if transcript else field_note.session.project_id  # type: ignore[union-attr]
+    )
+    if source_project_id != project.pk:
+        raise CodingError("That transcript or note belongs to another study.")
+    text = transcript.text if transcript else field_note.text  # type: ignore[union-attr]
+    _check_span(text, start, end, snapshot)
+    _check_fields(project, fields)
+    highlight = Highlight.objects.create(
+        project=project,
+        transcript=transcript,
+        field_note=field_note,
+        utterance=utterance_at(transcript, start) if transcript else None,
+        start=start,
+        end=end,
+        text=text[start:end],
+        stage=fields.stage,
+        sentiment=fields.sentiment,
+        pain_severity=fields.pain_severity,
+        memo=fields.memo.strip(),
+        coder=coder,
+    )
+    _apply_codes(highlight, fields.codes, coder=coder)
+    return highlight
+
+
+@transaction.atomic
+def highlight_update(
+    *, highlight: Highlight, by: AbstractBaseUser, fields: HighlightFields
+) -> Highlight:
+    """Change a highlight's stage, codes, sentiment, severity or memo; its span stays."""
+    if not can_code(by, highlight.project):
+        raise CodingError("Only the study's leads and researchers can code it.")
+    _check_fields(highlight.project, fields)
+    highlight.stage = fields.stage
+    highlight.sentiment = fields.sentiment
+    highlight.pain_severity = fields.pain_severity
+    highlight.memo = fields.memo.strip()
+    highlight.save(update_fields=["stage", "sentiment", "pain_severity", "memo", "updated_at"])
+    _apply_codes(highlight, fields.codes, coder=by)
+    return highlight
+
+
+def highlight_delete(*, highlight: Highlight, by: AbstractBaseUser) -> None:
+    if not can_code(by, highlight.project):
+        raise CodingError("Only the study's leads and researchers can code it.")
+    highlight.delete()
+
+
+def code_get_or_create(
+    *, project: ResearchProject, name: str, by: AbstractBaseUser, kind: str = Code.Kind.TOPIC
+) -> tuple[Code, bool]:
+    """Find a code by name in the project's codebook (ignoring case), or add it."""
+    name = " ".join(name.split())
+    if not name:
+        raise CodingError("A code needs a name.")
+    if len(name) > 100:
+        raise CodingError("Keep code names under 100 characters.")
+    if not can_code(by, project):
+        raise CodingError("Only the study's leads and researchers can add codes.")
+    existing = Code.objects.filter(project=project, name__iexact=name).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return Code.objects.create(project=project, name=name, kind=kind), True
+    except IntegrityError:
+        # Someone added the same name a moment ago.
+        return Code.objects.get(project=project, name__iexact=name), False
+
+
+# --- Rendering spans as marks ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of text and the highlights that cover all of it."""
+
+    text: str
+    highlight_ids: tuple[int, ...]
+
+
+def segments(text: str, offset: int, spans: Sequence[tuple[int, int, int]]) -> list[Segment]:
+    """Cut `text` (which starts at `offset` in its source) at every span boundary.
+
+    `spans` are (highlight id, start, end) in source offsets. Overlapping and nested spans
+    become a flat run of segments, each listing every highlight covering it, so the page
+    can draw them as marks that never overlap.
+    """
+    end_of_text = offset + len(text)
+    cuts = {offset, end_of_text}
+    for _pk, start, end in spans:
+        cuts.update(c for c in (start, end) if offset < c < end_of_text)
+    ordered = sorted(cuts)
+    result = []
+    for left, right in zip(ordered, ordered[1:], strict=False):
+        covering = tuple(pk for pk, start, end in spans if start <= left and end >= right)
+        result.append(Segment(text[left - offset : right - offset], covering))
+    return result
+
+
+def spans_by_utterance(
+    utterances: Sequence[Utterance], highlights: Sequence[Highlight]
+) -> dict[int, list[tuple[int, int, int]]]:
+    """For each utterance, the (id, start, end) of the highlights that overlap it."""
+    starts = [u.start for u in utterances]
+    result: dict[int, list[tuple[int, int, int]]] = {u.pk: [] for u in utterances}
+    for highlight in highlights:
+        index = max(bisect.bisect_right(starts, highlight.start) - 1, 0)
+        while index < len(utterances) and utterances[index].start < highlight.end:
+            utterance = utterances[index]
+            if utterance.end > highlight.start:
+                result[utterance.pk].append((highlight.pk, highlight.start, highlight.end))
+            index += 1
+    return result
+
+
+def visible_highlights(
+    *, project: ResearchProject, user: AbstractBaseUser, mine_only: bool = False
+) -> Q:
+    """Which highlights a user sees: with blind coding on, only their own until revealed."""
+    if mine_only or (project.blind_coding and not project.codings_revealed):
+        return Q(coder=user)
+    return Q()
