@@ -13,5 +13,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("interviews.urls")),
-    path("insights/", include("insights.urls")),
+    path("", include("insights.urls")),
 ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from insights.models import Code, CodedHighlight, Highlight, Stage
 from interviews.models import FieldNote, Membership, ResearchProject, Transcript, Utterance
@@ -152,6 +152,8 @@ def highlight_create(
         coder=coder,
     )
     _apply_codes(highlight, fields.codes, coder=coder)
+    if transcript is not None:
+        transcript_coverage_refresh(transcript)
     return highlight
 
 
@@ -172,10 +174,24 @@ def highlight_update(
     return highlight
 
 
+@transaction.atomic
 def highlight_delete(*, highlight: Highlight, by: AbstractBaseUser) -> None:
     if not can_code(by, highlight.project):
         raise CodingError("Only the study's leads and researchers can code it.")
+    transcript = highlight.transcript
     highlight.delete()
+    if transcript is not None:
+        transcript_coverage_refresh(transcript)
+
+
+def transcript_coverage_refresh(transcript: Transcript) -> None:
+    """Recount the utterances that at least one highlight overlaps (one query, one update)."""
+    overlapping = Highlight.objects.filter(
+        transcript=transcript, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+    )
+    coded = Utterance.objects.filter(transcript=transcript).filter(Exists(overlapping)).count()
+    Transcript.objects.filter(pk=transcript.pk).update(coded_utterance_count=coded)
+    transcript.coded_utterance_count = coded
 
 
 def code_get_or_create(

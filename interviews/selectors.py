@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from interviews import pipeline
 from interviews.access import is_researcher_anywhere, projects_for_user
@@ -53,8 +53,14 @@ def pipeline_board(project: ResearchProject) -> dict[str, list[Enrollment]]:
 
 
 def project_sessions(project: ResearchProject) -> QuerySet[Session]:
-    return project.sessions.prefetch_related("participants", "interviewers").order_by(
-        "-scheduled_at"
+    """Sessions with their coding progress: utterances coded / utterances, over transcripts."""
+    return (
+        project.sessions.prefetch_related("participants")
+        .annotate(
+            utterances=Sum("transcripts__utterance_count"),
+            coded_utterances=Sum("transcripts__coded_utterance_count"),
+        )
+        .order_by("-scheduled_at")
     )
 
 

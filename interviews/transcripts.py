@@ -223,6 +223,7 @@ def _store(
         source_sha256=digest,
         text=parsed.text,
         word_count=len(parsed.text.split()),
+        utterance_count=len(parsed.utterances),
         duration_ms=max(times) if times else None,
         imported_by=by,
     )

@@ -49,11 +49,6 @@ project_urls = [
         name="transcript-upload",
     ),
     path(
-        "sessions/<int:session_id>/transcripts/<int:transcript_id>/",
-        transcripts.transcript_detail,
-        name="transcript-detail",
-    ),
-    path(
         "sessions/<int:session_id>/transcripts/<int:transcript_id>/speakers/",
         transcripts.transcript_speakers,
         name="transcript-speakers",

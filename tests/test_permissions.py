@@ -12,6 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from insights.coding import HighlightFields, code_get_or_create, highlight_create
+from insights.models import Code, CodedHighlight, Highlight
 from interviews.models import (
     ConsentRecord,
     Enrollment,
@@ -49,57 +51,74 @@ class Rule:
 
 
 ACCESS: dict[str, list[Rule]] = {
-    "project-list": [Rule("get", GLOBAL_READ)],
-    "project-create": [Rule("get", POOL_WRITE)],
-    "project-detail": [Rule("get", READ)],
-    "project-edit": [Rule("get", WRITE), Rule("post", WRITE)],
-    "project-members": [Rule("get", READ), Rule("post", LEAD_ONLY)],
-    "member-remove": [Rule("post", LEAD_ONLY)],
-    "attribute-list": [Rule("get", READ), Rule("post", WRITE)],
-    "attribute-delete": [Rule("post", WRITE)],
-    "enrollment-add": [Rule("get", WRITE)],
-    "enrollment-detail": [Rule("get", WRITE)],
-    "enrollment-move": [Rule("post", WRITE)],
-    "project-participant-import": [Rule("get", WRITE)],
-    "session-create": [Rule("get", WRITE)],
-    "session-detail": [Rule("get", READ)],
-    "session-edit": [Rule("get", WRITE)],
-    "transcript-upload": [Rule("get", WRITE)],
-    "transcript-import": [Rule("get", WRITE)],
-    "transcript-detail": [Rule("get", READ)],
-    "transcript-speakers": [Rule("get", WRITE), Rule("post", WRITE)],
-    "transcript-delete": [Rule("post", WRITE)],
-    "fieldnote-create": [Rule("get", WRITE), Rule("post", WRITE)],
-    "fieldnote-edit": [Rule("get", WRITE), Rule("post", WRITE)],
-    "fieldnote-delete": [Rule("post", WRITE)],
-    "participant-list": [Rule("get", GLOBAL_READ)],
-    "participant-create": [Rule("get", POOL_WRITE)],
-    "participant-import": [Rule("get", POOL_WRITE)],
+    "interviews:project-list": [Rule("get", GLOBAL_READ)],
+    "interviews:project-create": [Rule("get", POOL_WRITE)],
+    "interviews:project-detail": [Rule("get", READ)],
+    "interviews:project-edit": [Rule("get", WRITE), Rule("post", WRITE)],
+    "interviews:project-members": [Rule("get", READ), Rule("post", LEAD_ONLY)],
+    "interviews:member-remove": [Rule("post", LEAD_ONLY)],
+    "interviews:attribute-list": [Rule("get", READ), Rule("post", WRITE)],
+    "interviews:attribute-delete": [Rule("post", WRITE)],
+    "interviews:enrollment-add": [Rule("get", WRITE)],
+    "interviews:enrollment-detail": [Rule("get", WRITE)],
+    "interviews:enrollment-move": [Rule("post", WRITE)],
+    "interviews:project-participant-import": [Rule("get", WRITE)],
+    "interviews:session-create": [Rule("get", WRITE)],
+    "interviews:session-detail": [Rule("get", READ)],
+    "interviews:session-edit": [Rule("get", WRITE)],
+    "interviews:transcript-upload": [Rule("get", WRITE)],
+    "interviews:transcript-import": [Rule("get", WRITE)],
+    "interviews:transcript-speakers": [Rule("get", WRITE), Rule("post", WRITE)],
+    "interviews:transcript-delete": [Rule("post", WRITE)],
+    "interviews:fieldnote-create": [Rule("get", WRITE), Rule("post", WRITE)],
+    "interviews:fieldnote-edit": [Rule("get", WRITE), Rule("post", WRITE)],
+    "interviews:fieldnote-delete": [Rule("post", WRITE)],
+    "interviews:participant-list": [Rule("get", GLOBAL_READ)],
+    "interviews:participant-create": [Rule("get", POOL_WRITE)],
+    "interviews:participant-import": [Rule("get", POOL_WRITE)],
     # A viewer may read participants of their own studies; an outsider reaches none.
-    "participant-detail": [Rule("get", READ)],
-    "participant-edit": [Rule("get", WRITE)],
-    "consent-create": [Rule("post", WRITE)],
-    "consent-withdraw": [Rule("post", WRITE)],
-    "participant-erase": [Rule("post", WRITE)],
+    "interviews:participant-detail": [Rule("get", READ)],
+    "interviews:participant-edit": [Rule("get", WRITE)],
+    "interviews:consent-create": [Rule("post", WRITE)],
+    "interviews:consent-withdraw": [Rule("post", WRITE)],
+    "interviews:participant-erase": [Rule("post", WRITE)],
+    "insights:framework-list": [Rule("get", GLOBAL_READ)],
+    "insights:transcript-detail": [Rule("get", READ)],
+    "insights:session-notes": [Rule("get", READ)],
+    "insights:codebook": [Rule("get", READ)],
+    "insights:code-create": [Rule("get", WRITE), Rule("post", WRITE)],
+    "insights:code-edit": [Rule("get", WRITE), Rule("post", WRITE)],
+    "insights:code-delete": [Rule("get", WRITE), Rule("post", WRITE)],
+    "insights:code-merge": [Rule("post", WRITE)],
+    "insights:codebook-copy": [Rule("post", WRITE)],
+    "insights:quote-list": [Rule("get", READ)],
+    "insights:agreement": [Rule("get", READ)],
+    "insights:codings-reveal": [Rule("post", LEAD_ONLY)],
+    "insights:highlight-create": [Rule("post", WRITE)],
+    "insights:highlight-update": [Rule("post", WRITE)],
+    "insights:highlight-delete": [Rule("post", WRITE)],
 }
 
 
-def interview_url_names() -> set[str]:
+APP_NAMESPACES = ("interviews", "insights")
+
+
+def app_url_names() -> set[str]:
     names: set[str] = set()
 
     def walk(patterns: list, namespace: str | None) -> None:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, pattern.namespace or namespace)
-            elif isinstance(pattern, URLPattern) and namespace == "interviews" and pattern.name:
-                names.add(pattern.name)
+            elif isinstance(pattern, URLPattern) and namespace in APP_NAMESPACES and pattern.name:
+                names.add(f"{namespace}:{pattern.name}")
 
     walk(get_resolver().url_patterns, None)
     return names
 
 
 def test_every_url_has_an_access_rule() -> None:
-    assert interview_url_names() == set(ACCESS)
+    assert app_url_names() == set(ACCESS)
 
 
 @pytest.fixture
@@ -111,6 +130,15 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
     session = make_session(project, participants=[participant])
     transcript = make_transcript(session)
     note = FieldNote.objects.create(session=session, kind="observation", text="Uses two SSO tools")
+    code, _ = code_get_or_create(project=project, name="SSO", by=lead)
+    highlight = highlight_create(
+        project=project,
+        coder=lead,
+        start=0,
+        end=8,
+        fields=HighlightFields(codes=[code]),
+        transcript=transcript,
+    )
     viewer_membership = project.memberships.get(role=Membership.Role.VIEWER)
     return {
         "project": project,
@@ -121,6 +149,8 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
         "session": session,
         "transcript": transcript,
         "note": note,
+        "code": code,
+        "highlight": highlight,
         "membership": viewer_membership,
     }
 
@@ -137,28 +167,34 @@ def url_for(name: str, world: dict) -> str:
         "consent_id": world["consent"].pk,
         "transcript_id": world["transcript"].pk,
         "note_id": world["note"].pk,
+        "code_id": world["code"].pk,
+        "highlight_id": world["highlight"].pk,
     }
     pattern = next(p for p in _flat_patterns() if p[1] == name)[0]
     needed = {k: v for k, v in kwargs_by_name.items() if f"<{k}>" in pattern or f":{k}>" in pattern}
-    return reverse(f"interviews:{name}", kwargs=needed)
+    return reverse(name, kwargs=needed)
 
 
 def _flat_patterns() -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
 
-    def walk(patterns: list, prefix: str) -> None:
+    def walk(patterns: list, prefix: str, namespace: str | None = None) -> None:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+                walk(
+                    pattern.url_patterns,
+                    prefix + str(pattern.pattern),
+                    pattern.namespace or namespace,
+                )
             elif pattern.name:
-                found.append((prefix + str(pattern.pattern), pattern.name))
+                found.append((prefix + str(pattern.pattern), f"{namespace}:{pattern.name}"))
 
     walk(get_resolver().url_patterns, "")
     return found
 
 
 POST_DATA = {
-    "project-edit": {
+    "interviews:project-edit": {
         "title": "Renamed",
         "slug": "uptier",
         "status": "in_progress",
@@ -166,12 +202,18 @@ POST_DATA = {
         "lens": "customer",
         "target_interviews": 10,
     },
-    "project-members": {"username": "outsider", "role": "viewer"},
-    "attribute-list": {"label": "Seats", "key": "seats", "kind": "number"},
-    "enrollment-move": {"to_status": "contacted"},
-    "consent-create": {"scope": "internal", "given_on": "2026-01-05"},
-    "fieldnote-create": {"kind": "observation", "text": "New note"},
-    "fieldnote-edit": {"kind": "quote", "text": "Edited note"},
+    "interviews:project-members": {"username": "outsider", "role": "viewer"},
+    "interviews:attribute-list": {"label": "Seats", "key": "seats", "kind": "number"},
+    "interviews:enrollment-move": {"to_status": "contacted"},
+    "interviews:consent-create": {"scope": "internal", "given_on": "2026-01-05"},
+    "interviews:fieldnote-create": {"kind": "observation", "text": "New note"},
+    "interviews:fieldnote-edit": {"kind": "quote", "text": "Edited note"},
+}
+
+POST_JSON = {
+    "insights:highlight-create": {"source": "transcript", "codes": ["SSO"]},
+    "insights:highlight-update": {"codes": ["Pricing"]},
+    "insights:highlight-delete": {},
 }
 
 CASES = [
@@ -193,14 +235,19 @@ def test_access(
 
     if method == "get":
         response = client.get(url)
+    elif name in POST_JSON:
+        body = dict(POST_JSON[name])
+        if name == "insights:highlight-create":
+            body.update(sourceId=world["transcript"].pk, start16=10, end16=20)
+        response = client.post(url, body, content_type="application/json")
     else:
         data = dict(POST_DATA.get(name, {}))
-        if name == "participant-erase":
+        if name == "interviews:participant-erase":
             data["confirm"] = world["participant"].pseudonym
         response = client.post(url, data)
 
     if expected == "ok":
-        assert response.status_code in (200, 302), (name, persona, response.status_code)
+        assert response.status_code in (200, 201, 302), (name, persona, response.status_code)
     else:
         assert response.status_code == expected, (name, persona, response.status_code)
         if method == "post":
@@ -220,6 +267,10 @@ def _counts() -> tuple:
         Transcript.objects.count(),
         FieldNote.objects.count(),
         FieldNote.objects.filter(kind="quote").count(),
+        Highlight.objects.count(),
+        Code.objects.count(),
+        CodedHighlight.objects.count(),
+        ResearchProject.objects.filter(codings_revealed=True).count(),
     )
 
 

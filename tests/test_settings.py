@@ -48,6 +48,8 @@ print(json.dumps({name: getattr(settings, name, None) for name in names}, defaul
 def clean_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     """os.environ without anything settings.py reads, plus VAR_DIR in tmp_path and overrides."""
     env = {key: value for key, value in os.environ.items() if key not in LEAKY_VARIABLES}
+    # The browser tests allow the ORM beside Playwright's event loop; a deployment never does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env["VAR_DIR"] = str(tmp_path / "var")
     env.update(overrides)
     return env

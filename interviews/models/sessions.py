@@ -60,6 +60,9 @@ class Transcript(models.Model):
     text = models.TextField()
     word_count = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    utterance_count = models.PositiveIntegerField(default=0)
+    # Kept up to date by insights.coding whenever a highlight of this transcript changes.
+    coded_utterance_count = models.PositiveIntegerField(default=0)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -78,9 +81,16 @@ class Transcript(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse(
-            "interviews:transcript-detail",
+            "insights:transcript-detail",
             args=[self.session.project.slug, self.session_id, self.pk],
         )
+
+    @property
+    def coded_percent(self) -> int:
+        """Share of utterances with at least one highlight."""
+        if not self.utterance_count:
+            return 0
+        return round(100 * self.coded_utterance_count / self.utterance_count)
 
 
 class Speaker(models.Model):

@@ -85,7 +85,9 @@ def project_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
 
 def project_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     access = get_project_for_member(request, slug, write=True)
-    form = ProjectForm(request.POST or None, instance=access.project)
+    form = ProjectForm(
+        request.POST or None, instance=access.project, can_set_blind_coding=access.is_lead
+    )
     if request.method == "POST" and form.is_valid():
         project = form.save()
         messages.success(request, "Study details saved.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -41,9 +40,7 @@ def session_detail(request: AuthenticatedHttpRequest, slug: str, session_id: int
         pk=session_id,
         project=access.project,
     )
-    transcripts = session.transcripts.annotate(utterance_count=Count("utterances")).order_by(
-        "created_at"
-    )
+    transcripts = session.transcripts.order_by("created_at")
     context = {
         "access": access,
         "project": access.project,

@@ -133,7 +133,8 @@ def test_project_page_query_count_does_not_grow_with_enrollments(
 ) -> None:
     make_enrollment(project)
     make_session(project, participants=[make_participant()])
-    with django_assert_num_queries(9) as few:
+    # session, user, project, role, counts, board, sessions (with coding sums), participants
+    with django_assert_num_queries(8) as few:
         researcher_client.get(project.get_absolute_url())
     for _ in range(15):
         make_enrollment(project, status=Status.SCREENED)
@@ -338,3 +339,32 @@ def test_a_decline_can_carry_a_note(researcher_client: Client, project: Research
         reverse("interviews:enrollment-detail", args=[project.slug, enrollment.pk])
     ).content.decode()
     assert "Busy with their renewal" in page
+
+
+def edit_data(project: ResearchProject, **changes: object) -> dict[str, object]:
+    data = {
+        "title": project.title,
+        "slug": project.slug,
+        "status": project.status,
+        "segment": project.segment,
+        "lens": project.lens,
+        "target_interviews": project.target_interviews,
+    }
+    return {**data, **changes}
+
+
+def test_only_the_lead_switches_blind_coding(
+    lead_client: Client, researcher_client: Client, project: ResearchProject
+) -> None:
+    url = reverse("interviews:project-edit", args=[project.slug])
+    assert "blind_coding" not in researcher_client.get(url).content.decode()
+    researcher_client.post(url, edit_data(project, blind_coding="on"))
+    project.refresh_from_db()
+    assert not project.blind_coding
+
+    project.codings_revealed = True
+    project.save()
+    lead_client.post(url, edit_data(project, blind_coding="on"))
+    project.refresh_from_db()
+    assert project.blind_coding
+    assert not project.codings_revealed  # switching blind coding on hides others' codings again

@@ -1,0 +1,179 @@
+"""Forms clean input; services in insights.coding and insights.codebook act on it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+from insights.codebook import TreeRow, ancestor_ids, code_tree
+from insights.models import Code
+from interviews.models import ResearchProject
+
+# --- Codebook -----------------------------------------------------------------------------------
+
+COLOUR_RE = re.compile(r"^#?([0-9a-fA-F]{6})$")
+INDENT = "\u2003"  # an em space: select options cannot hold padding
+
+
+def _tree_choices(rows: Sequence[TreeRow], *, blank: str | None = None) -> list[tuple[str, str]]:
+    """Select options indented by depth, so a long codebook reads as its tree."""
+    choices = [("", blank)] if blank is not None else []
+    choices += [(str(row.code.pk), f"{INDENT * row.depth}{row.code.name}") for row in rows]
+    return choices
+
+
+class CodeForm(forms.ModelForm):
+    """Create or edit one code of a study's codebook."""
+
+    # Declared without the model's max_length so every bad value gets the one message below.
+    colour = forms.CharField(
+        initial="#f2c14e",
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text="Shown on the codebook and on coded quotes.",
+    )
+    parent = forms.ModelChoiceField(
+        queryset=Code.objects.none(),
+        required=False,
+        help_text="Nest this code under another, e.g. “SAML” under “Single sign-on”.",
+        error_messages={"invalid_choice": "Choose a parent code from this study's codebook."},
+    )
+
+    class Meta:
+        model = Code
+        fields = [
+            "name",
+            "parent",
+            "kind",
+            "colour",
+            "definition",
+            "inclusion_notes",
+            "exclusion_notes",
+        ]
+        widgets = {
+            "definition": forms.Textarea(attrs={"rows": 3}),
+            "inclusion_notes": forms.Textarea(attrs={"rows": 2}),
+            "exclusion_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {"definition": "What the code means, in a sentence or two."}
+
+    def __init__(
+        self, *args: object, project: ResearchProject, codes: Sequence[Code], **kwargs: object
+    ) -> None:
+        """`codes` is the study's whole codebook, loaded once by the view."""
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.instance.project = project
+        self.parents = {code.pk: code.parent_id for code in codes}
+        parent_field = self.fields["parent"]
+        # Validation looks the id up in the study's codebook; the options shown leave out
+        # the code itself and its descendants, which clean() would refuse anyway.
+        parent_field.queryset = Code.objects.filter(project=project)
+        own_subtree = {
+            pk for pk in self.parents if self.instance.pk in ancestor_ids(pk, self.parents)
+        }
+        parent_field.choices = _tree_choices(
+            [row for row in code_tree(codes) if row.code.pk not in own_subtree],
+            blank="— none (a top-level code) —",
+        )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("A code needs a name.")
+        clash = Code.objects.filter(project=self.project, name__iexact=name).exclude(
+            pk=self.instance.pk
+        )
+        if clash.exists():
+            raise forms.ValidationError(f"This codebook already has a code called “{name}”.")
+        return name
+
+    def clean_colour(self) -> str:
+        match = COLOUR_RE.match(self.cleaned_data.get("colour", "").strip())
+        if match is None:
+            raise forms.ValidationError("Use a colour like #f2c14e.")
+        return f"#{match.group(1).lower()}"
+
+    def clean_parent(self) -> Code | None:
+        parent: Code | None = self.cleaned_data.get("parent")
+        if parent is None:
+            return None
+        if parent.project_id != self.project.pk:
+            raise forms.ValidationError("Choose a parent code from this study's codebook.")
+        if self.instance.pk is not None:
+            if parent.pk == self.instance.pk:
+                raise forms.ValidationError("A code cannot be its own parent.")
+            if self.instance.pk in ancestor_ids(parent.pk, self.parents):
+                raise forms.ValidationError(
+                    f"“{parent.name}” is nested under this code: choose a parent outside it."
+                )
+        return parent
+
+
+class CodeMergeForm(forms.Form):
+    source = forms.ModelChoiceField(
+        queryset=Code.objects.none(),
+        label="Merge",
+        error_messages={"invalid_choice": "Choose a code from this study's codebook."},
+    )
+    target = forms.ModelChoiceField(
+        queryset=Code.objects.none(),
+        label="into",
+        error_messages={"invalid_choice": "Choose a code from this study's codebook."},
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        project: ResearchProject,
+        rows: Sequence[TreeRow] | None = None,
+        **kwargs: object,
+    ) -> None:
+        """`rows`: the codebook as a tree, when the form is shown (not needed to validate)."""
+        kwargs.setdefault("auto_id", "merge_%s")  # shares the page with the copy form
+        super().__init__(*args, **kwargs)
+        for name in ("source", "target"):
+            field = self.fields[name]
+            field.queryset = Code.objects.filter(project=project)
+            if rows is not None:
+                field.choices = _tree_choices(rows, blank="Choose a code…")
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        source, target = cleaned.get("source"), cleaned.get("target")
+        if source is not None and source == target:
+            raise forms.ValidationError("Choose two different codes to merge.")
+        return cleaned
+
+
+class CodebookCopyForm(forms.Form):
+    source = forms.ModelChoiceField(
+        queryset=ResearchProject.objects.none(),
+        label="Copy the codebook of",
+        empty_label="Choose a study…",
+        error_messages={"invalid_choice": "Choose one of your other studies."},
+    )
+
+    def __init__(self, *args: object, sources: QuerySet[ResearchProject], **kwargs: object) -> None:
+        """`sources`: the studies the user can read, other than this one."""
+        kwargs.setdefault("auto_id", "copy_%s")  # shares the page with the merge form
+        super().__init__(*args, **kwargs)
+        field = self.fields["source"]
+        field.queryset = sources
+        # A callable is listed only when the select renders, from the same list the page
+        # uses to ask "are there other studies?": one query for both.
+        field.choices = lambda: [
+            ("", "Choose a study…"),
+            *((str(study.pk), study.title) for study in self.studies),
+        ]
+
+    @cached_property
+    def studies(self) -> list[ResearchProject]:
+        return list(self.fields["source"].queryset)
+
+
+class CodeDeleteForm(forms.Form):
+    confirm_uses = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)

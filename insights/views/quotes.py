@@ -1,0 +1,49 @@
+"""The quote list: a study's highlights, filtered, a page at a time."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from cxresearch.lib.http import AuthenticatedHttpRequest
+from insights.filters import QuoteFilter
+from insights.quotes import quote_rows, quotes_for_project, sees_only_own
+from interviews.access import get_project_for_member
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+# Query-string keys that do not narrow the list (so they do not count as "filtered").
+NOT_FILTERS = {"page", "per_page", "order"}
+
+
+def _page_size(raw: str | None) -> int:
+    try:
+        size = int(raw or DEFAULT_PAGE_SIZE)
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def quote_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    access = get_project_for_member(request, slug)
+    project = access.project
+    highlights = quotes_for_project(project=project, user=request.user, role=access.role)
+    quote_filter = QuoteFilter(request.GET or None, highlights, project=project)
+    per_page = _page_size(request.GET.get("per_page"))
+    page = Paginator(quote_filter.qs, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "access": access,
+        "project": project,
+        "filter": quote_filter,
+        "page": page,
+        "rows": quote_rows(project, page.object_list),
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "query": query.urlencode(),
+        "filtered": any(v.strip() for k, v in request.GET.items() if k not in NOT_FILTERS),
+        "only_own": sees_only_own(project=project, role=access.role),
+    }
+    return render(request, "insights/quote_list.html", context)

@@ -1,0 +1,253 @@
+"""The agreement page: figures for two coders of one transcript, disagreements, blind coding."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from insights.coding import HighlightFields, code_get_or_create, highlight_create
+from insights.models import Code
+from interviews.models import Membership, ResearchProject, Transcript, Utterance
+from tests.factories import make_session, make_transcript, make_user
+
+SIX_TURNS = b"""Interviewer: How did the SSO rollout go?
+Ada: SAML took three weeks because our IdP team was busy.
+Interviewer: What did that cost you?
+Ada: Two sprints of the platform team, honestly.
+Interviewer: Anything else about the renewal?
+Ada: The licence true-up surprised procurement.
+"""
+
+
+def _transcript(project: ResearchProject, name: str = "six.txt") -> Transcript:
+    return make_transcript(make_session(project), filename=name, data=SIX_TURNS)
+
+
+def _utterances(transcript: Transcript) -> list[Utterance]:
+    return list(transcript.utterances.order_by("position"))
+
+
+def _code(
+    project: ResearchProject, coder: User, transcript: Transcript, first: int, last: int, code: Code
+) -> None:
+    """One highlight by `coder` spanning utterances first..last (0-based, inclusive)."""
+    utterances = _utterances(transcript)
+    highlight_create(
+        project=project,
+        coder=coder,
+        start=utterances[first].start,
+        end=utterances[last].end,
+        fields=HighlightFields(codes=[code]),
+        transcript=transcript,
+    )
+
+
+@pytest.fixture
+def double_coded(project: ResearchProject, lead: User, researcher: User) -> Transcript:
+    """The worked example of tests/insights/test_agreement.py on a real transcript.
+
+    Lead applies "SSO pain" to turns 1–3, researcher to turns 2–4; turns 5–6 are uncoded.
+    All six turns: kappa = 1/3, alpha = 7/18 ≈ 0.389.
+    Coded turns 1–4: kappa = −1/3, alpha = −1/6 ≈ −0.167.
+    """
+    transcript = _transcript(project)
+    assert len(_utterances(transcript)) == 6
+    code, _ = code_get_or_create(project=project, name="SSO pain", by=lead)
+    _code(project, lead, transcript, 0, 2, code)
+    _code(project, researcher, transcript, 1, 3, code)
+    return transcript
+
+
+def _url(project: ResearchProject) -> str:
+    return reverse("insights:agreement", args=[project.slug])
+
+
+def test_page_shows_kappa_and_alpha_on_both_bases(
+    lead_client: Client, project: ResearchProject, double_coded: Transcript
+) -> None:
+    response = lead_client.get(_url(project))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "All utterances (uncoded text included — inflates agreement)" in page
+    assert "Utterances someone coded" in page
+    assert "lead – researcher" in page
+    assert ">0.333<" in page  # kappa over all six turns
+    assert ">−0.333<" in page  # kappa over the four coded turns
+    assert ">0.389<" in page  # alpha over all turns
+    assert ">−0.167<" in page  # alpha over coded turns
+    assert "SSO pain" in page
+    assert "Landis" in page and "0.667" in page
+
+
+def test_disagreements_link_to_the_utterance(
+    viewer_client: Client, project: ResearchProject, double_coded: Transcript
+) -> None:
+    first, _, _, fourth, *_ = _utterances(double_coded)
+    transcript_url = reverse(
+        "insights:transcript-detail", args=[project.slug, double_coded.session_id, double_coded.pk]
+    )
+
+    response = viewer_client.get(_url(project))
+
+    assert response.status_code == 200  # viewers may read the figures
+    page = response.content.decode()
+    assert f'href="{transcript_url}#u-{first.pk}"' in page
+    assert f'href="{transcript_url}#u-{fourth.pk}"' in page
+    assert page.count("#u-") == 2  # turns 2–3 agree, 5–6 nobody coded
+
+
+def test_empty_state_until_two_coders_share_a_transcript(
+    researcher_client: Client, project: ResearchProject, lead: User
+) -> None:
+    transcript = _transcript(project)
+    code, _ = code_get_or_create(project=project, name="SSO pain", by=lead)
+    _code(project, lead, transcript, 0, 1, code)
+
+    response = researcher_client.get(_url(project))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "No transcript has two coders yet" in page
+    assert "Ask a second researcher to code a transcript" in page
+    assert "Reveal all codings" not in page  # not the lead
+
+
+def test_outsider_gets_404(
+    outsider_client: Client, project: ResearchProject, double_coded: Transcript
+) -> None:
+    assert outsider_client.get(_url(project)).status_code == 404
+
+
+def test_blind_coding_hides_disagreements_from_researchers_only(
+    researcher_client: Client,
+    lead_client: Client,
+    project: ResearchProject,
+    double_coded: Transcript,
+) -> None:
+    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
+
+    researcher_page = researcher_client.get(_url(project)).content.decode()
+    lead_page = lead_client.get(_url(project)).content.decode()
+
+    assert "#u-" not in researcher_page
+    assert "appears once the lead reveals" in researcher_page
+    assert ">0.333<" in researcher_page  # the figures themselves stay visible
+    assert "#u-" in lead_page
+    assert "Reveal all codings" in lead_page
+
+
+def _reveal_url(project: ResearchProject) -> str:
+    return reverse("insights:codings-reveal", args=[project.slug])
+
+
+def test_lead_reveals_all_codings(lead_client: Client, project: ResearchProject) -> None:
+    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
+
+    response = lead_client.post(_reveal_url(project), follow=True)
+
+    project.refresh_from_db()
+    assert project.codings_revealed is True
+    assert project.blind_coding is True
+    assert response.redirect_chain[-1][0] == _url(project)
+    assert "All codings revealed" in response.content.decode()
+    assert "Hide others' codings again" in response.content.decode()
+
+
+def test_revealing_twice_changes_nothing(lead_client: Client, project: ResearchProject) -> None:
+    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True, codings_revealed=True)
+    before = ResearchProject.objects.get(pk=project.pk).updated_at
+
+    response = lead_client.post(_reveal_url(project), follow=True)
+
+    assert "already visible" in response.content.decode()
+    assert ResearchProject.objects.get(pk=project.pk).updated_at == before
+
+
+def test_lead_hides_codings_again(lead_client: Client, project: ResearchProject) -> None:
+    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=False, codings_revealed=True)
+
+    lead_client.post(_reveal_url(project), {"hide": "1"})
+
+    project.refresh_from_db()
+    assert (project.blind_coding, project.codings_revealed) == (True, False)
+
+
+def test_hiding_twice_changes_nothing(lead_client: Client, project: ResearchProject) -> None:
+    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
+    before = ResearchProject.objects.get(pk=project.pk).updated_at
+
+    response = lead_client.post(_reveal_url(project), {"hide": "1"}, follow=True)
+
+    assert "already hidden" in response.content.decode()
+    assert ResearchProject.objects.get(pk=project.pk).updated_at == before
+
+
+@pytest.mark.parametrize("persona", ["researcher", "viewer"])
+def test_only_the_lead_may_reveal(
+    persona: str, project: ResearchProject, request: pytest.FixtureRequest
+) -> None:
+    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
+    client: Client = request.getfixturevalue(f"{persona}_client")
+
+    assert client.post(_reveal_url(project)).status_code == 403
+    assert client.post(_reveal_url(project), {"hide": "1"}).status_code == 403
+
+    project.refresh_from_db()
+    assert (project.blind_coding, project.codings_revealed) == (True, False)
+
+
+def test_outsider_cannot_reveal(outsider_client: Client, project: ResearchProject) -> None:
+    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
+    assert outsider_client.post(_reveal_url(project)).status_code == 404
+    project.refresh_from_db()
+    assert project.codings_revealed is False
+
+
+def test_reveal_needs_post(lead_client: Client, project: ResearchProject) -> None:
+    assert lead_client.get(_reveal_url(project)).status_code == 405
+
+
+def test_blind_coding_is_on_the_study_form(lead_client: Client, project: ResearchProject) -> None:
+    response = lead_client.get(reverse("interviews:project-edit", args=[project.slug]))
+    assert 'name="blind_coding"' in response.content.decode()
+
+
+# The page's queries, whatever the number of transcripts, coders, codes and highlights:
+#   1. the session            2. the user                (login)
+#   3. the project            4. the membership          (get_project_for_member)
+#   5. every code application on a transcript highlight, with its span, coder and code
+#   6. the utterances of the double-coded transcripts
+PAGE_QUERIES = 6
+
+
+def test_query_count_does_not_grow_with_highlights(
+    lead_client: Client,
+    project: ResearchProject,
+    lead: User,
+    researcher: User,
+    double_coded: Transcript,
+    django_assert_num_queries,
+) -> None:
+    with django_assert_num_queries(PAGE_QUERIES):
+        small = lead_client.get(_url(project))
+    assert small.status_code == 200
+
+    third = make_user("third")
+    Membership.objects.create(project=project, user=third, role=Membership.Role.RESEARCHER)
+    codes = [code_get_or_create(project=project, name=n, by=lead)[0] for n in ("Cost", "Renewal")]
+    for name in ("second.txt", "third.txt"):
+        transcript = _transcript(project, name)
+        for coder, first in ((lead, 0), (researcher, 1), (third, 2)):
+            for code in codes:
+                _code(project, coder, transcript, first, first + 2, code)
+                _code(project, coder, transcript, 5, 5, code)
+
+    with django_assert_num_queries(PAGE_QUERIES):
+        response = lead_client.get(_url(project))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "lead – third" in page and "researcher – third" in page
+    assert "Cost" in page and "Renewal" in page

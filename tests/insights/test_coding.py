@@ -1,0 +1,467 @@
+"""Highlights: the service's checks, the JSON endpoints, marks in the reader, coding progress."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from insights.coding import (
+    CodingError,
+    HighlightFields,
+    Segment,
+    code_get_or_create,
+    highlight_create,
+    highlight_delete,
+    segments,
+)
+from insights.models import Code, CodedHighlight, Highlight, JourneyFramework, Stage
+from interviews.models import FieldNote, Membership, ResearchProject, Transcript
+from tests.factories import make_participant, make_project, make_session, make_transcript
+
+TEXT = """Sam Rivera: How was onboarding?
+
+Ada Lovelace: Honestly 👍 the SAML setup took three weeks.
+
+Sam Rivera: And pricing?
+
+Ada Lovelace: Procurement wanted a true-up clause.
+"""
+
+
+@pytest.fixture
+def coded_project(project: ResearchProject) -> ResearchProject:
+    project.framework = JourneyFramework.objects.get(slug="cx-journey")
+    project.save()
+    return project
+
+
+@pytest.fixture
+def transcript(coded_project: ResearchProject) -> Transcript:
+    session = make_session(coded_project, participants=[make_participant(name="Ada Lovelace")])
+    return make_transcript(session, filename="ada.txt", data=TEXT.encode())
+
+
+def stage(name: str) -> Stage:
+    return Stage.objects.get(framework__slug="cx-journey", name=name)
+
+
+def span_of(transcript: Transcript, needle: str) -> tuple[int, int]:
+    start = transcript.text.index(needle)
+    return start, start + len(needle)
+
+
+def utf16(text: str, offset: int) -> int:
+    return len(text[:offset].encode("utf-16-le")) // 2
+
+
+# --- The service ---------------------------------------------------------------------------------
+
+
+def test_highlight_snapshots_the_quote_and_records_coders(transcript, researcher) -> None:
+    sso, _ = code_get_or_create(project=transcript.session.project, name="SSO", by=researcher)
+    start, end = span_of(transcript, "SAML setup took three weeks")
+    highlight = highlight_create(
+        project=transcript.session.project,
+        coder=researcher,
+        start=start,
+        end=end,
+        fields=HighlightFields(stage=stage("Onboarding"), codes=[sso], sentiment=-1),
+        transcript=transcript,
+    )
+    assert highlight.text == "SAML setup took three weeks"
+    assert highlight.utterance.text.startswith("Honestly")
+    assert highlight.utterance.speaker.participant.identity.name == "Ada Lovelace"
+    assert CodedHighlight.objects.get().coder == researcher
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [(-1, 5, "outside the text"), (5, 5, "outside the text"), (0, 10_000, "outside the text")],
+)
+def test_spans_outside_the_text_are_refused(transcript, researcher, start, end, message) -> None:
+    with pytest.raises(CodingError, match=message):
+        highlight_create(
+            project=transcript.session.project,
+            coder=researcher,
+            start=start,
+            end=end,
+            fields=HighlightFields(),
+            transcript=transcript,
+        )
+    assert not Highlight.objects.exists()
+
+
+def test_snapshot_must_match_the_source(transcript, researcher) -> None:
+    start, end = span_of(transcript, "three weeks")
+    with pytest.raises(CodingError, match="does not match"):
+        highlight_create(
+            project=transcript.session.project,
+            coder=researcher,
+            start=start,
+            end=end,
+            fields=HighlightFields(),
+            transcript=transcript,
+            snapshot="four weeks!",
+        )
+
+
+def test_stage_of_another_framework_and_foreign_codes_are_refused(
+    transcript, researcher, lead
+) -> None:
+    project = transcript.session.project
+    other = make_project(members={lead: Membership.Role.LEAD})
+    foreign, _ = code_get_or_create(project=other, name="Elsewhere", by=lead)
+    start, end = span_of(transcript, "three weeks")
+    success_stage = Stage.objects.get(framework__slug="customer-success-lifecycle", position=1)
+    for fields, message in (
+        (HighlightFields(stage=success_stage), "not in this study's journey framework"),
+        (HighlightFields(codes=[foreign]), "Not in this study's codebook: Elsewhere"),
+        (HighlightFields(sentiment=3), "Sentiment goes from"),
+        (HighlightFields(pain_severity=9), "Pain severity goes from"),
+    ):
+        with pytest.raises(CodingError, match=message):
+            highlight_create(
+                project=project,
+                coder=researcher,
+                start=start,
+                end=end,
+                fields=fields,
+                transcript=transcript,
+            )
+    assert not Highlight.objects.exists()
+
+
+def test_viewers_and_outsiders_cannot_code(transcript, viewer, outsider) -> None:
+    for user in (viewer, outsider):
+        with pytest.raises(CodingError, match="leads and researchers"):
+            highlight_create(
+                project=transcript.session.project,
+                coder=user,
+                start=0,
+                end=5,
+                fields=HighlightFields(),
+                transcript=transcript,
+            )
+
+
+def test_a_transcript_of_another_study_is_refused(transcript, lead, researcher) -> None:
+    other = make_project(members={researcher: Membership.Role.RESEARCHER})
+    with pytest.raises(CodingError, match="another study"):
+        highlight_create(
+            project=other,
+            coder=researcher,
+            start=0,
+            end=5,
+            fields=HighlightFields(),
+            transcript=transcript,
+        )
+
+
+def test_code_names_are_found_ignoring_case_and_spaces(coded_project, researcher) -> None:
+    first, created = code_get_or_create(
+        project=coded_project, name="Single  sign-on", by=researcher
+    )
+    again, created_again = code_get_or_create(
+        project=coded_project, name="single sign-on", by=researcher
+    )
+    assert created and not created_again
+    assert first == again
+    assert first.name == "Single sign-on"
+
+
+def test_same_code_name_in_two_projects(coded_project, researcher, lead) -> None:
+    other = make_project(members={lead: Membership.Role.LEAD})
+    a, _ = code_get_or_create(project=coded_project, name="Pricing", by=researcher)
+    b, _ = code_get_or_create(project=other, name="Pricing", by=lead)
+    assert a.pk != b.pk
+    assert a.slug == b.slug == "pricing"
+
+
+def test_coding_progress_counts_utterances_with_a_highlight(transcript, researcher) -> None:
+    assert transcript.utterance_count == 4
+    assert transcript.coded_percent == 0
+    start, end = span_of(transcript, "three weeks.\n\nAnd pricing")  # spans two turns
+    highlight = highlight_create(
+        project=transcript.session.project,
+        coder=researcher,
+        start=start,
+        end=end,
+        fields=HighlightFields(),
+        transcript=transcript,
+    )
+    transcript.refresh_from_db()
+    assert transcript.coded_utterance_count == 2
+    assert transcript.coded_percent == 50
+    highlight_delete(highlight=highlight, by=researcher)
+    transcript.refresh_from_db()
+    assert transcript.coded_utterance_count == 0
+
+
+# --- Marks ---------------------------------------------------------------------------------------
+
+
+def test_overlapping_and_nested_spans_become_flat_segments() -> None:
+    text = "abcdefghij"
+    spans = [(1, 2, 8), (2, 4, 6), (3, 7, 10)]
+    assert segments(text, 0, spans) == [
+        Segment("ab", ()),
+        Segment("cd", (1,)),
+        Segment("ef", (1, 2)),
+        Segment("g", (1,)),
+        Segment("h", (1, 3)),
+        Segment("ij", (3,)),
+    ]
+
+
+def test_segments_clip_spans_to_a_text_with_an_offset() -> None:
+    assert segments("hello", 100, [(7, 90, 102)]) == [Segment("he", (7,)), Segment("llo", ())]
+
+
+# --- The JSON endpoints --------------------------------------------------------------------------
+
+
+def post_json(client: Client, url: str, body: object) -> tuple[int, dict]:
+    response = client.post(url, json.dumps(body), content_type="application/json")
+    return response.status_code, response.json()
+
+
+def create_url(project: ResearchProject) -> str:
+    return reverse("insights:highlight-create", args=[project.slug])
+
+
+def test_create_with_utf16_offsets_after_an_emoji(researcher_client, transcript) -> None:
+    project = transcript.session.project
+    start, end = span_of(transcript, "SAML setup")
+    status, data = post_json(
+        researcher_client,
+        create_url(project),
+        {
+            "source": "transcript",
+            "sourceId": transcript.pk,
+            "start16": utf16(transcript.text, start),
+            "end16": utf16(transcript.text, end),
+            "text": "SAML setup",
+            "stage": stage("Onboarding").pk,
+            "codes": ["SSO", "sso", "Identity provider"],
+            "sentiment": "-1",
+            "painSeverity": 2,
+            "memo": "Blocked on IdP team",
+        },
+    )
+    assert status == 201, data
+    highlight = Highlight.objects.get()
+    assert highlight.text == "SAML setup"
+    assert sorted(highlight.codes.names()) == ["Identity provider", "SSO"]
+    assert (highlight.sentiment, highlight.pain_severity) == (-1, 2)
+    fragment = data["fragments"][f"u-{highlight.utterance_id}"]
+    assert f'data-h="{highlight.pk}"' in fragment
+    assert ">SAML setup</mark>" in fragment
+    assert data["highlight"]["codes"] == ["SSO", "Identity provider"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ([1, 2], "must be a JSON object"),
+        ({"source": "video", "sourceId": 1, "start16": 0, "end16": 3}, "must be transcript"),
+        ({"source": "transcript", "start16": 0, "end16": 3}, "Say which text"),
+        ({"source": "transcript", "sourceId": "x", "start16": 0, "end16": 3}, "whole number"),
+        (
+            {"source": "transcript", "sourceId": "T", "start16": 0, "end16": 99999},
+            "does not fit the text",
+        ),
+        ({"source": "transcript", "sourceId": "T", "start16": 3, "end16": 2}, "outside the text"),
+        (
+            {"source": "transcript", "sourceId": "T", "start16": 0, "end16": 3, "codes": "SSO"},
+            "list of code",
+        ),
+        (
+            {"source": "transcript", "sourceId": "T", "start16": 0, "end16": 3, "stage": 999999},
+            "does not exist",
+        ),
+        (
+            {"source": "transcript", "sourceId": "T", "start16": 0, "end16": 3, "sentiment": True},
+            "whole number",
+        ),
+        (
+            {"source": "transcript", "sourceId": "T", "start16": 0, "end16": 3, "memo": 5},
+            "must be text",
+        ),
+    ],
+)
+def test_bad_requests_get_a_400_with_a_reason_and_change_nothing(
+    researcher_client, transcript, body, message
+) -> None:
+    if isinstance(body, dict) and body.get("sourceId") == "T":
+        body = {**body, "sourceId": transcript.pk}
+    payload = body if isinstance(body, str) else json.dumps(body)
+    response = researcher_client.post(
+        create_url(transcript.session.project), payload, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    assert not Highlight.objects.exists()
+    assert not Code.objects.exists()
+
+
+def test_offset_inside_an_emoji_is_refused(researcher_client, transcript) -> None:
+    inside = utf16(transcript.text, transcript.text.index("👍")) + 1
+    status, data = post_json(
+        researcher_client,
+        create_url(transcript.session.project),
+        {"source": "transcript", "sourceId": transcript.pk, "start16": inside, "end16": inside + 5},
+    )
+    assert status == 400
+    assert "inside a character" in data["error"]
+
+
+def test_viewer_gets_403_and_outsider_404_as_json(viewer_client, outsider_client, transcript):
+    body = {"source": "transcript", "sourceId": transcript.pk, "start16": 0, "end16": 5}
+    status, data = post_json(viewer_client, create_url(transcript.session.project), body)
+    assert status == 403 and "error" in data
+    status, _ = post_json(outsider_client, create_url(transcript.session.project), body)
+    assert status == 404
+    assert not Highlight.objects.exists()
+
+
+def test_a_transcript_of_another_study_is_404(researcher_client, transcript, researcher) -> None:
+    other = make_project(members={researcher: Membership.Role.RESEARCHER})
+    status, data = post_json(
+        researcher_client,
+        create_url(other),
+        {"source": "transcript", "sourceId": transcript.pk, "start16": 0, "end16": 5},
+    )
+    assert status == 404, data
+
+
+def test_update_and_delete(researcher_client, transcript, researcher) -> None:
+    project = transcript.session.project
+    start, end = span_of(transcript, "true-up clause")
+    highlight = highlight_create(
+        project=project,
+        coder=researcher,
+        start=start,
+        end=end,
+        fields=HighlightFields(),
+        transcript=transcript,
+    )
+    url = reverse("insights:highlight-update", args=[project.slug, highlight.pk])
+    status, data = post_json(
+        researcher_client, url, {"stage": stage("Purchase").pk, "codes": ["Pricing"], "memo": "!"}
+    )
+    assert status == 200, data
+    highlight.refresh_from_db()
+    assert highlight.stage.name == "Purchase"
+    assert list(highlight.codes.names()) == ["Pricing"]
+
+    status, data = post_json(researcher_client, url, {"codes": []})
+    assert list(highlight.codes.names()) == []
+
+    delete = reverse("insights:highlight-delete", args=[project.slug, highlight.pk])
+    status, data = post_json(researcher_client, delete, {})
+    assert status == 200
+    assert "<mark" not in "".join(data["fragments"].values())
+    assert not Highlight.objects.exists()
+
+
+def test_highlight_a_field_note(researcher_client, coded_project) -> None:
+    session = make_session(coded_project)
+    note = FieldNote.objects.create(
+        session=session, kind="observation", text="Keeps a spreadsheet 📊 of\nlicence seats"
+    )
+    start = note.text.index("licence")
+    status, data = post_json(
+        researcher_client,
+        create_url(coded_project),
+        {
+            "source": "field_note",
+            "sourceId": note.pk,
+            "start16": utf16(note.text, start),
+            "end16": utf16(note.text, len(note.text)),
+            "codes": ["Workaround"],
+        },
+    )
+    assert status == 201, data
+    assert Highlight.objects.get().text == "licence seats"
+    assert f"note-{note.pk}" in data["fragments"]
+
+
+# --- The reader ----------------------------------------------------------------------------------
+
+
+def test_reader_draws_marks_and_shows_the_panel_only_to_coders(
+    researcher_client, viewer_client, transcript, researcher
+) -> None:
+    project = transcript.session.project
+    start, end = span_of(transcript, "SAML setup took three weeks")
+    highlight_create(
+        project=project,
+        coder=researcher,
+        start=start,
+        end=end,
+        fields=HighlightFields(),
+        transcript=transcript,
+    )
+    page = researcher_client.get(transcript.get_absolute_url()).content.decode()
+    assert "SAML setup took three weeks</mark>" in page
+    assert 'id="coding-panel"' in page
+    assert "25% of turns coded" in page
+    viewer_page = viewer_client.get(transcript.get_absolute_url()).content.decode()
+    assert "SAML setup took three weeks</mark>" in viewer_page
+    assert 'id="coding-panel"' not in viewer_page
+
+
+def test_blind_coding_hides_other_coders_until_revealed(
+    researcher_client, lead_client, transcript, lead
+) -> None:
+    project = transcript.session.project
+    project.blind_coding = True
+    project.save()
+    start, end = span_of(transcript, "true-up clause")
+    highlight_create(
+        project=project,
+        coder=lead,
+        start=start,
+        end=end,
+        fields=HighlightFields(),
+        transcript=transcript,
+    )
+    assert "<mark" not in researcher_client.get(transcript.get_absolute_url()).content.decode()
+    assert "<mark" in lead_client.get(transcript.get_absolute_url()).content.decode()
+    project.codings_revealed = True
+    project.save()
+    assert "<mark" in researcher_client.get(transcript.get_absolute_url()).content.decode()
+
+
+def test_reader_queries_do_not_grow_with_highlights(
+    researcher_client,
+    transcript,
+    researcher,
+    django_assert_num_queries,
+    django_assert_max_num_queries,
+) -> None:
+    project = transcript.session.project
+
+    def add(needle: str, code: str) -> None:
+        start, end = span_of(transcript, needle)
+        found, _ = code_get_or_create(project=project, name=code, by=researcher)
+        highlight_create(
+            project=project,
+            coder=researcher,
+            start=start,
+            end=end,
+            fields=HighlightFields(stage=stage("Onboarding"), codes=[found]),
+            transcript=transcript,
+        )
+
+    add("SAML", "SSO")
+    with django_assert_max_num_queries(100) as few:
+        researcher_client.get(transcript.get_absolute_url())
+    for index, needle in enumerate(["setup", "three", "weeks", "Procurement", "pricing"]):
+        add(needle, f"Code {index}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        researcher_client.get(transcript.get_absolute_url())
