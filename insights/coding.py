@@ -19,6 +19,19 @@ from insights.models import Code, CodedHighlight, Highlight, Stage
 from interviews.models import FieldNote, Membership, ResearchProject, Transcript, Utterance
 
 MAX_MEMO_LENGTH = 5000
+# Colours given to codes created while coding, in turn; each reads as a mark behind dark text.
+CODE_PALETTE = (
+    "#f2c14e",
+    "#5fa8d3",
+    "#e07a5f",
+    "#81b29a",
+    "#b388eb",
+    "#f4a261",
+    "#4ecdc4",
+    "#e5989b",
+    "#a3b18a",
+    "#ffb4a2",
+)
 MAX_CODES_PER_HIGHLIGHT = 20
 
 
@@ -208,9 +221,10 @@ def code_get_or_create(
     existing = Code.objects.filter(project=project, name__iexact=name).first()
     if existing is not None:
         return existing, False
+    colour = CODE_PALETTE[Code.objects.filter(project=project).count() % len(CODE_PALETTE)]
     try:
         with transaction.atomic():
-            return Code.objects.create(project=project, name=name, kind=kind), True
+            return Code.objects.create(project=project, name=name, kind=kind, colour=colour), True
     except IntegrityError:
         # Someone added the same name a moment ago.
         return Code.objects.get(project=project, name__iexact=name), False

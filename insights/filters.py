@@ -43,13 +43,13 @@ class QuoteFilter(django_filters.FilterSet):
         choices=[], method="filter_code", empty_label="Any code", label="Code (and its children)"
     )
     participant = django_filters.ChoiceFilter(
-        choices=[], method="filter_participant", empty_label="Anyone"
+        label="Participant", choices=[], method="filter_participant", empty_label="Anyone"
     )
     segment = django_filters.ChoiceFilter(
-        choices=Segment.choices, method="filter_segment", empty_label="Any segment"
+        label="Segment", choices=Segment.choices, method="filter_segment", empty_label="Any segment"
     )
     region = django_filters.ChoiceFilter(
-        choices=Region.choices, method="filter_region", empty_label="Any region"
+        label="Region", choices=Region.choices, method="filter_region", empty_label="Any region"
     )
     sentiment = django_filters.ChoiceFilter(
         choices=SENTIMENT_CHOICES, method="filter_sentiment", empty_label="Any sentiment"

@@ -248,6 +248,7 @@ def test_access(
 
     if expected == "ok":
         assert response.status_code in (200, 201, 302), (name, persona, response.status_code)
+        assert b"[invalid name]" not in response.content, "a form field has no label"
     else:
         assert response.status_code == expected, (name, persona, response.status_code)
         if method == "post":

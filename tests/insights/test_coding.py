@@ -465,3 +465,9 @@ def test_reader_queries_do_not_grow_with_highlights(
         add(needle, f"Code {index}")
     with django_assert_num_queries(len(few.captured_queries)):
         researcher_client.get(transcript.get_absolute_url())
+
+
+def test_codes_created_while_coding_get_different_colours(coded_project, researcher) -> None:
+    first, _ = code_get_or_create(project=coded_project, name="SSO", by=researcher)
+    second, _ = code_get_or_create(project=coded_project, name="Pricing", by=researcher)
+    assert first.colour != second.colour
