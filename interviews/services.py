@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import IntegerField, Max
-from django.db.models.functions import Cast, Substr
+from django.db.models.functions import Cast, Length, Substr
 from django.utils import timezone
 
 from interviews import pipeline
@@ -25,13 +27,47 @@ from interviews.models import (
 )
 
 PSEUDONYM_PREFIX = "P-"
+_NUMBERED_PSEUDONYM = re.compile(r"P-[0-9]+")
+# How many of the longest pseudonyms _highest_pseudonym_number reads: enough to step over a few
+# that are not "P-<number>", few enough to cost nothing.
+_PSEUDONYM_CANDIDATES = 20
+
+
+def _pseudonym(number: int) -> str:
+    return f"{PSEUDONYM_PREFIX}{number:03d}"
+
+
+def _highest_pseudonym_number() -> int:
+    """The highest number used in a "P-<number>" pseudonym, or 0, in one query.
+
+    Pseudonyms are padded to three digits and no further ("P-007", "P-999", "P-1000"), so of
+    two of them the longer has the higher number, and of equal length the one that sorts last.
+    The database sorts them that way and hands over the few longest; a regex per row would be
+    slow on SQLite, where it runs in Python. Only if none of those few is a "P-<number>" are
+    all pseudonyms scanned.
+    """
+    candidates = list(
+        Participant.objects.filter(pseudonym__startswith=PSEUDONYM_PREFIX)
+        .order_by(Length("pseudonym").desc(), "-pseudonym")
+        .values_list("pseudonym", flat=True)[:_PSEUDONYM_CANDIDATES]
+    )
+    numbers = [
+        int(pseudonym.removeprefix(PSEUDONYM_PREFIX))
+        for pseudonym in candidates
+        if _NUMBERED_PSEUDONYM.fullmatch(pseudonym)
+    ]
+    if numbers:
+        return max(numbers)
+    if len(candidates) < _PSEUDONYM_CANDIDATES:
+        return 0
+    scanned = Participant.objects.filter(pseudonym__regex=r"^P-[0-9]+$").aggregate(
+        highest=Max(Cast(Substr("pseudonym", 3), output_field=IntegerField()))
+    )
+    return scanned["highest"] or 0
 
 
 def next_pseudonym() -> str:
-    numbers = Participant.objects.filter(pseudonym__regex=r"^P-[0-9]+$").aggregate(
-        highest=Max(Cast(Substr("pseudonym", 3), output_field=IntegerField()))
-    )
-    return f"{PSEUDONYM_PREFIX}{(numbers['highest'] or 0) + 1:03d}"
+    return _pseudonym(_highest_pseudonym_number() + 1)
 
 
 def participant_create(
@@ -58,6 +94,48 @@ def participant_create(
     raise IntegrityError("Could not allocate a pseudonym after 5 attempts.")
 
 
+def participants_create_bulk(
+    *, rows: Sequence[tuple[Mapping[str, object], Mapping[str, str]]]
+) -> list[Participant]:
+    """Create participants from (open fields, personal data) pairs, numbered in the given order.
+
+    1. Read the highest pseudonym number once; number the new participants after it.
+    2. Insert the participants, then the personal data of those who have any, in batches.
+
+    The unique pseudonym guards against a concurrent create that took some of the same numbers:
+    the whole block is then numbered and inserted once more. A second failure, such as an e-mail
+    that is already taken, raises IntegrityError.
+    """
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return _participants_insert(rows)
+    except IntegrityError:
+        with transaction.atomic():
+            return _participants_insert(rows)
+
+
+def _participants_insert(
+    rows: Sequence[tuple[Mapping[str, object], Mapping[str, str]]],
+) -> list[Participant]:
+    first = _highest_pseudonym_number() + 1
+    participants = Participant.objects.bulk_create(
+        [
+            Participant(pseudonym=_pseudonym(number), **open_fields)
+            for number, (open_fields, _identity) in enumerate(rows, start=first)
+        ]
+    )
+    ParticipantIdentity.objects.bulk_create(
+        [
+            ParticipantIdentity(participant=participant, **identity)
+            for participant, (_open_fields, identity) in zip(participants, rows, strict=True)
+            if any(identity.values())
+        ]
+    )
+    return participants
+
+
 def enrollment_create(
     *, project: ResearchProject, participant: Participant, **fields: object
 ) -> tuple[Enrollment, bool]:
@@ -65,6 +143,32 @@ def enrollment_create(
     return Enrollment.objects.get_or_create(
         project=project, participant=participant, defaults=fields
     )
+
+
+def enrollments_create_bulk(
+    *, project: ResearchProject, participants: Sequence[Participant]
+) -> list[tuple[Enrollment, bool]]:
+    """enrollment_create for many participants: (enrollment, created) for each, in their order.
+
+    One query finds who is in the study already, and the rest are inserted in batches. Someone
+    enrolled by another request in between makes the insert raise IntegrityError.
+    """
+    enrolled = {
+        enrollment.participant_id: enrollment
+        for enrollment in Enrollment.objects.filter(project=project, participant__in=participants)
+    }
+    result: list[tuple[Enrollment, bool]] = []
+    new: list[Enrollment] = []
+    for participant in participants:
+        enrollment = enrolled.get(participant.pk)
+        if enrollment is not None:
+            result.append((enrollment, False))
+            continue
+        enrollment = enrolled[participant.pk] = Enrollment(project=project, participant=participant)
+        new.append(enrollment)
+        result.append((enrollment, True))
+    Enrollment.objects.bulk_create(new)
+    return result
 
 
 @transaction.atomic
@@ -156,18 +260,41 @@ def consent_withdraw(*, consent: ConsentRecord, on: dt.date | None = None) -> Co
     return consent
 
 
-def attribute_values_set(*, enrollment: Enrollment, values: dict[ProjectAttribute, object]) -> None:
-    """Store typed values for study attributes; an empty value removes the stored one."""
-    for attribute, raw in values.items():
-        parsed = attribute.parse(raw)
-        if parsed is None:
-            AttributeValue.objects.filter(enrollment=enrollment, attribute=attribute).delete()
-            continue
-        value, _created = AttributeValue.objects.get_or_create(
-            enrollment=enrollment, attribute=attribute
-        )
-        value.set_value(parsed)
-        value.save()
+def attribute_values_set(
+    *, enrollment: Enrollment, values: Mapping[ProjectAttribute, object]
+) -> None:
+    """Store typed values for study attributes; an empty value removes the stored one.
+
+    Every value is parsed (ProjectAttribute.parse raises ValueError) before anything is written.
+    However many attributes there are, this takes at most four queries: read the stored values,
+    insert the new ones, update the changed ones, delete the emptied ones. The read is skipped
+    when the caller prefetched them (prefetch_related_objects(enrollments, "attribute_values"),
+    as the participant import does for a whole file); that prefetched list is not updated.
+    """
+    parsed = {attribute: attribute.parse(raw) for attribute, raw in values.items()}
+    if not parsed:
+        return
+    stored = {value.attribute_id: value for value in enrollment.attribute_values.all()}
+    to_create: list[AttributeValue] = []
+    to_update: list[AttributeValue] = []
+    to_delete: list[int] = []
+    for attribute, new in parsed.items():
+        value = stored.get(attribute.pk)
+        if new is None:
+            if value is not None:
+                to_delete.append(value.pk)
+        elif value is None:
+            value = AttributeValue(enrollment=enrollment, attribute=attribute)
+            value.set_value(new)
+            to_create.append(value)
+        elif value.value != new:
+            value.set_value(new)
+            to_update.append(value)
+    with transaction.atomic(savepoint=False):
+        AttributeValue.objects.bulk_create(to_create)
+        AttributeValue.objects.bulk_update(to_update, ["text_value", "number_value", "date_value"])
+        if to_delete:
+            AttributeValue.objects.filter(pk__in=to_delete).delete()
 
 
 @transaction.atomic

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
-from interviews import pii
 from interviews.access import get_project_for_member
 from interviews.forms import SpeakerMappingForm, TranscriptUploadForm
-from interviews.models import Session, Speaker, Transcript
+from interviews.importers.transcripts import size_error
+from interviews.models import ResearchProject, Session, Transcript
 from interviews.transcripts import (
     ImportOutcome,
     TranscriptImportError,
@@ -21,8 +26,47 @@ from interviews.transcripts import (
 )
 
 
-def _uploaded_files(form: TranscriptUploadForm) -> list[tuple[str, bytes]]:
-    return [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
+def _read_upload(upload: UploadedFile) -> bytes:
+    """An upload's bytes. One over the size limit is refused by its size, without reading it.
+
+    Up to 50 files come at once, so each is read, imported and let go before the next: the
+    callers below handle one upload per call, and closing frees an in-memory upload (or deletes
+    the temporary file of a large one).
+    """
+    try:
+        limit = settings.TRANSCRIPT_MAX_BYTES
+        if upload.size is not None and upload.size > limit:
+            error = size_error(upload.name or "", upload.size, max_bytes=limit)
+            raise TranscriptImportError(str(error))
+        return upload.read()
+    finally:
+        upload.close()
+
+
+def _import_into_session(
+    upload: UploadedFile, *, session: Session, by: AbstractBaseUser
+) -> ImportOutcome:
+    filename = upload.name or ""
+    try:
+        data = _read_upload(upload)
+        transcript, created = transcript_import(
+            session=session, filename=filename, data=data, by=by
+        )
+    except TranscriptImportError as error:
+        return ImportOutcome(filename, error=str(error))
+    return ImportOutcome(filename, transcript, created)
+
+
+def _import_as_new_session(
+    upload: UploadedFile, *, project: ResearchProject, by: AbstractBaseUser
+) -> ImportOutcome:
+    filename = upload.name or ""
+    try:
+        data = _read_upload(upload)
+    except TranscriptImportError as error:
+        return ImportOutcome(filename, error=str(error))
+    [outcome] = transcripts_import_as_sessions(project=project, files=[(filename, data)], by=by)
+    return outcome
 
 
 def _report(request: AuthenticatedHttpRequest, outcomes: list[ImportOutcome]) -> None:
@@ -47,15 +91,10 @@ def transcript_upload(
     session = get_object_or_404(Session, pk=session_id, project=access.project)
     form = TranscriptUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        outcomes = []
-        for filename, data in _uploaded_files(form):
-            try:
-                transcript, created = transcript_import(
-                    session=session, filename=filename, data=data, by=request.user
-                )
-                outcomes.append(ImportOutcome(filename, transcript, created))
-            except TranscriptImportError as error:
-                outcomes.append(ImportOutcome(filename, error=str(error)))
+        outcomes = [
+            _import_into_session(upload, session=session, by=request.user)
+            for upload in form.cleaned_data["files"]
+        ]
         _report(request, outcomes)
         if all(o.ok for o in outcomes) and len(outcomes) == 1:
             return redirect(outcomes[0].transcript)
@@ -70,9 +109,10 @@ def transcript_import_sessions(request: AuthenticatedHttpRequest, slug: str) -> 
     form = TranscriptUploadForm(request.POST or None, request.FILES or None)
     outcomes: list[ImportOutcome] = []
     if request.method == "POST" and form.is_valid():
-        outcomes = transcripts_import_as_sessions(
-            project=access.project, files=_uploaded_files(form), by=request.user
-        )
+        outcomes = [
+            _import_as_new_session(upload, project=access.project, by=request.user)
+            for upload in form.cleaned_data["files"]
+        ]
         _report(request, outcomes)
     context = {
         "access": access,
@@ -81,46 +121,6 @@ def transcript_import_sessions(request: AuthenticatedHttpRequest, slug: str) -> 
         "outcomes": outcomes,
     }
     return render(request, "interviews/transcript_import.html", context)
-
-
-def transcript_detail(
-    request: AuthenticatedHttpRequest, slug: str, session_id: int, transcript_id: int
-) -> HttpResponse:
-    access = get_project_for_member(request, slug)
-    transcript = get_object_or_404(
-        Transcript.objects.select_related("session"),
-        pk=transcript_id,
-        session_id=session_id,
-        session__project=access.project,
-    )
-    speakers = {s.pk: s for s in transcript.speakers.select_related("participant", "interviewer")}
-    show_labels = pii.can_see_pii(request.user)
-    names = {pk: speaker_display(s, show_label=show_labels) for pk, s in speakers.items()}
-    utterances = transcript.utterances.only(
-        "id", "speaker_id", "start", "start_ms", "text"
-    ).order_by("position")
-    rows = [(u, names.get(u.speaker_id, "")) for u in utterances]
-    context = {
-        "access": access,
-        "project": access.project,
-        "session": transcript.session,
-        "transcript": transcript,
-        "rows": rows,
-        "speakers": speakers.values(),
-    }
-    return render(request, "interviews/transcript_detail.html", context)
-
-
-def speaker_display(speaker: Speaker, *, show_label: bool) -> str:
-    """What a reader sees for a speaker: never a name that may be a participant's to a viewer."""
-    if speaker.participant_id:
-        return speaker.participant.pseudonym
-    if speaker.interviewer_id:
-        user = speaker.interviewer
-        return f"{user.get_full_name() or user.username} (interviewer)"
-    if show_label and speaker.label:
-        return speaker.label
-    return f"Speaker {speaker.position + 1}"
 
 
 def transcript_speakers(
@@ -165,7 +165,12 @@ def transcript_delete(
         session__project=access.project,
     )
     session = transcript.session
-    transcript.source_file.delete(save=False)
-    transcript.delete()
+    stored = transcript.source_file
+    with transaction.atomic():
+        transcript.delete()
+        # The file goes only once the rows are gone for good, so a failed delete never leaves a
+        # transcript without its file. A file left behind by a failing storage is only clutter.
+        if stored.name:
+            transaction.on_commit(partial(stored.storage.delete, stored.name), robust=True)
     messages.success(request, f"Transcript “{transcript}” deleted.")
     return redirect(session)

@@ -1105,3 +1105,31 @@ def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused(settings):
 
     with pytest.raises(ImportFileError, match="The workbook unpacks to 40 MB"):
         read_rows("people.xlsx", buffer.getvalue())
+
+
+def test_confirm_queries_grow_only_by_one_insert_of_attribute_values_per_row(
+    lead_client, project, attributes
+):
+    def confirm_queries(count: int, *, tag: str, with_attributes: bool) -> int:
+        header = "name,email,segment" + (",seats_purchased,current_plan" if with_attributes else "")
+        cells = ",7,Premium" if with_attributes else ""
+        lines = [f"P{i},{tag}{i}@example.com,large{cells}" for i in range(count)]
+        response = preview(
+            lead_client, import_url(project), csv_file("\n".join([header, *lines]) + "\n")
+        )
+        with CaptureQueriesContext(connection) as queries:
+            confirmed = confirm(lead_client, import_url(project), response)
+        assert confirmed.status_code == 302
+        return len(queries)
+
+    # Participants, identities and enrollments are inserted in one go however many rows there
+    # are; the values of each enrollment are one INSERT (services.attribute_values_set, with
+    # the stored values prefetched for the whole file).
+    assert confirm_queries(3, tag="a", with_attributes=False) == confirm_queries(
+        30, tag="b", with_attributes=False
+    )
+    small = confirm_queries(3, tag="c", with_attributes=True)
+    large = confirm_queries(30, tag="d", with_attributes=True)
+    assert large - small == 27
+    assert Participant.objects.count() == 66
+    assert AttributeValue.objects.count() == 66

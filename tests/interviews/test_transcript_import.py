@@ -442,11 +442,6 @@ def test_bad_file_is_refused_with_its_name_and_nothing_is_stored(
     assert counts() == before and stored_files() == files
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug (subtitles.py): a timing line cut to '--> 00:00' reads as mm:ss and the "
-    "empty cut-off cue is dropped, so a truncated file imports without an error",
-)
 @pytest.mark.parametrize(
     ("filename", "data"),
     [
@@ -894,9 +889,7 @@ def test_reader_of_a_transcript_in_another_session_is_404(
     researcher_client: Client, named_transcript: Transcript, project: ResearchProject
 ):
     other = make_session(project)
-    url = reverse(
-        "interviews:transcript-detail", args=[project.slug, other.pk, named_transcript.pk]
-    )
+    url = reverse("insights:transcript-detail", args=[project.slug, other.pk, named_transcript.pk])
 
     assert researcher_client.get(url).status_code == 404
 
@@ -1001,12 +994,15 @@ def delete_url(transcript: Transcript) -> str:
 
 
 def test_deleting_a_transcript_removes_its_rows_and_file(
-    researcher_client: Client, named_transcript: Transcript
+    researcher_client: Client, named_transcript: Transcript, django_capture_on_commit_callbacks
 ):
     file_name = named_transcript.source_file.name
     assert default_storage.exists(file_name)
 
-    response = researcher_client.post(delete_url(named_transcript))
+    # The file is deleted once the transaction that deleted the rows commits.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = researcher_client.post(delete_url(named_transcript))
+    assert len(callbacks) == 1
 
     assert response.status_code == 302
     assert response.url == named_transcript.session.get_absolute_url()
@@ -1014,6 +1010,31 @@ def test_deleting_a_transcript_removes_its_rows_and_file(
     assert not Speaker.objects.filter(transcript_id=named_transcript.pk).exists()
     assert not Utterance.objects.filter(transcript_id=named_transcript.pk).exists()
     assert not default_storage.exists(file_name)
+
+
+def test_a_failed_delete_keeps_the_transcript_and_its_file(
+    researcher_client: Client,
+    named_transcript: Transcript,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks,
+):
+    def fail(self: Transcript, *args: object, **kwargs: object) -> None:
+        Utterance.objects.filter(transcript=self).delete()  # some rows go before the failure
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Transcript, "delete", fail)
+    researcher_client.raise_request_exception = True
+    before = counts()
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        researcher_client.post(delete_url(named_transcript))
+
+    assert callbacks == []
+    assert counts() == before
+    assert default_storage.exists(named_transcript.source_file.name)
 
 
 @pytest.mark.parametrize(("persona", "status"), [("viewer", 403), ("outsider", 404)])
@@ -1320,3 +1341,61 @@ def test_command_without_a_user_records_no_importer(tmp_path: Path, project: Res
     assert transcript.imported_by is None
     assert not transcript.session.interviewers.exists()
     assert Membership.objects.filter(project=project).count() == 3
+
+
+# --- Views: large uploads -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["into-a-session", "as-new-sessions"])
+def test_uploads_are_read_one_at_a_time_and_an_oversized_one_is_not_read(
+    project: ResearchProject,
+    session: Session,
+    researcher_client: Client,
+    settings,
+    monkeypatch: pytest.MonkeyPatch,
+    bulk: bool,
+):
+    from django.core.files.uploadedfile import InMemoryUploadedFile
+
+    from interviews.views import transcripts as views
+
+    small = txt(("Ana", "Our licence renews in May."))
+    settings.TRANSCRIPT_MAX_BYTES = 2 * len(small)
+    events: list[str] = []
+
+    def read(self: InMemoryUploadedFile, *args: object) -> bytes:
+        if type(self) is InMemoryUploadedFile:  # the server's; the test client's are Simple…
+            events.append(f"read {self.name}")
+        return self.file.read(*args)
+
+    service = "transcripts_import_as_sessions" if bulk else "transcript_import"
+    real_service = getattr(views, service)
+
+    def importing(**kwargs: object) -> object:
+        filename = kwargs["files"][0][0] if bulk else kwargs["filename"]  # type: ignore[index]
+        events.append(f"import {filename}")
+        return real_service(**kwargs)
+
+    monkeypatch.setattr(InMemoryUploadedFile, "read", read)
+    monkeypatch.setattr(views, service, importing)
+    url = (
+        reverse("interviews:transcript-import", args=[project.slug])
+        if bulk
+        else upload_url(session)
+    )
+    files = [
+        upload("first.txt", small),
+        upload("huge.txt", small * 3),
+        upload("last.txt", txt(("Ben", "And the SSO add-on?"))),
+    ]
+
+    response = researcher_client.post(url, {"files": files})
+
+    assert events == ["read first.txt", "import first.txt", "read last.txt", "import last.txt"]
+    assert Transcript.objects.count() == 2
+    refusals = [note for note in messages_of(response) if note.startswith("Not imported")]
+    size, limit = f"{3 * len(small)} bytes", f"{2 * len(small)} bytes"
+    assert refusals == [
+        f"Not imported: huge.txt: the file is {size}, which is over the {limit} limit for "
+        "transcripts."
+    ]

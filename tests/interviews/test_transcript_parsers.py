@@ -966,6 +966,54 @@ def test_srt_cut_off_last_block() -> None:
     assert "ends in the middle of a subtitle (line 10)" in message
 
 
+@pytest.mark.parametrize(
+    ("filename", "data", "line"),
+    [
+        # The end time cut to "00:00" reads as mm:ss, before the cue's start.
+        ("cut.vtt", "WEBVTT\n\n" + VALID_VTT_CUES + "3\n00:00:07.500 --> 00:00", 12),
+        ("cut.srt", VALID_SRT_CUES + "3\n00:00:07,500 --> 00:00", 10),
+        # A complete timing line, but the cue's text is gone.
+        ("cut.vtt", "WEBVTT\n\n" + VALID_VTT_CUES + "3\n00:00:07.500 --> 00:00:09.000\n", 12),
+        ("cut.srt", VALID_SRT_CUES + "3\n00:00:07,500 --> 00:00:09,000", 10),
+        ("cut.srt", VALID_SRT_CUES + "00:00:07,500 --> 00:00:09,000\n\n", 9),
+    ],
+)
+def test_subtitles_cut_off_at_or_after_the_last_timing_line(
+    filename: str, data: str, line: int
+) -> None:
+    message = parse_error_message(filename, data)
+    assert f"(line {line}). The file may have been cut short." in message
+
+
+def test_vtt_cue_without_text_inside_the_file_is_accepted() -> None:
+    data = "WEBVTT\n\n" + VALID_VTT_CUES + "3\n00:00:07.000 --> 00:00:08.000\n\n" + VALID_VTT_CUES
+    assert parse("pause.vtt", data).text.count("Our licence renews in May.") == 2
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "expected"),
+    [
+        (
+            "backwards.vtt",
+            "WEBVTT\n\n" + VALID_VTT_CUES + "3\n00:00:09.000 --> 00:00:08.000\nAna: Same day.\n",
+            "the cue on line 12 ends at 00:00:08.000, before it starts at 00:00:09.000.",
+        ),
+        (
+            "backwards.srt",
+            "1\n00:01:00,000 --> 00:00:59,999\nAna: hi\n\n" + VALID_SRT_CUES,
+            "the subtitle on line 2 ends at 00:00:59,999, before it starts at 00:01:00,000.",
+        ),
+    ],
+)
+def test_cue_that_ends_before_it_starts(filename: str, data: str, expected: str) -> None:
+    assert expected in parse_error_message(filename, data)
+
+
+def test_cue_that_ends_when_it_starts_is_accepted() -> None:
+    data = "WEBVTT\n\n00:00:01.000 --> 00:00:01.000\nAna: hm\n"
+    assert times(parse("instant.vtt", data)) == [(1000, 1000)]
+
+
 def test_srt_bad_subtitle_number() -> None:
     data = VALID_SRT_CUES + "three\n00:00:07,500 --> 00:00:09,000\nAna: Same day.\n"
     message = parse_error_message("number.srt", data)

@@ -31,6 +31,7 @@ __all__ = [
     "ParsedUtterance",
     "TranscriptParseError",
     "parse_transcript",
+    "size_error",
 ]
 
 _PARSERS: dict[str, Callable[[str, bytes], ParsedTranscript]] = {
@@ -48,14 +49,19 @@ def parse_transcript(filename: str, data: bytes, *, max_bytes: int) -> ParsedTra
     if extension not in _PARSERS:
         raise _unsupported_type_error(filename, extension)
     if len(data) > max_bytes:
-        raise parse_error(
-            filename,
-            f"the file is {_readable_size(len(data), round_up=True)}, which is over the "
-            f"{_readable_size(max_bytes)} limit for transcripts.",
-        )
+        raise size_error(filename, len(data), max_bytes=max_bytes)
     if not data:
         raise parse_error(filename, "the file is empty.")
     return _PARSERS[extension](filename, data)
+
+
+def size_error(filename: str, size: int, *, max_bytes: int) -> TranscriptParseError:
+    """The error for a file over the size limit; uploads are checked with it before reading."""
+    return parse_error(
+        filename,
+        f"the file is {_readable_size(size, round_up=True)}, which is over the "
+        f"{_readable_size(max_bytes)} limit for transcripts.",
+    )
 
 
 def _unsupported_type_error(filename: str, extension: str) -> TranscriptParseError:

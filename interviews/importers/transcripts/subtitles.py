@@ -73,6 +73,7 @@ class _Cue:
     start_ms: int
     end_ms: int
     text_lines: tuple[str, ...]
+    timing_line_number: int
 
 
 _TIMING_LINE = re.compile(
@@ -129,10 +130,21 @@ def _read_subrip_cues(filename: str, text: str) -> list[_Cue]:
 def _read_cues(
     filename: str, blocks: list[_Block], dialect: _Dialect, *, last_block_of_file: _Block
 ) -> list[_Cue]:
-    return [
+    cues = [
         _read_cue(filename, block, dialect, is_last_block=block is last_block_of_file)
         for block in blocks
     ]
+    # A file cut off right after its last timing line ends in a cue without text. Cues without
+    # text are fine elsewhere (tools write them for pauses), and when no cue has any text the
+    # file is reported as having none, which says more than "cut short".
+    last_cue = cues[-1]
+    if (
+        blocks[-1] is last_block_of_file
+        and not last_cue.text_lines
+        and any(cue.text_lines for cue in cues)
+    ):
+        raise _cut_off_error(filename, dialect, last_cue.timing_line_number)
+    return cues
 
 
 def _read_cue(filename: str, block: _Block, dialect: _Dialect, *, is_last_block: bool) -> _Cue:
@@ -157,8 +169,8 @@ def _read_cue(filename: str, block: _Block, dialect: _Dialect, *, is_last_block:
     timing = _TIMING_LINE.fullmatch(timing_line)
     start_ms = timestamp_to_ms(timing["start"]) if timing else None
     end_ms = timestamp_to_ms(timing["end"]) if timing else None
-    if start_ms is None or end_ms is None:
-        is_last_line = is_last_block and timing_index == len(lines) - 1
+    is_last_line = is_last_block and timing_index == len(lines) - 1
+    if timing is None or start_ms is None or end_ms is None:
         if is_last_line and _CUT_OFF_CUE_START.fullmatch(timing_line):
             raise _cut_off_error(filename, dialect, timing_line_number)
         if dialect is _WEBVTT and "-->" not in timing_line:
@@ -171,6 +183,17 @@ def _read_cue(filename: str, block: _Block, dialect: _Dialect, *, is_last_block:
             f'but it reads "{_shorten(timing_line)}".',
         )
 
+    if end_ms < start_ms:
+        # "00:00:10.420 --> 00:00" is a timing line cut short, and "00:00" reads as mm:ss.
+        if is_last_line:
+            raise _cut_off_error(filename, dialect, timing_line_number)
+        raise _invalid_file(
+            filename,
+            dialect,
+            f"the {dialect.cue_noun} on line {timing_line_number} ends at {timing['end']}, "
+            f"before it starts at {timing['start']}.",
+        )
+
     text_lines = lines[timing_index + 1 :]
     for offset, line in enumerate(text_lines, start=timing_line_number + 1):
         if "-->" in line:
@@ -179,7 +202,7 @@ def _read_cue(filename: str, block: _Block, dialect: _Dialect, *, is_last_block:
                 dialect,
                 f"the {dialect.cue_noun} on line {offset} needs a blank line before it.",
             )
-    return _Cue(start_ms, end_ms, text_lines)
+    return _Cue(start_ms, end_ms, text_lines, timing_line_number)
 
 
 def _not_in_a_cue_error(filename: str, dialect: _Dialect, line_number: int) -> TranscriptParseError:
