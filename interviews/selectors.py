@@ -92,7 +92,14 @@ def participant_directory(
                 to_attr="project_enrollments",
             )
         )
-    return participants.annotate(study_count=Count("enrollments", distinct=True))
+    # Count only the studies this user may see: the number of others is not theirs to know.
+    return participants.annotate(
+        study_count=Count(
+            "enrollments",
+            filter=Q(enrollments__project__in=projects_for_user(user)),
+            distinct=True,
+        )
+    )
 
 
 def participant_enrollments(

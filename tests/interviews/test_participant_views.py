@@ -197,3 +197,10 @@ def test_erasure_needs_confirmation_and_keeps_the_pseudonym(
     body = researcher_client.get(ada.get_absolute_url()).content.decode()
     assert "Personal data erased" in body
     assert PII[0] not in body
+
+
+def test_study_counts_include_only_studies_the_viewer_may_see(viewer_client: Client, ada) -> None:
+    make_enrollment(make_project(), ada)  # a study the viewer is not in
+    body = viewer_client.get(reverse("interviews:participant-list")).content.decode()
+    assert '<td class="num">1</td>' in body
+    assert '<td class="num">2</td>' not in body
