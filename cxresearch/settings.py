@@ -132,6 +132,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# The search queue runs with concurrency 1 so only one process writes the Whoosh index.
+CELERY_TASK_ROUTES = {
+    "insights.tasks.index_*": {"queue": "search"},
+    "insights.tasks.remove_documents": {"queue": "search"},
+}
 
 SEARCH_BACKEND = env_choice("SEARCH_BACKEND", "whoosh", ("whoosh", "postgres"))
 SEARCH_INDEX_DIR = Path(env_str("SEARCH_INDEX_DIR") or VAR_DIR / "search-index")

@@ -1,6 +1,8 @@
 """Settings for the test suite: the real settings, with test-only defaults filled in first."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-never-used-outside-the-test-suite")
 os.environ.setdefault("DEBUG", "false")
@@ -14,3 +16,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Tests never write to the developer's index under var/; tests that need a clean index per
+# test point this at their own tmp_path.
+SEARCH_INDEX_DIR = Path(tempfile.mkdtemp(prefix="cxresearch-test-index-"))

@@ -122,6 +122,11 @@ class Code(TagBase):
         return self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
+        # A renamed code gets a new slug, so code:"New name" in a search finds it.
+        if self.pk is not None and not self._state.adding:
+            stored = Code.objects.filter(pk=self.pk).values_list("name", flat=True).first()
+            if stored is not None and stored != self.name:
+                self.slug = ""
         # TagBase would make the slug unique across every project; per project is enough.
         if not self.slug:
             base = slugify(self.name, allow_unicode=True)[:90] or "code"
@@ -250,3 +255,48 @@ class CodedHighlight(TaggedItemBase):
 
     def __str__(self) -> str:
         return f"{self.tag_id} on {self.content_object_id}"
+
+
+class SearchEntry(models.Model):
+    """One indexed document for the PostgreSQL full-text backend (insights.search.postgres_backend).
+
+    A copy of a SearchDocument, rebuildable from the database at any time. On PostgreSQL,
+    migration 0005_search_vector adds a generated `search_vector` column (to_tsvector('english',
+    text)) with a GIN index; the model does not declare it because SQLite has no tsvector.
+    """
+
+    doc_id = models.CharField(max_length=200, unique=True)  # "<kind>:<pk>"
+    kind = models.CharField(max_length=20)
+    # No index of its own: the (project, kind) index below starts with project_id.
+    project = models.ForeignKey(
+        "interviews.ResearchProject", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project_slug = models.CharField(max_length=80)
+    text = models.TextField()
+    url = models.TextField()
+    title = models.TextField()
+    speaker = models.CharField(max_length=100, blank=True)
+    speaker_kind = models.CharField(max_length=20, blank=True)
+    stage = models.CharField(max_length=120, blank=True)
+    stage_name = models.CharField(max_length=200, blank=True)
+    # Lists of strings: jsonb on PostgreSQL, so the search filters with `codes ?| array[...]`
+    # and counts codes with jsonb_array_elements_text().
+    codes = models.JSONField(default=list, blank=True)
+    code_names = models.JSONField(default=list, blank=True)
+    sentiment = models.SmallIntegerField(null=True, blank=True)
+    segment = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=20, blank=True)
+    tier = models.CharField(max_length=20, blank=True)
+    session_date = models.DateField(null=True, blank=True)
+    time_ms = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "search entries"
+        indexes = [
+            # Every search filters by the viewer's projects (project_id = ANY(...)) and the
+            # results page often by kind; also serves the project FK's cascade delete.
+            models.Index(fields=["project", "kind"], name="search_entry_project_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.doc_id

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from insights.views import agreement, codebook, coding, frameworks, quotes, reader
+from insights.views import agreement, codebook, coding, frameworks, quotes, reader, search
 
 app_name = "insights"
 
@@ -33,5 +33,6 @@ project_urls = [
 urlpatterns = [
     # /frameworks/
     path("frameworks/", frameworks.framework_list, name="framework-list"),
+    path("search/", search.search_page, name="search"),
     path("studies/<slug:slug>/", include(project_urls)),
 ]

@@ -83,6 +83,7 @@ ACCESS: dict[str, list[Rule]] = {
     "interviews:consent-withdraw": [Rule("post", WRITE)],
     "interviews:participant-erase": [Rule("post", WRITE)],
     "insights:framework-list": [Rule("get", GLOBAL_READ)],
+    "insights:search": [Rule("get", GLOBAL_READ)],
     "insights:transcript-detail": [Rule("get", READ)],
     "insights:session-notes": [Rule("get", READ)],
     "insights:codebook": [Rule("get", READ)],

@@ -471,3 +471,10 @@ def test_codes_created_while_coding_get_different_colours(coded_project, researc
     first, _ = code_get_or_create(project=coded_project, name="SSO", by=researcher)
     second, _ = code_get_or_create(project=coded_project, name="Pricing", by=researcher)
     assert first.colour != second.colour
+
+
+def test_renaming_a_code_renews_its_slug(coded_project, researcher) -> None:
+    code, _ = code_get_or_create(project=coded_project, name="SSO", by=researcher)
+    code.name = "Single sign-on"
+    code.save()
+    assert code.slug == "single-sign-on"

@@ -494,19 +494,20 @@ def test_query_count_does_not_grow_with_quotes_or_page_size(
 ) -> None:
     # 1 session, 2 user, 3 project (+ framework), 4 membership role,
     # filter choices: 5 stages, 6 codes, 7 participants, 8 coders;
-    # 9 count, 10 the page of highlights (stage, coder, speaker's participant, transcript,
-    # field note and sessions joined), 11 their codes, 12 the field-note sessions' participants.
+    # 9 count, 10 the page's ids, 11 those highlights (stage, coder, speaker's participant,
+    # transcript, field note and sessions joined), 12 their codes, 13 the field-note sessions'
+    # participants.
     seed(study, 3, by=lead)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         small = lead_client.get(url(study))
     assert len(small.context["rows"]) == 3
 
     seed(study, 57, by=lead)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         first = lead_client.get(url(study))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         second = lead_client.get(url(study, page=2))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         everything = lead_client.get(url(study, per_page=100))
     assert len(first.context["rows"]) == 50
     assert len(second.context["rows"]) == 10
@@ -532,9 +533,9 @@ def test_query_count_with_every_filter_set(
         coder=lead.pk,
         order="stage",
     )
-    # The same twelve: every filter is a WHERE clause or a subquery of the count and page
+    # The same thirteen: every filter is a WHERE clause or a subquery of the count and page
     # queries, and code descendants come from the codes already loaded for the choices.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = lead_client.get(address)
     # Only Ada's transcript quotes are left, so there is no field-note participant query.
     assert len(response.context["rows"]) == 4

@@ -1,0 +1,168 @@
+"""What every search backend takes and gives: documents, queries, hits, facet counts.
+
+The database is the source of truth; an index holds SearchDocuments built from it by
+insights.search.documents and can always be rebuilt. Documents never carry personal data:
+speakers are pseudonyms ("P-014") or "Interviewer".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Kind:
+    UTTERANCE = "utterance"
+    FIELD_NOTE = "field_note"
+    HIGHLIGHT = "highlight"
+    ALL = (UTTERANCE, FIELD_NOTE, HIGHLIGHT)
+
+
+# Facets a query can filter on (field:value in the query language, or the results page's
+# facet links) and the backends count. Values are stored lower-case and exact.
+FACETS = ("project", "kind", "stage", "code", "segment", "region", "tier", "speaker_kind")
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """One searchable thing: an utterance, a field note or a highlight."""
+
+    doc_id: str  # "<kind>:<pk>", unique in the index
+    kind: str  # a Kind value
+    project_id: int
+    project_slug: str
+    text: str  # what is searched and shown (the utterance, note or quote text)
+    url: str  # the exact place: reader#u-<id>, session#note-<id>, reader#u-<id> for highlights
+    title: str  # e.g. "P-014 · Premium → Ultimate up-tier · 12 Oct 2026"
+    speaker: str = ""  # pseudonym, "Interviewer" or ""; never a name
+    speaker_kind: str = ""  # "participant", "interviewer" or ""
+    stage: str = ""  # stage slug (highlights)
+    stage_name: str = ""
+    codes: tuple[str, ...] = ()  # code slugs (highlights)
+    code_names: tuple[str, ...] = ()
+    sentiment: int | None = None
+    segment: str = ""  # the participant's segment value, e.g. "large"
+    region: str = ""
+    tier: str = ""
+    session_date: dt.date | None = None
+    time_ms: int | None = None  # where in the recording
+
+    def facet_values(self, facet: str) -> tuple[str, ...]:
+        value = {
+            "project": self.project_slug,
+            "kind": self.kind,
+            "stage": self.stage,
+            "code": self.codes,
+            "segment": self.segment,
+            "region": self.region,
+            "tier": self.tier,
+            "speaker_kind": self.speaker_kind,
+        }[facet]
+        if isinstance(value, tuple):
+            return value
+        return (value,) if value else ()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Facet filters: within one facet values are OR-ed, across facets AND-ed."""
+
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    session_from: dt.date | None = None
+    session_to: dt.date | None = None
+
+    def get(self, facet: str) -> tuple[str, ...]:
+        return self.values.get(facet, ())
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    doc_id: str
+    kind: str
+    score: float
+    snippet_html: str  # HTML-escaped text with <mark> around matched words; safe to render
+    url: str
+    title: str
+    speaker: str
+    project_slug: str
+    stage_name: str
+    code_names: tuple[str, ...]
+    time_ms: int | None
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, dict[str, int]]  # facet → value → count, over all matching documents
+    message: str = ""  # shown above the results, e.g. how a malformed query was read
+
+
+class SearchBackend(Protocol):
+    """Both backends (Whoosh and PostgreSQL full text) implement exactly this."""
+
+    def index(self, documents: Iterable[SearchDocument]) -> None:
+        """Add or replace documents (by doc_id)."""
+
+    def remove(self, doc_ids: Iterable[str]) -> None: ...
+
+    def remove_source(self, prefix: str) -> None:
+        """Remove every document whose doc_id starts with prefix, e.g. all of a transcript."""
+
+    def clear(self) -> None: ...
+
+    def search(
+        self,
+        query: Query,
+        *,
+        project_ids: Sequence[int],
+        filters: Filters,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> SearchResults:
+        """Ranked hits among the given projects only (an empty list finds nothing)."""
+
+    def document_ids(self) -> set[str]:
+        """Every doc_id in the index (for tests: rebuild equals incremental)."""
+
+
+# --- The parsed query ---------------------------------------------------------------------------
+# insights.search.query.parse_query(text) -> Query builds these; backends translate them.
+
+
+@dataclass(frozen=True)
+class Term:
+    word: str  # as typed, lower-cased; backends stem it
+    prefix: bool = False  # onboard*
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    node: Node
+
+
+@dataclass(frozen=True)
+class And:
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    nodes: tuple[Node, ...]
+
+
+Node = Term | Phrase | Not | And | Or
+
+
+@dataclass(frozen=True)
+class Query:
+    root: Node | None  # None: no free text (filters only, or nothing)
+    filters: Filters  # field filters from the text (stage:onboarding code:"sso")
+    notes: tuple[str, ...] = ()  # how a malformed query was repaired, for the user

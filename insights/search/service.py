@@ -1,0 +1,168 @@
+"""Search as a user may: their projects only, blind coding respected, repairs explained.
+
+    results = search("sso stage:onboarding", user=request.user, filters=page_filters, page=2)
+
+1. Parse the text (insights.search.query); its field filters join the page's facet filters.
+2. Find the projects the user may see (interviews.access.projects_for_user, the one door).
+3. Blind coding: a researcher in a study whose codings are blind and not yet revealed sees only
+   their own highlights (insights.quotes.sees_only_own). Search documents carry no coder, so
+   such a study's highlight documents are left out for that researcher altogether; its
+   utterances and field notes, which hold the same words, are still found. When the user also
+   sees studies without that limit, the two sets are searched separately and merged by score.
+4. Ask the backend and put the query's notes into SearchResults.message.
+
+Documents never carry personal data (speakers are pseudonyms), so viewers need no extra step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from insights.search.backends import get_backend
+from insights.search.base import FACETS, Filters, Kind, Query, SearchHit, SearchResults
+from insights.search.query import normalise_facet_value, parse_query
+from interviews.access import projects_for_user
+from interviews.models import Membership
+
+MAX_PAGE = 100  # page 100 of 20 is the 2,000th hit; nobody reads further, and merging costs more
+MAX_VALUES_PER_FACET = 20
+
+
+def merge_filters(first: Filters, second: Filters) -> Filters:
+    """The query's field filters and the page's facet filters together: values of one facet OR-ed.
+
+    A date range keeps the narrower bounds.
+    """
+    values: dict[str, tuple[str, ...]] = {}
+    for facet in FACETS:
+        merged = tuple(dict.fromkeys([*first.get(facet), *second.get(facet)]))
+        if merged:
+            values[facet] = merged
+    starts = [day for day in (first.session_from, second.session_from) if day]
+    ends = [day for day in (first.session_to, second.session_to) if day]
+    return Filters(
+        values=values,
+        session_from=max(starts) if starts else None,
+        session_to=min(ends) if ends else None,
+    )
+
+
+def clean_filters(raw: dict[str, Sequence[str]]) -> Filters:
+    """Facet values from a query string, normalised like the query language's; junk dropped."""
+    values: dict[str, tuple[str, ...]] = {}
+    for facet in FACETS:
+        cleaned = [normalise_facet_value(facet, value[:200]) for value in raw.get(facet, ())]
+        kept = tuple(dict.fromkeys(value for value in cleaned if value))
+        if kept:
+            values[facet] = kept[:MAX_VALUES_PER_FACET]
+    return Filters(values=values)
+
+
+def search(
+    text: str,
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    filters: Filters | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResults:
+    query = parse_query(text)
+    message = " ".join(query.notes)
+    merged = merge_filters(query.filters, filters or Filters())
+    if query.root is None and not merged.values:
+        # Nothing typed and nothing picked: no search, the page shows examples.
+        return SearchResults(hits=[], total=0, facets={}, message=message)
+
+    open_ids, blind_ids = _visible_projects(user)
+    if not open_ids and not blind_ids:
+        return SearchResults(hits=[], total=0, facets={}, message=message)
+
+    # The backend gets the filters once, merged, so a kind filter made for blind coding below
+    # cannot be widened again by the query's own kind:highlight.
+    bare = dataclasses.replace(query, filters=Filters(), notes=())
+    page = min(max(page, 1), MAX_PAGE)
+    offset = (page - 1) * per_page
+
+    requested_kinds = merged.get("kind") or Kind.ALL
+    blind_kinds = tuple(kind for kind in requested_kinds if kind != Kind.HIGHLIGHT)
+    if blind_ids and not blind_kinds:
+        blind_ids = []  # only highlights were asked for, and these studies show none
+    if blind_ids and blind_kinds == requested_kinds:
+        open_ids, blind_ids = open_ids + blind_ids, []  # no highlights asked for: no split
+
+    backend = get_backend()
+    calls: list[tuple[list[int], Filters]] = []
+    if open_ids:
+        calls.append((open_ids, merged))
+    if blind_ids:
+        values = {**merged.values, "kind": blind_kinds}
+        calls.append((blind_ids, dataclasses.replace(merged, values=values)))
+    if not calls:
+        return SearchResults(hits=[], total=0, facets={}, message=message)
+    if len(calls) == 1:
+        project_ids, call_filters = calls[0]
+        results = backend.search(
+            bare, project_ids=project_ids, filters=call_filters, offset=offset, limit=per_page
+        )
+        return dataclasses.replace(results, message=_message(query, results.message))
+
+    # Two sets of studies: each gives its best offset + per_page hits, and the page is cut from
+    # the merge. Scores come from one index and one query, so they compare across the calls.
+    parts = [
+        backend.search(bare, project_ids=ids, filters=f, offset=0, limit=offset + per_page)
+        for ids, f in calls
+    ]
+    ranked: list[SearchHit] = sorted(
+        (hit for part in parts for hit in part.hits), key=lambda hit: -hit.score
+    )
+    facets: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for facet, counts in part.facets.items():
+            into = facets.setdefault(facet, {})
+            for value, count in counts.items():
+                into[value] = into.get(value, 0) + count
+    facets = {
+        facet: dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        for facet, counts in facets.items()
+    }
+    extra = " ".join(dict.fromkeys(part.message for part in parts if part.message))
+    return SearchResults(
+        hits=ranked[offset : offset + per_page],
+        total=sum(part.total for part in parts),
+        facets=facets,
+        message=_message(query, extra),
+    )
+
+
+def _visible_projects(user: AbstractBaseUser | AnonymousUser) -> tuple[list[int], list[int]]:
+    """(ids searched in full, ids whose highlights this user may not see yet).
+
+    Two queries: the visible projects, and among them those where the user is a researcher
+    under blind coding not yet revealed (leads, viewers and staff see every coding).
+    """
+    visible = list(projects_for_user(user).order_by("id").values_list("id", flat=True))
+    if not visible or user.is_staff:
+        return visible, []
+    blind = set(
+        Membership.objects.filter(
+            user_id=user.pk,
+            role=Membership.Role.RESEARCHER,
+            project__blind_coding=True,
+            project__codings_revealed=False,
+        ).values_list("project_id", flat=True)
+    )
+    return [pk for pk in visible if pk not in blind], [pk for pk in visible if pk in blind]
+
+
+def _message(query: Query, backend_message: str) -> str:
+    """The query's notes first, then anything the backend adds (e.g. "only stop words").
+
+    A backend may repeat the notes of the query it was given; they are not shown twice.
+    """
+    extra = backend_message
+    for note in query.notes:
+        extra = extra.replace(note, "")
+    return " ".join([*query.notes, *([extra.strip()] if extra.strip() else [])])

@@ -1,0 +1,922 @@
+"""The Whoosh search backend: the only module in the project that imports whoosh.
+
+    backend = WhooshBackend(settings.SEARCH_INDEX_DIR)
+    backend.index(documents)
+    backend.search(query, project_ids=[project.pk], filters=Filters())
+
+Whoosh keeps an index in files in one directory, allows one writer at a time (a file lock
+that works across processes) and costs tens of milliseconds to open. So, per process and
+per index directory, this module keeps:
+
+- one open index and one searcher, checked before each search (one directory listing) and
+  replaced after a commit, or when rebuild() swapped the directory;
+- a lock around searching: a whoosh searcher is not thread-safe (its files are read by
+  seek-and-read), and replacing it closes the old one's files, so a thread must not
+  search while another replaces it;
+- a lock around writing, so threads of one process queue for the index's file lock instead
+  of timing out on each other; other processes wait on the file lock (WRITE_TIMEOUT), and
+  past that a write raises IndexBusy, which the indexing task retries.
+
+A forked child (gunicorn --preload, Celery prefork) starts without this state: it never
+reads through file handles it shares with its parent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, highlight
+from whoosh import query as wq
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.filedb.filestore import FileStorage
+from whoosh.idsets import DocIdSet
+from whoosh.index import FileIndex, LockError
+from whoosh.lang.porter2 import stem
+from whoosh.qparser import QueryParser
+from whoosh.searching import Searcher
+from whoosh.writing import CLEAR, IndexWriter
+
+from insights.search.base import (
+    FACETS,
+    And,
+    Filters,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Query,
+    SearchDocument,
+    SearchHit,
+    SearchResults,
+    Term,
+)
+
+INDEX_NAME = "MAIN"
+# An incremental write waits this long for another process's writer before giving up with
+# IndexBusy (the indexing task retries). A rebuild waits longer: it is run by hand.
+WRITE_TIMEOUT = 10.0
+REBUILD_LOCK_TIMEOUT = 120.0
+# "A phrase match outranks scattered words": the score a document gets on top of its AND
+# score when the AND-ed words also stand side by side, in the order typed.
+PHRASE_BOOST = 2.0
+SNIPPET_CHARS = 200
+
+# The Snowball English stemmer (Porter2), the one PostgreSQL's "english" configuration uses,
+# so both backends find the same words ("running" → "run"; Whoosh's Porter gives "runn").
+# Whoosh's short stop list: every word it drops is one a query can't find.
+_ANALYZER = StemmingAnalyzer(stemfn=stem)
+# Words as typed, lower-cased, for prefixes (which must not be stemmed: "onboard*").
+_WORDS = RegexTokenizer() | LowercaseFilter()
+
+# Document field → index field, for the facets of base.FACETS.
+_FACET_FIELDS = {
+    "project": "project_slug",
+    "kind": "kind",
+    "stage": "stage",
+    "code": "codes",
+    "segment": "segment",
+    "region": "region",
+    "tier": "tier",
+    "speaker_kind": "speaker_kind",
+}
+
+
+def _schema() -> fields.Schema:
+    # Facet values are exact, lower-case terms; filters and counts read their postings.
+    return fields.Schema(
+        doc_id=fields.ID(unique=True, stored=True),
+        kind=fields.ID(stored=True),
+        project_slug=fields.ID(stored=True),
+        stage=fields.ID(stored=True),
+        segment=fields.ID(stored=True),
+        region=fields.ID(stored=True),
+        tier=fields.ID(stored=True),
+        speaker_kind=fields.ID(stored=True),
+        # Only ever matched exactly: no range terms (shift_step=0).
+        project_id=fields.NUMERIC(int, bits=64, stored=True, shift_step=0),
+        codes=fields.KEYWORD(stored=True, lowercase=True, commas=True),
+        text=fields.TEXT(analyzer=_ANALYZER, stored=True),
+        # A day number (date.toordinal()) so a date range is a numeric range; one term per
+        # document (shift_step=0): a range expands to the few hundred session days it spans.
+        session_date=fields.NUMERIC(int, stored=True, shift_step=0),
+        url=fields.STORED(),
+        title=fields.STORED(),
+        speaker=fields.STORED(),
+        stage_name=fields.STORED(),
+        code_names=fields.STORED(),
+        time_ms=fields.STORED(),
+        sentiment=fields.STORED(),
+    )
+
+
+SCHEMA = _schema()
+
+
+class IndexBusy(Exception):
+    """Another writer held the index past the timeout, or a rebuild is swapping it in.
+
+    Transient: insights.tasks retries the write.
+    """
+
+
+class IndexOutdated(Exception):
+    """The index on disk has other fields than this code writes: run manage.py rebuild_index."""
+
+
+# --- Process-wide state -------------------------------------------------------------------------
+
+
+@dataclass
+class _Shared:
+    """The open index of one directory in this process, and the locks around it."""
+
+    search_lock: threading.Lock = field(default_factory=threading.Lock)
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    index: FileIndex | None = None
+    searcher: Searcher | None = None
+    inode: int | None = None  # of the directory the searcher was opened in
+    docsets: _DocSets | None = None  # of this searcher
+    # (segment id, field, value) → the segment's documents with that value; a segment's
+    # documents never change (deletions are masked at search), so this outlives searchers.
+    segment_bits: dict[tuple[str, str, object], int] = field(default_factory=dict)
+
+
+_shared: dict[Path, _Shared] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_for(path: Path) -> _Shared:
+    with _shared_lock:
+        state = _shared.get(path)
+        if state is None:
+            state = _shared[path] = _Shared()
+        return state
+
+
+def _forget_after_fork() -> None:
+    # A forked child must not read through its parent's file handles nor wait on a lock
+    # another parent thread held at the fork: it starts with no state.
+    global _shared_lock
+    _shared.clear()
+    _shared_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+# --- The backend --------------------------------------------------------------------------------
+
+
+class WhooshBackend:
+    """SearchBackend over a Whoosh index in index_dir (created by the first write)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir).absolute()
+
+    # Writing
+
+    def index(self, documents: Iterable[SearchDocument]) -> None:
+        """Add or replace documents by doc_id, in one commit.
+
+        A doc_id given twice is written once, the last version: whoosh replaces only
+        committed documents, so two updates in one writer would leave two copies.
+        """
+        latest = {doc.doc_id: doc for doc in documents}
+        if not latest:
+            return
+        with self._writer() as writer:
+            for doc in latest.values():
+                writer.update_document(**_fields(doc))
+
+    def remove(self, doc_ids: Iterable[str]) -> None:
+        ids = set(doc_ids)
+        if not ids:
+            return
+        with self._writer() as writer, writer.searcher() as searcher:
+            for doc_id in ids:
+                writer.delete_by_term("doc_id", doc_id, searcher=searcher)
+
+    def remove_source(self, prefix: str) -> None:
+        """Remove every document whose doc_id starts with prefix."""
+        if not prefix:
+            raise ValueError("remove_source() needs a prefix; use clear() to remove everything.")
+        with self._writer() as writer:
+            writer.delete_by_query(wq.Prefix("doc_id", prefix))
+
+    def clear(self) -> None:
+        with self._writer(mergetype=CLEAR):
+            pass
+
+    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
+        """Write documents into a new index beside the live one, then swap it in.
+
+        1. Take the live index's write lock for the whole rebuild, so incremental writes
+           wait (and their tasks retry) instead of landing in an index about to be dropped;
+           a change made while the documents are read is re-indexed into the new index.
+        2. Write every document into "<dir>.new" with one writer (a doc_id seen twice is
+           written once, the first time).
+        3. Rename the live directory to "<dir>.old" and "<dir>.new" to the live name, then
+           delete the old one. Searchers notice the new directory and reopen.
+        If writing fails, the live index is untouched. Returns the number of documents.
+        """
+        new_dir = self.index_dir.with_name(self.index_dir.name + ".new")
+        old_dir = self.index_dir.with_name(self.index_dir.name + ".old")
+        state = _shared_for(self.index_dir)
+        with state.write_lock, self._live_write_lock(REBUILD_LOCK_TIMEOUT):
+            shutil.rmtree(new_dir, ignore_errors=True)
+            storage = FileStorage(str(new_dir))
+            storage.create()
+            ix = storage.create_index(SCHEMA, indexname=INDEX_NAME)
+            writer = ix.writer(procs=1, limitmb=256)
+            seen: set[str] = set()
+            try:
+                for doc in documents:
+                    if doc.doc_id not in seen:
+                        seen.add(doc.doc_id)
+                        writer.add_document(**_fields(doc))
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(new_dir, ignore_errors=True)
+                raise
+            writer.commit()
+            ix.close()
+            shutil.rmtree(old_dir, ignore_errors=True)
+            if self.index_dir.exists():
+                os.rename(self.index_dir, old_dir)
+            os.rename(new_dir, self.index_dir)
+        shutil.rmtree(old_dir, ignore_errors=True)
+        return len(seen)
+
+    # Reading
+
+    def search(
+        self,
+        query: Query,
+        *,
+        project_ids: Sequence[int],
+        filters: Filters,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> SearchResults:
+        """Ranked hits among project_ids only, filtered by filters and the query's own.
+
+        1. The allowed documents: the projects' and the filters' (sets cached per searcher).
+        2. The matches among them: every one scored and ranked by whoosh (BM25F), or, with no
+           free text or only negations, all allowed documents (but the excluded) in index
+           order with score 0.
+        3. Total and facet counts over every match; stored fields and snippets for the page.
+        """
+        translation = _translate(query.root)
+        message = " ".join([*query.notes, *filter(None, [translation.message])])
+        if not project_ids or translation.query is wq.NullQuery or limit < 1:
+            return _no_results(message)
+        state = _shared_for(self.index_dir)
+        with state.search_lock:
+            searcher = self._searcher(state)
+            if searcher is None or state.docsets is None:
+                return _no_results(message)
+            docsets = state.docsets
+            allowed = docsets.allowed(project_ids, _merge_filters(query.filters, filters))
+            if not allowed:
+                # Also a guard: whoosh ignores an empty filter, it would let everything through.
+                return _no_results(message)
+            page: list[tuple[int, float]]
+            if translation.ranked:
+                results = searcher.search(
+                    translation.query, limit=None, filter=_BitsDocIdSet(allowed)
+                )
+                page = [(docnum, score) for score, docnum in results.top_n[offset:][:limit]]
+                matched = _bits(docnum for _, docnum in results.top_n)
+            else:
+                matched = allowed & docsets.live()
+                if translation.excluded is not None:
+                    matched &= ~docsets.of_query(translation.excluded)
+                page = [(docnum, 0.0) for docnum in _first_docnums(matched, offset, limit)]
+            terms = translation.highlight_terms(searcher)
+            hits = [_hit(searcher.stored_fields(docnum), score, terms) for docnum, score in page]
+            return SearchResults(
+                hits=hits,
+                total=matched.bit_count(),
+                facets=docsets.facet_counts(matched),
+                message=message,
+            )
+
+    def document_ids(self) -> set[str]:
+        state = _shared_for(self.index_dir)
+        with state.search_lock:
+            searcher = self._searcher(state)
+            if searcher is None:
+                return set()
+            ids: set[str] = set()
+            for leaf, _ in searcher.leaf_searchers():
+                reader = leaf.reader()
+                terms = reader.lexicon("doc_id")
+                if reader.has_deletions():  # a deleted document's terms stay until a merge
+                    terms = (t for t in terms if reader.postings("doc_id", t).is_active())
+                ids.update(term.decode("utf-8") for term in terms)
+            return ids
+
+    def close(self) -> None:
+        """Close this process's searcher of the index (backends.reset_backend calls it)."""
+        state = _shared_for(self.index_dir)
+        with state.search_lock:
+            self._forget(state)
+
+    # The floor for benchmarks: plain Whoosh on the same index and searcher, without
+    # translation, filters, facets or snippets.
+
+    def raw_search(self, query_string: str) -> int:
+        """Run query_string through whoosh's own QueryParser on text; the number of hits."""
+        state = _shared_for(self.index_dir)
+        with state.search_lock:
+            searcher = self._searcher(state)
+            if searcher is None:
+                return 0
+            parsed = QueryParser("text", SCHEMA).parse(query_string)
+            return len(searcher.search(parsed, limit=20))
+
+    def raw_add(self, documents: Iterable[SearchDocument]) -> None:
+        """add_document for each document in one commit: no replacing, no de-duplication."""
+        with self._writer() as writer:
+            for doc in documents:
+                writer.add_document(**_fields(doc))
+
+    # Internals
+
+    def _searcher(self, state: _Shared) -> Searcher | None:
+        """The process's searcher, brought up to date; None if there is no index yet.
+
+        Call with state.search_lock held.
+        """
+        try:
+            inode = os.stat(self.index_dir).st_ino
+        except FileNotFoundError:
+            # No index yet, or rebuild() is between its two renames: keep what is open.
+            return state.searcher
+        if state.searcher is not None and state.inode == inode:
+            # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it reuses segment readers by
+            # segment id, so it misses deletions in a segment it keeps and keeps segments a
+            # merge or clear() dropped. A fresh searcher is only needed after a commit.
+            if state.searcher.up_to_date():
+                return state.searcher
+            self._forget(state)
+        storage = FileStorage(str(self.index_dir))
+        if not storage.index_exists(INDEX_NAME):
+            return state.searcher
+        ix = storage.open_index(INDEX_NAME)
+        _check_schema(ix)
+        self._forget(state)
+        state.index, state.searcher, state.inode = ix, ix.searcher(), inode
+        state.docsets = _DocSets(state.searcher, state.segment_bits)
+        return state.searcher
+
+    @staticmethod
+    def _forget(state: _Shared) -> None:
+        """Close and drop the searcher; the next search opens the index again."""
+        if state.searcher is not None:
+            with contextlib.suppress(Exception):
+                state.searcher.close()
+        state.searcher = state.index = state.inode = state.docsets = None
+
+    @contextmanager
+    def _writer(self, **commit_args: Any) -> Iterator[IndexWriter]:
+        """The index's one writer, committed once on leaving (cancelled on an exception)."""
+        state = _shared_for(self.index_dir)
+        with state.write_lock:
+            ix = self._open_for_writing()
+            try:
+                writer = ix.writer(timeout=WRITE_TIMEOUT)
+            except LockError as exc:
+                raise IndexBusy(f"Another process is writing to {self.index_dir}.") from exc
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(**commit_args)
+
+    def _open_for_writing(self) -> FileIndex:
+        """The index, created if this is the first write. Call with state.write_lock held."""
+        if not self.index_dir.exists():
+            swap_dirs = (".new", ".old")
+            if any(self.index_dir.with_name(self.index_dir.name + s).exists() for s in swap_dirs):
+                # rebuild() is between its renames (or died there: rebuild again).
+                raise IndexBusy(f"{self.index_dir} is being rebuilt.")
+        storage = FileStorage(str(self.index_dir))
+        storage.create()
+        if not storage.index_exists(INDEX_NAME):
+            # Under the file lock: creating an index deletes the files of an existing one,
+            # so two processes must not both decide to create it.
+            with self._file_lock(storage, WRITE_TIMEOUT):
+                if not storage.index_exists(INDEX_NAME):
+                    storage.create_index(SCHEMA, indexname=INDEX_NAME)
+        ix = storage.open_index(INDEX_NAME)
+        _check_schema(ix)
+        return ix
+
+    @contextmanager
+    def _live_write_lock(self, timeout: float) -> Iterator[None]:
+        """Hold the live index's write lock, if there is a live index."""
+        if not self.index_dir.exists():
+            yield
+            return
+        with self._file_lock(FileStorage(str(self.index_dir)), timeout):
+            yield
+
+    @contextmanager
+    def _file_lock(self, storage: FileStorage, timeout: float) -> Iterator[None]:
+        # The lock SegmentWriter takes (Index.lock("WRITELOCK") is "<indexname>_WRITELOCK").
+        lock = storage.lock(f"{INDEX_NAME}_WRITELOCK")
+        deadline = time.monotonic() + timeout
+        while not lock.acquire():
+            if time.monotonic() > deadline:
+                raise IndexBusy(f"Another process is writing to {self.index_dir}.")
+            time.sleep(0.1)
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def _check_schema(ix: FileIndex) -> None:
+    def shape(schema: fields.Schema) -> dict[str, str]:
+        return {name: type(schema[name]).__name__ for name in schema.names()}
+
+    if shape(ix.schema) != shape(SCHEMA):
+        raise IndexOutdated(
+            f"The search index in {ix.storage.folder} was built by an older version: "
+            "run manage.py rebuild_index."
+        )
+
+
+def _fields(doc: SearchDocument) -> dict[str, Any]:
+    # None leaves a field out: an empty facet value is no value (and no empty term).
+    values: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "kind": doc.kind.lower() or None,
+        "project_slug": doc.project_slug.lower() or None,
+        "stage": doc.stage.lower() or None,
+        "segment": doc.segment.lower() or None,
+        "region": doc.region.lower() or None,
+        "tier": doc.tier.lower() or None,
+        "speaker_kind": doc.speaker_kind.lower() or None,
+        "project_id": doc.project_id,
+        "codes": ",".join(code for code in doc.codes if code) or None,
+        "text": doc.text,
+        "url": doc.url,
+        "title": doc.title,
+        "speaker": doc.speaker,
+        "stage_name": doc.stage_name,
+        "code_names": tuple(doc.code_names),
+        "time_ms": doc.time_ms,
+        "sentiment": doc.sentiment,
+    }
+    if doc.session_date is not None:
+        values["session_date"] = doc.session_date.toordinal()
+    return values
+
+
+# --- Document sets ------------------------------------------------------------------------------
+# A set of document numbers is a Python int with bit n set for document n: & | ~ and
+# bit_count() run in C over a few kilobytes, where whoosh's own filters and facet counts walk
+# postings in Python on every search (at 50,000 documents, hundreds of milliseconds).
+
+
+class _DocSets:
+    """The document sets one searcher needs: per facet value, per filter, the live documents.
+
+    Built on first use and kept with the searcher; a term's set is built per segment and kept
+    across searchers (state.segment_bits), so after a commit only the new segment is read.
+    """
+
+    MAX_FILTERS = 64
+
+    def __init__(self, searcher: Searcher, segment_bits: dict[tuple[str, str, object], int]):
+        self.searcher = searcher
+        self.leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+        segment_ids = {_segment_id(reader) for reader, _ in self.leaves}
+        for key in [key for key in segment_bits if key[0] not in segment_ids]:
+            del segment_bits[key]  # segments merged away
+        self.segment_bits = segment_bits
+        self._terms: dict[tuple[str, object], int] = {}
+        self._filters: OrderedDict[tuple[object, ...], int] = OrderedDict()
+        self._values: dict[str, list[str]] = {}
+        self._live: int | None = None
+
+    def term(self, fieldname: str, value: object) -> int:
+        """The documents with value in fieldname (deleted ones too: mask with live())."""
+        key = (fieldname, value)
+        bits = self._terms.get(key)
+        if bits is None:
+            bits = 0
+            for reader, offset in self.leaves:
+                bits |= self._segment_term(reader, fieldname, value) << offset
+            self._terms[key] = bits
+        return bits
+
+    def _segment_term(self, reader: Any, fieldname: str, value: object) -> int:
+        key = (_segment_id(reader), fieldname, value)
+        bits = self.segment_bits.get(key)
+        if bits is None:
+            bits = 0
+            if (fieldname, value) in reader:
+                bits = _bits(reader.postings(fieldname, value).all_ids())
+            self.segment_bits[key] = bits
+        return bits
+
+    def live(self) -> int:
+        """Every document not deleted."""
+        if self._live is None:
+            live = 0
+            for reader, offset in self.leaves:
+                deleted = _bits(reader.deleted_docs_set) if reader.has_deletions() else 0
+                live |= (((1 << reader.doc_count_all()) - 1) & ~deleted) << offset
+            self._live = live
+        return self._live
+
+    def of_query(self, q: wq.Query) -> int:
+        return _bits(self.searcher.docs_for_query(q))
+
+    def allowed(self, project_ids: Sequence[int], filters: Filters) -> int:
+        """The documents of these projects that pass the filters: projects OR-ed, a facet's
+        values OR-ed, facets and dates AND-ed."""
+        key = (
+            frozenset(project_ids),
+            frozenset((facet, frozenset(values)) for facet, values in filters.values.items()),
+            filters.session_from,
+            filters.session_to,
+        )
+        bits = self._filters.get(key)
+        if bits is not None:
+            self._filters.move_to_end(key)
+            return bits
+        bits = self._any("project_id", set(project_ids))
+        for facet in FACETS:
+            if bits and (values := filters.get(facet)):
+                bits &= self._any(_FACET_FIELDS[facet], {value.lower() for value in values})
+        if bits and (filters.session_from or filters.session_to):
+            start, end = filters.session_from, filters.session_to
+            bits &= self.of_query(
+                wq.NumericRange(
+                    "session_date",
+                    start.toordinal() if start else None,
+                    end.toordinal() if end else None,
+                )
+            )
+        self._filters[key] = bits
+        if len(self._filters) > self.MAX_FILTERS:
+            self._filters.popitem(last=False)
+        return bits
+
+    def _any(self, fieldname: str, values: Iterable[object]) -> int:
+        bits = 0
+        for value in values:
+            bits |= self.term(fieldname, value)
+        return bits
+
+    def facet_counts(self, matched: int) -> dict[str, dict[str, int]]:
+        """facet → value → number of matched documents with it, most frequent first."""
+        counts: dict[str, dict[str, int]] = {}
+        for facet in FACETS:
+            fieldname = _FACET_FIELDS[facet]
+            pairs = [
+                (value, (matched & self.term(fieldname, value)).bit_count())
+                for value in self._facet_values(fieldname)
+            ]
+            pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+            counts[facet] = {value: count for value, count in pairs if count}
+        return counts
+
+    def _facet_values(self, fieldname: str) -> list[str]:
+        values = self._values.get(fieldname)
+        if values is None:
+            values = self._values[fieldname] = [
+                btext.decode("utf-8") for btext in self.searcher.lexicon(fieldname)
+            ]
+        return values
+
+
+def _segment_id(reader: Any) -> str:
+    segment = reader.segment()
+    return segment.segment_id() if segment is not None else ""
+
+
+def _bits(docnums: Iterable[int]) -> int:
+    """The set of docnums as an int (bit n for document n)."""
+    bits = bytearray()
+    for docnum in docnums:
+        byte = docnum >> 3
+        if byte >= len(bits):
+            bits.extend(bytes(byte + 1 - len(bits) + 1024))
+        bits[byte] |= 1 << (docnum & 7)
+    return int.from_bytes(bits, "little")
+
+
+def _first_docnums(bits: int, offset: int, limit: int) -> list[int]:
+    """Documents offset … offset+limit-1 of the set, in document order."""
+    found: list[int] = []
+    skip = offset
+    for byte_index, byte in enumerate(bits.to_bytes((bits.bit_length() + 7) // 8, "little")):
+        if not byte:
+            continue
+        if skip >= 8 and (ones := byte.bit_count()) <= skip:
+            skip -= ones
+            continue
+        for bit in range(8):
+            if byte >> bit & 1:
+                if skip:
+                    skip -= 1
+                    continue
+                found.append(byte_index * 8 + bit)
+                if len(found) == limit:
+                    return found
+    return found
+
+
+class _BitsDocIdSet(DocIdSet):
+    """An int set as whoosh's filter= wants it: only membership is asked."""
+
+    def __init__(self, bits: int) -> None:
+        self._bytes = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+
+    def __contains__(self, docnum: object) -> bool:
+        assert isinstance(docnum, int)
+        byte = docnum >> 3
+        return byte < len(self._bytes) and bool(self._bytes[byte] >> (docnum & 7) & 1)
+
+    def __bool__(self) -> bool:
+        return any(self._bytes)
+
+    def __len__(self) -> int:
+        return int.from_bytes(self._bytes, "little").bit_count()
+
+    def __iter__(self) -> Iterator[int]:
+        for byte_index, byte in enumerate(self._bytes):
+            for bit in range(8):
+                if byte >> bit & 1:
+                    yield byte_index * 8 + bit
+
+
+def _merge_filters(first: Filters, second: Filters) -> Filters:
+    """One Filters from two: a facet's values are OR-ed, dates keep the narrower bounds (as
+    the PostgreSQL backend merges them)."""
+    values: dict[str, tuple[str, ...]] = {}
+    for facet in dict.fromkeys([*first.values, *second.values]):
+        merged = tuple(dict.fromkeys([*first.get(facet), *second.get(facet)]))
+        if merged:
+            values[facet] = merged
+    starts = [day for day in (first.session_from, second.session_from) if day]
+    ends = [day for day in (first.session_to, second.session_to) if day]
+    return Filters(
+        values=values,
+        session_from=max(starts) if starts else None,
+        session_to=min(ends) if ends else None,
+    )
+
+
+def _any_of(queries: list[wq.Query]) -> wq.Query:
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
+
+
+def _no_results(message: str = "") -> SearchResults:
+    return SearchResults(hits=[], total=0, facets={facet: {} for facet in FACETS}, message=message)
+
+
+# --- Query translation --------------------------------------------------------------------------
+
+
+@dataclass
+class _Translation:
+    query: wq.Query  # wq.NullQuery: nothing can match; wq.Every(): no free text
+    excluded: wq.Query | None = None  # a root of negations only: everything but this
+    words: set[str] = field(default_factory=set)  # stemmed words to mark in snippets
+    prefixes: set[str] = field(default_factory=set)  # prefixes to mark, expanded at search
+    dropped: list[str] = field(default_factory=list)  # typed words too common to search
+
+    @property
+    def ranked(self) -> bool:
+        return self.excluded is None and not isinstance(self.query, wq.Every)
+
+    @property
+    def message(self) -> str:
+        if self.query is wq.NullQuery and self.dropped:
+            words = ", ".join(f"“{word}”" for word in dict.fromkeys(self.dropped))
+            return f"Only very common words ({words}) were searched for; try other words."
+        return ""
+
+    def highlight_terms(self, searcher: Searcher) -> frozenset[str]:
+        words = set(self.words)
+        reader = searcher.reader()
+        for prefix in self.prefixes:
+            for i, btext in enumerate(reader.expand_prefix("text", prefix)):
+                if i >= 1000:  # "a*" on a big index: marking the first thousand is plenty
+                    break
+                words.add(btext.decode("utf-8"))
+        return frozenset(words)
+
+
+def _translate(root: Node | None) -> _Translation:
+    """The whoosh query for an AST root, and what to mark in snippets.
+
+    No root (filters only) matches every document. A root whose every word was dropped
+    (stop words, punctuation) matches nothing.
+    """
+    if root is None:
+        return _Translation(query=wq.Every())
+    translation = _Translation(query=wq.NullQuery)
+    q = _node(root, translation, negated=False)
+    if q is None:
+        return translation
+    if isinstance(q, wq.Not):
+        translation.excluded = q.query  # "everything except …"
+        q = wq.AndNot(wq.Every(), q.query)
+    elif isinstance(root, And):
+        q = _with_phrase_boost(root, q)
+    translation.query = q
+    return translation
+
+
+def _node(node: Node, tr: _Translation, *, negated: bool) -> wq.Query | None:
+    """Translate one node; None when nothing searchable is left of it."""
+    match node:
+        case Term(word=word, prefix=True):
+            return _prefix(word, tr, negated=negated)
+        case Term(word=word):
+            words = _analyse(word)
+            if not words:
+                if not negated:
+                    tr.dropped.append(word)
+                return None
+            return _words(words, tr, negated=negated)
+        case Phrase(words=typed):
+            words = _analyse(" ".join(typed))
+            if not words:
+                if not negated:
+                    tr.dropped.append(" ".join(typed))
+                return None
+            return _words(words, tr, negated=negated)
+        case Not(node=child):
+            q = _node(child, tr, negated=not negated)
+            return None if q is None else wq.Not(q)
+        case And(nodes=nodes):
+            parts = _flatten(wq.And, [_node(n, tr, negated=negated) for n in nodes])
+            return _conjunction(parts)
+        case Or(nodes=nodes):
+            parts = _flatten(wq.Or, [_node(n, tr, negated=negated) for n in nodes])
+            if not parts:
+                return None
+            return parts[0] if len(parts) == 1 else wq.Or(parts)
+    raise TypeError(f"Not a query node: {node!r}")
+
+
+def _words(words: list[str], tr: _Translation, *, negated: bool) -> wq.Query:
+    """A word (one token) or a phrase (a word that punctuation splits: "e-mail")."""
+    if not negated:
+        tr.words.update(words)
+    if len(words) == 1:
+        return wq.Term("text", words[0])
+    return wq.Phrase("text", words)
+
+
+def _prefix(word: str, tr: _Translation, *, negated: bool) -> wq.Query | None:
+    """onboard*: words starting with the typed letters, or with their stem.
+
+    The index holds stems, and a stem is usually a prefix of its word ("onboard" for
+    "onboarding"), but not always: "happy" is stored as "happi", so "happy*" also looks
+    for the stem "happi". Letters typed into a suffix ("onboardi*") find nothing.
+    """
+    typed = [t.text for t in _WORDS(word)]
+    if not typed:
+        return None
+    last = typed[-1]
+    stems = sorted({last, stem(last)})
+    if not negated:
+        tr.prefixes.update(stems)
+    prefix_q = _any_of([wq.Prefix("text", s) for s in stems])
+    leading = _analyse(" ".join(typed[:-1]))  # "sign-u*": the phrase before the prefix
+    if not leading:
+        return prefix_q
+    if not negated:
+        tr.words.update(leading)
+    return wq.And([*(wq.Term("text", w) for w in leading), prefix_q])
+
+
+def _flatten(cls: type[wq.CompoundQuery], parts: list[wq.Query | None]) -> list[wq.Query]:
+    """Drop None, and splice children of the same operator in (a AND (b AND c)): keeps a
+    long chain of one operator from nesting a matcher per level."""
+    flat: list[wq.Query] = []
+    for part in parts:
+        if part is None:
+            continue
+        if type(part) is cls:
+            flat.extend(part.subqueries)
+        else:
+            flat.append(part)
+    return flat
+
+
+def _conjunction(parts: list[wq.Query]) -> wq.Query | None:
+    """AND of parts, with the negated ones subtracted (AndNot skips them, where a Not inside
+    an And would walk every document)."""
+    if not parts:
+        return None
+    positive = [p for p in parts if not isinstance(p, wq.Not)]
+    negative = [p.query for p in parts if isinstance(p, wq.Not)]
+    if not negative:
+        return positive[0] if len(positive) == 1 else wq.And(positive)
+    excluded = _any_of(negative)
+    if not positive:
+        return wq.Not(excluded)
+    included = positive[0] if len(positive) == 1 else wq.And(positive)
+    return wq.AndNot(included, excluded)
+
+
+def _with_phrase_boost(root: And, q: wq.Query) -> wq.Query:
+    """For a root that ANDs two or more plain words, documents where those words stand
+    side by side (in the order typed) score a phrase match on top: same matches, adjacency
+    ranked first."""
+    words: list[str] = []
+    for node in root.nodes:
+        if isinstance(node, Term) and not node.prefix:
+            analysed = _analyse(node.word)
+            if len(analysed) == 1:
+                words.append(analysed[0])
+    if len(words) < 2:
+        return q
+    return wq.AndMaybe(q, wq.Phrase("text", words, boost=PHRASE_BOOST))
+
+
+def _analyse(text: str) -> list[str]:
+    """The index's tokens for text: lower-cased, stop words dropped, stemmed."""
+    return [t.text for t in _ANALYZER(text)]
+
+
+# --- Hits and snippets --------------------------------------------------------------------------
+
+
+class _MarkFormatter(highlight.Formatter):
+    """HTML-escapes everything and wraps each matched word in <mark>."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return html.escape(text)
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
+
+    def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> str:
+        inner = super().format_fragment(fragment, replace=replace).strip()
+        before = "… " if fragment.startchar > 0 else ""
+        after = " …" if fragment.endchar < len(fragment.text) else ""
+        return before + inner + after
+
+
+# A text that fits is shown whole (ContextFragmenter ends a fragment at its last word and
+# would drop trailing punctuation); a longer one by its best passage.
+_WHOLE = highlight.WholeFragmenter()
+_CONTEXT = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+_FORMATTER = _MarkFormatter()
+
+
+def _snippet(text: str, terms: frozenset[str]) -> str:
+    """The best ~200 characters around the matched words; the start of the text if none."""
+    if terms:
+        fragmenter = _WHOLE if len(text) <= SNIPPET_CHARS else _CONTEXT
+        marked = highlight.highlight(
+            text, terms, _ANALYZER, fragmenter, _FORMATTER, top=1, mode="index"
+        )
+        if marked:
+            return marked
+    if len(text) <= SNIPPET_CHARS:
+        return html.escape(text)
+    words = text[:SNIPPET_CHARS].rsplit(None, 1)  # don't end in the middle of a word
+    cut = words[0] if len(words) == 2 else text[:SNIPPET_CHARS]
+    return html.escape(cut.rstrip()) + " …"
+
+
+def _hit(stored: dict[str, Any], score: float, terms: frozenset[str]) -> SearchHit:
+    return SearchHit(
+        doc_id=stored["doc_id"],
+        kind=stored.get("kind", ""),
+        score=float(score),
+        snippet_html=_snippet(stored.get("text", ""), terms),
+        url=stored.get("url", ""),
+        title=stored.get("title", ""),
+        speaker=stored.get("speaker", ""),
+        project_slug=stored.get("project_slug", ""),
+        stage_name=stored.get("stage_name", ""),
+        code_names=tuple(stored.get("code_names") or ()),
+        time_ms=stored.get("time_ms"),
+    )

@@ -1,0 +1,68 @@
+"""Background jobs of the analysis. Each task is thin: it takes ids and calls a service.
+
+Search tasks run on the "search" queue (settings.CELERY_TASK_ROUTES), which one worker
+consumes with concurrency 1 so that only one process writes the Whoosh index:
+
+    celery -A cxresearch worker -Q search --concurrency 1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from insights.search import indexing
+
+# The Whoosh backend's lock timeout; importing it loads whoosh, which is always installed.
+from insights.search.whoosh_backend import IndexBusy
+
+# Worth another try later: the index is locked by another writer, the database or the
+# broker is briefly unreachable. Anything else is a bug and fails at once.
+TRANSIENT_ERRORS = (IndexBusy, OperationalError, InterfaceError, RedisConnectionError)
+
+
+class SearchTask(Task):
+    autoretry_for = TRANSIENT_ERRORS
+    retry_backoff = True  # 1 s, 2 s, 4 s … with jitter
+    retry_backoff_max = 300
+    max_retries = 8
+
+    def retry(self, *args: Any, exc: BaseException | None = None, **kwargs: Any) -> Any:
+        if self.request.is_eager and exc is not None:
+            # Inline (no broker) a retry would run again at once, eight times, inside the
+            # user's request. Fail now: the caller logs it and a later change or
+            # `manage.py rebuild_index` catches up.
+            raise exc
+        return super().retry(*args, exc=exc, **kwargs)
+
+
+@shared_task(base=SearchTask)
+def index_transcript(transcript_id: int) -> int:
+    """Index a transcript's utterances and highlights."""
+    return indexing.reindex_transcript(transcript_id)
+
+
+@shared_task(base=SearchTask)
+def index_field_note(note_id: int) -> int:
+    """Index a field note and its highlights, or remove the note's document if it is gone."""
+    return indexing.reindex_field_note(note_id)
+
+
+@shared_task(base=SearchTask)
+def index_highlight(highlight_id: int) -> int:
+    return indexing.reindex_highlights([highlight_id])
+
+
+@shared_task(base=SearchTask)
+def index_highlights(highlight_ids: Sequence[int]) -> int:
+    """Reindex many highlights at once, e.g. every highlight of a renamed code."""
+    return indexing.reindex_highlights(list(highlight_ids))
+
+
+@shared_task(base=SearchTask)
+def remove_documents(doc_ids: Sequence[str]) -> None:
+    indexing.remove_documents(list(doc_ids))

@@ -1,0 +1,24 @@
+"""Every insights test gets its own search index directory and a fresh backend.
+
+Saving a transcript, note or highlight queues an index update; where a test runs those
+updates (transactional tests, captured on_commit callbacks) they land in tmp_path, never
+in the checkout's var/search-index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_django import Settings
+
+from insights.search.backends import reset_backend
+
+
+@pytest.fixture(autouse=True)
+def search_index_dir(settings: Settings, tmp_path: Path) -> Iterator[Path]:
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
+    reset_backend()
+    yield settings.SEARCH_INDEX_DIR
+    reset_backend()

@@ -1,0 +1,712 @@
+"""What only the PostgreSQL full-text backend does: safe tsquery building, its schema, its SQL.
+
+The behaviour both backends share is in test_search_backends.py. Most tests here need
+PostgreSQL (DATABASE_URL=postgres://…) and are skipped on SQLite, except in CI with a
+postgres DATABASE_URL, where a skip would hide a broken set-up: there they run (and fail).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import threading
+from unittest import mock
+
+import pytest
+from django.apps import apps as global_apps
+from django.core.exceptions import ImproperlyConfigured
+from django.db import OperationalError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+
+from insights.models import SearchEntry
+from insights.search.base import (
+    And,
+    Filters,
+    Not,
+    Or,
+    Phrase,
+    Query,
+    SearchDocument,
+    Term,
+)
+from insights.search.postgres_backend import (
+    SEPARATED,
+    STANDINS,
+    STOP_WORDS,
+    PostgresBackend,
+    merge_filters,
+    prefix_pattern,
+    to_tsquery,
+)
+from tests.factories import make_project
+
+ON_POSTGRES = connection.vendor == "postgresql"
+CI_EXPECTS_POSTGRES = os.environ.get("CI") == "true" and os.environ.get(
+    "DATABASE_URL", ""
+).startswith(("postgres", "pgsql"))
+postgres_only = pytest.mark.skipif(
+    not ON_POSTGRES and not CI_EXPECTS_POSTGRES,
+    reason="PostgreSQL full-text backend: run with DATABASE_URL=postgres://… to test it",
+)
+
+INJECTIONS = [
+    "'); drop table insights_searchentry; --",
+    "a:*|b",
+    "!!",
+    "!",
+    "\\",
+    "\\'",
+    "'",
+    '"',
+    ":*",
+    "&",
+    "<->",
+    "a <2> b",
+    "%s",
+    "%(x)s",
+    "$1",
+    "\x00",
+    "onboarding' | 'pricing",
+]
+
+
+@pytest.fixture
+def backend(db) -> PostgresBackend:
+    return PostgresBackend()
+
+
+@pytest.fixture
+def projects(db):
+    return make_project(slug="alpha"), make_project(slug="beta")
+
+
+def make_doc(project, number: int, text: str, **fields: object) -> SearchDocument:
+    fields.setdefault("kind", "utterance")
+    return SearchDocument(
+        doc_id=f"{fields['kind']}:{number}",
+        project_id=project.pk,
+        project_slug=project.slug,
+        text=text,
+        url=f"/reader#u-{number}",
+        title=f"P-{number:03d}",
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def ask(
+    backend: PostgresBackend,
+    root,
+    projects,
+    filters: Filters | None = None,
+    **kwargs,
+):
+    return backend.search(
+        Query(root=root, filters=Filters()),
+        project_ids=[project.pk for project in projects],
+        filters=filters or Filters(),
+        **kwargs,
+    )
+
+
+def hit_ids(results) -> list[str]:
+    return [hit.doc_id for hit in results.hits]
+
+
+# --- Construction and schema ---------------------------------------------------------------------
+
+
+def test_it_refuses_a_database_that_is_not_postgresql() -> None:
+    if ON_POSTGRES:  # pretend, so this runs on both databases
+        with (
+            mock.patch.object(connection, "vendor", "sqlite"),
+            pytest.raises(ImproperlyConfigured, match="needs a PostgreSQL database"),
+        ):
+            PostgresBackend()
+    else:
+        with pytest.raises(ImproperlyConfigured, match="needs a PostgreSQL database"):
+            PostgresBackend()
+
+
+def test_search_entries_migrate_on_every_database(db) -> None:
+    with connection.cursor() as cursor:
+        columns = {
+            column.name
+            for column in connection.introspection.get_table_description(
+                cursor, SearchEntry._meta.db_table
+            )
+        }
+    assert {"doc_id", "project_id", "text", "codes", "session_date"} <= columns
+    # The tsvector column exists on PostgreSQL only.
+    assert ("search_vector" in columns) is ON_POSTGRES
+
+
+@postgres_only
+def test_migration_adds_a_generated_vector_column_and_a_gin_index(db) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+            [SearchEntry._meta.db_table],
+        )
+        indexes = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT is_generated, generation_expression FROM information_schema.columns"
+            " WHERE table_name = %s AND column_name = 'search_vector'",
+            [SearchEntry._meta.db_table],
+        )
+        generated, expression = cursor.fetchone()
+    assert "USING gin (search_vector)" in indexes["search_entry_vector_gin"]
+    assert "(project_id, kind)" in indexes["search_entry_project_kind"]
+    assert generated == "ALWAYS"
+    assert (
+        f"to_tsvector('cxresearch_english'::regconfig,"
+        f" translate(text, '{SEPARATED}'::text, '{STANDINS}'::text))"
+    ) in expression
+
+
+@postgres_only
+def test_migration_reverses_and_reapplies(db) -> None:
+    migration = importlib.import_module("insights.migrations.0005_search_vector")
+
+    def vector_columns() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM information_schema.columns"
+                " WHERE table_name = %s AND column_name = 'search_vector'",
+                [SearchEntry._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    # Transactional DDL: the test's rollback restores the schema whatever happens here.
+    with connection.schema_editor(atomic=False) as editor:
+        migration.drop_search_vector(global_apps, editor)
+    assert vector_columns() == 0
+    with connection.schema_editor(atomic=False) as editor:
+        migration.add_search_vector(global_apps, editor)
+    assert vector_columns() == 1
+
+
+# --- Query translation (pure) --------------------------------------------------------------------
+
+
+def test_user_text_only_ever_travels_as_parameters() -> None:
+    nasty = "'); drop table x; --"
+    tree = And(
+        (
+            Term(nasty),
+            Term(nasty, prefix=True),
+            Phrase((nasty, "b")),
+            Not(Or((Term(nasty), Term("c")))),
+        )
+    )
+    tsquery = to_tsquery(tree)
+    assert tsquery is not None
+    assert "drop" not in tsquery.sql
+    assert "'); " not in tsquery.sql
+    assert "drop table x" in tsquery.params  # a word's letters and digits, nothing else
+    assert "drop <-> table <-> x:*" in tsquery.params  # the prefix keeps letters and digits only
+    assert tsquery.sql.count("%s") == len(tsquery.params)
+
+
+def test_a_prefix_keeps_letters_and_digits_of_any_script() -> None:
+    assert prefix_pattern("onboard") == "onboard:*"
+    assert prefix_pattern("a:*|b") == "a <-> b:*"
+    assert prefix_pattern("sign-u") == "sign <-> u:*"
+    assert prefix_pattern("'); drop table x; --") == "drop <-> table <-> x:*"
+    assert prefix_pattern("!!") == ""
+    assert prefix_pattern("\\'") == ""
+    assert prefix_pattern("café") == "café:*"
+    assert prefix_pattern("cafe\u0301") == "café:*"  # combining accent composed, not dropped
+    assert prefix_pattern("日本") == "日本:*"
+    assert prefix_pattern("v2_x") == "v2 <-> x:*"
+
+
+def test_empty_words_are_dropped_from_the_tree() -> None:
+    assert to_tsquery(Term("!!", prefix=True)) is None
+    assert to_tsquery(Phrase(("", " "))) is None
+    assert to_tsquery(Not(Term(" "))) is None
+    kept = to_tsquery(And((Term("::", prefix=True), Term("sso"))))
+    assert kept is not None
+    assert kept.params == ("sso",)
+
+
+def test_the_stop_words_are_those_of_the_whoosh_backend() -> None:
+    whoosh_analysis = pytest.importorskip("whoosh.analysis")
+    assert whoosh_analysis.STOP_WORDS == STOP_WORDS
+
+
+def test_stop_words_in_a_phrase_leave_a_gap() -> None:
+    tsquery = to_tsquery(Phrase(("price", "of", "the", "seats", "on")))
+    assert tsquery is not None
+    assert tsquery.params == ("price", "seats", 3)
+    assert "tsquery_phrase(" in tsquery.sql
+
+
+@postgres_only
+def test_phrases_with_stop_words_and_glued_words(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index(
+        [
+            make_doc(alpha, 1, "The price of seats went up."),
+            make_doc(alpha, 2, "The price seats nobody."),
+            make_doc(alpha, 3, "Pricing was clear; we moved to v2.0 and/or single sign-on."),
+            make_doc(alpha, 4, "Mail jane@example.com about the self-managed install."),
+        ]
+    )
+    assert hit_ids(ask(backend, Phrase(("price", "of", "seats")), projects)) == ["utterance:1"]
+    assert hit_ids(ask(backend, Phrase(("price", "seats")), projects)) == ["utterance:2"]
+    # "was" is a stop word for PostgreSQL's english list, but not here.
+    assert hit_ids(ask(backend, Phrase(("pricing", "was")), projects)) == ["utterance:3"]
+    assert hit_ids(ask(backend, Term("why"), projects)) == []
+    for words in [("v2", "0"), ("single", "sign"), ("sign", "on"), ("and", "or", "single")]:
+        assert hit_ids(ask(backend, Phrase(words), projects)) == ["utterance:3"], words
+    for words in [("jane", "example", "com"), ("self", "managed")]:
+        assert hit_ids(ask(backend, Phrase(words), projects)) == ["utterance:4"], words
+    (hit,) = ask(backend, Phrase(("self", "managed")), projects).hits
+    assert "jane@example.com about the <mark>self</mark>-<mark>managed</mark> install." in (
+        hit.snippet_html
+    )
+
+
+def test_filters_from_the_query_and_the_page_are_or_ed_within_a_facet() -> None:
+    merged = merge_filters(
+        Filters(values={"stage": ("onboarding",)}, session_from=dt.date(2026, 1, 1)),
+        Filters(
+            values={"stage": ("adoption", "onboarding"), "code": ("sso",)},
+            session_from=dt.date(2026, 3, 1),
+            session_to=dt.date(2026, 6, 1),
+        ),
+    )
+    assert merged.values == {"stage": ("onboarding", "adoption"), "code": ("sso",)}
+    assert merged.session_from == dt.date(2026, 3, 1)
+    assert merged.session_to == dt.date(2026, 6, 1)
+
+
+# --- Searching -----------------------------------------------------------------------------------
+
+
+@postgres_only
+@pytest.mark.parametrize("word", INJECTIONS)
+def test_hostile_words_neither_break_nor_widen_the_search(backend, projects, word: str) -> None:
+    alpha, _ = projects
+    backend.index(
+        [
+            make_doc(alpha, 1, "Onboarding took two weeks."),
+            make_doc(alpha, 2, "Pricing was clear; a b c."),
+        ]
+    )
+    for root in (
+        Term(word),
+        Term(word, prefix=True),
+        Phrase((word, "onboarding")),
+        Not(Term(word)),
+        And((Term(word), Term("onboarding"))),
+        Or((Term(word), Term("pricing"))),
+    ):
+        results = ask(backend, root, projects)
+        assert results.total <= 2
+    for facet in ["stage", "code", "project", "kind"]:
+        hostile = Filters(values={facet: (word,)}, session_from=dt.date(2026, 1, 1))
+        assert ask(backend, Term("onboarding"), projects, hostile).total == 0
+    assert SearchEntry.objects.count() == 2
+    # The quote-joined word is two words side by side: no document has them so.
+    assert ask(backend, Term("onboarding' | 'pricing"), projects).total == 0
+
+
+@postgres_only
+def test_a_prefix_with_operators_searches_its_letters_only(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index([make_doc(alpha, 1, "alpha"), make_doc(alpha, 2, "beta")])
+    # Were "|" syntax, this would be alpha OR beta*; it is "alpha" followed by "beta…".
+    assert hit_ids(ask(backend, Term("alpha|beta", prefix=True), projects)) == []
+    assert hit_ids(ask(backend, Term("alph:*|!bet", prefix=True), projects)) == []
+    backend.index([make_doc(alpha, 3, "alpha betamax")])
+    assert hit_ids(ask(backend, Term("alpha|beta", prefix=True), projects)) == ["utterance:3"]
+
+
+@postgres_only
+def test_prefix_matches_stemmed_and_unstemmed_forms(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index(
+        [
+            make_doc(alpha, 1, "Onboarding was painful."),
+            make_doc(alpha, 2, "The pricing page confused us."),
+            make_doc(alpha, 3, "One theme keeps coming back."),
+        ]
+    )
+    assert hit_ids(ask(backend, Term("onboard", prefix=True), projects)) == ["utterance:1"]
+    assert hit_ids(ask(backend, Term("onboarding", prefix=True), projects)) == ["utterance:1"]
+    assert hit_ids(ask(backend, Term("pricing", prefix=True), projects)) == ["utterance:2"]
+    # "the" is left out of queries, but not out of the index: as a prefix it finds itself
+    # and "theme" (Whoosh, whose index has no "the", finds "theme" only).
+    assert hit_ids(ask(backend, Term("the", prefix=True), projects)) == [
+        "utterance:2",
+        "utterance:3",
+    ]
+
+
+@postgres_only
+def test_stop_words_are_dropped_and_a_query_of_only_stop_words_says_so(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index([make_doc(alpha, 1, "The onboarding"), make_doc(alpha, 2, "the end")])
+
+    only_stop_words = ask(backend, And((Term("the"), Term("and"))), projects)
+    assert only_stop_words.total == 0
+    assert only_stop_words.hits == []
+    assert only_stop_words.message == (
+        "Only very common words (“the”, “and”) were searched for; try other words."
+    )
+
+    with_a_real_word = ask(backend, And((Term("the"), Term("onboarding"))), projects)
+    assert hit_ids(with_a_real_word) == ["utterance:1"]
+    assert with_a_real_word.message == ""
+
+
+@postgres_only
+def test_a_not_only_query_matches_everything_else(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index(
+        [
+            make_doc(alpha, 1, "renewal was painful"),
+            make_doc(alpha, 2, "onboarding was fine"),
+            make_doc(alpha, 3, "the"),  # only a stop word: an empty vector still matches
+        ]
+    )
+    results = ask(backend, Not(Term("renewal")), projects)
+    assert hit_ids(results) == ["utterance:2", "utterance:3"]
+    # Nothing matched a word, so the snippet is the text's start, escaped.
+    assert results.hits[0].snippet_html == "onboarding was fine"
+
+
+@postgres_only
+def test_adjacent_words_outrank_scattered_ones(backend, projects) -> None:
+    alpha, _ = projects
+    filler = " ".join(["meanwhile"] * 20)
+    backend.index(
+        [
+            make_doc(alpha, 1, f"sso {filler} pricing"),
+            make_doc(alpha, 2, f"{filler} sso pricing {filler}"),
+            make_doc(alpha, 3, "pricing sso, in the wrong order"),
+        ]
+    )
+    results = ask(backend, And((Term("sso"), Term("pricing"))), projects)
+    assert hit_ids(results) == ["utterance:2", "utterance:3", "utterance:1"]
+    assert results.hits[0].score > results.hits[1].score + 0.5  # the phrase bonus
+
+    phrase = ask(backend, Phrase(("sso", "pricing")), projects)
+    assert hit_ids(phrase) == ["utterance:2"]
+
+
+@postgres_only
+def test_snippets_are_escaped_and_mark_the_matches(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index(
+        [
+            make_doc(alpha, 1, "<script>alert('x')</script> onboarding & <b>pricing</b>"),
+            make_doc(alpha, 2, "hlstart fake markers <mark>onboarding</mark>"),
+            make_doc(alpha, 3, "I pressed <enter> twice before onboarding <!-- worked -->"),
+        ]
+    )
+    results = ask(backend, Term("onboarding"), projects)
+    snippets = {hit.doc_id: hit.snippet_html for hit in results.hits}
+    assert snippets["utterance:1"] == (
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; <mark>onboarding</mark>"
+        " &amp; &lt;b&gt;pricing&lt;/b&gt;"
+    )
+    assert snippets["utterance:2"] == (
+        "hlstart fake markers &lt;mark&gt;<mark>onboarding</mark>&lt;/mark&gt;"
+    )
+    # Tag-like text is the participant's words: kept, not dropped as markup.
+    assert snippets["utterance:3"] == (
+        "I pressed &lt;enter&gt; twice before <mark>onboarding</mark> &lt;!-- worked --&gt;"
+    )
+
+
+@postgres_only
+def test_long_texts_give_up_to_two_fragments(backend, projects) -> None:
+    alpha, _ = projects
+    filler = " ".join(f"word{number}" for number in range(80))
+    backend.index(
+        [make_doc(alpha, 1, f"<i>sso</i> first {filler} sso second {filler} sso third {filler}")]
+    )
+    (hit,) = ask(backend, Term("sso"), projects).hits
+    assert hit.snippet_html.count("<mark>sso</mark>") == 2
+    assert " … " in hit.snippet_html
+    assert hit.snippet_html.endswith(" …")  # the text goes on after the last fragment
+    assert "<i>" not in hit.snippet_html
+    assert len(hit.snippet_html) < 800
+
+    (hit,) = ask(backend, Term("third"), projects).hits
+    assert hit.snippet_html.startswith("… ")
+
+
+@postgres_only
+def test_without_a_matched_word_the_snippet_is_the_texts_start(backend, projects) -> None:
+    alpha, _ = projects
+    words = " ".join(f"<w{number}>" for number in range(100))
+    backend.index([make_doc(alpha, 1, words)])
+    (hit,) = ask(backend, Not(Term("renewal")), projects).hits
+    assert hit.snippet_html.startswith("&lt;w0&gt; &lt;w1&gt;")
+    assert hit.snippet_html.endswith("&lt;w33&gt; …")  # 200 characters, cut after a word
+
+
+@postgres_only
+def test_filters_facets_and_projects(backend, projects) -> None:
+    alpha, beta = projects
+    backend.index(
+        [
+            make_doc(
+                alpha,
+                1,
+                "sso setup",
+                kind="highlight",
+                stage="onboarding",
+                codes=("sso", "pain", "sso"),
+                code_names=("SSO", "Pain"),
+                segment="large",
+                session_date=dt.date(2026, 3, 1),
+            ),
+            make_doc(
+                alpha,
+                2,
+                "sso renewal",
+                kind="highlight",
+                stage="adoption",
+                codes=("sso",),
+                segment="smb",
+                session_date=dt.date(2026, 5, 1),
+            ),
+            make_doc(alpha, 3, "sso in passing", segment="large", speaker_kind="participant"),
+            make_doc(beta, 4, "sso elsewhere", segment="large"),
+        ]
+    )
+    everything = ask(backend, Term("sso"), [alpha])
+    assert everything.total == 3
+    assert everything.facets["code"] == {"sso": 2, "pain": 1}
+    assert everything.facets["segment"] == {"large": 2, "smb": 1}
+    assert everything.facets["kind"] == {"highlight": 2, "utterance": 1}
+    assert everything.facets["project"] == {"alpha": 3}
+    assert everything.facets["tier"] == {}
+    sso_hit = next(hit for hit in everything.hits if hit.doc_id == "highlight:1")
+    assert sso_hit.code_names == ("SSO", "Pain")
+
+    or_within = ask(
+        backend, Term("sso"), [alpha], Filters(values={"stage": ("onboarding", "adoption")})
+    )
+    assert sorted(hit_ids(or_within)) == ["highlight:1", "highlight:2"]
+    and_across = ask(
+        backend,
+        Term("sso"),
+        [alpha],
+        Filters(values={"code": ("pain", "nope"), "segment": ("large",)}),
+    )
+    assert hit_ids(and_across) == ["highlight:1"]
+    dated = ask(backend, Term("sso"), [alpha], Filters(session_from=dt.date(2026, 4, 1)))
+    assert hit_ids(dated) == ["highlight:2"]
+    filters_only = ask(backend, None, [alpha, beta], Filters(values={"segment": ("large",)}))
+    assert sorted(hit_ids(filters_only)) == ["highlight:1", "utterance:3", "utterance:4"]
+    assert ask(backend, Term("sso"), []).total == 0
+
+
+@postgres_only
+def test_facet_values_are_stored_and_matched_lower_case(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index([make_doc(alpha, 1, "sso", kind="highlight", stage="Onboarding", codes=("SSO",))])
+    results = ask(
+        backend, Term("sso"), projects, Filters(values={"stage": ("ONBOARDING",), "code": ("Sso",)})
+    )
+    assert hit_ids(results) == ["highlight:1"]
+    assert results.facets["stage"] == {"onboarding": 1}
+    assert results.facets["code"] == {"sso": 1}
+
+
+@postgres_only
+def test_filters_in_the_query_apply_too(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index(
+        [
+            make_doc(alpha, 1, "sso", kind="highlight", stage="onboarding"),
+            make_doc(alpha, 2, "sso", kind="highlight", stage="adoption"),
+        ]
+    )
+    results = backend.search(
+        Query(root=Term("sso"), filters=Filters(values={"stage": ("adoption",)})),
+        project_ids=[alpha.pk],
+        filters=Filters(),
+    )
+    assert hit_ids(results) == ["highlight:2"]
+
+
+@postgres_only
+def test_pages_share_one_total(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index([make_doc(alpha, number, f"sso number {number}") for number in range(1, 8)])
+    first = ask(backend, Term("sso"), projects, limit=3)
+    last = ask(backend, Term("sso"), projects, offset=6, limit=3)
+    beyond = ask(backend, Term("sso"), projects, offset=9, limit=3)
+    assert (first.total, last.total, beyond.total) == (7, 7, 7)
+    assert len(first.hits) == 3
+    assert len(last.hits) == 1
+    assert beyond.hits == []
+
+
+@postgres_only
+def test_a_search_is_one_query(backend, projects, django_assert_num_queries) -> None:
+    alpha, _ = projects
+    backend.index([make_doc(alpha, number, f"sso {number}") for number in range(1, 4)])
+    for root in [Term("sso"), Term("nothing"), None, Not(Term("sso"))]:
+        # 1. matches, total, facet counts and the page of hits with snippets
+        with django_assert_num_queries(1):
+            ask(backend, root, projects)
+    # Nothing to search for: no query at all.
+    with django_assert_num_queries(0):
+        assert ask(backend, Term("the"), projects).total == 0
+        assert ask(backend, Term("sso"), []).total == 0
+
+
+def explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {SearchEntry._meta.db_table}")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows would be scanned
+        cursor.execute(f"EXPLAIN {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@postgres_only
+def test_searches_can_use_the_gin_index(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index([make_doc(alpha, number, f"renewal {number}") for number in range(1, 50)])
+    backend.index([make_doc(alpha, 50, "sso onboarding")])
+    with CaptureQueriesContext(connection) as captured:
+        assert ask(backend, Term("sso"), projects).total == 1
+    with connection.cursor() as cursor:
+        # Which index the planner prefers on a test's few rows depends on how bloated earlier
+        # tests left them; without the btree, the GIN index is the one way that is no scan.
+        # (DDL is transactional: the test's rollback brings the index back.)
+        cursor.execute("DROP INDEX search_entry_project_kind")
+    (statement,) = captured.captured_queries
+    plan = explain(statement["sql"])
+    assert "Bitmap Index Scan on search_entry_vector_gin" in plan, plan
+
+
+@postgres_only
+def test_a_compound_query_is_folded_into_one_constant_tsquery(backend, projects) -> None:
+    # A constant is what lets the planner use (and estimate) the GIN index.
+    alpha, _ = projects
+    backend.index([make_doc(alpha, 1, "sso onboarding")])
+    query = And((Term("sso"), Term("onboard", prefix=True), Not(Phrase(("a", "b")))))
+    with CaptureQueriesContext(connection) as captured:
+        assert ask(backend, query, projects).total == 1
+    plan = explain(captured.captured_queries[0]["sql"])
+    folded = "'''sso'' & ( ''onboard'':* | ''onboard'':* ) & !''b'''::tsquery"
+    assert f"search_vector @@ {folded}" in plan, plan
+
+
+# --- Writing -------------------------------------------------------------------------------------
+
+
+@postgres_only
+def test_index_upserts_by_doc_id(backend, projects) -> None:
+    alpha, beta = projects
+    backend.index([make_doc(alpha, 1, "first words")])
+    backend.index(
+        [
+            make_doc(beta, 1, "second words", stage="onboarding"),
+            make_doc(beta, 1, "third words"),  # the last of a doc_id in one call wins
+        ]
+    )
+    (entry,) = SearchEntry.objects.all()
+    assert (entry.project_id, entry.text, entry.stage) == (beta.pk, "third words", "")
+    assert ask(backend, Term("third"), projects).total == 1
+    assert ask(backend, Term("first"), projects).total == 0
+
+
+@postgres_only
+def test_remove_remove_source_clear(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index(
+        [
+            make_doc(alpha, 1, "a"),
+            make_doc(alpha, 12, "b"),
+            make_doc(alpha, 2, "c"),
+            make_doc(alpha, 3, "d", kind="highlight"),
+        ]
+    )
+    backend.remove_source("utt%")  # LIKE wildcards are escaped, so this is no prefix
+    assert len(backend.document_ids()) == 4
+    backend.remove_source("utterance:1")
+    assert backend.document_ids() == {"utterance:2", "highlight:3"}
+    backend.remove(["utterance:2", "utterance:999"])
+    assert backend.document_ids() == {"highlight:3"}
+    with pytest.raises(ValueError, match="clear"):
+        backend.remove_source("")
+    backend.clear()
+    assert backend.document_ids() == set()
+
+
+@postgres_only
+def test_rebuild_replaces_everything_and_raw_search_counts(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index([make_doc(alpha, 1, "old sso"), make_doc(alpha, 2, "old pricing")])
+    documents = [make_doc(alpha, number, f"new sso {number}") for number in range(3, 6)]
+    assert backend.rebuild([*documents, make_doc(alpha, 3, "a second utterance:3")]) == 3
+    assert backend.document_ids() == {"utterance:3", "utterance:4", "utterance:5"}
+    assert SearchEntry.objects.get(doc_id="utterance:3").text == "new sso 3"  # the first wins
+    assert backend.raw_search("sso") == 3
+    assert backend.raw_search("old") == 0
+    assert backend.raw_search("'); drop table x; --") == 0
+
+
+@postgres_only
+def test_deleting_a_project_deletes_its_entries(backend, projects) -> None:
+    alpha, beta = projects
+    backend.index([make_doc(alpha, 1, "a"), make_doc(beta, 2, "b")])
+    alpha.delete()
+    assert backend.document_ids() == {"utterance:2"}
+
+
+def in_another_connection(work):
+    """Run work in a thread, which Django gives its own database connection (another server)."""
+    results: list[object] = []
+
+    def run() -> None:
+        try:
+            results.append(work())
+        except Exception as error:  # noqa: BLE001  # the test inspects it
+            results.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return results[0]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_during_a_rebuild_others_search_the_old_index_and_wait_to_write(projects) -> None:
+    alpha, _ = projects
+    backend = PostgresBackend()
+    backend.index([make_doc(alpha, 1, "old words"), make_doc(alpha, 2, "old words")])
+    seen: dict[str, object] = {}
+
+    def write_with_timeout() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '200ms'")
+            PostgresBackend().index([make_doc(alpha, 9, "written mid-rebuild")])
+
+    def documents():
+        yield make_doc(alpha, 3, "new words")
+        seen["ids"] = in_another_connection(lambda: PostgresBackend().document_ids())
+        seen["write"] = in_another_connection(write_with_timeout)
+        yield make_doc(alpha, 4, "new words")
+
+    assert backend.rebuild(documents()) == 2
+    assert seen["ids"] == {"utterance:1", "utterance:2"}
+    assert isinstance(seen["write"], OperationalError)
+    assert "lock timeout" in str(seen["write"])
+    assert in_another_connection(lambda: PostgresBackend().document_ids()) == {
+        "utterance:3",
+        "utterance:4",
+    }
