@@ -72,8 +72,10 @@ def participants_without_consent(
     return missing
 
 
-def _check_consent(session: Session, filename: str) -> None:
-    missing = participants_without_consent(session.participants.all(), project=session.project)
+def _check_consent(session: Session, filename: str, *, today: dt.date | None) -> None:
+    missing = participants_without_consent(
+        session.participants.all(), project=session.project, today=today
+    )
     if missing:
         who = ", ".join(p.pseudonym for p in missing)
         raise TranscriptImportError(
@@ -153,7 +155,12 @@ def match_speakers(
 
 
 def transcript_import(
-    *, session: Session, filename: str, data: bytes, by: AbstractBaseUser | None
+    *,
+    session: Session,
+    filename: str,
+    data: bytes,
+    by: AbstractBaseUser | None,
+    today: dt.date | None = None,
 ) -> tuple[Transcript, bool]:
     """Import one file into a session. Returns (transcript, created); raises TranscriptImportError.
 
@@ -163,7 +170,12 @@ def transcript_import(
     4. Store the transcript, its speakers (auto-mapped) and utterances in one transaction.
     """
     return _import_parsed(
-        session=session, filename=filename, data=data, parsed=_parse(filename, data), by=by
+        session=session,
+        filename=filename,
+        data=data,
+        parsed=_parse(filename, data),
+        by=by,
+        today=today,
     )
 
 
@@ -174,8 +186,10 @@ def _import_parsed(
     data: bytes,
     parsed: ParsedTranscript,
     by: AbstractBaseUser | None,
+    today: dt.date | None = None,
 ) -> tuple[Transcript, bool]:
-    _check_consent(session, filename)
+    """`today`: the day consent must be valid on (the import date unless replaying history)."""
+    _check_consent(session, filename, today=today)
     digest = hashlib.sha256(data).hexdigest()
     existing = Transcript.objects.filter(session=session, source_sha256=digest).first()
     if existing is not None:

@@ -1,20 +1,26 @@
 """The demo data set that `manage.py seed_demo` loads (and `make run` calls on every start).
 
 Four studies of a CX journey-research plan, sixty fictional participants with consent records,
-enrollments in every pipeline state, and the sessions held so far. Everything is written out in
-tables (people.py, studies.py) and dated relative to DEMO_TODAY, so every load is identical.
+enrollments in every pipeline state, the sessions held so far, their transcripts and field
+notes. Everything is written out in tables (people.py, studies.py, voices.py, guides.py,
+notes.py), dated relative to DEMO_TODAY and chosen by hashes, so every load is identical.
 
 The load is a list of steps run in order inside one transaction. Each step reads what earlier
-steps made from the DemoContext and adds its own rows. Later material plugs in as new steps at
-the end of LOADERS, e.g. a `load_transcripts(ctx)` that runs
-`for enrollment, session in ctx.completed_sessions(): ...`, then field notes and codings.
+steps made from the DemoContext and adds its own rows: accounts, studies, people, the pipeline,
+sessions, then a transcript for every completed session, written as the file a real tool
+would have produced (Zoom and Teams .vtt, Otter and Rev .txt, .md, .srt, a chat log) and
+imported through the real importer, and the researchers' field notes.
+
+Codebooks and codings belong to insights, which imports interviews and never the reverse, so
+they are not steps here: insights.demo passes its own steps to load_demo(then=...), and
+`manage.py seed_demo` (insights/management/commands) loads everything in one transaction.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -31,8 +37,10 @@ from interviews.demo.accounts import (
     load_accounts,
 )
 from interviews.demo.context import DEMO_TODAY, DemoContext, Writer
+from interviews.demo.notes import load_field_notes
 from interviews.demo.people import backdate_participants, load_people, withdraw_consents
 from interviews.demo.studies import MARKER_SLUG, load_enrollments, load_sessions, load_studies
+from interviews.demo.transcripts import load_transcripts
 from interviews.models import ConsentRecord, Enrollment, ResearchProject
 
 __all__ = [
@@ -47,7 +55,9 @@ __all__ = [
     "RESEARCHER_USERNAME",
     "VIEWER_USERNAME",
     "DemoAccount",
+    "DemoContext",
     "DemoSummary",
+    "Loader",
     "is_loaded",
     "load_demo",
 ]
@@ -63,7 +73,9 @@ LOADERS: tuple[Loader, ...] = (
     withdraw_consents,  # after the replay: see its docstring
     load_sessions,  # one per completed enrollment, plus the upcoming ones
     backdate_participants,
-    # Next: transcripts for each completed session, field notes, codings.
+    load_transcripts,  # one per completed session, through the real importer
+    load_field_notes,
+    # Codebooks and codings: insights.demo, passed in as load_demo(then=...).
 )
 
 
@@ -76,6 +88,7 @@ class DemoSummary:
     enrollments_by_status: dict[str, int] = field(default_factory=dict)
     sessions: int = 0
     consents: int = 0
+    counts: dict[str, int] = field(default_factory=dict)  # what later steps made, by name
     notes: tuple[str, ...] = ()
 
     @property
@@ -88,14 +101,18 @@ def is_loaded() -> bool:
     return ResearchProject.objects.filter(slug=MARKER_SLUG).exists()
 
 
-def load_demo(stdout: Writer | None = None) -> DemoSummary:
-    """Load the demo data set unless it is already there; a second call changes nothing."""
+def load_demo(stdout: Writer | None = None, *, then: Sequence[Loader] = ()) -> DemoSummary:
+    """Load the demo data set unless it is already there; a second call changes nothing.
+
+    `then` are further steps (insights.demo's codebooks and codings) run after LOADERS in the
+    same transaction, so a failure in any step leaves nothing behind.
+    """
     if is_loaded():
         return DemoSummary(already_loaded=True)
     started = time.monotonic()
     ctx = DemoContext(stdout=stdout)
     with transaction.atomic():
-        for step in LOADERS:
+        for step in (*LOADERS, *then):
             step(ctx)
     by_status = Counter(
         Enrollment.objects.filter(project__in=ctx.projects.values()).values_list(
@@ -110,5 +127,6 @@ def load_demo(stdout: Writer | None = None) -> DemoSummary:
         enrollments_by_status={status: by_status[status] for status in Enrollment.Status.values},
         sessions=len(ctx.sessions),
         consents=ConsentRecord.objects.filter(participant__in=ctx.participants.values()).count(),
+        counts=dict(ctx.counts),
         notes=tuple(ctx.notes),
     )

@@ -12,10 +12,12 @@ from django.contrib.auth.models import User
 from interviews.models import (
     ConsentRecord,
     Enrollment,
+    FieldNote,
     Participant,
     ProjectAttribute,
     ResearchProject,
     Session,
+    Transcript,
 )
 
 # Every date in the demo is written relative to this day, so two loads produce the same data
@@ -39,8 +41,9 @@ class Writer(Protocol):
 class DemoContext:
     """The rows made so far, keyed the way the tables in people.py and studies.py name them.
 
-    A later loader (transcripts, field notes, codings) reads what it needs from here, e.g.
-    `for enrollment, session in ctx.completed_sessions(): ...`.
+    A later loader reads what it needs from here, e.g.
+    `for enrollment, session in ctx.completed_sessions(): ...`; the transcripts and field
+    notes steps add theirs, which insights.demo codes.
     """
 
     stdout: Writer | None = None
@@ -51,6 +54,10 @@ class DemoContext:
     attributes: dict[tuple[str, str], ProjectAttribute] = field(default_factory=dict)  # (slug, key)
     enrollments: dict[tuple[str, str], Enrollment] = field(default_factory=dict)  # (slug, key)
     sessions: dict[tuple[str, str], Session] = field(default_factory=dict)  # (slug, key)
+    transcripts: dict[tuple[str, str], Transcript] = field(default_factory=dict)  # (slug, key)
+    field_notes: dict[tuple[str, str], list[FieldNote]] = field(default_factory=dict)  # (slug, key)
+    # What each step made, for the summary: e.g. {"transcripts": 19, "highlights": 560}.
+    counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def say(self, line: str) -> None:

@@ -1399,3 +1399,24 @@ def test_uploads_are_read_one_at_a_time_and_an_oversized_one_is_not_read(
         f"Not imported: huge.txt: the file is {size}, which is over the {limit} limit for "
         "transcripts."
     ]
+
+
+def test_consent_is_checked_on_the_given_day(project: ResearchProject) -> None:
+    import datetime as dt
+
+    from interviews.transcripts import TranscriptImportError, transcript_import
+    from tests.factories import ZOOM_VTT, make_consent, make_participant, make_session
+
+    participant = make_participant(name="Ada Lovelace")
+    make_consent(participant, given_on=dt.date(2026, 1, 1), expires_on=dt.date(2026, 6, 30))
+    session = make_session(project, participants=[participant])
+    with pytest.raises(TranscriptImportError, match="no valid consent"):
+        transcript_import(session=session, filename="a.vtt", data=ZOOM_VTT.encode(), by=None)
+    transcript, created = transcript_import(
+        session=session,
+        filename="a.vtt",
+        data=ZOOM_VTT.encode(),
+        by=None,
+        today=dt.date(2026, 3, 1),
+    )
+    assert created and transcript.utterance_count == 2  # two of Ada's cues merge
