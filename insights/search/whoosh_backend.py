@@ -41,7 +41,7 @@ from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.filedb.filestore import FileStorage
 from whoosh.idsets import DocIdSet
-from whoosh.index import FileIndex, LockError
+from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.lang.porter2 import stem
 from whoosh.qparser import QueryParser
 from whoosh.searching import Searcher
@@ -371,11 +371,9 @@ class WhooshBackend:
             if state.searcher.up_to_date():
                 return state.searcher
             self._forget(state)
-        storage = FileStorage(str(self.index_dir))
-        if not storage.index_exists(INDEX_NAME):
+        ix = _open_index(FileStorage(str(self.index_dir)))
+        if ix is None:
             return state.searcher
-        ix = storage.open_index(INDEX_NAME)
-        _check_schema(ix)
         self._forget(state)
         state.index, state.searcher, state.inode = ix, ix.searcher(), inode
         state.docsets = _DocSets(state.searcher, state.segment_bits)
@@ -415,14 +413,15 @@ class WhooshBackend:
                 raise IndexBusy(f"{self.index_dir} is being rebuilt.")
         storage = FileStorage(str(self.index_dir))
         storage.create()
-        if not storage.index_exists(INDEX_NAME):
+        ix = _open_index(storage)
+        if ix is None:
             # Under the file lock: creating an index deletes the files of an existing one,
             # so two processes must not both decide to create it.
             with self._file_lock(storage, WRITE_TIMEOUT):
-                if not storage.index_exists(INDEX_NAME):
+                if _open_index(storage) is None:
                     storage.create_index(SCHEMA, indexname=INDEX_NAME)
-        ix = storage.open_index(INDEX_NAME)
-        _check_schema(ix)
+            ix = _open_index(storage)
+            assert ix is not None
         return ix
 
     @contextmanager
@@ -447,6 +446,28 @@ class WhooshBackend:
             yield
         finally:
             lock.release()
+
+
+def _open_index(storage: FileStorage) -> FileIndex | None:
+    """The index in storage (None if there is none), its schema checked.
+
+    Each commit deletes the previous table of contents; opening can find its name just
+    before it goes (a commit in another thread or process). Try again, as whoosh's own
+    Index.reader() does.
+    """
+    for attempt in range(20):
+        try:
+            ix = storage.open_index(INDEX_NAME)
+            _check_schema(ix)  # reads the table of contents again
+        except EmptyIndexError:
+            return None
+        except FileNotFoundError:
+            if attempt == 19:
+                raise
+            time.sleep(0.05)
+        else:
+            return ix
+    raise AssertionError("unreachable")
 
 
 def _check_schema(ix: FileIndex) -> None:

@@ -751,32 +751,43 @@ def test_whoosh_a_write_during_a_directory_swap_is_busy(whoosh, tmp_path, alpha)
 
 
 def test_whoosh_threads_share_the_searcher_while_another_thread_writes(whoosh, alpha) -> None:
-    whoosh.index([doc(alpha, f"base{n}", f"Renewal base {n}.") for n in range(50)])
+    # Each commit replaces the searcher and deletes the previous table of contents, so
+    # searches race with writes here (opening must retry; one thread at a time searches).
+    whoosh.index([doc(alpha, f"base{n}", f"Renewal base {n}.", codes=("sso",)) for n in range(50)])
+    roots = [Term("renewal"), None, Term("renew", prefix=True), Not(Term("zebra"))]
+    sso = Filters(values={"code": ("sso",)})
     errors: list[BaseException] = []
+    writing = threading.Event()
+    writing.set()
 
     def search() -> None:
         try:
-            for _ in range(20):
-                results = ask(whoosh, Term("renewal"), [alpha], limit=5)
-                assert results.total >= 50
+            n = 0
+            while writing.is_set() or n < 20:
+                results = ask(whoosh, roots[n % len(roots)], [alpha], sso, limit=5)
+                assert results.total >= 50  # every commit adds one or replaces one
                 assert len(results.hits) == 5
+                assert len(whoosh.document_ids()) >= 50
+                n += 1
         except BaseException as error:  # reported by the main thread
             errors.append(error)
 
     def write() -> None:
         try:
-            for n in range(10):
-                whoosh.index([doc(alpha, f"new{n}", f"Renewal new {n}.")])
+            for n in range(30):
+                whoosh.index([doc(alpha, f"new{n}", f"Renewal new {n}.", codes=("sso",))])
                 whoosh.remove([f"utterance:base{n}"])
         except BaseException as error:
             errors.append(error)
+        finally:
+            writing.clear()
 
     threads = [threading.Thread(target=search) for _ in range(4)]
     threads.append(threading.Thread(target=write))
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=120)
     assert errors == []
     assert ask(whoosh, Term("renewal"), [alpha]).total == 50
 
