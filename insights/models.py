@@ -261,8 +261,8 @@ class SearchEntry(models.Model):
     """One indexed document for the PostgreSQL full-text backend (insights.search.postgres_backend).
 
     A copy of a SearchDocument, rebuildable from the database at any time. On PostgreSQL,
-    migration 0005_search_vector adds a generated `search_vector` column (to_tsvector('english',
-    text)) with a GIN index; the model does not declare it because SQLite has no tsvector.
+    migration 0005_search_vector adds a generated tsvector column, `search_vector`, computed
+    from `text`, with a GIN index; the model does not declare it because SQLite has no tsvector.
     """
 
     doc_id = models.CharField(max_length=200, unique=True)  # "<kind>:<pk>"

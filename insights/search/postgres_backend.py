@@ -126,6 +126,11 @@ ORDER BY page.rank DESC, page.doc_id
 # ones; for an AND of plain words, 1 more when they stand side by side in the order typed.
 _RANK = "ts_rank_cd({table}.search_vector, {query})"
 _PHRASE_BONUS = " + CASE WHEN {table}.search_vector @@ {phrase} THEN 1 ELSE 0 END"
+# A prefix, stemmed and as typed (see _node); constant inputs, so folded at planning.
+_PREFIX = f"""(CASE
+    WHEN to_tsquery('{TS_CONFIG}', %s) = to_tsquery('simple', %s) THEN to_tsquery('simple', %s)
+    ELSE to_tsquery('{TS_CONFIG}', %s) || to_tsquery('simple', %s)
+END)"""
 _NO_RANK = "0.0::real"  # no words to rank by (filters only, or only NOT): doc_id order
 # A short text is shown whole with every match marked (HighlightAll); a long one as up to two
 # fragments around the best matches. The text goes in as it was indexed (see SEPARATED).
@@ -236,11 +241,11 @@ def _node(node: Node, translation: Translation, *, negated: bool) -> TsQuery | N
             if not pattern:
                 return None
             # The stemmed form finds words whose stem is not what was typed ("happy*" →
-            # 'happi':*), the form as typed finds the rest ("onboardin*" stems to nothing
-            # useful): both, as the Whoosh backend does.
-            return TsQuery(
-                f"(to_tsquery('{TS_CONFIG}', %s) || to_tsquery('simple', %s))", (pattern, pattern)
-            )
+            # 'happi':*), the form as typed finds the rest ("the*" → "theme"): both, as the
+            # Whoosh backend does, but once when they are the same ("onboard*"), which the
+            # planner folds into a constant: an OR of a prefix with itself looks twice as
+            # common to it, and makes it scan the table instead of the GIN index.
+            return TsQuery(_PREFIX, (pattern,) * 5)
         case Term(word=word):
             found = _words(_tokens(word))
             if found is None and not negated and _tokens(word):

@@ -598,7 +598,8 @@ def test_a_compound_query_is_folded_into_one_constant_tsquery(backend, projects)
     with CaptureQueriesContext(connection) as captured:
         assert ask(backend, query, projects).total == 1
     plan = explain(captured.captured_queries[0]["sql"])
-    folded = "'''sso'' & ( ''onboard'':* | ''onboard'':* ) & !''b'''::tsquery"
+    # The prefix's two forms are the same here, so it is there once.
+    folded = "'''sso'' & ''onboard'':* & !''b'''::tsquery"
     assert f"search_vector @@ {folded}" in plan, plan
 
 
