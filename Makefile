@@ -35,3 +35,11 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Benchmarks at repository scale (bench/): `make bench` (small, a few minutes) or
+# `make bench SCALE=large`. With DATABASE_URL=postgres://… it runs on that server, in a
+# database of its own. Results: bench/results/<date>-<scale>.json.
+SCALE ?= small
+
+bench: install
+	$(BIN)/python -m bench.run --scale $(SCALE)

@@ -31,7 +31,13 @@ def quote_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     highlights = quotes_for_project(project=project, user=request.user, role=access.role)
     quote_filter = QuoteFilter(request.GET or None, highlights, project=project)
     per_page = _page_size(request.GET.get("per_page"))
-    page = Paginator(quote_filter.qs, per_page).get_page(request.GET.get("page"))
+    # Page through the ids alone, then load that page with its joins. Sorting every match
+    # with its joins reads each match's transcript row, and on SQLite that means walking the
+    # transcript's whole text (session_id is stored after it): 50 ms for a 1,700-quote filter.
+    ids = quote_filter.qs.prefetch_related(None).values_list("pk", flat=True)
+    page = Paginator(ids, per_page).get_page(request.GET.get("page"))
+    by_pk = quote_filter.qs.in_bulk(list(page.object_list))
+    highlights = [by_pk[pk] for pk in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -39,7 +45,7 @@ def quote_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "project": project,
         "filter": quote_filter,
         "page": page,
-        "rows": quote_rows(project, page.object_list),
+        "rows": quote_rows(project, highlights),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "query": query.urlencode(),

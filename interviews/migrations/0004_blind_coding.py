@@ -4,20 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interviews', '0003_enrollment_event_note'),
+        ("interviews", "0003_enrollment_event_note"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='researchproject',
-            name='blind_coding',
-            field=models.BooleanField(default=False, help_text="Coders see only their own codings until the lead reveals everyone's."),
+            model_name="researchproject",
+            name="blind_coding",
+            field=models.BooleanField(
+                default=False,
+                help_text="Coders see only their own codings until the lead reveals everyone's.",
+            ),
         ),
         migrations.AddField(
-            model_name='researchproject',
-            name='codings_revealed',
+            model_name="researchproject",
+            name="codings_revealed",
             field=models.BooleanField(default=False),
         ),
     ]

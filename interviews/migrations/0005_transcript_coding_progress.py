@@ -11,20 +11,19 @@ def count_utterances(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('interviews', '0004_blind_coding'),
+        ("interviews", "0004_blind_coding"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='transcript',
-            name='coded_utterance_count',
+            model_name="transcript",
+            name="coded_utterance_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='transcript',
-            name='utterance_count',
+            model_name="transcript",
+            name="utterance_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.RunPython(count_utterances, migrations.RunPython.noop),

@@ -1,0 +1,1 @@
+"""Benchmarks at repository scale: `make bench` (SCALE=small|large), see bench.run."""

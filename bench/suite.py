@@ -1,0 +1,658 @@
+"""The rows of the benchmark table, each beside its floor. Run order is the order here.
+
+Search comes first: its rebuild row builds the index that later rows update. The run keeps
+Celery eager, as the embedded set-up does; rows whose name ends in "+ inline index" measure
+that (the search index is updated inside the request), the other write rows queue the index
+task as a deployment with a broker would, so they measure the request alone.
+
+To add a row: decorate a setup function with @measurement (see bench.measure), name a floor
+registered above it, and return a Trial whose run(i) does one call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import random
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.db.models.signals import post_save
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+
+from bench import formats
+from bench.measure import (
+    Context,
+    MaxP95,
+    MaxRatio,
+    SameQueriesAs,
+    Trial,
+    measurement,
+)
+from bench.text import Talk
+from insights.models import Code, Highlight, Stage
+from interviews.models import (
+    Membership,
+    Participant,
+    ParticipantIdentity,
+    ResearchProject,
+    Session,
+    Transcript,
+    Utterance,
+)
+
+PAGE_P95_MS = 100
+ENDPOINT_P95_MS = 10
+IMPORT_WORDS = 5_000  # a typical interview: the large scale's mean transcript
+PARTICIPANT_PAGE_SIZE = 25  # interviews.views.participants.PAGE_SIZE
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _user(ctx: Context) -> User:
+    return User.objects.get(pk=ctx.dataset.user_id)
+
+
+def _client(ctx: Context) -> Client:
+    """A browser session of the researcher who is a member of every project."""
+    client = Client()
+    client.force_login(_user(ctx))
+    return client
+
+
+def _get(client: Client, url: str) -> HttpResponse:
+    # secure=True: the production settings redirect plain HTTP to HTTPS.
+    response = client.get(url, secure=True)
+    if response.status_code != 200:
+        raise AssertionError(f"GET {url} answered {response.status_code}")
+    return response
+
+
+def _page(url: Callable[[Context], str]) -> Callable[[Context], Trial]:
+    def setup(ctx: Context) -> Trial:
+        client, address = _client(ctx), url(ctx)
+        return Trial(lambda i: _get(client, address))
+
+    return setup
+
+
+def _settle(i: int) -> None:
+    """Before a write is timed: flush the disk, so no call pays for the previous one's writes.
+
+    An fsync on ext4 waits for other files' dirty data too: a bare INSERT timed right after
+    an import that wrote index segments would be charged for them.
+    """
+    os.sync()
+
+
+def _index_tasks(*, inline: bool) -> Callable[[], None]:
+    """Run the search index's Celery tasks inline (eager, the embedded set-up) or queue them
+    (a deployment with a broker: here the in-memory one, never consumed). Returns the undo.
+
+    Rows without "+ inline index" in their name measure the request as a deployment with a
+    broker serves it; the "+ inline index" rows add the index update the embedded set-up
+    runs inside the request.
+    """
+    from cxresearch.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = inline
+
+    def restore() -> None:
+        app.conf.task_always_eager = before
+
+    return restore
+
+
+def _project(ctx: Context, number: int = 0) -> ResearchProject:
+    return ResearchProject.objects.get(slug=ctx.dataset.project_slugs[number])
+
+
+# --- Search: index rebuild and queries ----------------------------------------------------------
+
+
+def _search_missing() -> str | None:
+    try:
+        from insights.search import Filters  # noqa: F401
+        from insights.search.documents import all_documents  # noqa: F401
+        from insights.search.query import parse_query  # noqa: F401
+        from insights.search.whoosh_backend import WhooshBackend  # noqa: F401
+    except ImportError as error:
+        return f"search: not available ({error})"
+    return None
+
+
+def _postgres_missing() -> str | None:
+    if connection.vendor != "postgresql":
+        return f"PostgreSQL only (this run is on {connection.vendor})"
+    return _search_missing()
+
+
+def _whoosh(ctx: Context, directory: Path | None = None):  # noqa: ANN202 - whoosh stays lazy
+    from insights.search.whoosh_backend import WhooshBackend
+
+    return WhooshBackend(directory or Path(settings.SEARCH_INDEX_DIR))
+
+
+def _documents(ctx: Context) -> list:
+    """Every search document of the repository, read once per run and shared by the rows."""
+    from insights.search.documents import all_documents
+
+    if "documents" not in ctx.cache:
+        ctx.cache["documents"] = list(all_documents())
+    return ctx.cache["documents"]  # type: ignore[return-value]
+
+
+def _rebuild_repetitions(scale):  # noqa: ANN001, ANN202
+    return scale.rebuild_repetitions
+
+
+def _no_warmup(scale):  # noqa: ANN001, ANN202
+    return 0
+
+
+@measurement(
+    "floor: raw Whoosh writer",
+    is_floor=True,
+    needs=_search_missing,
+    repetitions=_rebuild_repetitions,
+    warmup=_no_warmup,
+    count_queries=False,
+)
+def raw_whoosh_writer(ctx: Context) -> Trial:
+    """add_document for every document into an empty index, in one commit."""
+    documents = _documents(ctx)
+    directory = Path(f"{settings.SEARCH_INDEX_DIR}-floor")
+
+    def run(i: int) -> None:
+        shutil.rmtree(directory, ignore_errors=True)
+        _whoosh(ctx, directory).raw_add(documents)
+
+    return Trial(run, teardown=lambda: shutil.rmtree(directory, ignore_errors=True))
+
+
+@measurement(
+    "index rebuild: Whoosh",
+    floor="floor: raw Whoosh writer",
+    targets=(MaxRatio(1.25),),
+    needs=_search_missing,
+    repetitions=_rebuild_repetitions,
+    warmup=_no_warmup,
+    count_queries=False,
+    paired=False,
+)
+def whoosh_rebuild(ctx: Context) -> Trial:
+    """What `manage.py rebuild_index` does: read every document from the database, write a new
+    index beside the live one, swap it in."""
+    from insights.search.documents import all_documents
+
+    _documents(ctx)  # the floor's documents: read here too, so both rows see a warm database
+    backend = _whoosh(ctx)
+    return Trial(lambda i: backend.rebuild(all_documents()))
+
+
+# The queries: (label, query as typed in the search box, raw Whoosh query string,
+# raw PostgreSQL text for plainto_tsquery). Field filters in the text become Filters.
+SEARCHES = (
+    ("terms", "sso migration", "sso migration", "sso migration"),
+    ("phrase", '"seat counts"', '"seat counts"', "seat counts"),
+    (
+        "boolean",
+        "migration AND (sso OR saml) -pricing",
+        "migration AND (sso OR saml) AND NOT pricing",
+        "migration sso",
+    ),
+    ("stage filter", "onboarding stage:onboarding", "onboarding stage:onboarding", "onboarding"),
+)
+
+
+def _app_search(ctx: Context, backend, text: str) -> Trial:  # noqa: ANN001
+    from insights.search import Filters
+    from insights.search.query import parse_query
+
+    project_ids = list(ResearchProject.objects.order_by("pk").values_list("pk", flat=True))
+    info: dict[str, object] = {"query": text}
+
+    def run(i: int) -> None:
+        # What insights.search.service.search does once it knows the user's projects.
+        query = parse_query(text)
+        results = backend.search(
+            dataclasses.replace(query, filters=Filters(), notes=()),
+            project_ids=project_ids,
+            filters=query.filters,
+            limit=20,
+        )
+        info["matches"] = results.total
+
+    return Trial(run, info=info)
+
+
+def _raw_search(backend, text: str) -> Trial:  # noqa: ANN001
+    info: dict[str, object] = {"query": text}
+
+    def run(i: int) -> None:
+        info["matches"] = backend.raw_search(text)
+
+    return Trial(run, info=info)
+
+
+def _register_searches() -> None:
+    for label, text, whoosh_raw, _postgres_raw in SEARCHES:
+
+        def raw_whoosh(ctx: Context, whoosh_raw: str = whoosh_raw) -> Trial:
+            return _raw_search(_whoosh(ctx), whoosh_raw)
+
+        def app_whoosh(ctx: Context, text: str = text) -> Trial:
+            return _app_search(ctx, _whoosh(ctx), text)
+
+        measurement(f"floor: raw Whoosh search, {label}", is_floor=True, needs=_search_missing)(
+            raw_whoosh
+        )
+        measurement(
+            f"search Whoosh: {label}",
+            floor=f"floor: raw Whoosh search, {label}",
+            targets=(MaxRatio(1.3),),
+            needs=_search_missing,
+        )(app_whoosh)
+
+
+_register_searches()
+
+
+@measurement(
+    "floor: bulk INSERT of search entries",
+    is_floor=True,
+    needs=_postgres_missing,
+    repetitions=_rebuild_repetitions,
+    warmup=_no_warmup,
+    count_queries=False,
+)
+def raw_postgres_insert(ctx: Context) -> Trial:
+    """The same rows the rebuild writes, inserted with plain bulk_create into an empty table."""
+    from insights.models import SearchEntry
+    from insights.search.postgres_backend import _entry
+
+    entries = [_entry(document) for document in _documents(ctx)]
+
+    def run(i: int) -> None:
+        with transaction.atomic():
+            SearchEntry.objects.all().delete()
+            SearchEntry.objects.bulk_create(entries, batch_size=500)
+        for entry in entries:
+            entry.pk = None
+
+    return Trial(run)
+
+
+@measurement(
+    "index rebuild: PostgreSQL",
+    floor="floor: bulk INSERT of search entries",
+    needs=_postgres_missing,
+    repetitions=_rebuild_repetitions,
+    warmup=_no_warmup,
+    count_queries=False,
+    paired=False,
+)
+def postgres_rebuild(ctx: Context) -> Trial:
+    from insights.search.documents import all_documents
+    from insights.search.postgres_backend import PostgresBackend
+
+    backend = PostgresBackend()
+    return Trial(lambda i: backend.rebuild(all_documents()))
+
+
+def _register_postgres_searches() -> None:
+    for label, text, _whoosh_raw, postgres_raw in SEARCHES:
+
+        def raw_postgres(ctx: Context, postgres_raw: str = postgres_raw) -> Trial:
+            from insights.search.postgres_backend import PostgresBackend
+
+            return _raw_search(PostgresBackend(), postgres_raw)
+
+        def app_postgres(ctx: Context, text: str = text) -> Trial:
+            from insights.search.postgres_backend import PostgresBackend
+
+            return _app_search(ctx, PostgresBackend(), text)
+
+        measurement(
+            f"floor: raw PostgreSQL full text, {label}", is_floor=True, needs=_postgres_missing
+        )(raw_postgres)
+        measurement(
+            f"search PostgreSQL: {label}",
+            floor=f"floor: raw PostgreSQL full text, {label}",
+            targets=(MaxRatio(1.3),),
+            needs=_postgres_missing,
+        )(app_postgres)
+
+
+_register_postgres_searches()
+
+
+# --- Transcript import, per format --------------------------------------------------------------
+
+
+def _import_files(ctx: Context) -> tuple[dict[str, bytes], Participant]:
+    """One ~5,000-word interview in every format, spoken by an existing participant."""
+    if "import_files" not in ctx.cache:
+        participant = Participant.objects.order_by("pk").first()
+        name = ParticipantIdentity.objects.get(participant=participant).name
+        rng = random.Random("import")  # noqa: S311 - reproducible
+        turns = Talk(rng).interview(
+            IMPORT_WORDS, interviewer=_user(ctx).get_full_name(), participant=name
+        )
+        files = {fmt: write(turns) for fmt, write in formats.WRITERS.items()}
+        ctx.cache["import_files"] = (files, participant)
+    return ctx.cache["import_files"]  # type: ignore[return-value]
+
+
+def _parse_floor(fmt: str) -> Callable[[Context], Trial]:
+    def setup(ctx: Context) -> Trial:
+        from interviews.importers.transcripts import parse_transcript
+
+        files, _participant = _import_files(ctx)
+        data, filename = files[fmt], f"interview.{fmt}"
+        limit = settings.TRANSCRIPT_MAX_BYTES
+        words = len(parse_transcript(filename, data, max_bytes=limit).text.split())
+        return Trial(
+            lambda i: parse_transcript(filename, data, max_bytes=limit), work=words, before=_settle
+        )
+
+    return setup
+
+
+def _import(fmt: str, *, inline_index: bool = False) -> Callable[[Context], Trial]:
+    def setup(ctx: Context) -> Trial:
+        from interviews.importers.transcripts import parse_transcript
+        from interviews.transcripts import transcript_import
+
+        files, participant = _import_files(ctx)
+        data = files[fmt]
+        user = _user(ctx)
+        words = len(
+            parse_transcript(f"x.{fmt}", data, max_bytes=settings.TRANSCRIPT_MAX_BYTES).text.split()
+        )
+        # A study of its own, deleted afterwards, so the pages measured later are unchanged.
+        slug = f"import-bench-{fmt}{'-inline' if inline_index else ''}"
+        project = ResearchProject.objects.create(title=f"Import benchmark ({fmt})", slug=slug)
+        Membership.objects.create(project=project, user=user, role=Membership.Role.RESEARCHER)
+        sessions = []
+        for number in range(ctx.calls):
+            session = Session.objects.create(
+                project=project,
+                title=f"Import {number}",
+                scheduled_at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC),
+            )
+            session.participants.add(participant)
+            session.interviewers.add(user)
+            sessions.append(session)
+
+        def run(i: int) -> None:
+            _transcript, created = transcript_import(
+                session=sessions[i], filename=f"interview-{i}.{fmt}", data=data, by=user
+            )
+            assert created
+
+        restore = _index_tasks(inline=inline_index)
+
+        def teardown() -> None:
+            restore()
+            project.delete()
+
+        return Trial(run, work=words, teardown=teardown, before=_settle)
+
+    return setup
+
+
+for _fmt in formats.WRITERS:
+    measurement(f"floor: parse .{_fmt}", is_floor=True, unit="words/s")(_parse_floor(_fmt))
+    measurement(
+        f"transcript import .{_fmt}",
+        floor=f"floor: parse .{_fmt}",
+        unit="words/s",
+        targets=(MaxRatio(2),),
+    )(_import(_fmt))
+    if _fmt == "txt":
+        measurement(
+            f"transcript import .{_fmt} + inline index",
+            floor=f"floor: parse .{_fmt}",
+            unit="words/s",
+            targets=(MaxRatio(2),),
+        )(_import(_fmt, inline_index=True))
+
+
+# --- Highlight save -----------------------------------------------------------------------------
+
+
+def _spans(ctx: Context, count: int) -> list[tuple[Transcript, Utterance, int, int]]:
+    """Word-aligned spans in participants' answers, across the first project's transcripts."""
+    project = _project(ctx)
+    transcripts = list(
+        Transcript.objects.select_related("session")
+        .filter(session__project=project)
+        .exclude(pk=ctx.dataset.long_transcript_id)
+        .order_by("pk")[:20]
+    )
+    spans = []
+    for number in range(count):
+        transcript = transcripts[number % len(transcripts)]
+        utterances = list(
+            Utterance.objects.filter(transcript=transcript, speaker__participant__isnull=False)
+            .only("id", "start", "end", "text")
+            .order_by("position")
+        )
+        utterance = ctx.rng.choice(utterances)
+        words = utterance.text.split(" ")
+        first = ctx.rng.randrange(max(1, len(words) - 10))
+        last = min(len(words), first + ctx.rng.randint(5, 30))
+        start = utterance.start + len(" ".join(words[:first])) + (1 if first else 0)
+        end = utterance.start + len(" ".join(words[:last]))
+        spans.append((transcript, utterance, start, end))
+    return spans
+
+
+def _codes_and_stage(ctx: Context) -> tuple[list[Code], Stage]:
+    project = _project(ctx)
+    codes = list(Code.objects.filter(project=project).order_by("pk")[:3])
+    stage = Stage.objects.filter(framework_id=project.framework_id).order_by("position")[3]
+    return codes, stage
+
+
+def _search_handler():  # noqa: ANN202
+    """The search index's post_save handler for highlights, if the search package is there."""
+    try:
+        from insights.search import signals
+    except ImportError:
+        return None
+    return signals.highlight_saved
+
+
+@measurement("floor: Highlight.objects.create", is_floor=True)
+def bare_create(ctx: Context) -> Trial:
+    """The INSERT alone: the search index's post_save handler is disconnected around each call
+    (untimed), since with Celery eager it would reindex inside the call."""
+    project, user = _project(ctx), _user(ctx)
+    _codes, stage = _codes_and_stage(ctx)
+    spans = _spans(ctx, ctx.calls)
+    handler = _search_handler()
+    uid = "search_highlight_saved"
+
+    def mute(i: int) -> None:
+        _settle(i)
+        if handler is not None:
+            post_save.disconnect(handler, sender=Highlight, dispatch_uid=uid)
+
+    def unmute(i: int) -> None:
+        if handler is not None:
+            post_save.connect(handler, sender=Highlight, dispatch_uid=uid)
+
+    def run(i: int) -> None:
+        transcript, utterance, start, end = spans[i]
+        Highlight.objects.create(
+            project=project,
+            transcript=transcript,
+            utterance=utterance,
+            start=start,
+            end=end,
+            text=transcript.text[start:end],
+            stage=stage,
+            sentiment=-1,
+            coder=user,
+        )
+
+    return Trial(run, before=mute, after=unmute)
+
+
+@measurement("highlight save: service", floor="floor: Highlight.objects.create")
+def highlight_service(ctx: Context) -> Trial:
+    """insights.coding.highlight_create, index update queued."""
+    from insights.coding import HighlightFields, highlight_create
+
+    project, user = _project(ctx), _user(ctx)
+    codes, stage = _codes_and_stage(ctx)
+    spans = _spans(ctx, ctx.calls)
+
+    def run(i: int) -> None:
+        transcript, _utterance, start, end = spans[i]
+        highlight_create(
+            project=project,
+            coder=user,
+            start=start,
+            end=end,
+            fields=HighlightFields(stage=stage, codes=codes, sentiment=-1),
+            transcript=transcript,
+            snapshot=transcript.text[start:end],
+        )
+
+    return Trial(run, before=_settle, teardown=_index_tasks(inline=False))
+
+
+def _highlight_endpoint(*, inline_index: bool) -> Callable[[Context], Trial]:
+    def setup(ctx: Context) -> Trial:
+        return _post_highlights(ctx, inline_index=inline_index)
+
+    return setup
+
+
+def _post_highlights(ctx: Context, *, inline_index: bool) -> Trial:
+    """POST insights:highlight-create as the coding panel does (three codes, a stage)."""
+    project = _project(ctx)
+    codes, stage = _codes_and_stage(ctx)
+    spans = _spans(ctx, ctx.calls)
+    client = _client(ctx)
+    url = reverse("insights:highlight-create", args=[project.slug])
+    # The text is ASCII-only (bench.text), so UTF-16 offsets equal code-point offsets.
+    bodies = [
+        json.dumps(
+            {
+                "source": "transcript",
+                "sourceId": transcript.pk,
+                "start16": start,
+                "end16": end,
+                "text": transcript.text[start:end],
+                "stage": stage.pk,
+                "codes": [code.name for code in codes],
+                "sentiment": -1,
+            }
+        )
+        for transcript, _utterance, start, end in spans
+    ]
+
+    def run(i: int) -> None:
+        response = client.post(url, bodies[i], content_type="application/json", secure=True)
+        if response.status_code != 201:
+            raise AssertionError(f"POST {url} answered {response.status_code}: {response.content}")
+
+    return Trial(run, before=_settle, teardown=_index_tasks(inline=inline_index))
+
+
+measurement(
+    "highlight save: POST endpoint",
+    floor="floor: Highlight.objects.create",
+    targets=(MaxP95(ENDPOINT_P95_MS),),
+)(_highlight_endpoint(inline_index=False))
+measurement(
+    "highlight save: POST endpoint + inline index",
+    floor="floor: Highlight.objects.create",
+    targets=(MaxP95(ENDPOINT_P95_MS),),
+)(_highlight_endpoint(inline_index=True))
+
+
+# --- Page renders -------------------------------------------------------------------------------
+
+PAGE = (MaxP95(PAGE_P95_MS),)
+FLOOR_PAGE = "floor: 50-row page"
+
+
+@measurement(FLOOR_PAGE, is_floor=True)
+def floor_page(ctx: Context) -> Trial:
+    """bench.views.floor_page: the same middleware and session, one query, a tiny template."""
+    return _page(lambda ctx: reverse("bench-floor"))(ctx)
+
+
+measurement("page: project", floor=FLOOR_PAGE, targets=PAGE)(
+    _page(lambda ctx: reverse("interviews:project-detail", args=[ctx.dataset.project_slugs[0]]))
+)
+
+
+def _directory_middle_page(ctx: Context) -> int:
+    pages = -(-ctx.dataset.counts.get("participants", 1) // PARTICIPANT_PAGE_SIZE)
+    return max(2, pages // 2)
+
+
+measurement("page: participant directory, page 1", floor=FLOOR_PAGE, targets=PAGE)(
+    _page(lambda ctx: reverse("interviews:participant-list"))
+)
+measurement(
+    "page: participant directory, page n",
+    floor=FLOOR_PAGE,
+    targets=(*PAGE, SameQueriesAs("page: participant directory, page 1")),
+)(
+    _page(
+        lambda ctx: reverse("interviews:participant-list") + f"?page={_directory_middle_page(ctx)}"
+    )
+)
+measurement("page: participant directory, one study", floor=FLOOR_PAGE, targets=PAGE)(
+    _page(lambda ctx: reverse("interviews:participant-list") + f"?study={_project(ctx).slug}")
+)
+
+
+def _quotes(per_page: int) -> Callable[[Context], str]:
+    def url(ctx: Context) -> str:
+        base = reverse("insights:quote-list", args=[ctx.dataset.project_slugs[0]])
+        return f"{base}?stage=onboarding&per_page={per_page}"
+
+    return url
+
+
+measurement("page: quote list, stage filter, 25 a page", floor=FLOOR_PAGE, targets=PAGE)(
+    _page(_quotes(25))
+)
+measurement(
+    "page: quote list, stage filter, 100 a page",
+    floor=FLOOR_PAGE,
+    targets=(*PAGE, SameQueriesAs("page: quote list, stage filter, 25 a page")),
+)(_page(_quotes(100)))
+
+
+def _reader_url(ctx: Context) -> str:
+    transcript = Transcript.objects.select_related("session__project").get(
+        pk=ctx.dataset.long_transcript_id
+    )
+    return reverse(
+        "insights:transcript-detail",
+        args=[transcript.session.project.slug, transcript.session_id, transcript.pk],
+    )
+
+
+measurement("page: transcript reader (40,000 words)", floor=FLOOR_PAGE, targets=PAGE)(
+    _page(_reader_url)
+)

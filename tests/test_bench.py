@@ -1,0 +1,50 @@
+"""The benchmark harness works end to end at a tiny scale; timings are never asserted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.run import run
+from bench.scales import SCALES
+
+
+@pytest.fixture
+def bench_settings(settings, tmp_path):
+    settings.ROOT_URLCONF = "bench.urls"
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
+    return settings
+
+
+@pytest.mark.django_db
+def test_tiny_run_writes_the_table_and_json(bench_settings, tmp_path, capsys):
+    report, path = run("tiny", only=["page: project"], results_dir=tmp_path, migrate=False)
+
+    written = json.loads(path.read_text())
+    assert written == json.loads(json.dumps(report))
+    assert written["scale"] == "tiny"
+    assert set(written["machine"]) >= {"python", "django", "cpu_count", "database"}
+    tiny = SCALES["tiny"]
+    counts = written["counts"]
+    assert counts["projects"] == tiny.projects
+    assert counts["transcripts"] == tiny.interviews
+    assert counts["participants"] == tiny.participants
+    assert counts["highlights"] >= tiny.highlights
+    assert written["generation"]["tables"]["insights_highlight"]["rows"] == counts["highlights"]
+
+    by_name = {m["name"]: m for m in written["measurements"]}
+    assert set(by_name) == {"page: project", "floor: 50-row page"}
+    figure, floor = by_name["page: project"], by_name["floor: 50-row page"]
+    assert floor["is_floor"] and not figure["is_floor"]
+    assert figure["floor"] == "floor: 50-row page"
+    assert figure["runs"] == tiny.repetitions
+    for key in ("median", "p95", "floor_median_ms", "ratio"):
+        assert isinstance(figure[key], float)
+    assert isinstance(figure["queries"], int)
+    assert figure["status"] in {"ok", "MISSED"}
+    assert figure["targets"] == ["p95 ≤ 100 ms"]
+
+    assert written["columns"][0] == "measurement"
+    assert [row[0] for row in written["table"]] == ["page: project"]
+    assert "page: project" in capsys.readouterr().out
