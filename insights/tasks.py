@@ -18,7 +18,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from insights.search import indexing
 
 # The Whoosh backend's lock timeout; importing it loads whoosh, which is always installed.
-from insights.search.whoosh_backend import IndexBusy
+from insights.search.base import IndexBusy
 
 # Worth another try later: the index is locked by another writer, the database or the
 # broker is briefly unreachable. Anything else is a bug and fails at once.

@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 
+class IndexBusy(Exception):
+    """A backend cannot write now: another writer holds the index, or a rebuild is swapping it in.
+
+    Transient: insights.tasks retries the write.
+    """
+
+
 class Kind:
     UTTERANCE = "utterance"
     FIELD_NOTE = "field_note"
@@ -75,6 +82,21 @@ class Filters:
 
     def get(self, facet: str) -> tuple[str, ...]:
         return self.values.get(facet, ())
+
+    def merged_with(self, other: Filters) -> Filters:
+        """Both sets of filters at once: a facet's values are OR-ed, date ranges narrowed."""
+        values: dict[str, tuple[str, ...]] = {}
+        for facet in dict.fromkeys([*self.values, *other.values]):
+            merged = tuple(dict.fromkeys([*self.get(facet), *other.get(facet)]))
+            if merged:
+                values[facet] = merged
+        starts = [day for day in (self.session_from, other.session_from) if day]
+        ends = [day for day in (self.session_to, other.session_to) if day]
+        return Filters(
+            values=values,
+            session_from=max(starts) if starts else None,
+            session_to=min(ends) if ends else None,
+        )
 
 
 @dataclass(frozen=True)

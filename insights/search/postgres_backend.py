@@ -332,28 +332,6 @@ def phrase_bonus(root: Node | None) -> TsQuery | None:
     return _words(tokens)
 
 
-def merge_filters(first: Filters, second: Filters) -> Filters:
-    """One Filters from the query's own (stage:onboarding) and the page's (facet links).
-
-    Values of one facet are OR-ed, as within a Filters; a date range keeps the narrower bounds.
-    """
-    values: dict[str, tuple[str, ...]] = {}
-    for facet in dict.fromkeys([*first.values, *second.values]):
-        merged = tuple(dict.fromkeys([*first.get(facet), *second.get(facet)]))
-        if merged:
-            values[facet] = merged
-    starts = [day for day in (first.session_from, second.session_from) if day]
-    ends = [day for day in (first.session_to, second.session_to) if day]
-    return Filters(
-        values=values,
-        session_from=max(starts) if starts else None,
-        session_to=min(ends) if ends else None,
-    )
-
-
-# --- The backend ---------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class _Where:
     sql: str
@@ -476,7 +454,7 @@ class PostgresBackend:
             return SearchResults(hits=[], total=0, facets=no_facets, message=message)
 
         where = self._where(
-            project_ids=project_ids, filters=merge_filters(query.filters, filters), tsquery=tsquery
+            project_ids=project_ids, filters=query.filters.merged_with(filters), tsquery=tsquery
         )
         rank_sql, headline_sql = _NO_RANK, "NULL"
         rank_params: list[object] = []
@@ -645,4 +623,4 @@ def _batches[T](items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-__all__ = ["STOP_WORDS", "PostgresBackend", "TsQuery", "merge_filters", "translate"]
+__all__ = ["STOP_WORDS", "PostgresBackend", "TsQuery", "translate"]

@@ -31,25 +31,6 @@ MAX_PAGE = 100  # page 100 of 20 is the 2,000th hit; nobody reads further, and m
 MAX_VALUES_PER_FACET = 20
 
 
-def merge_filters(first: Filters, second: Filters) -> Filters:
-    """The query's field filters and the page's facet filters together: values of one facet OR-ed.
-
-    A date range keeps the narrower bounds.
-    """
-    values: dict[str, tuple[str, ...]] = {}
-    for facet in FACETS:
-        merged = tuple(dict.fromkeys([*first.get(facet), *second.get(facet)]))
-        if merged:
-            values[facet] = merged
-    starts = [day for day in (first.session_from, second.session_from) if day]
-    ends = [day for day in (first.session_to, second.session_to) if day]
-    return Filters(
-        values=values,
-        session_from=max(starts) if starts else None,
-        session_to=min(ends) if ends else None,
-    )
-
-
 def clean_filters(raw: dict[str, Sequence[str]]) -> Filters:
     """Facet values from a query string, normalised like the query language's; junk dropped."""
     values: dict[str, tuple[str, ...]] = {}
@@ -71,7 +52,7 @@ def search(
 ) -> SearchResults:
     query = parse_query(text)
     message = " ".join(query.notes)
-    merged = merge_filters(query.filters, filters or Filters())
+    merged = query.filters.merged_with(filters or Filters())
     if query.root is None and not merged.values:
         # Nothing typed and nothing picked: no search, the page shows examples.
         return SearchResults(hits=[], total=0, facets={}, message=message)

@@ -51,6 +51,7 @@ from insights.search.base import (
     FACETS,
     And,
     Filters,
+    IndexBusy,
     Node,
     Not,
     Or,
@@ -121,13 +122,6 @@ def _schema() -> fields.Schema:
 
 
 SCHEMA = _schema()
-
-
-class IndexBusy(Exception):
-    """Another writer held the index past the timeout, or a rebuild is swapping it in.
-
-    Transient: insights.tasks retries the write.
-    """
 
 
 class IndexOutdated(Exception):
@@ -287,7 +281,7 @@ class WhooshBackend:
             if searcher is None or state.docsets is None:
                 return _no_results(message)
             docsets = state.docsets
-            allowed = docsets.allowed(project_ids, _merge_filters(query.filters, filters))
+            allowed = docsets.allowed(project_ids, query.filters.merged_with(filters))
             if not allowed:
                 # Also a guard: whoosh ignores an empty filter, it would let everything through.
                 return _no_results(message)
@@ -687,23 +681,6 @@ class _BitsDocIdSet(DocIdSet):
             for bit in range(8):
                 if byte >> bit & 1:
                     yield byte_index * 8 + bit
-
-
-def _merge_filters(first: Filters, second: Filters) -> Filters:
-    """One Filters from two: a facet's values are OR-ed, dates keep the narrower bounds (as
-    the PostgreSQL backend merges them)."""
-    values: dict[str, tuple[str, ...]] = {}
-    for facet in dict.fromkeys([*first.values, *second.values]):
-        merged = tuple(dict.fromkeys([*first.get(facet), *second.get(facet)]))
-        if merged:
-            values[facet] = merged
-    starts = [day for day in (first.session_from, second.session_from) if day]
-    ends = [day for day in (first.session_to, second.session_to) if day]
-    return Filters(
-        values=values,
-        session_from=max(starts) if starts else None,
-        session_to=min(ends) if ends else None,
-    )
 
 
 def _any_of(queries: list[wq.Query]) -> wq.Query:

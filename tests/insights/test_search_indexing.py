@@ -32,7 +32,6 @@ from insights.search.backends import get_backend, reset_backend
 from insights.search.base import Filters, SearchHit
 from insights.search.documents import all_documents, highlight_documents, transcript_documents
 from insights.search.query import parse_query
-from insights.search.service import merge_filters
 from insights.search.whoosh_backend import IndexBusy, WhooshBackend
 from interviews.models import (
     FieldNote,
@@ -134,7 +133,7 @@ def hits(
         else list(ResearchProject.objects.values_list("pk", flat=True))
     )
     results = get_backend().search(
-        query, project_ids=project_ids, filters=merge_filters(query.filters, extra), limit=100
+        query, project_ids=project_ids, filters=query.filters.merged_with(extra), limit=100
     )
     return results.hits
 

@@ -35,7 +35,6 @@ from insights.search.postgres_backend import (
     STANDINS,
     STOP_WORDS,
     PostgresBackend,
-    merge_filters,
     prefix_pattern,
     to_tsquery,
 )
@@ -269,8 +268,9 @@ def test_phrases_with_stop_words_and_glued_words(backend, projects) -> None:
 
 
 def test_filters_from_the_query_and_the_page_are_or_ed_within_a_facet() -> None:
-    merged = merge_filters(
-        Filters(values={"stage": ("onboarding",)}, session_from=dt.date(2026, 1, 1)),
+    merged = Filters(
+        values={"stage": ("onboarding",)}, session_from=dt.date(2026, 1, 1)
+    ).merged_with(
         Filters(
             values={"stage": ("adoption", "onboarding"), "code": ("sso",)},
             session_from=dt.date(2026, 3, 1),

@@ -16,9 +16,8 @@ from typing import Any, Protocol
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from insights.search.backends import get_backend
-from insights.search.base import Kind, SearchDocument
+from insights.search.base import IndexBusy, Kind, SearchDocument
 from insights.search.documents import DEFAULT_BATCH_SIZE, all_documents, count_documents
-from insights.search.whoosh_backend import IndexBusy
 
 BAR_WIDTH = 30
 

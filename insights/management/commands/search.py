@@ -15,7 +15,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from insights.search.backends import get_backend
 from insights.search.base import Filters
 from insights.search.query import normalise_facet_value, parse_query
-from insights.search.service import merge_filters
 from interviews.models import ResearchProject
 
 MARK = re.compile(r"</?mark>")
@@ -63,7 +62,7 @@ class Command(BaseCommand):
             if not slug:
                 raise CommandError(f"{stage!r} is not a stage name.")
             extra = Filters(values={"stage": (slug,)})
-        filters = merge_filters(parsed.filters, extra)
+        filters = parsed.filters.merged_with(extra)
         if parsed.root is None and not filters.values:
             raise CommandError("Nothing to search for: give some words or a field:value filter.")
 
