@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 
 from insights.models import Code, CodedHighlight, Highlight, Stage
 from interviews.models import FieldNote, Membership, ResearchProject, Transcript, Utterance
@@ -228,6 +229,32 @@ def code_get_or_create(
     except IntegrityError:
         # Someone added the same name a moment ago.
         return Code.objects.get(project=project, name__iexact=name), False
+
+
+def codes_get_or_create(
+    *, project: ResearchProject, names: Sequence[str], by: AbstractBaseUser
+) -> list[Code]:
+    """The codes with these names (ignoring case), adding the missing ones, in input order.
+
+    The coding panel sends names; this looks them all up in one query instead of one each.
+    """
+    wanted = list(dict.fromkeys(" ".join(name.split()) for name in names if name.strip()))
+    if not wanted:
+        return []
+    existing = {
+        code.name.lower(): code
+        for code in Code.objects.annotate(lower_name=Lower("name")).filter(
+            project=project, lower_name__in=[name.lower() for name in wanted]
+        )
+    }
+    codes = []
+    for name in wanted:
+        code = existing.get(name.lower())
+        if code is None:
+            code, _created = code_get_or_create(project=project, name=name, by=by)
+            existing[name.lower()] = code
+        codes.append(code)
+    return codes
 
 
 # --- Rendering spans as marks ------------------------------------------------------------------

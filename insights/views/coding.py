@@ -19,7 +19,7 @@ from cxresearch.lib.text import codepoint_offset
 from insights.coding import (
     CodingError,
     HighlightFields,
-    code_get_or_create,
+    codes_get_or_create,
 )
 from insights.coding import (
     highlight_create as create_highlight,
@@ -87,10 +87,7 @@ def _fields(data: dict[str, Any], access: ProjectAccess, user: Any) -> Highlight
     names = data.get("codes", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise BadRequest("“codes” must be a list of code names.")
-    codes = []
-    for name in dict.fromkeys(" ".join(n.split()) for n in names if n.strip()):
-        code, _created = code_get_or_create(project=project, name=name, by=user)
-        codes.append(code)
+    codes = codes_get_or_create(project=project, names=names, by=user)
     memo = data.get("memo", "")
     if not isinstance(memo, str):
         raise BadRequest("“memo” must be text.")

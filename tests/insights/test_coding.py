@@ -478,3 +478,31 @@ def test_renaming_a_code_renews_its_slug(coded_project, researcher) -> None:
     code.name = "Single sign-on"
     code.save()
     assert code.slug == "single-sign-on"
+
+
+def test_create_endpoint_queries_do_not_grow_with_codes(
+    researcher_client, transcript, researcher, django_assert_max_num_queries
+) -> None:
+    project = transcript.session.project
+    for name in ("A", "B", "C", "D", "E"):
+        code_get_or_create(project=project, name=name, by=researcher)
+    text = transcript.text
+
+    def create(needle: str, codes: list[str]):  # noqa: ANN202
+        start = text.index(needle)
+        body = {
+            "source": "transcript",
+            "sourceId": transcript.pk,
+            "start16": utf16(text, start),
+            "end16": utf16(text, start + len(needle)),
+            "codes": codes,
+        }
+        return researcher_client.post(
+            create_url(project), json.dumps(body), content_type="application/json"
+        )
+
+    with django_assert_max_num_queries(100) as one:
+        assert create("SAML", ["a"]).status_code == 201
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        # Five existing codes cost what one does: one lookup for all names, one bulk insert.
+        assert create("true-up", ["a", "b", "c", "d", "e"]).status_code == 201
