@@ -144,7 +144,7 @@ def run(
         "markdown": measure.format_table(rows, markdown=True),
         "measurements": [result.as_json() for result in results.values()],
     }
-    path = write_report(report, results_dir, vendor=connection.vendor)
+    path = write_report(report, results_dir, vendor=connection.vendor, partial=bool(only))
     return report, path
 
 
@@ -173,9 +173,13 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def write_report(report: dict[str, Any], results_dir: Path, *, vendor: str) -> Path:
+def write_report(
+    report: dict[str, Any], results_dir: Path, *, vendor: str, partial: bool = False
+) -> Path:
     results_dir.mkdir(parents=True, exist_ok=True)
     suffix = "" if vendor == "sqlite" else f"-{vendor}"
+    # A run of some rows (--only) must not overwrite the full run's file of the same day.
+    suffix += "-only" if partial else ""
     day = dt.datetime.now(dt.UTC).astimezone().date().isoformat()  # the machine's local date
     path = results_dir / f"{day}-{report['scale']}{suffix}.json"
     partial = path.with_suffix(".tmp")
