@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -56,6 +57,6 @@ def job_retry_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if job.project is not None and job.started_by_id != request.user.pk:
         role = role_in_project(request.user, job.project)
         if role not in ("lead", "researcher"):
-            raise Http404("No such job.")
+            raise PermissionDenied("Viewers can follow this study's jobs but not run them.")
     job_retry(job)
     return redirect("jobs:job-detail", pk=job.pk)

@@ -199,7 +199,7 @@ def test_viewers_cannot_retry_a_job(
     job = start(project, lead)
     BackgroundJob.objects.filter(pk=job.pk).update(state=State.FAILED)
     response = viewer_client.post(reverse("jobs:job-retry", args=[job.pk]))
-    assert response.status_code == 404
+    assert response.status_code == 403
     job.refresh_from_db()
     assert job.state == State.FAILED
 
