@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from insights.views import agreement, codebook, coding, frameworks, quotes, reader, search
+from insights.views import (
+    agreement,
+    codebook,
+    coding,
+    dashboard,
+    frameworks,
+    quotes,
+    reader,
+    search,
+)
 
 app_name = "insights"
 
@@ -13,6 +22,7 @@ project_urls = [
     path("codebook/<int:code_id>/edit/", codebook.code_edit, name="code-edit"),
     path("codebook/<int:code_id>/delete/", codebook.code_delete, name="code-delete"),
     path("quotes/", quotes.quote_list, name="quote-list"),
+    path("dashboard/", dashboard.project_dashboard_page, name="project-dashboard"),
     path("agreement/", agreement.agreement, name="agreement"),
     path("agreement/reveal/", agreement.codings_reveal, name="codings-reveal"),
     path("highlights/", coding.highlight_create, name="highlight-create"),

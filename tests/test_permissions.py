@@ -95,6 +95,7 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:code-merge": [Rule("post", WRITE)],
     "insights:codebook-copy": [Rule("post", WRITE)],
     "insights:quote-list": [Rule("get", READ)],
+    "insights:project-dashboard": [Rule("get", WRITE)],
     "insights:agreement": [Rule("get", READ)],
     "insights:codings-reveal": [Rule("post", LEAD_ONLY)],
     "insights:highlight-create": [Rule("post", WRITE)],
