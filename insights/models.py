@@ -300,3 +300,70 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return self.doc_id
+
+
+class JourneyMap(models.Model):
+    """A study's current-state or future-state journey map: stages × lanes.
+
+    Lanes that evidence can fill (emotions, pain points, metrics, teams) are computed when
+    the map is shown (insights.journey_maps); cells hold what researchers write.
+    """
+
+    class State(models.TextChoices):
+        CURRENT = "current", "Current state"
+        FUTURE = "future", "Future state"
+
+    project = models.ForeignKey(
+        "interviews.ResearchProject", on_delete=models.CASCADE, related_name="journey_maps"
+    )
+    state = models.CharField(max_length=10, choices=State)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "state"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "state"], name="journey_map_unique_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()} map of project {self.project_id}"
+
+
+class JourneyMapCell(models.Model):
+    """What researchers wrote in one lane of one stage of a map."""
+
+    class Lane(models.TextChoices):
+        GOALS = "goals", "Customer goals and actions"
+        TOUCHPOINTS = "touchpoints", "Touchpoints"
+        TEAMS = "teams", "Teams and hand-offs"
+        EMOTIONS = "emotions", "Emotions"
+        PAIN_POINTS = "pain_points", "Pain points"
+        OPPORTUNITIES = "opportunities", "Opportunities"
+        METRICS = "metrics", "Metrics"
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="cells")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    lane = models.CharField(max_length=20, choices=Lane)
+    text = models.TextField(blank=True)
+    # Optimistic locking: an edit names the version it started from (insights.journey_maps).
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["journey_map", "stage__position", "lane"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey_map", "stage", "lane"], name="journey_map_cell_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lane} at stage {self.stage_id}"

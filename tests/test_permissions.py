@@ -12,9 +12,17 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from insights.coding import HighlightFields, code_get_or_create, highlight_create
-from insights.models import Code, CodedHighlight, Highlight
+from insights.models import (
+    Code,
+    CodedHighlight,
+    Highlight,
+    JourneyFramework,
+    JourneyMap,
+    JourneyMapCell,
+)
 from interviews.models import (
     ConsentRecord,
     Enrollment,
@@ -96,6 +104,11 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:codebook-copy": [Rule("post", WRITE)],
     "insights:quote-list": [Rule("get", READ)],
     "insights:project-dashboard": [Rule("get", WRITE)],
+    # Viewers read published maps only; the world's maps are published for them.
+    "insights:journey-map": [Rule("get", READ)],
+    "insights:journey-map-compare": [Rule("get", READ)],
+    "insights:journey-cell-edit": [Rule("post", WRITE)],
+    "insights:journey-map-publish": [Rule("post", LEAD_ONLY)],
     "insights:agreement": [Rule("get", READ)],
     "insights:codings-reveal": [Rule("post", LEAD_ONLY)],
     "insights:highlight-create": [Rule("post", WRITE)],
@@ -156,6 +169,10 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
         state=BackgroundJob.State.DONE,
     )
     job.result_file.save("agreement.txt", ContentFile(b"figures"))
+    project.framework = JourneyFramework.objects.get(slug="cx-journey")
+    project.save(update_fields=["framework"])
+    for state in JourneyMap.State:
+        JourneyMap.objects.create(project=project, state=state, published_at=timezone.now())
     return {
         "project": project,
         "participant": participant,
@@ -187,6 +204,7 @@ def url_for(name: str, world: dict) -> str:
         "code_id": world["code"].pk,
         "highlight_id": world["highlight"].pk,
         "pk": world["job"].pk,
+        "state": "current",
     }
     pattern = next(p for p in _flat_patterns() if p[1] == name)[0]
     needed = {k: v for k, v in kwargs_by_name.items() if f"<{k}>" in pattern or f":{k}>" in pattern}
@@ -262,6 +280,9 @@ def test_access(
         data = dict(POST_DATA.get(name, {}))
         if name == "interviews:participant-erase":
             data["confirm"] = world["participant"].pseudonym
+        if name == "insights:journey-cell-edit":
+            stage = world["project"].framework.stages.first()
+            data.update(stage=stage.pk, lane="goals", version=0, text="Find the SSO settings")
         response = client.post(url, data)
 
     if expected == "ok":
@@ -291,6 +312,8 @@ def _counts() -> tuple:
         Code.objects.count(),
         CodedHighlight.objects.count(),
         ResearchProject.objects.filter(codings_revealed=True).count(),
+        JourneyMapCell.objects.count(),
+        JourneyMap.objects.filter(published_at__isnull=True).count(),
     )
 
 
