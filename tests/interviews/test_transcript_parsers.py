@@ -964,6 +964,15 @@ def test_lower_case_and_numbered_pseudonyms_are_speakers_where_they_recur() -> N
     )
 
 
+def test_lower_case_numbered_speaker_labels() -> None:
+    transcript = parse(
+        "numbered.txt",
+        "speaker 1: Which plan?\nspeaker 2: Business.\nspeaker 1: Since when?\nspeaker 2: May.",
+    )
+    assert transcript.speakers == ["speaker 1", "speaker 2"]
+    assert len(transcript.utterances) == 4
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -972,6 +981,8 @@ def test_lower_case_and_numbered_pseudonyms_are_speakers_where_they_recur() -> N
         # Lower-case prose with a colon, even twice.
         "Ana: We renewed.\nthe price was high: too high\nBen: Good.\n"
         "the price was high: too high\nAna: Yes.",
+        # Two lower-case words without a number are prose, even twice.
+        "Ana: We renewed.\nso basically: in March\nBen: Good.\nso basically: in May\nAna: Yes.",
         # "note:" recurs, but is a prose word.
         "Ana: We renewed.\nnote: in March\nBen: Good.\nnote: in May\nAna: Yes.",
     ],
@@ -1019,6 +1030,14 @@ def test_markdown_escaped_times_set_the_turn_time_and_escapes_are_shown_unescape
     ]
     assert "\\" not in transcript.text and "Break" not in transcript.text
     assert transcript.metadata == {"title": "Episode 12: Renewals", "date": "2024-11-05"}
+
+
+def test_speakerless_lines_opening_with_a_time_keep_their_times() -> None:
+    transcript = parse(
+        "timed_notes.txt", "[00:00:05] The demo started late.\n[00:01:20] Pricing came up.\nTwice."
+    )
+    assert texts(transcript) == ["The demo started late.", "Pricing came up. Twice."]
+    assert times(transcript) == [(5_000, 80_000), (80_000, None)]
 
 
 def test_consecutive_turns_of_one_speaker_merge_in_plain_text() -> None:

@@ -130,14 +130,18 @@ def is_name_like(label: str) -> bool:
 
 
 def is_pseudonym_like(label: str) -> bool:
-    """One word of letters, digits and a little punctuation, in any case: "p07", "user-3", "id2".
+    """A code in any case: one word ("p07", "user-3", "id2", "07-b") or a word and a number
+    ("speaker 1", "participant 07"), of letters, digits and a little punctuation.
 
     Lower case and leading digits are what pseudonymised research data uses for speakers; such a
     label is only taken for a speaker where it recurs (see select_speaker_lines()).
     """
-    if not label or " " in label or len(label) > _MAX_LABEL_LENGTH:
+    words = label.split(" ")
+    if not label or len(label) > _MAX_LABEL_LENGTH or len(words) > 2 or not all(words):
         return False
-    if not all(_is_name_character(character) for character in label):
+    if len(words) == 2 and not any(character.isdigit() for character in words[1]):
+        return False
+    if not all(_is_name_character(character) for character in label.replace(" ", "")):
         return False
     return unicodedata.category(label[0])[0] in "LN"
 
@@ -444,15 +448,19 @@ def _header_metadata(lines: Sequence[str]) -> dict[str, str | list[str]]:
 
 
 def _speakerless_paragraphs(lines: Sequence[str]) -> list[Turn]:
-    """One speakerless turn per paragraph (paragraphs are separated by blank lines)."""
+    """One speakerless turn per paragraph (paragraphs are separated by blank lines).
+
+    A line opening with a time ("[00:01:20] text") opens a turn of its own, with that time.
+    """
     turns = []
     draft = _TurnDraft(speaker="", start_ms=None)
     for line in lines:
-        if line.strip():
-            draft.add_line(line)
-        elif draft.has_text:
+        opens_with_a_time = leading_timestamp(line)[1] is not None
+        if draft.has_text and (not line.strip() or opens_with_a_time):
             turns.append(draft.to_turn())
             draft = _TurnDraft(speaker="", start_ms=None)
+        if line.strip():
+            draft.add_line(line)
     if draft.has_text:
         turns.append(draft.to_turn())
     return turns
