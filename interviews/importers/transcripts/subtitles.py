@@ -416,13 +416,17 @@ def _without_rolling_repeats(cues: list[_Cue]) -> list[_Cue]:
     Only a file where most cues with text start that way rolls: elsewhere a speaker saying
     the same words twice ("No." "No.") keeps both.
     """
-    cleaned = [[line for line in map(_clean_cue_text, cue.text_lines) if line] for cue in cues]
-    with_text = [lines for lines in cleaned if lines]
+    # Only each cue's first and last lines matter here (cue text lines are never blank).
+    ends = []
+    for cue in cues:
+        if cue.text_lines:
+            first = _clean_cue_text(cue.text_lines[0])
+            last = first if len(cue.text_lines) == 1 else _clean_cue_text(cue.text_lines[-1])
+            ends.append((first, last))
     repeats = sum(
-        current[0] == previous[-1]
-        for previous, current in zip(with_text, with_text[1:], strict=False)
+        current[0] == previous[1] != "" for previous, current in zip(ends, ends[1:], strict=False)
     )
-    if repeats < 2 or 2 * repeats < len(with_text):
+    if repeats < 2 or 2 * repeats < len(ends):
         return cues
 
     kept = []
