@@ -109,13 +109,11 @@ def _check_word_package(filename: str, archive: zipfile.ZipFile) -> None:
 
 
 def _turns(document: Document) -> tuple[list[Turn], Metadata]:
-    reading = turns_from_lines(_paragraph_lines(document.paragraphs))
+    lines, headings = _paragraph_lines(document.paragraphs)
+    reading = turns_from_lines(lines)
     metadata = dict(reading.metadata)
-    title = next(
-        (p.text.strip() for p in document.paragraphs if _is_heading(p) and p.text.strip()), ""
-    )
-    if title:
-        metadata.setdefault("title", collapse_spaces(clean_text(title).replace("\n", " ")))
+    if headings:
+        metadata.setdefault("title", headings[0])
     paragraph_turns = reading.turns
     tables = [table for table in map(_read_table, document.tables) if table is not None]
 
@@ -130,19 +128,22 @@ def _turns(document: Document) -> tuple[list[Turn], Metadata]:
 # --- Paragraphs -------------------------------------------------------------------------------
 
 
-def _paragraph_lines(paragraphs: Iterable[Paragraph]) -> list[str]:
+def _paragraph_lines(paragraphs: Iterable[Paragraph]) -> tuple[list[str], list[str]]:
     """Lines for turn detection: a blank line after every Word paragraph, as in plain text.
 
     Line breaks inside a paragraph (Shift+Enter) become lines of their own, which turn detection
-    joins back with a space unless one starts a turn.
+    joins back with a space unless one starts a turn. Headings are left out, and returned apart.
     """
     lines = []
+    headings = []
     for paragraph in paragraphs:
         if _is_heading(paragraph):
+            if heading := collapse_spaces(clean_text(paragraph.text).replace("\n", " ")):
+                headings.append(heading)
             continue
         lines.extend(clean_text(_with_bold_label_marked(paragraph)).split("\n"))
         lines.append("")
-    return lines
+    return lines, headings
 
 
 def _is_heading(paragraph: Paragraph) -> bool:
