@@ -20,7 +20,7 @@ from interviews.models import (
     Speaker,
     Transcript,
 )
-from interviews.transcripts import participants_without_consent
+from interviews.transcripts import near_identical_labels, participants_without_consent
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -321,8 +321,8 @@ class TranscriptUploadForm(forms.Form):
     files = MultipleFileField(
         label="Transcript files",
         help_text=(
-            "Zoom, Teams, Google Meet (.vtt), Otter and Rev (.txt), subtitles (.srt), "
-            "Word (.docx) or Markdown (.md). Several files at once are fine."
+            "Zoom, Teams, Google Meet, YouTube captions (.vtt), Otter (.txt, .docx), Rev (.txt), "
+            "subtitles (.srt), Word (.docx) or Markdown (.md). Several files at once are fine."
         ),
     )
 
@@ -353,6 +353,8 @@ class SpeakerMappingForm(forms.Form):
             for u in session.interviewers.all()
         ]
         self.speakers = list(transcript.speakers.all())
+        # Two labels for one person (a typo in the file) are mapped to the same choice.
+        look_alikes = near_identical_labels([s.label for s in self.speakers if s.label])
         for speaker in self.speakers:
             current = (
                 f"p{speaker.participant_id}"
@@ -366,6 +368,7 @@ class SpeakerMappingForm(forms.Form):
                 choices=choices,
                 required=False,
                 initial=current,
+                help_text=_look_alike_hint(look_alikes.get(speaker.label, [])),
             )
 
     def mapping(self) -> dict[Speaker, tuple[int | None, int | None]]:
@@ -376,6 +379,13 @@ class SpeakerMappingForm(forms.Form):
             interviewer_id = int(value[1:]) if value.startswith("u") else None
             result[speaker] = (participant_id, interviewer_id)
         return result
+
+
+def _look_alike_hint(others: list[str]) -> str:
+    if not others:
+        return ""
+    names = " and ".join(f"“{label}”" for label in others)
+    return f"Looks like {names}: if it is the same person, map both to them."
 
 
 MAX_OBSERVED_AT_SECONDS = 24 * 60 * 60

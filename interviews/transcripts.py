@@ -7,6 +7,7 @@ speakers, utterances, and for bulk imports its new session) or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 import unicodedata
@@ -19,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from interviews import pipeline
 from interviews.importers.transcripts import (
@@ -151,6 +153,36 @@ def match_speakers(
     return mapping
 
 
+# Labels this alike are probably one person written two ways ("Particpant" beside "Participant":
+# difflib ratio 0.95); "Ana" and "Ann" (0.67) are not.
+NEAR_IDENTICAL_RATIO = 0.85
+_DIGITS = re.compile(r"\d+")
+
+
+def near_identical_labels(labels: Sequence[str]) -> dict[str, list[str]]:
+    """For each label, the other labels that look like the same speaker written differently.
+
+    A typo, or another case or accent ("INTERVIEWER", "Jose"), with a difflib ratio of at least
+    NEAR_IDENTICAL_RATIO between their normalised forms. Labels that differ only in their numbers
+    ("Speaker 1" and "Speaker 2", "P-014" and "P-041", "Interviewer" and "Interviewer 2") are
+    different people.
+    """
+    normal = {label: normalise_name(label) for label in labels}
+    similar: dict[str, list[str]] = {label: [] for label in labels}
+    for index, first in enumerate(labels):
+        for second in labels[index + 1 :]:
+            a, b = normal[first], normal[second]
+            if not a or not b:
+                continue
+            numbered = bool(_DIGITS.search(a) or _DIGITS.search(b))
+            if a != b and numbered and _DIGITS.sub("", a).strip() == _DIGITS.sub("", b).strip():
+                continue
+            if a == b or difflib.SequenceMatcher(None, a, b).ratio() >= NEAR_IDENTICAL_RATIO:
+                similar[first].append(second)
+                similar[second].append(first)
+    return {label: others for label, others in similar.items() if others}
+
+
 # --- Import -------------------------------------------------------------------------------------
 
 
@@ -227,14 +259,17 @@ def _store(
     by: AbstractBaseUser | None,
 ) -> Transcript:
     times = [u.end_ms or u.start_ms for u in parsed.utterances if (u.end_ms or u.start_ms)]
-    stem = title_without_names(PurePath(filename).stem, session.participants.all())
+    title = title_from_filename(
+        filename, participants=session.participants.all(), tool=_meeting_tool(parsed)
+    )
     transcript = Transcript(
         session=session,
-        title=stem[:200] or filename[:200],
+        title=title,
         source_filename=PurePath(filename).name[:255],
         source_format=parsed.format,
         source_encoding=parsed.encoding[:20],
         source_sha256=digest,
+        source_metadata=dict(parsed.metadata),
         text=parsed.text,
         word_count=len(parsed.text.split()),
         utterance_count=len(parsed.utterances),
@@ -339,7 +374,16 @@ def title_without_names(stem: str, participants: Iterable[Participant]) -> str:
 
 
 def session_date_from_filename(filename: str) -> dt.datetime | None:
-    match = DATE_IN_NAME.search(PurePath(filename).stem)
+    """The date in a file name, at 09:00 UTC; Zoom's cloud recordings also give the time (UTC)."""
+    stem = PurePath(filename).stem
+    if zoom := ZOOM_CLOUD_NAME.search(stem):
+        try:
+            return dt.datetime.strptime(f"{zoom['date']}{zoom['time']}", "%Y%m%d%H%M%S").replace(
+                tzinfo=dt.UTC
+            )
+        except ValueError:
+            pass
+    match = DATE_IN_NAME.search(stem)
     if not match:
         return None
     try:
@@ -347,6 +391,91 @@ def session_date_from_filename(filename: str) -> dt.datetime | None:
     except ValueError:
         return None
     return dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.UTC)
+
+
+# --- Titles from file names ---------------------------------------------------------------------
+
+# Zoom's cloud recordings: "GMT20260917-160431_Recording", maybe with "_1920x1080" or "_2".
+ZOOM_CLOUD_NAME = re.compile(
+    r"GMT(?P<date>\d{8})-(?P<time>\d{6})(?:_Recording)?(?:_\d+x\d+)?(?:_\d+)?", re.IGNORECASE
+)
+# A date as file names write it, with the time and zone that may follow: "2026-12-03",
+# "20261203", "2026-12-03 15.00.00", "(2026-12-03 14:02 GMT+1)".
+DATE_AND_TIME_IN_NAME = re.compile(
+    r"(?<!\d)20\d{2}[-_.]?\d{2}[-_.]?\d{2}(?!\d)"
+    r"(?:[ T_-]+\d{1,2}[.:_-]\d{2}(?:[.:_-]\d{2})?)?"
+    r"(?:\s*(?:GMT|UTC)(?:[+-]\d{1,2}(?::?\d{2})?)?)?",
+    re.IGNORECASE,
+)
+# Words recorders and transcribers put in file names that say nothing about the conversation.
+RECORDER_NOISE = re.compile(
+    r"\b(?:audio[ _-]?only|recording|transcript(?:ion)?|closed[ _-]?captions?|captions?"
+    r"|subtitles?|otter(?:[ _.-]?ai)?|zoom[ _]\d+|final)\b",
+    re.IGNORECASE,
+)
+MEETING_TOOLS = (
+    (re.compile(r"\bzoom\b", re.IGNORECASE), "Zoom"),
+    (re.compile(r"\b(?:ms[ _-]?)?teams\b", re.IGNORECASE), "Teams"),
+    (re.compile(r"\bg(?:oogle[ _-]?)?meet\b", re.IGNORECASE), "Google Meet"),
+)
+_MAX_PSEUDONYMS_IN_TITLE = 3
+
+
+def _meeting_tool(parsed: ParsedTranscript) -> str | None:
+    source = parsed.metadata.get("source")
+    return source if source == "Google Meet" else None
+
+
+def title_from_filename(
+    filename: str, *, participants: Iterable[Participant], tool: str | None = None
+) -> str:
+    """A readable title from a transcript's file name: "P-061 — Zoom interview, 3 Dec".
+
+    1. Participants' names in the name become pseudonyms (title_without_names), and the
+       session's participants lead the title ("P-061 — …").
+    2. What recorders add is dropped: Zoom's "GMT20260917-160431_Recording", "audio_only",
+       ".transcript", "_transcript", "Otter.ai", and the date, which the session already has and
+       the title shows as "3 Dec". The pseudonyms themselves are not repeated.
+    3. What is left describes the conversation ("Renewal call"); when nothing is, the meeting
+       tool the name (or the file) reveals does: "Zoom interview", else "Interview".
+    """
+    participants = list(participants)
+    stem = PurePath(filename).stem
+    when = session_date_from_filename(filename)
+    words = title_without_names(stem, participants)
+    if ZOOM_CLOUD_NAME.search(words):
+        tool = "Zoom"
+        words = ZOOM_CLOUD_NAME.sub(" ", words)
+    words = DATE_AND_TIME_IN_NAME.sub(" ", words).replace("_", " ").replace(".", " ")
+    for pattern, name in MEETING_TOOLS:
+        if pattern.search(words):
+            tool = tool or name
+    words = RECORDER_NOISE.sub(" ", words)
+    numbers = {_pseudonym_number(p.pseudonym) for p in participants} - {None}
+    words = PSEUDONYM_IN_NAME.sub(
+        lambda match: " " if int(match[1]) in numbers else match[0], words
+    )
+    tokens = [token.strip("-–—,;:()[]{}+") for token in words.split()]
+    what = " ".join(token for token in tokens if token)
+    if not what:
+        what = f"{tool} interview" if tool else "Interview"
+    what = what[0].upper() + what[1:]
+
+    pseudonyms = [p.pseudonym for p in participants]
+    who = (
+        ", ".join(pseudonyms)
+        if len(pseudonyms) <= _MAX_PSEUDONYMS_IN_TITLE
+        else f"{len(pseudonyms)} participants"
+    )
+    title = f"{who} — {what}" if who else what
+    if when is not None:
+        title += f", {when.day} {date_format(when, 'M')}"
+    return title[:200]
+
+
+def _pseudonym_number(pseudonym: str) -> int | None:
+    digits = pseudonym.removeprefix("P-")
+    return int(digits) if digits.isdigit() else None
 
 
 def transcripts_import_as_sessions(
@@ -390,10 +519,12 @@ def _import_as_session(
         return ImportOutcome(filename=filename, transcript=already, created=False)
     parsed = _parse(filename, data)  # a bad file is refused before its session is created
     participant = participant_from_filename(filename, project=project)
-    title = title_without_names(PurePath(filename).stem, [participant] if participant else [])
+    title = title_from_filename(
+        filename, participants=[participant] if participant else [], tool=_meeting_tool(parsed)
+    )
     session = Session.objects.create(
         project=project,
-        title=title[:200],
+        title=title,
         scheduled_at=session_date_from_filename(filename) or timezone.now(),
     )
     if participant is not None:

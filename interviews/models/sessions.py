@@ -57,6 +57,10 @@ class Transcript(models.Model):
     # Re-importing the same file into the same session finds this and adds nothing.
     source_sha256 = models.CharField(max_length=64)
     source_file = models.FileField(upload_to="transcripts/%Y/%m/", blank=True)
+    # What the file said about itself besides speech (an Otter.ai header's title, keywords and
+    # speakers, a WebVTT header's language, Markdown front matter): {key: text or list of texts}.
+    # It may hold names as written in the file, so it is not shown to viewers.
+    source_metadata = models.JSONField(default=dict, blank=True)
     text = models.TextField()
     word_count = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)

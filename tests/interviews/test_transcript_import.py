@@ -36,6 +36,7 @@ from interviews.models import (
 )
 from interviews.transcripts import (
     TranscriptImportError,
+    near_identical_labels,
     transcript_import,
     transcripts_import_as_sessions,
 )
@@ -48,6 +49,7 @@ from tests.factories import (
     make_transcript,
     make_user,
 )
+from tests.interviews.test_transcript_parsers import build_meet_paragraphs_docx, build_otter_docx
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "transcripts"
 FIXTURE_NAMES = sorted(path.name for path in FIXTURES.iterdir())
@@ -213,6 +215,48 @@ def test_importer_is_recorded(session: Session, researcher: User):
     )
 
     assert transcript.imported_by == researcher
+
+
+def test_otter_word_export_stores_its_header_as_metadata_not_as_text(session: Session):
+    transcript, _created = transcript_import(
+        session=session, filename="otter.docx", data=build_otter_docx(), by=None
+    )
+
+    transcript.refresh_from_db()
+    utterances = assert_offsets_hold(transcript)
+    assert [u.speaker.label for u in utterances] == ["Elena Rossi", "Chloé Dubois"] * 2
+    assert transcript.source_metadata["keywords"] == [
+        "onboarding",
+        "sso",
+        "admins",
+        "checklist",
+        "scim",
+    ]
+    assert transcript.source_metadata["speakers"] == ["Elena Rossi", "Chloé Dubois"]
+    assert transcript.source_metadata["source"] == "Otter.ai"
+    assert "SUMMARY KEYWORDS" not in transcript.text and "otter.ai" not in transcript.text
+
+
+def test_file_without_a_header_stores_empty_metadata(session: Session):
+    transcript, _created = transcript_import(
+        session=session, filename="zoom.vtt", data=fixture_bytes("zoom.vtt"), by=None
+    )
+
+    transcript.refresh_from_db()
+    assert transcript.source_metadata == {}
+
+
+def test_lower_case_pseudonyms_become_speakers_of_their_own(session: Session):
+    transcript, _created = transcript_import(
+        session=session, filename="p07.txt", data=fixture_bytes("pseudonyms.txt"), by=None
+    )
+
+    assert [s.label for s in transcript.speakers.order_by("position")] == [
+        "interviewer",
+        "p07",
+        "user-3",
+    ]
+    assert transcript.utterances.filter(speaker__label="p07").count() == 3
 
 
 # --- Service: speakers --------------------------------------------------------------------------
@@ -594,7 +638,7 @@ def test_bulk_import_puts_the_pseudonym_where_the_file_name_had_the_participants
     assert list(session.participants.all()) == [ada]
     for title in (session.title, outcome.transcript.title):
         assert "lovelace" not in title.lower()
-        assert ada.pseudonym in title and "2026-10-14" in title
+        assert title == f"{ada.pseudonym} — Interview, 14 Oct"
 
 
 def test_name_in_the_file_name_is_matched_and_replaced_whatever_its_case_and_accents(
@@ -607,7 +651,7 @@ def test_name_in_the_file_name_is_matched_and_replaced_whatever_its_case_and_acc
     )
 
     assert list(outcome.transcript.session.participants.all()) == [jose]
-    assert outcome.transcript.session.title == f"call-{jose.pseudonym}.final"
+    assert outcome.transcript.session.title == f"{jose.pseudonym} — Call"
 
 
 def test_upload_into_a_session_keeps_its_participants_name_out_of_the_title(
@@ -618,7 +662,73 @@ def test_upload_into_a_session_keeps_its_participants_name_out_of_the_title(
 
     transcript = make_transcript(session, filename="Ada Lovelace - renewal.vtt", data=ZOOM)
 
-    assert transcript.title == f"{ada.pseudonym} - renewal"
+    assert transcript.title == f"{ada.pseudonym} — Renewal"
+
+
+@pytest.mark.parametrize(
+    ("filename", "title", "scheduled_at"),
+    [
+        (
+            "GMT20261203-160431_Recording.transcript.vtt",
+            "Zoom interview, 3 Dec",
+            dt.datetime(2026, 12, 3, 16, 4, 31, tzinfo=dt.UTC),
+        ),
+        (
+            "GMT20260917-160431_Recording_1920x1080_audio_only.vtt",
+            "Zoom interview, 17 Sep",
+            dt.datetime(2026, 9, 17, 16, 4, 31, tzinfo=dt.UTC),
+        ),
+        (
+            "Renewal call_transcript 2026-10-14.vtt",
+            "Renewal call, 14 Oct",
+            dt.datetime(2026, 10, 14, 9, 0, tzinfo=dt.UTC),
+        ),
+        (
+            "Customer interview (2026-12-03 14:02 GMT+1) - Transcript.vtt",
+            "Customer interview, 3 Dec",
+            dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC),
+        ),
+        ("audio_only.transcript.vtt", "Interview", None),
+    ],
+)
+def test_bulk_import_titles_drop_recorder_noise(
+    project: ResearchProject, filename: str, title: str, scheduled_at: dt.datetime | None
+):
+    (outcome,) = transcripts_import_as_sessions(project=project, files=[(filename, ZOOM)], by=None)
+
+    session = outcome.transcript.session
+    assert (session.title, outcome.transcript.title) == (title, title)
+    if scheduled_at is not None:
+        assert session.scheduled_at == scheduled_at
+
+
+def test_bulk_import_title_leads_with_the_pseudonym_of_the_participant_named_in_the_file(
+    project: ResearchProject,
+):
+    ada = consenting(project, name="Ada Lovelace")
+    consenting(project, name="Grace Hopper")
+
+    (named,) = transcripts_import_as_sessions(
+        project=project,
+        files=[("Ada_Lovelace GMT20261203-160431_Recording.transcript.vtt", ZOOM)],
+        by=None,
+    )
+    number = ada.pseudonym.removeprefix("P-")
+    (numbered,) = transcripts_import_as_sessions(
+        project=project, files=[(f"p{number}_renewal-call.final.txt", txt(("Ada", "Hi")))], by=None
+    )
+
+    assert named.transcript.session.title == f"{ada.pseudonym} — Zoom interview, 3 Dec"
+    # "p001" in the name is the participant's pseudonym written another way: not repeated.
+    assert numbered.transcript.session.title == f"{ada.pseudonym} — Renewal-call"
+
+
+def test_google_meet_document_is_titled_by_its_tool(project: ResearchProject):
+    (outcome,) = transcripts_import_as_sessions(
+        project=project, files=[("transcript.docx", build_meet_paragraphs_docx())], by=None
+    )
+
+    assert outcome.transcript.title == "Google Meet interview"
 
 
 # --- Linking a participant later ----------------------------------------------------------------
@@ -983,6 +1093,69 @@ def test_viewer_cannot_change_speakers(viewer_client: Client, named_transcript: 
     assert mapping(named_transcript) == before
 
 
+def test_speakers_page_hints_at_labels_that_look_alike_and_maps_both_to_one_person(
+    researcher_client: Client, project: ResearchProject
+):
+    ada = consenting(project, name="Ada Lovelace")
+    session = make_session(project, participants=[ada])
+    transcript = make_transcript(
+        session,
+        filename="typo.txt",
+        data=txt(
+            ("Interviewer", "How was the renewal?"),
+            ("Participant", "Slow."),
+            ("Interviewer", "Why?"),
+            ("Particpant", "Procurement."),
+        ),
+    )
+    speakers = {s.label: s for s in transcript.speakers.all()}
+
+    page = researcher_client.get(speakers_url(transcript)).content.decode()
+    response = researcher_client.post(
+        speakers_url(transcript),
+        {
+            f"speaker_{speakers['Participant'].pk}": f"p{ada.pk}",
+            f"speaker_{speakers['Particpant'].pk}": f"p{ada.pk}",
+            f"speaker_{speakers['Interviewer'].pk}": "",
+        },
+    )
+
+    assert "Looks like “Participant”: if it is the same person, map both to them." in page
+    assert "Looks like “Particpant”" in page
+    assert "Looks like “Interviewer”" not in page
+    assert response.status_code == 302
+    assert mapping(transcript) == {
+        "Interviewer": (None, None),
+        "Participant": (ada, None),
+        "Particpant": (ada, None),
+    }
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (
+            ["Participant", "Particpant"],
+            {"Participant": ["Particpant"], "Particpant": ["Participant"]},
+        ),
+        (
+            ["INTERVIEWER", "Interviewer"],
+            {"INTERVIEWER": ["Interviewer"], "Interviewer": ["INTERVIEWER"]},
+        ),
+        (
+            ["José García", "Jose Garcia"],
+            {"José García": ["Jose Garcia"], "Jose Garcia": ["José García"]},
+        ),
+        (["Speaker 1", "Speaker 2"], {}),
+        (["P-014", "P-041"], {}),
+        (["Interviewer", "Interviewer 2"], {}),
+        (["Ana", "Ann", "Ben"], {}),
+    ],
+)
+def test_near_identical_labels(labels: list[str], expected: dict[str, list[str]]):
+    assert near_identical_labels(labels) == expected
+
+
 # --- Views: deleting a transcript ---------------------------------------------------------------
 
 
@@ -1211,7 +1384,7 @@ def test_command_imports_a_directory_and_prints_a_summary(folder: Path, project:
     assert lines[1] == f"[2/2] imported: {folder / 'unknown-caller.srt'}"
     assert "Imported 2, already imported 0, refused 0." in output
     assert "Sessions that need a participant linked" in output
-    unlinked = Session.objects.get(project=project, title="unknown-caller")
+    unlinked = Session.objects.get(project=project, title="Unknown-caller")
     assert f"{unlinked.get_absolute_url()}edit/" in output
     assert not Transcript.objects.filter(source_filename__in=["deeper.txt", ".hidden.txt"])
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from interviews.importers.transcripts import (
@@ -119,9 +122,97 @@ def build_headerless_table_docx(rows: list[tuple[str, ...]]) -> bytes:
     return docx_bytes(document)
 
 
+def add_hyperlink(paragraph: docx.text.paragraph.Paragraph, url: str) -> None:
+    """A link as Word writes one: a w:hyperlink around a run, pointing at a relationship."""
+    relationship_id = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
+    hyperlink = OxmlElement("w:hyperlink")
+    hyperlink.set(qn("r:id"), relationship_id)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = url
+    run.append(text)
+    hyperlink.append(run)
+    paragraph._p.append(hyperlink)
+
+
+def build_otter_docx() -> bytes:
+    """Otter.ai's Word export: header, then per turn a "Name  0:03" paragraph (name in bold)
+    followed by the text in paragraphs of its own, and the footer."""
+    document = docx.Document()
+    document.add_paragraph().add_run("Onboarding interview – Northwind").bold = True
+    document.add_paragraph("Wed, Sep 17, 2026 4:04PM • 1:06:31")
+    document.add_paragraph("SUMMARY KEYWORDS")
+    document.add_paragraph("onboarding, sso, admins, checklist, scim")
+    document.add_paragraph("SPEAKERS")
+    document.add_paragraph("Elena Rossi, Chloé Dubois")
+    turns = [
+        ("Elena Rossi", "  0:03", ["Thanks for taking the time. How did the first month go?"]),
+        (
+            "Chloé Dubois",
+            "  0:09",
+            [
+                "Better than I feared. The SSO setup took one afternoon.",
+                "Our admin just followed the guide.",
+            ],
+        ),
+        # Otter splits a long answer into blocks of the same speaker.
+        ("Chloé Dubois", "\t1:02", ["The data migration was the hard part."]),
+        ("Elena Rossi", "  1:40", ["Would you do anything differently?"]),
+        ("Chloé Dubois", "  1:05:12", ["Involve procurement earlier."]),
+    ]
+    for name, time, paragraphs in turns:
+        heading = document.add_paragraph()
+        heading.add_run(name).bold = True
+        heading.add_run(time)
+        for text in paragraphs:
+            document.add_paragraph(text)
+    footer = document.add_paragraph("Transcribed by ")
+    add_hyperlink(footer, "https://otter.ai")
+    return docx_bytes(document)
+
+
+def build_meet_table_docx() -> bytes:
+    """A meeting tool's table export, where one person's turn may span consecutive rows."""
+    document = docx.Document()
+    document.add_paragraph("Customer interview - Transcript")
+    rows = [
+        ("Timestamp", "Speaker", "Transcript"),
+        ("00:00:02", "Maya Okafor", "Thanks for joining. Shall we start with the renewal?"),
+        ("00:00:06", "Kwame Mensah", "Sure. It was due in March."),
+        ("00:00:11", "Kwame Mensah", "We asked for the quote in January."),
+        ("00:00:19", "Maya Okafor", "Was that early enough?"),
+    ]
+    table = document.add_table(rows=len(rows), cols=3)
+    for row, values in zip(table.rows, rows, strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    return docx_bytes(document)
+
+
+def build_meet_paragraphs_docx() -> bytes:
+    """Google Meet's transcript document: title, attendees, then "Name: text" paragraphs with a
+    time on a paragraph of its own every few minutes, and a closing line."""
+    document = docx.Document()
+    document.add_heading("Customer interview (2026-12-03 14:02 GMT) - Transcript", level=0)
+    document.add_paragraph("Attendees")
+    document.add_paragraph("Kwame Mensah, Maya Okafor")
+    document.add_paragraph("Transcript")
+    document.add_paragraph("00:00:00")
+    document.add_paragraph("Maya Okafor: Thanks for joining. Shall we start with the renewal?")
+    document.add_paragraph("Kwame Mensah: Sure. It was due in March.")
+    document.add_paragraph("Kwame Mensah: We asked for the quote in January.")
+    document.add_paragraph("00:05:00")
+    document.add_paragraph("Maya Okafor: Was that early enough?")
+    document.add_paragraph("Meeting ended after 00:06:12 👋")
+    return docx_bytes(document)
+
+
 DOCX_BUILDERS: dict[str, Callable[[], bytes]] = {
     "paragraphs.docx": build_paragraph_docx,
     "table.docx": build_table_docx,
+    "otter.docx": build_otter_docx,
+    "meet_table.docx": build_meet_table_docx,
+    "meet.docx": build_meet_paragraphs_docx,
 }
 
 
@@ -329,14 +420,37 @@ def test_srt_with_speaker_prefixes() -> None:
     ]
 
 
-def test_srt_without_speakers_merges_into_one_speakerless_utterance() -> None:
+def test_srt_without_speakers_gives_one_utterance_per_sentence_with_its_times() -> None:
     transcript = parse_fixture("no_speakers.srt")
     assert transcript.speakers == []
     assert texts(transcript) == [
-        "So the onboarding checklist had about forty items on it. Most of them were about SSO "
-        "and user provisioning. We skipped half of them."
+        "So the onboarding checklist had about forty items on it.",
+        "Most of them were about SSO and user provisioning.",
+        "We skipped half of them.",
     ]
-    assert times(transcript) == [(1_000, 12_600)]
+    assert times(transcript) == [(1_000, 4_000), (4_500, 8_200), (9_000, 12_600)]
+
+
+def test_captions_without_speakers_group_cues_up_to_a_sentence_end_or_a_pause() -> None:
+    transcript = parse_fixture("captions.srt")
+    assert speakers_in_order(transcript) == ["", "", ""]
+    assert texts(transcript) == [
+        "When we first opened the dashboard nobody knew where the reports were.",
+        "The menu had eleven items!",
+        # A pause of 3.1 s before "After the training"; no sentence end after it.
+        "After the training it made sense",
+    ]
+    assert times(transcript) == [(1_000, 5_900), (6_100, 8_400), (11_500, 15_200)]
+
+
+def test_unpunctuated_captions_are_cut_into_groups_of_at_most_20_seconds() -> None:
+    cues = "".join(
+        f"{n + 1}\n00:00:{2 * n:02d},000 --> 00:00:{2 * n + 2:02d},000\nword{n}\n\n"
+        for n in range(25)
+    )
+    transcript = parse("auto.srt", cues)
+    assert times(transcript) == [(0, 20_000), (20_000, 40_000), (40_000, 50_000)]
+    assert texts(transcript)[0] == " ".join(f"word{n}" for n in range(10))
 
 
 def test_srt_without_subtitle_numbers_and_with_dot_fractions() -> None:
@@ -761,6 +875,296 @@ def test_docx_without_turns_gives_one_utterance_per_paragraph() -> None:
     transcript = parse("notes.docx", docx_bytes(document))
     assert transcript.speakers == []
     assert texts(transcript) == ["The customer described the migration.", "It took two weekends"]
+
+
+# --- Shapes real tools and research data sets write -------------------------------------------
+
+
+def test_otter_docx_reads_name_and_time_paragraphs_as_turns_and_the_header_as_metadata() -> None:
+    transcript = parse("otter.docx", build_otter_docx())
+    assert transcript.speakers == ["Elena Rossi", "Chloé Dubois"]
+    # Four turns, not ten: heading paragraphs open turns, and the split answer is one utterance.
+    assert speakers_in_order(transcript) == ["Elena Rossi", "Chloé Dubois"] * 2
+    assert texts(transcript) == [
+        "Thanks for taking the time. How did the first month go?",
+        "Better than I feared. The SSO setup took one afternoon.\n"
+        "Our admin just followed the guide.\n"
+        "The data migration was the hard part.",
+        "Would you do anything differently?",
+        "Involve procurement earlier.",
+    ]
+    assert times(transcript) == [
+        (3_000, 9_000),
+        (9_000, 100_000),
+        (100_000, 3_912_000),
+        (3_912_000, None),
+    ]
+    assert "**" not in transcript.text
+    assert "otter.ai" not in transcript.text
+    assert "SUMMARY KEYWORDS" not in transcript.text
+    assert transcript.metadata == {
+        "title": "Onboarding interview – Northwind",
+        "details": ["Wed, Sep 17, 2026 4:04PM • 1:06:31"],
+        "keywords": ["onboarding", "sso", "admins", "checklist", "scim"],
+        "speakers": ["Elena Rossi", "Chloé Dubois"],
+        "source": "Otter.ai",
+    }
+
+
+def test_otter_txt_merges_split_answers_and_drops_the_footer() -> None:
+    transcript = parse_fixture("otter_split.txt")
+    assert speakers_in_order(transcript) == ["Maya Okafor", "P-061"] * 2
+    assert texts(transcript) == [
+        "Thanks for joining. Can you walk me through this year's renewal?",
+        "Sure. We started in September, which felt early at the time.\n"
+        "Then procurement asked for three quotes, and that took another six weeks.",
+        "Did the true-up come up?",
+        "It did. Note: we had added twenty seats in June.",
+    ]
+    assert times(transcript) == [(2_000, 7_000), (7_000, 72_000), (72_000, 75_000), (75_000, None)]
+    assert transcript.metadata == {
+        "title": "Renewal call with P-061",
+        "details": ["Tue, Dec 3, 2024 10:02AM • 18:44"],
+        # A keyword list wrapped onto a second line is one list.
+        "keywords": ["renewal", "seats", "true-up", "procurement", "discount"],
+        "speakers": ["Maya Okafor", "P-061"],
+        "source": "Otter.ai",
+    }
+
+
+def test_otter_footer_is_dropped_from_a_file_without_header() -> None:
+    transcript = parse(
+        "short.txt", "Ana Silva  0:05\nWe renewed in March.\n\nTranscribed by https://otter.ai\n"
+    )
+    assert texts(transcript) == ["We renewed in March."]
+
+
+def test_lower_case_and_numbered_pseudonyms_are_speakers_where_they_recur() -> None:
+    transcript = parse_fixture("pseudonyms.txt")
+    assert transcript.speakers == ["interviewer", "p07", "user-3"]
+    assert speakers_in_order(transcript) == [
+        "interviewer",
+        "p07",
+        "interviewer",
+        "p07",
+        "interviewer",
+        "p07",
+        "user-3",
+        "interviewer",
+        "user-3",
+    ]
+    # "Note: …" once, a URL and a time at the start of a line stay in the turn.
+    assert (
+        texts(transcript)[3]
+        == "A colleague at a meetup. Note: recording paused for two minutes here."
+    )
+    assert texts(transcript)[5] == (
+        "Confusing. The page at http://example.com/pricing lists three tiers. "
+        "12:30 is when we usually meet, so I read it over lunch."
+    )
+
+
+def test_lower_case_numbered_speaker_labels() -> None:
+    transcript = parse(
+        "numbered.txt",
+        "speaker 1: Which plan?\nspeaker 2: Business.\nspeaker 1: Since when?\nspeaker 2: May.",
+    )
+    assert transcript.speakers == ["speaker 1", "speaker 2"]
+    assert len(transcript.utterances) == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A pseudonym-like label seen once is prose.
+        "Ana: We renewed.\nBen: Good.\nid2: what was that?\nAna: Nothing.",
+        # Lower-case prose with a colon, even twice.
+        "Ana: We renewed.\nthe price was high: too high\nBen: Good.\n"
+        "the price was high: too high\nAna: Yes.",
+        # Two lower-case words without a number are prose, even twice.
+        "Ana: We renewed.\nso basically: in March\nBen: Good.\nso basically: in May\nAna: Yes.",
+        # "note:" recurs, but is a prose word.
+        "Ana: We renewed.\nnote: in March\nBen: Good.\nnote: in May\nAna: Yes.",
+    ],
+)
+def test_prose_with_a_colon_does_not_become_a_speaker(text: str) -> None:
+    transcript = parse("prose.txt", text)
+    assert transcript.speakers == ["Ana", "Ben"]
+
+
+def test_bracketed_labels_are_speakers_and_bracketed_annotations_are_text() -> None:
+    transcript = parse_fixture("bracketed.txt")
+    assert speakers_in_order(transcript) == ["id1", "id2"] * 3
+    assert texts(transcript)[3] == "[laughter] Not even close. By June we needed sixty.\n[laughter]"
+    assert texts(transcript)[5] == (
+        "We asked for a true-up. Pricing: the vendor said yes within a day."
+    )
+
+
+def test_bracketed_capitalised_pseudonyms_with_a_colon_and_a_time() -> None:
+    transcript = parse(
+        "p.txt", "[P1]: [00:00:04] Which plan?\n[P2] Business.\n[P1] Since when?\n[P2] May."
+    )
+    assert speakers_in_order(transcript) == ["P1", "P2", "P1", "P2"]
+    assert texts(transcript)[0] == "Which plan?"
+    assert transcript.utterances[0].start_ms == 4_000
+
+
+def test_markdown_escaped_times_set_the_turn_time_and_escapes_are_shown_unescaped() -> None:
+    transcript = parse_fixture("static_site.md")
+    assert transcript.speakers == ["Jerod Santo", "Priya Natarajan"]
+    assert speakers_in_order(transcript) == ["Jerod Santo", "Priya Natarajan"] * 2 + ["Jerod Santo"]
+    assert texts(transcript)[2] == "So what changed this year?"
+    # A time opening a later paragraph of the turn is not text either; the escapes are gone.
+    assert texts(transcript)[3] == (
+        "The price, mostly [laughter]. We went from 40 to 60 seats.\n"
+        "And the true-up clause was new to us *again*."
+    )
+    assert times(transcript) == [
+        (None, None),
+        (None, None),
+        (258_040, 262_110),
+        # "**Break:** \\[00:12:40.25\\]" has no text, so no turn, but it ends the one before.
+        (262_110, 760_250),
+        (782_110, None),
+    ]
+    assert "\\" not in transcript.text and "Break" not in transcript.text
+    assert transcript.metadata == {"title": "Episode 12: Renewals", "date": "2024-11-05"}
+
+
+def test_speakerless_lines_opening_with_a_time_keep_their_times() -> None:
+    transcript = parse(
+        "timed_notes.txt", "[00:00:05] The demo started late.\n[00:01:20] Pricing came up.\nTwice."
+    )
+    assert texts(transcript) == ["The demo started late.", "Pricing came up. Twice."]
+    assert times(transcript) == [(5_000, 80_000), (80_000, None)]
+
+
+def test_consecutive_turns_of_one_speaker_merge_in_plain_text() -> None:
+    transcript = parse(
+        "twice.txt",
+        "[00:00:01] Ana: First point.\n[00:00:05] Ana: Second point.\n[00:00:09] Ben: Right.",
+    )
+    assert speakers_in_order(transcript) == ["Ana", "Ben"]
+    assert texts(transcript) == ["First point.\nSecond point.", "Right."]
+    assert times(transcript) == [(1_000, 9_000), (9_000, None)]
+
+
+def test_google_meet_table_merges_consecutive_rows_of_one_person() -> None:
+    transcript = parse("meet.docx", build_meet_table_docx())
+    assert speakers_in_order(transcript) == ["Maya Okafor", "Kwame Mensah", "Maya Okafor"]
+    assert texts(transcript)[1] == "Sure. It was due in March.\nWe asked for the quote in January."
+    assert times(transcript) == [(2_000, 6_000), (6_000, 19_000), (19_000, None)]
+    assert "Customer interview" not in transcript.text
+
+
+def test_google_meet_document_with_times_on_paragraphs_of_their_own() -> None:
+    transcript = parse("meet.docx", build_meet_paragraphs_docx())
+    assert speakers_in_order(transcript) == ["Maya Okafor", "Kwame Mensah", "Maya Okafor"]
+    assert texts(transcript) == [
+        "Thanks for joining. Shall we start with the renewal?",
+        "Sure. It was due in March.\nWe asked for the quote in January.",
+        "Was that early enough?",
+    ]
+    assert [u.start_ms for u in transcript.utterances] == [0, None, 300_000]
+    assert "Attendees" not in transcript.text and "Meeting ended" not in transcript.text
+    assert transcript.metadata == {
+        "title": "Customer interview (2026-12-03 14:02 GMT) - Transcript",
+        "attendees": ["Kwame Mensah", "Maya Okafor"],
+        "source": "Google Meet",
+    }
+
+
+def test_teams_vtt_with_unpadded_times() -> None:
+    transcript = parse_fixture("teams_unpadded.vtt")
+    assert speakers_in_order(transcript) == ["Ingrid Sørensen", "Kwame Mensah", "Ingrid Sørensen"]
+    assert times(transcript) == [(0, 9_800), (10_300, 67_250), (3_723_500, 3_728_000)]
+    assert texts(transcript)[1] == (
+        "Sure. We rolled it out to twelve people first. "
+        "Then the rest of the department in the second month."
+    )
+
+
+def test_youtube_auto_captions_read_each_rolling_line_once() -> None:
+    transcript = parse_fixture("youtube_auto.vtt")
+    assert transcript.speakers == []
+    assert texts(transcript) == [
+        "so the onboarding took about three weeks most of it was sso",
+        "and then procurement asked for a discount",
+    ]
+    # The pause from 8.12 s to 11 s ends the first group.
+    assert times(transcript) == [(0, 8_110), (11_000, 16_000)]
+    assert transcript.metadata == {"kind": "captions", "language": "en"}
+
+
+def test_youtube_captions_whose_space_lines_an_editor_removed() -> None:
+    original = (FIXTURES / "youtube_auto.vtt").read_text(encoding="utf-8")
+    stripped = "\n".join(line.rstrip() for line in original.split("\n"))
+    assert stripped != original
+    assert texts(parse("stripped.vtt", stripped)) == texts(parse_fixture("youtube_auto.vtt"))
+
+
+def test_repeated_words_in_cues_that_do_not_roll_are_kept() -> None:
+    transcript = parse(
+        "no.vtt",
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ana>No.</v>\n\n"
+        "00:00:02.000 --> 00:00:03.000\n<v Ana>No.</v>\n\n"
+        "00:00:03.000 --> 00:00:04.000\n<v Ben>Why not?</v>\n",
+    )
+    assert texts(transcript) == ["No. No.", "Why not?"]
+
+
+def test_vtt_w3c_blocks_identifiers_and_cue_settings() -> None:
+    transcript = parse(
+        "w3c.vtt",
+        "WEBVTT - a title\n\n"
+        "REGION\nid:bill\nwidth:40%\nlines:3\nregionanchor:100%,100%\nviewportanchor:90%,90%\n\n"
+        "STYLE\n::cue(.loud) { font-weight: bold; }\n\n"
+        "NOTE a comment\nover two lines\n\n"
+        "intro-1\n00:00:01.000 --> 00:00:04.000 region:bill align:start position:0% line:0\n"
+        "<v Ana><c.loud>We renew in May.</c></v>\n\n"
+        "NOTE between cues\n\n"
+        "120:00:04.500 --> 120:00:07.000 size:50%\n<v Ben>Long call.</v>\n",
+    )
+    assert speakers_in_order(transcript) == ["Ana", "Ben"]
+    assert texts(transcript) == ["We renew in May.", "Long call."]
+    assert times(transcript)[1] == (432_004_500, 432_007_000)
+    assert "id:bill" not in transcript.text and "comment" not in transcript.text
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "expected"),
+    [
+        (
+            "cut.vtt",
+            (FIXTURES / "youtube_auto.vtt").read_text(encoding="utf-8")
+            + "\n\n00:00:18.000 --> 00:00:2",
+            "ends in the middle of a cue",
+        ),
+        (
+            "cut.vtt",
+            (FIXTURES / "youtube_auto.vtt").read_text(encoding="utf-8")
+            + "\n\n00:00:18.000 --> 00:00:20.000 align:start position:0%\n",
+            "ends in the middle of a cue",
+        ),
+        (
+            "garbled.vtt",
+            "WEBVTT\n\n0:0:0.0 --> 0:0:3.540\n<v Ana>Hi.</v>\n\n"
+            "0:0:4.0 --> 0:0:6x.0\n<v Ben>Hello.</v>\n",
+            'line 6 should be a timing line like "00:00:01.000 --> 00:00:04.000"',
+        ),
+        (
+            "garbled.vtt",
+            "WEBVTT\n\n0:0:0.0 --> 0:0:3.540\n<v Ana>Hi.</v>\n\n"
+            "0:0:4.0 --> 0:0:61.0\n<v Ben>Hello.</v>\n",
+            "line 6 should be a timing line",
+        ),
+    ],
+)
+def test_real_tool_vtt_cut_off_or_garbled_is_still_refused(
+    filename: str, data: str, expected: str
+) -> None:
+    assert expected in parse_error_message(filename, data)
 
 
 # --- Errors -----------------------------------------------------------------------------------

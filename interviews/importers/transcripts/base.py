@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".docx", ".vtt", ".srt")
 
@@ -29,12 +29,18 @@ class ParsedUtterance:
     end_ms: int | None
 
 
+# What a file says about itself besides speech: an Otter.ai header (title, keywords, speakers), a
+# WebVTT header (Kind, Language), Markdown front matter. Values are strings or lists of strings.
+Metadata = Mapping[str, str | list[str]]
+
+
 @dataclass(frozen=True)
 class ParsedTranscript:
     text: str  # the utterances' texts joined by "\n\n", without speaker labels or timestamps
     utterances: tuple[ParsedUtterance, ...]
     format: str  # "txt" | "md" | "docx" | "vtt" | "srt"
     encoding: str  # e.g. "utf-8", "utf-8-sig", "utf-16", "cp1252"; "docx" for Word
+    metadata: Metadata = field(default_factory=dict)
 
     @property
     def speakers(self) -> list[str]:
@@ -113,17 +119,27 @@ def tidy_turn_text(text: str) -> str:
 
 
 def assemble_transcript(
-    filename: str, turns: Iterable[Turn], *, format: str, encoding: str
+    filename: str,
+    turns: Iterable[Turn],
+    *,
+    format: str,
+    encoding: str,
+    metadata: Metadata | None = None,
 ) -> ParsedTranscript:
-    """Turn parsed turns into a ParsedTranscript, with character offsets into its text."""
-    kept = [
+    """Turn parsed turns into a ParsedTranscript, with character offsets into its text.
+
+    Consecutive turns of one speaker become one utterance, whatever the format: tools split a
+    long answer into blocks (Otter.ai) or rows (meeting tools' tables) of the same person.
+    """
+    tidied = [
         replace(turn, speaker=turn.speaker.strip(), text=tidy_turn_text(turn.text))
         for turn in turns
     ]
-    kept = [turn for turn in kept if turn.text]
+    # End times first: a turn without text ("**Break:** [12:40]") still ends the one before it.
+    kept = [turn for turn in _with_end_times_from_next_start(tidied) if turn.text]
     if not kept:
         raise parse_error(filename, "the file has no transcript text in it.")
-    kept = _with_end_times_from_next_start(kept)
+    kept = _merge_consecutive_turns_of_a_speaker(kept)
 
     utterances = []
     position = 0
@@ -136,7 +152,28 @@ def assemble_transcript(
         utterances=tuple(utterances),
         format=format,
         encoding=encoding,
+        metadata=dict(metadata or {}),
     )
+
+
+def _merge_consecutive_turns_of_a_speaker(turns: list[Turn]) -> list[Turn]:
+    """Join a speaker's consecutive turns as paragraphs of one; speakerless turns stay apart.
+
+    Speakerless turns are paragraphs of notes or caption groups, each with its own place.
+    """
+    merged: list[Turn] = []
+    for turn in turns:
+        previous = merged[-1] if merged else None
+        if previous is None or not turn.speaker or turn.speaker != previous.speaker:
+            merged.append(turn)
+            continue
+        merged[-1] = Turn(
+            previous.speaker,
+            f"{previous.text}\n{turn.text}",
+            previous.start_ms if previous.start_ms is not None else turn.start_ms,
+            turn.end_ms,
+        )
+    return merged
 
 
 def _with_end_times_from_next_start(turns: list[Turn]) -> list[Turn]:
@@ -145,7 +182,7 @@ def _with_end_times_from_next_start(turns: list[Turn]) -> list[Turn]:
     Only .txt, .md and .docx need this: subtitle cues carry their own end times.
     """
     completed = []
-    for turn, following in zip(turns, [*turns[1:], None], strict=True):
+    for turn, following in zip(turns, [*turns[1:], None], strict=False):
         next_start = following.start_ms if following else None
         if (
             turn.start_ms is not None

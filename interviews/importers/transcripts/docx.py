@@ -10,6 +10,10 @@ order) wins. Otherwise paragraphs with speaker labels win. Otherwise a header-le
 (speaker, text) or three (speaker, time, text) columns whose first column holds names is used.
 Otherwise every paragraph becomes a speakerless utterance. When a table is used, the text outside
 transcript tables (title, notes) is left out.
+
+Otter.ai's Word export is the paragraph layout: a paragraph with the speaker's name in bold and
+the time ("Jane Doe  0:03") opens each turn and the text follows in paragraphs of its own, after a
+header (title, date, SUMMARY KEYWORDS, SPEAKERS) that becomes the transcript's metadata.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from .base import (
+    Metadata,
     ParsedTranscript,
     Turn,
     assemble_transcript,
@@ -36,7 +41,7 @@ from .base import (
     parse_error,
     timestamp_to_ms,
 )
-from .turns import is_name_like, turns_from_lines
+from .turns import is_name_like, is_pseudonym_like, turns_from_lines
 
 # Old .doc files, and .docx files saved with a password, are OLE compound files, not ZIP archives.
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -58,7 +63,8 @@ _MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 
 def parse_docx(filename: str, data: bytes) -> ParsedTranscript:
     document = _open_document(filename, data)
-    return assemble_transcript(filename, _turns(document), format="docx", encoding="docx")
+    turns, metadata = _turns(document)
+    return assemble_transcript(filename, turns, format="docx", encoding="docx", metadata=metadata)
 
 
 def _open_document(filename: str, data: bytes) -> Document:
@@ -102,34 +108,42 @@ def _check_word_package(filename: str, archive: zipfile.ZipFile) -> None:
         raise parse_error(filename, "this Word document is too large to import once unpacked.")
 
 
-def _turns(document: Document) -> list[Turn]:
-    paragraph_turns = turns_from_lines(_paragraph_lines(document.paragraphs))
+def _turns(document: Document) -> tuple[list[Turn], Metadata]:
+    lines, headings = _paragraph_lines(document.paragraphs)
+    reading = turns_from_lines(lines)
+    metadata = dict(reading.metadata)
+    if headings:
+        metadata.setdefault("title", headings[0])
+    paragraph_turns = reading.turns
     tables = [table for table in map(_read_table, document.tables) if table is not None]
 
     tables_with_header = [table for table in tables if table.has_header_row]
     if tables_with_header:
-        return [turn for table in tables_with_header for turn in table.turns]
+        return [turn for table in tables_with_header for turn in table.turns], metadata
     if any(turn.speaker for turn in paragraph_turns) or not tables:
-        return paragraph_turns
-    return [turn for table in tables for turn in table.turns]
+        return paragraph_turns, metadata
+    return [turn for table in tables for turn in table.turns], metadata
 
 
 # --- Paragraphs -------------------------------------------------------------------------------
 
 
-def _paragraph_lines(paragraphs: Iterable[Paragraph]) -> list[str]:
+def _paragraph_lines(paragraphs: Iterable[Paragraph]) -> tuple[list[str], list[str]]:
     """Lines for turn detection: a blank line after every Word paragraph, as in plain text.
 
     Line breaks inside a paragraph (Shift+Enter) become lines of their own, which turn detection
-    joins back with a space unless one starts a turn.
+    joins back with a space unless one starts a turn. Headings are left out, and returned apart.
     """
     lines = []
+    headings = []
     for paragraph in paragraphs:
         if _is_heading(paragraph):
+            if heading := collapse_spaces(clean_text(paragraph.text).replace("\n", " ")):
+                headings.append(heading)
             continue
         lines.extend(clean_text(_with_bold_label_marked(paragraph)).split("\n"))
         lines.append("")
-    return lines
+    return lines, headings
 
 
 def _is_heading(paragraph: Paragraph) -> bool:
@@ -244,7 +258,12 @@ def _assumed_columns(rows: Sequence[Sequence[str]]) -> _Columns | None:
     if any(len(row) != width for row in rows):
         return None
 
-    names = sum(is_name_like(_speaker(row, columns)) for row in rows)
+    speakers = [_speaker(row, columns) for row in rows]
+    # Pseudonyms ("p07", "user-3") count where they recur, as in text.
+    names = sum(
+        is_name_like(speaker) or (is_pseudonym_like(speaker) and speakers.count(speaker) >= 2)
+        for speaker in speakers
+    )
     times = sum(_time_ms(row, columns) is not None for row in rows)
     enough = _MIN_SHARE_OF_MATCHING_ROWS * len(rows)
     if names < enough or (columns.time is not None and times < enough):

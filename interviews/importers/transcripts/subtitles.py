@@ -6,29 +6,41 @@ cannot say on which line a problem is, while an import must refuse a damaged fil
 user where it is damaged. The two formats share everything but the header and NOTE/STYLE/REGION
 blocks, which only WebVTT has.
 
+What the reader accepts beyond the strict format, because real tools write it: times without
+padding ("0:0:3.540", Teams), hours of any length, a line of spaces right after a WebVTT timing
+line (YouTube) and, after a cue without text, the text as a block of its own (the same file after
+an editor dropped the spaces). It follows the W3C WebVTT rules for the rest: a header whose
+"Key: value" lines (Kind, Language) become metadata, NOTE, STYLE and REGION blocks, cue
+identifiers, cue settings ("align:start position:0%"), and cue tags (<c.colorE5E5E5>, <i>, inline
+word times <00:05:04.199>), which are dropped from the text.
+
+YouTube's automatic captions roll: each cue shows the previous line again above the new one, and
+10 ms cues repeat a finished line. When most cues start with the previous cue's last line, those
+repeated lines are dropped, so each line is read once.
+
 Speakers come from WebVTT voice tags (Teams: "<v Jane Doe>text</v>") or from a "Jane Doe: " prefix
 in the cue text (Zoom, and many .srt files), recognised like turns in plain text.
 Consecutive cues of the same speaker merge into one utterance, from the first cue's start to the
-last cue's end. Cues without a speaker ("") merge with each other in the same way, but never with
-a cue that has a speaker.
+last cue's end. Cues without a speaker ("", captioning tools) keep their times: they are grouped
+into one utterance per sentence, a group ending where a cue ends a sentence (. ? ! …), before a
+pause of 2 seconds or more, or before the group would span more than 20 seconds (automatic
+captions have no punctuation). They never merge with a cue that has a speaker.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
-from itertools import groupby
+from dataclasses import dataclass, replace
 
 from .base import (
-    TIMESTAMP_PATTERN,
+    Metadata,
     ParsedTranscript,
     TranscriptParseError,
     Turn,
     assemble_transcript,
     collapse_spaces,
     parse_error,
-    timestamp_to_ms,
 )
 from .encoding import decode_text
 from .turns import match_label, select_speaker_lines
@@ -47,8 +59,14 @@ _SUBRIP = _Dialect("SubRip (.srt)", "subtitle", "00:00:01,000 --> 00:00:04,000")
 
 def parse_vtt(filename: str, data: bytes) -> ParsedTranscript:
     text, encoding = decode_text(filename, data)
-    cues = _read_webvtt_cues(filename, text)
-    return assemble_transcript(filename, _turns_from_cues(cues), format="vtt", encoding=encoding)
+    cues, metadata = _read_webvtt_cues(filename, text)
+    return assemble_transcript(
+        filename,
+        _turns_from_cues(_without_rolling_repeats(cues)),
+        format="vtt",
+        encoding=encoding,
+        metadata=metadata,
+    )
 
 
 def parse_srt(filename: str, data: bytes) -> ParsedTranscript:
@@ -76,16 +94,40 @@ class _Cue:
     timing_line_number: int
 
 
+# Cue times: "00:01:02.500", "01:02.500", "1:02:03,5", "0:0:3.540" (Teams pads nothing).
+_CUE_TIME_PATTERN = r"\d{1,9}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?"
+_CUE_TIME = re.compile(
+    r"(?:(?P<hours>\d{1,9}):)?(?P<minutes>\d{1,2}):(?P<seconds>\d{1,2})(?:[.,](?P<fraction>\d{1,3}))?"
+)
 _TIMING_LINE = re.compile(
-    rf"(?P<start>{TIMESTAMP_PATTERN})\s*-->\s*(?P<end>{TIMESTAMP_PATTERN})(?:\s+.*)?"
+    rf"(?P<start>{_CUE_TIME_PATTERN})\s*-->\s*(?P<end>{_CUE_TIME_PATTERN})(?:\s+.*)?"
 )
 # What is left of an identifier or a timing line when a file is cut off in the middle of it.
 _CUT_OFF_CUE_START = re.compile(r"[\d:.,\s>-]+")
 _WEBVTT_HEADER = re.compile(r"WEBVTT(?:[ \t].*)?")
 _WEBVTT_NON_CUE_BLOCK = re.compile(r"(?:NOTE|STYLE|REGION)(?:[ \t].*)?")
+_WEBVTT_HEADER_FIELD = re.compile(r"(?P<key>[A-Za-z][\w-]{0,40}):[ \t]*(?P<value>\S.{0,199})")
 
 
-def _blocks(text: str) -> list[_Block]:
+def _cue_time_to_ms(value: str) -> int | None:
+    match = _CUE_TIME.fullmatch(value)
+    if match is None:
+        return None
+    hours = int(match["hours"] or 0)
+    minutes = int(match["minutes"])
+    seconds = int(match["seconds"])
+    if seconds > 59 or (match["hours"] is not None and minutes > 59):
+        return None
+    milliseconds = int((match["fraction"] or "0").ljust(3, "0"))
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + milliseconds
+
+
+def _blocks(text: str, *, spaces_after_timing_are_text: bool = False) -> list[_Block]:
+    """Blocks of lines between blank lines.
+
+    With spaces_after_timing_are_text (WebVTT), a line of spaces right after a timing line is
+    the cue's (empty) first line, as the W3C rules read it, rather than the end of the cue.
+    """
     blocks = []
     lines: list[str] = []
     first_line_number = 0
@@ -94,6 +136,8 @@ def _blocks(text: str) -> list[_Block]:
             if not lines:
                 first_line_number = line_number
             lines.append(line.strip())
+        elif spaces_after_timing_are_text and line and lines and "-->" in lines[-1]:
+            continue
         elif lines:
             blocks.append(_Block(first_line_number, tuple(lines)))
             lines = []
@@ -102,8 +146,8 @@ def _blocks(text: str) -> list[_Block]:
     return blocks
 
 
-def _read_webvtt_cues(filename: str, text: str) -> list[_Cue]:
-    blocks = _blocks(text)
+def _read_webvtt_cues(filename: str, text: str) -> tuple[list[_Cue], Metadata]:
+    blocks = _blocks(text, spaces_after_timing_are_text=True)
     header, body = blocks[0], blocks[1:]
     if not _WEBVTT_HEADER.fullmatch(header.lines[0]):
         raise _invalid_file(filename, _WEBVTT, 'it must start with the line "WEBVTT".')
@@ -116,10 +160,44 @@ def _read_webvtt_cues(filename: str, text: str) -> list[_Cue]:
                 'between it and the "WEBVTT" header.',
             )
 
-    cue_blocks = [block for block in body if not _WEBVTT_NON_CUE_BLOCK.fullmatch(block.lines[0])]
+    metadata = {}
+    for line in header.lines[1:]:
+        if field := _WEBVTT_HEADER_FIELD.fullmatch(line):
+            metadata.setdefault(field["key"].casefold(), field["value"].strip())
+
+    cue_blocks, last_block_of_file = _with_text_blocks_joined_to_their_cue(
+        [block for block in body if not _WEBVTT_NON_CUE_BLOCK.fullmatch(block.lines[0])],
+        last_block_of_file=blocks[-1],
+    )
     if not cue_blocks:
         raise parse_error(filename, "this WebVTT file has no cues, so there is no speech in it.")
-    return _read_cues(filename, cue_blocks, _WEBVTT, last_block_of_file=blocks[-1])
+    cues = _read_cues(filename, cue_blocks, _WEBVTT, last_block_of_file=last_block_of_file)
+    return cues, metadata
+
+
+def _with_text_blocks_joined_to_their_cue(
+    blocks: list[_Block], *, last_block_of_file: _Block
+) -> tuple[list[_Block], _Block]:
+    """Join a block without a timing line to the cue before it when that cue has no text.
+
+    YouTube writes a line of spaces between a cue's timing line and its text; an editor that
+    strips trailing spaces turns that line into a blank one, leaving the text on its own.
+    Returns the blocks and the one that now ends the file.
+    """
+    joined: list[_Block] = []
+    for block in blocks:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and not any("-->" in line for line in block.lines)
+            and _TIMING_LINE.fullmatch(previous.lines[-1])
+        ):
+            joined[-1] = _Block(previous.first_line_number, previous.lines + block.lines)
+            if block is last_block_of_file:
+                last_block_of_file = joined[-1]
+        else:
+            joined.append(block)
+    return joined, last_block_of_file
 
 
 def _read_subrip_cues(filename: str, text: str) -> list[_Cue]:
@@ -167,8 +245,8 @@ def _read_cue(filename: str, block: _Block, dialect: _Dialect, *, is_last_block:
     timing_line = lines[timing_index]
     timing_line_number = block.first_line_number + timing_index
     timing = _TIMING_LINE.fullmatch(timing_line)
-    start_ms = timestamp_to_ms(timing["start"]) if timing else None
-    end_ms = timestamp_to_ms(timing["end"]) if timing else None
+    start_ms = _cue_time_to_ms(timing["start"]) if timing else None
+    end_ms = _cue_time_to_ms(timing["end"]) if timing else None
     is_last_line = is_last_block and timing_index == len(lines) - 1
     if timing is None or start_ms is None or end_ms is None:
         if is_last_line and _CUT_OFF_CUE_START.fullmatch(timing_line):
@@ -297,10 +375,70 @@ def _clean_cue_text(raw: str) -> str:
     return collapse_spaces(html.unescape(text).replace("\xa0", " "))
 
 
+# A cue that ends with one of these (and maybe closing quotes or brackets) ends a sentence.
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]]*$")
+_PAUSE_MS = 2_000
+_MAX_SPEAKERLESS_GROUP_MS = 20_000
+
+
 def _merge_consecutive_same_speaker(turns: list[Turn]) -> list[Turn]:
-    merged = []
-    for speaker, run in groupby(turns, key=lambda turn: turn.speaker):
-        cues = list(run)
-        text = " ".join(cue.text for cue in cues)
-        merged.append(Turn(speaker, text, cues[0].start_ms, cues[-1].end_ms))
+    """A speaker's consecutive cues become one utterance; speakerless ones, one per sentence."""
+    merged: list[Turn] = []
+    for turn in turns:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.speaker == turn.speaker
+            and (turn.speaker or _continues_the_sentence(previous, turn))
+        ):
+            merged[-1] = Turn(
+                turn.speaker, f"{previous.text} {turn.text}", previous.start_ms, turn.end_ms
+            )
+        else:
+            merged.append(turn)
     return merged
+
+
+def _continues_the_sentence(group: Turn, cue: Turn) -> bool:
+    # Turns made from cues always carry both times; "or 0" only satisfies the type.
+    pause = (cue.start_ms or 0) - (group.end_ms or 0)
+    span = (cue.end_ms or 0) - (group.start_ms or 0)
+    return (
+        not _SENTENCE_END.search(group.text)
+        and pause < _PAUSE_MS
+        and span <= _MAX_SPEAKERLESS_GROUP_MS
+    )
+
+
+def _without_rolling_repeats(cues: list[_Cue]) -> list[_Cue]:
+    """Drop the lines of rolling captions (YouTube) that repeat the previous cue's last line.
+
+    Only a file where most cues with text start that way rolls: elsewhere a speaker saying
+    the same words twice ("No." "No.") keeps both.
+    """
+    # Only each cue's first and last lines matter here (cue text lines are never blank).
+    ends = []
+    for cue in cues:
+        if cue.text_lines:
+            first = _clean_cue_text(cue.text_lines[0])
+            last = first if len(cue.text_lines) == 1 else _clean_cue_text(cue.text_lines[-1])
+            ends.append((first, last))
+    repeats = sum(
+        current[0] == previous[1] != "" for previous, current in zip(ends, ends[1:], strict=False)
+    )
+    if repeats < 2 or 2 * repeats < len(ends):
+        return cues
+
+    kept = []
+    previous_last_line: str | None = None
+    for cue in cues:
+        lines = [(raw, clean) for raw in cue.text_lines if (clean := _clean_cue_text(raw))]
+        if not lines:
+            kept.append(cue)
+            continue
+        last_line = lines[-1][1]
+        if lines[0][1] == previous_last_line:
+            lines = lines[1:]
+        previous_last_line = last_line
+        kept.append(replace(cue, text_lines=tuple(raw for raw, _ in lines)))
+    return kept

@@ -36,7 +36,9 @@ class Command(BaseCommand):
     help = (
         "Import transcript files into a study, one new session per file: the participant is "
         "matched from a pseudonym (P-014) or a participant's full name in the file name, and a "
-        "date such as 2026-10-14 in the name sets the session's date. PATH may be files or "
+        "date such as 2026-10-14 in the name sets the session's date (Zoom's "
+        "GMT20261203-160431_Recording names also the time). Titles leave out what recorders add "
+        "to names and read like “P-014 — Zoom interview, 3 Dec”. PATH may be files or "
         f"directories (their {', '.join(SUPPORTED_EXTENSIONS)} files, sorted by name; hidden "
         "files are skipped). Files are imported one at a time, each in its own transaction, so "
         "an interrupted run can simply be repeated: files already imported into the study are "
