@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("interviews", "0005_transcript_coding_progress"),
+        ("interviews", "0006_redactions"),
     ]
 
     operations = [
