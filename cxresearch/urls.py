@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from insights.views import journey as journey_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="interviews:project-list"), name="home"),
+    path("", journey_views.home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -6,6 +6,7 @@ from insights.views import (
     coding,
     dashboard,
     frameworks,
+    journey,
     journey_maps,
     quotes,
     reader,
@@ -23,6 +24,7 @@ project_urls = [
     path("codebook/<int:code_id>/edit/", codebook.code_edit, name="code-edit"),
     path("codebook/<int:code_id>/delete/", codebook.code_delete, name="code-delete"),
     path("quotes/", quotes.quote_list, name="quote-list"),
+    path("quotes/<int:highlight_id>/context/", journey.quote_context, name="quote-context"),
     path("dashboard/", dashboard.project_dashboard_page, name="project-dashboard"),
     path("journey/compare/", journey_maps.journey_map_compare, name="journey-map-compare"),
     path("journey/<str:state>/", journey_maps.journey_map, name="journey-map"),
@@ -53,5 +55,12 @@ urlpatterns = [
     # /frameworks/
     path("frameworks/", frameworks.framework_list, name="framework-list"),
     path("search/", search.search_page, name="search"),
+    # /journey/…: insights by stage across the studies a user may read
+    path("journey/", journey.journey_overview, name="journey-overview"),
+    path(
+        "journey/<slug:framework_slug>/<slug:stage_slug>/",
+        journey.journey_stage,
+        name="journey-stage",
+    ),
     path("studies/<slug:slug>/", include(project_urls)),
 ]

@@ -104,6 +104,10 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:codebook-copy": [Rule("post", WRITE)],
     "insights:quote-list": [Rule("get", READ)],
     "insights:project-dashboard": [Rule("get", WRITE)],
+    "insights:journey-overview": [Rule("get", GLOBAL_READ)],
+    # A framework none of your studies uses is not there for you.
+    "insights:journey-stage": [Rule("get", READ)],
+    "insights:quote-context": [Rule("get", READ)],
     # Viewers read published maps only; the world's maps are published for them.
     "insights:journey-map": [Rule("get", READ)],
     "insights:journey-map-compare": [Rule("get", READ)],
@@ -205,6 +209,8 @@ def url_for(name: str, world: dict) -> str:
         "highlight_id": world["highlight"].pk,
         "pk": world["job"].pk,
         "state": "current",
+        "framework_slug": "cx-journey",
+        "stage_slug": "onboarding",
     }
     pattern = next(p for p in _flat_patterns() if p[1] == name)[0]
     needed = {k: v for k, v in kwargs_by_name.items() if f"<{k}>" in pattern or f":{k}>" in pattern}
