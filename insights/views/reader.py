@@ -22,6 +22,12 @@ from cxresearch.lib.http import AuthenticatedHttpRequest
 from cxresearch.lib.text import utf16_offsets
 from insights.coding import segments, spans_by_utterance
 from insights.models import Code, CodedHighlight, Highlight
+from insights.quotes import (
+    PAIN_SEVERITY_WORDS,
+    SENTIMENT_WORDS,
+    pain_severity_label,
+    sentiment_label,
+)
 from insights.visibility import EvidenceReader, display_texts, evidence_reader, visible_highlights
 from interviews import pii
 from interviews.access import ProjectAccess, get_project_for_member
@@ -179,6 +185,12 @@ def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
         },
         "stages": stages,
         "blind": access.project.blind_coding and not access.project.codings_revealed,
+        # The same words as the quote list and exports (insights.quotes).
+        "pain_choices": [(value, pain_severity_label(value)) for value in PAIN_SEVERITY_WORDS],
+        "sentiment_choices": [
+            (value, sentiment_label(value).split(" ", 1)[0], word)
+            for value, word in SENTIMENT_WORDS.items()
+        ],
     }
 
 

@@ -541,3 +541,20 @@ def test_query_count_with_every_filter_set(
     # Only Ada's transcript quotes are left, so there is no field-note participant query.
     assert len(response.context["rows"]) == 4
     assert not re.search(r"Open field note", response.content.decode())
+
+
+def test_the_coding_panel_and_the_quote_list_use_the_same_severity_words(
+    lead_client: Client, study: Study, lead: User
+) -> None:
+    from insights.quotes import PAIN_SEVERITY_WORDS, pain_severity_label
+
+    seed(study, 3, by=lead)
+    transcript = Highlight.objects.filter(transcript__isnull=False).first().transcript
+    reader = reverse(
+        "insights:transcript-detail",
+        args=[study.project.slug, transcript.session_id, transcript.pk],
+    )
+    panel = lead_client.get(reader).content.decode()
+    for value in PAIN_SEVERITY_WORDS:
+        assert f'<option value="{value}">{pain_severity_label(value)}</option>' in panel
+    assert "minor" not in panel and "major" not in panel
