@@ -136,7 +136,8 @@ class EnrollmentMoveForm(forms.Form):
 class EnrollForm(forms.Form):
     participants = forms.ModelMultipleChoiceField(
         queryset=Participant.objects.none(),
-        help_text="Participants who are not in this study yet. Hold Ctrl or ⌘ to pick several.",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Participants who are not in this study yet. Type to narrow the list.",
     )
 
     def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
@@ -145,6 +146,20 @@ class EnrollForm(forms.Form):
             enrollments__project=project
         ).filter(erased_at__isnull=True)
         self.fields["participants"].label_from_instance = _participant_label
+
+
+class AddToStudyForm(forms.Form):
+    """On a participant's page: the studies this researcher may add them to."""
+
+    project = forms.ModelChoiceField(
+        queryset=ResearchProject.objects.none(), label="Study", empty_label="Choose a study"
+    )
+
+    def __init__(
+        self, *args: object, projects: QuerySet[ResearchProject], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["project"].queryset = projects  # type: ignore[attr-defined]
 
 
 def _participant_label(participant: Participant) -> str:

@@ -51,6 +51,9 @@ class MoveCheck:
     to_status: str
     refusals: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What would lift a refusal, so the page can link straight to it.
+    needs_consent: bool = False
+    needs_session: bool = False
 
     @property
     def needs_override(self) -> bool:
@@ -84,8 +87,13 @@ def check_move(
     *,
     consents: Sequence[ConsentRecord],
     today: dt.date,
+    has_session: bool | None = None,
 ) -> MoveCheck:
-    """Every rule that applies to moving this enrollment, without writing anything."""
+    """Every rule that applies to moving this enrollment, without writing anything.
+
+    `has_session` says whether the participant has a session in the study; completing
+    needs one. None skips that rule (for callers that only ask about consent and contact).
+    """
     check = MoveCheck(to_status=to_status)
     participant = enrollment.participant
     current = enrollment.status
@@ -120,9 +128,16 @@ def check_move(
         if withdrawn:
             check.refusals.append(f"{participant} has withdrawn consent.")
         if to_status == Status.COMPLETED and not has_consent and not withdrawn:
+            check.needs_consent = True
             check.refusals.append(
                 f"{participant} has no valid consent on record for this study: "
                 "record consent before marking the interview completed."
+            )
+        if to_status == Status.COMPLETED and has_session is False:
+            check.needs_session = True
+            check.refusals.append(
+                f"{participant} has no session in this study yet: "
+                "add the interview's session before marking it completed."
             )
 
     if to_status == Status.CONTACTED and participant.last_contacted_on is not None:

@@ -24,6 +24,7 @@ from interviews.models import (
     ParticipantIdentity,
     ProjectAttribute,
     ResearchProject,
+    Session,
 )
 
 PSEUDONYM_PREFIX = "P-"
@@ -197,7 +198,12 @@ def enrollment_move(
     participant = Participant.objects.select_for_update().get(pk=enrollment.participant_id)
     enrollment.participant = participant
     consents = list(participant.consents.all())
-    check = pipeline.check_move(enrollment, to_status, consents=consents, today=today)
+    has_session = Session.objects.filter(
+        project_id=enrollment.project_id, participants=participant
+    ).exists()
+    check = pipeline.check_move(
+        enrollment, to_status, consents=consents, today=today, has_session=has_session
+    )
     if check.refusals:
         raise pipeline.PipelineError(" ".join(check.refusals))
     if check.warnings and not override_reason.strip():

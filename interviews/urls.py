@@ -78,6 +78,7 @@ project_urls = [
 participant_urls = [
     path("", participants.participant_detail, name="participant-detail"),
     path("edit/", participants.participant_edit, name="participant-edit"),
+    path("enroll/", participants.participant_enroll, name="participant-enroll"),
     path("consents/new/", participants.consent_create, name="consent-create"),
     path(
         "consents/<int:consent_id>/withdraw/",

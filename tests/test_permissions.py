@@ -89,6 +89,7 @@ ACCESS: dict[str, list[Rule]] = {
     # A viewer may read participants of their own studies; an outsider reaches none.
     "interviews:participant-detail": [Rule("get", READ)],
     "interviews:participant-edit": [Rule("get", WRITE)],
+    "interviews:participant-enroll": [Rule("post", WRITE)],
     "interviews:consent-create": [Rule("post", WRITE)],
     "interviews:consent-withdraw": [Rule("post", WRITE)],
     "interviews:participant-erase": [Rule("post", WRITE)],

@@ -69,9 +69,9 @@ LOADERS: tuple[Loader, ...] = (
     load_accounts,
     load_studies,  # before people: some consents cover one study only
     load_people,  # participants and their consent records
-    load_enrollments,  # every pipeline move, replayed in date order
-    withdraw_consents,  # after the replay: see its docstring
     load_sessions,  # one per completed enrollment, plus the upcoming ones
+    load_enrollments,  # every pipeline move, replayed in date order (completing needs a session)
+    withdraw_consents,  # after the replay: see its docstring
     backdate_participants,
     load_transcripts,  # one per completed session, through the real importer
     load_field_notes,

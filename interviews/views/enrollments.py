@@ -56,8 +56,15 @@ def enrollment_detail(
         return redirect("interviews:enrollment-detail", slug=slug, enrollment_id=enrollment.pk)
 
     consents = list(enrollment.participant.consents.all())
+    has_session = project.sessions.filter(participants=enrollment.participant_id).exists()
     checks = [
-        pipeline.check_move(enrollment, status, consents=consents, today=timezone.localdate())
+        pipeline.check_move(
+            enrollment,
+            status,
+            consents=consents,
+            today=timezone.localdate(),
+            has_session=has_session,
+        )
         for status in pipeline.moves_from(enrollment.status)
     ]
     context = {

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
@@ -15,11 +16,17 @@ from interviews import pii, selectors, services
 from interviews.access import (
     editable_projects,
     get_participant_for_user,
+    get_project_for_member,
     is_researcher_anywhere,
     projects_for_user,
 )
 from interviews.filters import ParticipantFilter
-from interviews.forms import ConsentForm, ParticipantForm, ParticipantIdentityForm
+from interviews.forms import (
+    AddToStudyForm,
+    ConsentForm,
+    ParticipantForm,
+    ParticipantIdentityForm,
+)
 from interviews.models import ConsentRecord, ParticipantIdentity
 
 PAGE_SIZE = 25
@@ -78,16 +85,29 @@ def participant_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied("Only researchers can add participants.")
     form = ParticipantForm(request.POST or None)
     identity_form = ParticipantIdentityForm(request.POST or None, prefix="identity")
-    if request.method == "POST" and form.is_valid() and identity_form.is_valid():
-        participant = services.participant_create(
-            identity=identity_form.cleaned_data, **form.cleaned_data
-        )
-        messages.success(request, f"Participant {participant} added.")
-        return redirect(participant)
+    study_form = AddToStudyForm(
+        request.POST or None,
+        projects=editable_projects(request.user).order_by("title"),
+        initial={"project": request.GET.get("study")},
+        prefix="study",
+    )
+    study_form.fields["project"].required = False
+    forms_valid = form.is_valid() and identity_form.is_valid() and study_form.is_valid()
+    if request.method == "POST" and forms_valid:
+        project = study_form.cleaned_data["project"]
+        with transaction.atomic():
+            participant = services.participant_create(
+                identity=identity_form.cleaned_data, **form.cleaned_data
+            )
+            if project is not None:
+                services.enrollment_create(project=project, participant=participant)
+        where = f" and added to “{project}” as identified" if project else ""
+        messages.success(request, f"Participant {participant} added{where}.")
+        return redirect(project or participant)
     return render(
         request,
         "interviews/participant_form.html",
-        {"form": form, "identity_form": identity_form},
+        {"form": form, "identity_form": identity_form, "study_form": study_form},
     )
 
 
@@ -104,9 +124,47 @@ def participant_detail(request: AuthenticatedHttpRequest, pseudonym: str) -> Htt
         "enrollments": selectors.participant_enrollments(participant, user),
         "sessions": selectors.participant_sessions(participant, user),
         "consents": participant.consents.select_related("project") if can_edit else [],
-        "consent_form": ConsentForm(projects=editable_projects(user)) if can_edit else None,
+        "consent_form": ConsentForm(
+            projects=editable_projects(user),
+            initial={
+                "given_on": timezone.localdate(),
+                "project": editable_projects(user)
+                .filter(slug=request.GET.get("consent_for", ""))
+                .first(),
+            },
+        )
+        if can_edit
+        else None,
+        "consent_open": "consent_for" in request.GET,
+        "add_form": AddToStudyForm(
+            projects=editable_projects(user)
+            .exclude(enrollments__participant=participant)
+            .order_by("title")
+        )
+        if can_edit and participant.erased_at is None
+        else None,
     }
     return render(request, "interviews/participant_detail.html", context)
+
+
+@require_POST
+def participant_enroll(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpResponse:
+    """Add this participant to one of the user's studies, as identified."""
+    participant = get_participant_for_user(request, pseudonym, write=True)
+    form = AddToStudyForm(request.POST, projects=editable_projects(request.user))
+    if not form.is_valid():
+        messages.error(request, "Choose one of your studies to add them to.")
+        return redirect(participant)
+    project = form.cleaned_data["project"]
+    access = get_project_for_member(request, project.slug, write=True)
+    if participant.erased_at is not None:
+        messages.error(request, "An erased participant cannot join a study.")
+    elif participant.enrollments.filter(project=access.project).exists():
+        messages.info(request, f"{participant} is already in “{access.project}”.")
+    else:
+        services.enrollment_create(project=access.project, participant=participant)
+        messages.success(request, f"{participant} added to “{access.project}” as identified.")
+    return redirect(participant)
 
 
 def participant_edit(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpResponse:

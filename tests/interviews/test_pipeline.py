@@ -7,10 +7,17 @@ import itertools
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from interviews import pipeline, services
 from interviews.models import Enrollment, EnrollmentEvent, ResearchProject
-from tests.factories import make_consent, make_enrollment, make_participant, make_project
+from tests.factories import (
+    make_consent,
+    make_enrollment,
+    make_participant,
+    make_project,
+    make_session,
+)
 
 Status = Enrollment.Status
 TODAY = dt.date(2026, 11, 20)
@@ -54,6 +61,7 @@ def test_the_table_is_exactly_the_documented_moves() -> None:
 def test_every_pair_of_states(study: ResearchProject, from_status: str, to_status: str) -> None:
     participant = make_participant()
     make_consent(participant, given_on=TODAY - dt.timedelta(days=30))
+    make_session(study, participants=[participant])
     enrollment = make_enrollment(study, participant, status=from_status)
 
     if (from_status, to_status) in LEGAL_MOVES:
@@ -133,6 +141,7 @@ def test_withdrawal_of_another_studys_consent_does_not_block(study: ResearchProj
 def test_completing_needs_valid_consent_for_this_study(study: ResearchProject) -> None:
     participant = make_participant()
     enrollment = make_enrollment(study, participant, status=Status.SCHEDULED)
+    make_session(study, participants=[participant])
     with pytest.raises(pipeline.PipelineError, match="no valid consent on record"):
         move(enrollment, Status.COMPLETED)
 
@@ -253,4 +262,41 @@ def test_a_withdrawal_dated_later_does_not_block_earlier_days(study: ResearchPro
         withdrawn_on=TODAY + dt.timedelta(days=10),
     )
     enrollment = make_enrollment(study, participant, status=Status.SCHEDULED)
+    make_session(study, participants=[participant])
     move(enrollment, Status.COMPLETED)
+
+
+def test_completing_needs_a_session_and_the_refusal_says_so(study: ResearchProject) -> None:
+    participant = make_participant()
+    make_consent(participant, given_on=TODAY - dt.timedelta(days=30))
+    enrollment = make_enrollment(study, participant, status=Status.SCHEDULED)
+    with pytest.raises(pipeline.PipelineError, match="no session in this study"):
+        move(enrollment, Status.COMPLETED)
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.SCHEDULED
+    make_session(study, participants=[participant])
+    move(enrollment, Status.COMPLETED)
+    enrollment.refresh_from_db()
+    assert enrollment.status == Status.COMPLETED
+
+
+def test_the_enrollment_page_links_a_consent_refusal_to_recording_it(
+    study: ResearchProject, client
+) -> None:
+    from django.contrib.auth.models import User
+
+    from interviews.models import Membership
+
+    lead = User.objects.create_user("pipeline-lead", password="pw")
+    Membership.objects.create(project=study, user=lead, role=Membership.Role.LEAD)
+    client.force_login(lead)
+    participant = make_participant()
+    enrollment = make_enrollment(study, participant, status=Status.SCHEDULED)
+    page = client.get(f"/studies/{study.slug}/enrollments/{enrollment.pk}/").content.decode()
+    assert f"?consent_for={study.slug}#record-consent" in page
+    assert "Add the interview's session" in page
+    consent_page = client.get(f"/participants/{participant.pseudonym}/?consent_for={study.slug}")
+    form = consent_page.context["consent_form"]
+    assert form.initial["given_on"] == timezone.localdate()
+    assert form.initial["project"] == study
+    assert 'id="record-consent" open' in consent_page.content.decode()

@@ -312,6 +312,7 @@ def test_completing_an_interview_needs_consent_then_works(
 ) -> None:
     participant = make_participant()
     enrollment = make_enrollment(project, participant, status=Status.SCHEDULED)
+    make_session(project, participants=[participant])
     url = reverse("interviews:enrollment-move", args=[project.slug, enrollment.pk])
     refused = researcher_client.post(url, {"to_status": "completed"}, follow=True)
     assert "record consent before marking the interview completed" in refused.content.decode()
