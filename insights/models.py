@@ -300,3 +300,34 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return self.doc_id
+
+
+class IndexOutbox(models.Model):
+    """Search index work that is owed: a source whose documents must be written or removed.
+
+    A row is written in the same transaction as the change it stands for (insights.search
+    .indexing), so committed changes always leave one behind; the task that indexes the source
+    deletes it when done. Rows whose task was never published (the broker was down) or that
+    failed are drained by `insights.tasks.drain_index_outbox` (Celery beat) or
+    `manage.py rebuild_index --pending`.
+    """
+
+    class Source(models.TextChoices):
+        TRANSCRIPT = "transcript", "Transcript"
+        FIELD_NOTE = "field_note", "Field note"
+        HIGHLIGHT = "highlight", "Highlight"
+
+    source = models.CharField(max_length=20, choices=Source)
+    source_id = models.BigIntegerField()
+    # Documents to remove that cannot be found from the id once the source is gone: the
+    # utterances of a deleted transcript ("utterance:<pk>").
+    removals = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "index outbox"
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.source_id}"
