@@ -215,6 +215,18 @@ class Highlight(models.Model):
                 condition=models.Q(pain_severity__isnull=True) | models.Q(pain_severity__lte=3),
                 name="highlight_pain_severity_range",
             ),
+            # One coder highlights a span once (insights.coding.highlight_get_or_create); two
+            # constraints, because a NULL source column would make one never apply.
+            models.UniqueConstraint(
+                fields=["transcript", "start", "end", "coder"],
+                condition=models.Q(transcript__isnull=False),
+                name="highlight_unique_transcript_span",
+            ),
+            models.UniqueConstraint(
+                fields=["field_note", "start", "end", "coder"],
+                condition=models.Q(field_note__isnull=False),
+                name="highlight_unique_note_span",
+            ),
         ]
         indexes = [
             # The reader loads a transcript's highlights in order.

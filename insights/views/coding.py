@@ -22,10 +22,10 @@ from insights.coding import (
     codes_get_or_create,
 )
 from insights.coding import (
-    highlight_create as create_highlight,
+    highlight_delete as delete_highlight,
 )
 from insights.coding import (
-    highlight_delete as delete_highlight,
+    highlight_get_or_create as get_or_create_highlight,
 )
 from insights.coding import (
     highlight_update as update_highlight,
@@ -42,6 +42,10 @@ from interviews.access import ProjectAccess, get_project_for_member
 from interviews.models import FieldNote, Transcript
 
 MAX_BODY_BYTES = 64 * 1024
+ALREADY_HIGHLIGHTED = (
+    "You had already highlighted exactly this text, so nothing new was saved. "
+    "Here is that highlight: change it and save."
+)
 
 
 class BadRequest(Exception):
@@ -133,7 +137,13 @@ def _fragments(access: ProjectAccess, user: Any, highlight: Highlight) -> dict[s
     return {f"note-{note.pk}": fragment(marked(note.text, 0, spans, highlight_colours(highlights)))}
 
 
-def _respond(access: ProjectAccess, user: Any, highlight: Highlight, status: int = 200):
+def _respond(
+    access: ProjectAccess,
+    user: Any,
+    highlight: Highlight,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> JsonResponse:
     highlight = (
         Highlight.objects.select_related("stage", "coder", "transcript", "field_note")
         .prefetch_related("coded_items__tag")
@@ -143,6 +153,7 @@ def _respond(access: ProjectAccess, user: Any, highlight: Highlight, status: int
         {
             "highlight": highlight_data([highlight], user=user)[str(highlight.pk)],
             "fragments": _fragments(access, user, highlight),
+            **(extra or {}),
         },
         status=status,
     )
@@ -200,7 +211,7 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
         raise BadRequest(f"The selection does not fit the text: {error}") from None
     snapshot = data.get("text")
     with transaction.atomic():
-        highlight = create_highlight(
+        highlight, created = get_or_create_highlight(
             project=access.project,
             coder=request.user,
             start=start,
@@ -209,6 +220,15 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
             transcript=transcript,
             field_note=note,
             snapshot=snapshot if isinstance(snapshot, str) else None,
+        )
+    if not created:
+        # A second click or a retried request: the first save stands, unchanged.
+        return _respond(
+            access,
+            request.user,
+            highlight,
+            status=200,
+            extra={"existing": True, "message": ALREADY_HIGHLIGHTED},
         )
     return _respond(access, request.user, highlight, status=201)
 
