@@ -15,6 +15,8 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from cxresearch.lib.concurrency import VersionedModel
+
 if TYPE_CHECKING:
     from interviews.models import FieldNote, Transcript
 
@@ -72,11 +74,12 @@ class StageMetric(models.Model):
         return self.name
 
 
-class Code(TagBase):
+class Code(VersionedModel, TagBase):
     """A code of a project's codebook: a django-taggit tag with a hierarchy and a definition.
 
     Names are unique within a project's codebook, not across projects, so the name and slug
-    fields of TagBase are redefined without their global uniqueness.
+    fields of TagBase are redefined without their global uniqueness. Researchers edit codes
+    in forms with optimistic locking (cxresearch.lib.concurrency): `version`, `changed_by`.
     """
 
     class Kind(models.TextChoices):
