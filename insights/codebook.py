@@ -18,7 +18,8 @@ from django.db.models import F
 from insights.coding import CodingError, can_code
 from insights.models import Code, CodedHighlight
 from interviews.access import role_in_project
-from interviews.models import ResearchProject
+from interviews.audit import audit
+from interviews.models import AuditEvent, ResearchProject
 
 # The fields a merge carries over from the source code into the target's text.
 NOTE_FIELDS = ("definition", "inclusion_notes", "exclusion_notes")
@@ -155,6 +156,13 @@ def code_merge(*, source: Code, target: Code, by: AbstractBaseUser) -> MergeResu
     target.changed_by = by
     target.save(update_fields=["parent", *NOTE_FIELDS, "version", "changed_by"])
     source.delete()
+    audit(
+        by,
+        AuditEvent.Action.CODE_MERGED,
+        project=target.project,
+        detail=f"“{source.name}” merged into “{target.name}”: {moved} highlights moved, "
+        f"{duplicates_dropped} duplicates dropped",
+    )
     return MergeResult(
         target=target,
         moved=moved,
@@ -207,6 +215,12 @@ def code_delete(*, code: Code, by: AbstractBaseUser, confirm_uses: int | None) -
         parent=locked.parent_id, version=F("version") + 1, changed_by=by
     )
     locked.delete()  # its CodedHighlight rows go with it (on_delete=CASCADE)
+    audit(
+        by,
+        AuditEvent.Action.CODE_DELETED,
+        project=code.project,
+        detail=f"“{locked.name}”, used by {uses} highlights",
+    )
     return DeleteResult(highlights_uncoded=uses, children_moved=children_moved)
 
 

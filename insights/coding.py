@@ -17,7 +17,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
 from insights.models import Code, CodedHighlight, Highlight, Stage
-from interviews.models import FieldNote, Membership, ResearchProject, Transcript, Utterance
+from interviews.audit import audit
+from interviews.models import (
+    AuditEvent,
+    FieldNote,
+    Membership,
+    ResearchProject,
+    Transcript,
+    Utterance,
+)
 
 MAX_MEMO_LENGTH = 5000
 # Colours given to codes created while coding, in turn; each reads as a mark behind dark text.
@@ -254,6 +262,16 @@ def highlight_delete(*, highlight: Highlight, by: AbstractBaseUser) -> None:
     transcript = highlight.transcript
     if transcript is not None:
         _lock_transcripts([transcript.pk])
+    source = (
+        f"transcript {transcript.pk}" if transcript else f"field note {highlight.field_note_id}"
+    )
+    audit(
+        by,
+        AuditEvent.Action.HIGHLIGHT_DELETED,
+        project=highlight.project,
+        detail=f"highlight {highlight.pk} of {source}, {highlight.start}–{highlight.end}, "
+        f"coded by {highlight.coder.get_username()}",
+    )
     highlight.delete()
     if transcript is not None:
         transcript_coverage_refresh(transcript)

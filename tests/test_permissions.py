@@ -57,6 +57,7 @@ ACCESS: dict[str, list[Rule]] = {
     "interviews:project-edit": [Rule("get", WRITE), Rule("post", WRITE)],
     "interviews:project-members": [Rule("get", READ), Rule("post", LEAD_ONLY)],
     "interviews:member-remove": [Rule("post", LEAD_ONLY)],
+    "interviews:project-audit": [Rule("get", LEAD_ONLY)],
     "interviews:attribute-list": [Rule("get", READ), Rule("post", WRITE)],
     "interviews:attribute-delete": [Rule("post", WRITE)],
     "interviews:enrollment-add": [Rule("get", WRITE)],

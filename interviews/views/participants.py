@@ -18,9 +18,10 @@ from interviews.access import (
     is_researcher_anywhere,
     projects_for_user,
 )
+from interviews.audit import audit
 from interviews.filters import ParticipantFilter
 from interviews.forms import ConsentForm, ParticipantForm, ParticipantIdentityForm
-from interviews.models import ConsentRecord, ParticipantIdentity
+from interviews.models import AuditEvent, ConsentRecord, ParticipantIdentity
 
 PAGE_SIZE = 25
 
@@ -38,6 +39,10 @@ def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         attributes=attributes,
         search_pii=show_pii,
     )
+    search = request.GET.get("q", "").strip()
+    if show_pii and search and participant_filter.is_valid():
+        # The term may be a name or an e-mail address: who looked for whom is on the record.
+        audit(user, AuditEvent.Action.PII_SEARCHED, detail=f"participant directory: {search}")
     page = Paginator(participant_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     identities = pii.read_identities(user, page.object_list, purpose="participant directory")
     rows = [
@@ -111,7 +116,7 @@ def participant_detail(request: AuthenticatedHttpRequest, pseudonym: str) -> Htt
 
 def participant_edit(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpResponse:
     participant = get_participant_for_user(request, pseudonym, write=True)
-    identity = ParticipantIdentity.objects.filter(participant=participant).first()
+    identity = pii.read_identity(request.user, participant, purpose="participant edit form")
     form = ParticipantForm(request.POST or None, instance=participant)
     identity_form = ParticipantIdentityForm(
         request.POST or None,
@@ -122,6 +127,14 @@ def participant_edit(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpR
         with transaction.atomic():
             form.save()
             identity_form.save()
+            if identity_form.has_changed():
+                changed = ", ".join(sorted(identity_form.changed_data))
+                audit(
+                    request.user,
+                    AuditEvent.Action.PII_CHANGED,
+                    participant=participant,
+                    detail=f"changed {changed}",
+                )
         messages.success(request, f"Saved {participant}.")
         return redirect(participant)
     return render(
