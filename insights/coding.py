@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
 from insights.models import Code, CodedHighlight, Highlight, Stage
+from interviews.access import role_in_project
 from interviews.audit import audit
 from interviews.models import (
     AuditEvent,
@@ -246,11 +247,17 @@ def highlight_update(
     if not can_code(by, highlight.project):
         raise CodingError("Only the study's leads and researchers can code it.")
     _check_fields(highlight.project, fields)
+    memo = fields.memo.strip()
+    if memo != highlight.memo and role_in_project(by, highlight.project) != Membership.Role.LEAD:
+        # A lead shared the memo as it read then; a changed memo waits for a lead again.
+        highlight.memo_shared = False
     highlight.stage = fields.stage
     highlight.sentiment = fields.sentiment
     highlight.pain_severity = fields.pain_severity
-    highlight.memo = fields.memo.strip()
-    highlight.save(update_fields=["stage", "sentiment", "pain_severity", "memo", "updated_at"])
+    highlight.memo = memo
+    highlight.save(
+        update_fields=["stage", "sentiment", "pain_severity", "memo", "memo_shared", "updated_at"]
+    )
     _apply_codes(highlight, fields.codes, coder=by)
     return highlight
 
@@ -275,6 +282,33 @@ def highlight_delete(*, highlight: Highlight, by: AbstractBaseUser) -> None:
     highlight.delete()
     if transcript is not None:
         transcript_coverage_refresh(transcript)
+
+
+def memo_visible(highlight: Highlight, *, role: str | None) -> bool:
+    """Whether a member with this role (interviews.access; staff count as leads) reads the
+    highlight's memo: the research team always, viewers only a memo a lead shared."""
+    return role in (Membership.Role.LEAD, Membership.Role.RESEARCHER) or highlight.memo_shared
+
+
+def highlight_memo_share(*, highlight: Highlight, by: AbstractBaseUser, shared: bool) -> Highlight:
+    """Let viewers read a highlight's memo, or stop them; only a lead decides. Audited."""
+    if role_in_project(by, highlight.project) != Membership.Role.LEAD:
+        raise CodingError("Only the study's lead can share a memo with viewers.")
+    if not highlight.memo and shared:
+        raise CodingError("This highlight has no memo to share.")
+    if highlight.memo_shared == shared:
+        return highlight
+    with transaction.atomic():
+        highlight.memo_shared = shared
+        highlight.save(update_fields=["memo_shared", "updated_at"])
+        audit(
+            by,
+            AuditEvent.Action.MEMO_SHARED,
+            project=highlight.project,
+            detail=f"memo of highlight {highlight.pk} "
+            + ("shared with viewers" if shared else "no longer shared with viewers"),
+        )
+    return highlight
 
 
 def transcript_coverage_refresh(transcript: Transcript) -> None:

@@ -187,6 +187,9 @@ class Highlight(models.Model):
     sentiment = models.SmallIntegerField(null=True, blank=True)
     pain_severity = models.PositiveSmallIntegerField(null=True, blank=True)
     memo = models.TextField(blank=True)
+    # A memo is the coder's working note, for the research team; viewers see it only once a
+    # lead shares it (insights.coding.memo_visible).
+    memo_shared = models.BooleanField(default=False)
     coder = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="highlights"
     )

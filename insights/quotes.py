@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Prefetch, QuerySet
 from django.urls import reverse
 
-from insights.coding import visible_highlights
+from insights.coding import memo_visible, visible_highlights
 from insights.models import CodedHighlight, Highlight
 from interviews.models import Membership, Participant, ResearchProject
 
@@ -108,6 +108,7 @@ class QuoteRow:
     sentiment: str
     pain_severity: str
     url: str
+    memo: str  # empty when this reader may not see it (insights.coding.memo_visible)
 
 
 def sentiment_label(value: int | None) -> str:
@@ -128,12 +129,14 @@ def safe_colour(value: str) -> str:
     return value if _HEX_COLOUR.match(value or "") else _FALLBACK_COLOUR
 
 
-def quote_rows(project: ResearchProject, highlights: Sequence[Highlight]) -> list[QuoteRow]:
+def quote_rows(
+    project: ResearchProject, highlights: Sequence[Highlight], *, role: str
+) -> list[QuoteRow]:
     """Display rows for a page of `quotes_for_project`; reads only what it prefetched."""
-    return [_row(project, highlight) for highlight in highlights]
+    return [_row(project, highlight, role=role) for highlight in highlights]
 
 
-def _row(project: ResearchProject, highlight: Highlight) -> QuoteRow:
+def _row(project: ResearchProject, highlight: Highlight, *, role: str) -> QuoteRow:
     participants: list[Participant] = []
     speaker_role = ""
     if highlight.transcript_id is not None:
@@ -174,4 +177,5 @@ def _row(project: ResearchProject, highlight: Highlight) -> QuoteRow:
         sentiment=sentiment_label(highlight.sentiment),
         pain_severity=pain_severity_label(highlight.pain_severity),
         url=url,
+        memo=highlight.memo if memo_visible(highlight, role=role) else "",
     )

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from cxresearch.lib.http import AuthenticatedHttpRequest
 from cxresearch.lib.text import codepoint_offset
 from insights.coding import (
     CodingError,
@@ -26,6 +30,9 @@ from insights.coding import (
 )
 from insights.coding import (
     highlight_get_or_create as get_or_create_highlight,
+)
+from insights.coding import (
+    highlight_memo_share as share_memo,
 )
 from insights.coding import (
     highlight_update as update_highlight,
@@ -151,7 +158,9 @@ def _respond(
     )
     return JsonResponse(
         {
-            "highlight": highlight_data([highlight], user=user)[str(highlight.pk)],
+            "highlight": highlight_data([highlight], user=user, role=access.role)[
+                str(highlight.pk)
+            ],
             "fragments": _fragments(access, user, highlight),
             **(extra or {}),
         },
@@ -244,6 +253,34 @@ def highlight_update(request: HttpRequest, slug: str, highlight_id: int) -> Json
             highlight=highlight, by=request.user, fields=_fields(data, access, request.user)
         )
     return _respond(access, request.user, highlight)
+
+
+@require_POST
+def highlight_memo_share(
+    request: AuthenticatedHttpRequest, slug: str, highlight_id: int
+) -> HttpResponse:
+    """A lead lets viewers read a highlight's memo (shared=1), or stops it (shared=0)."""
+    access = get_project_for_member(request, slug, lead=True)
+    highlight = get_object_or_404(Highlight, pk=highlight_id, project=access.project)
+    shared = request.POST.get("shared")
+    if shared not in ("0", "1"):
+        messages.error(request, "Say whether to share the memo: shared=1 or shared=0.")
+    else:
+        try:
+            share_memo(highlight=highlight, by=request.user, shared=shared == "1")
+        except CodingError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                "Viewers can now read this memo."
+                if shared == "1"
+                else "This memo is for the research team only again.",
+            )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("insights:quote-list", args=[slug])
+    return redirect(back)
 
 
 @require_POST

@@ -45,7 +45,7 @@ def quote_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "project": project,
         "filter": quote_filter,
         "page": page,
-        "rows": quote_rows(project, highlights),
+        "rows": quote_rows(project, highlights, role=access.role),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "query": query.urlencode(),

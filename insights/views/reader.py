@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from cxresearch.lib.text import utf16_offsets
-from insights.coding import segments, spans_by_utterance, visible_highlights
+from insights.coding import memo_visible, segments, spans_by_utterance, visible_highlights
 from insights.models import Code, CodedHighlight, Highlight
 from interviews import pii
 from interviews.access import ProjectAccess, get_project_for_member
@@ -86,8 +86,11 @@ def highlight_colours(highlights: Sequence[Highlight]) -> dict[int, str]:
     return colours
 
 
-def highlight_data(highlights: Sequence[Highlight], *, user: object) -> dict[str, dict]:
-    """What the coding panel needs to edit each highlight, passed with json_script."""
+def highlight_data(
+    highlights: Sequence[Highlight], *, user: object, role: str | None
+) -> dict[str, dict]:
+    """What the coding panel needs to edit each highlight, passed with json_script. A viewer
+    gets only the memos a lead shared."""
     return {
         str(h.pk): {
             "id": h.pk,
@@ -96,7 +99,8 @@ def highlight_data(highlights: Sequence[Highlight], *, user: object) -> dict[str
             "codes": [item.tag.name for item in h.coded_items.all()],
             "sentiment": h.sentiment,
             "painSeverity": h.pain_severity,
-            "memo": h.memo,
+            "memo": h.memo if memo_visible(h, role=role) else "",
+            "memoShared": h.memo_shared,
             "coder": h.coder.get_full_name() or h.coder.username,
             "mine": h.coder_id == getattr(user, "pk", None),
             "text": h.text,
@@ -185,7 +189,7 @@ def transcript_detail(
         "session": transcript.session,
         "transcript": transcript,
         "rows": rows,
-        "highlights": highlight_data(highlights, user=request.user),
+        "highlights": highlight_data(highlights, user=request.user, role=access.role),
         "highlight_count": len(highlights),
         "coded_percent": round(100 * coded / len(utterances)) if utterances else 0,
         "mine_only": mine_only,
@@ -217,7 +221,7 @@ def session_notes(request: AuthenticatedHttpRequest, slug: str, session_id: int)
         "project": access.project,
         "session": session,
         "rows": rows,
-        "highlights": highlight_data(highlights, user=request.user),
+        "highlights": highlight_data(highlights, user=request.user, role=access.role),
         "highlight_count": len(highlights),
         "coded_percent": None,
         "mine_only": mine_only,

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from interviews import pii, selectors, services
 from interviews.access import (
+    OUTSIDE_YOUR_STUDIES,
+    can_change_participant,
     editable_projects,
     get_participant_for_user,
     is_researcher_anywhere,
@@ -101,15 +103,18 @@ def participant_detail(request: AuthenticatedHttpRequest, pseudonym: str) -> Htt
     user = request.user
     identity = pii.read_identity(user, participant, purpose="participant page")
     can_edit = is_researcher_anywhere(user)
+    can_change = can_edit and can_change_participant(user, participant)
     context = {
         "participant": participant,
         "identity": identity,
         "show_pii": pii.can_see_pii(user),
         "can_edit": can_edit,
+        "can_change": can_change,
+        "out_of_reach": "" if can_change else OUTSIDE_YOUR_STUDIES.format(pseudonym=participant),
         "enrollments": selectors.participant_enrollments(participant, user),
         "sessions": selectors.participant_sessions(participant, user),
         "consents": participant.consents.select_related("project") if can_edit else [],
-        "consent_form": ConsentForm(projects=editable_projects(user)) if can_edit else None,
+        "consent_form": ConsentForm(projects=editable_projects(user)) if can_change else None,
     }
     return render(request, "interviews/participant_detail.html", context)
 
