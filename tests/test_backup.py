@@ -47,11 +47,14 @@ def search_index(settings: Settings, tmp_path: Path) -> None:
 
 def repository(lead: User, researcher: User) -> dict[str, object]:
     """A study with a participant, a transcript (and its file), codes and two coders' highlights."""
+    # Its own framework: a transactional test before this one may have flushed the shipped ones.
+    framework = JourneyFramework.objects.create(name="Backup journey", slug="backup-journey")
+    framework.stages.create(name="Onboarding", slug="onboarding", position=1)
     project = make_project(
         "Up-tier",
         slug="uptier",
         members={lead: Membership.Role.LEAD, researcher: Membership.Role.RESEARCHER},
-        framework=JourneyFramework.objects.get(slug="cx-journey"),
+        framework=framework,
     )
     ada = make_participant(name="Ada Lovelace", email="ada@analytical.example")
     transcript = make_transcript(make_session(project, participants=[ada]), by=lead)
