@@ -686,7 +686,20 @@ def _write_chunk(
     for interview, transcript in zip(interviews, transcripts, strict=True):
         ids = [next(utterance_ids) for _ in interview.turns]
         project = interview.session.project
+        taken: set[tuple[int, int, int]] = set()  # a coder highlights a span once
         for index, start, end in interview.spans:
+            stage = rng.choice(stages)
+            sentiment = rng.choice((-2, -1, -1, 0, 0, 1, 1, 2, None))
+            pain_severity = rng.choice((None, None, 0, 1, 2, 3))
+            chosen = rng.choice(coders[project.pk])
+            free = [
+                coder
+                for coder in (chosen, *coders[project.pk])
+                if (start, end, coder.pk) not in taken
+            ]
+            if not free:
+                continue
+            taken.add((start, end, free[0].pk))
             highlights.append(
                 Highlight(
                     project=project,
@@ -695,10 +708,10 @@ def _write_chunk(
                     start=start,
                     end=end,
                     text=interview.text[start:end],
-                    stage=rng.choice(stages),
-                    sentiment=rng.choice((-2, -1, -1, 0, 0, 1, 1, 2, None)),
-                    pain_severity=rng.choice((None, None, 0, 1, 2, 3)),
-                    coder=rng.choice(coders[project.pk]),
+                    stage=stage,
+                    sentiment=sentiment,
+                    pain_severity=pain_severity,
+                    coder=free[0],
                 )
             )
     notes = _field_notes(write, rng, talk, interviews, coders)

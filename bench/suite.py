@@ -433,13 +433,22 @@ for _fmt in formats.WRITERS:
 
 
 def _spans(ctx: Context, count: int) -> list[tuple[Transcript, Utterance, int, int]]:
-    """Word-aligned spans in participants' answers, across the first project's transcripts."""
+    """Word-aligned spans in participants' answers, across the first project's transcripts.
+
+    Each is new to the bench user, who highlights a span once: a span they already coded
+    would give back the existing highlight without writing anything.
+    """
     project = _project(ctx)
     transcripts = list(
         Transcript.objects.select_related("session")
         .filter(session__project=project)
         .exclude(pk=ctx.dataset.long_transcript_id)
         .order_by("pk")[:20]
+    )
+    taken = set(
+        Highlight.objects.filter(
+            transcript__in=transcripts, coder_id=ctx.dataset.user_id
+        ).values_list("transcript_id", "start", "end")
     )
     spans = []
     for number in range(count):
@@ -449,12 +458,16 @@ def _spans(ctx: Context, count: int) -> list[tuple[Transcript, Utterance, int, i
             .only("id", "start", "end", "text")
             .order_by("position")
         )
-        utterance = ctx.rng.choice(utterances)
-        words = utterance.text.split(" ")
-        first = ctx.rng.randrange(max(1, len(words) - 10))
-        last = min(len(words), first + ctx.rng.randint(5, 30))
-        start = utterance.start + len(" ".join(words[:first])) + (1 if first else 0)
-        end = utterance.start + len(" ".join(words[:last]))
+        while True:
+            utterance = ctx.rng.choice(utterances)
+            words = utterance.text.split(" ")
+            first = ctx.rng.randrange(max(1, len(words) - 10))
+            last = min(len(words), first + ctx.rng.randint(5, 30))
+            start = utterance.start + len(" ".join(words[:first])) + (1 if first else 0)
+            end = utterance.start + len(" ".join(words[:last]))
+            if (transcript.pk, start, end) not in taken:
+                break
+        taken.add((transcript.pk, start, end))
         spans.append((transcript, utterance, start, end))
     return spans
 

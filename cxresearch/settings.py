@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from cxresearch.lib.env import env_bool, env_choice, env_int, env_list, env_str
@@ -118,6 +119,10 @@ PARTICIPANT_IMPORT_MAX_BYTES = env_int("PARTICIPANT_IMPORT_MAX_BYTES", 5 * 1024 
 PARTICIPANT_IMPORT_MAX_ROWS = env_int("PARTICIPANT_IMPORT_MAX_ROWS", 5000, minimum=1)
 TRANSCRIPT_MAX_BYTES = env_int("TRANSCRIPT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 
+# Transcript source files (the uploaded .docx, .vtt…) are deleted this many days after import;
+# the transcript's text stays. 0 keeps them for ever.
+SOURCE_FILE_RETENTION_DAYS = env_int("SOURCE_FILE_RETENTION_DAYS", 0, minimum=0)
+
 # Recruitment governance: nobody is contacted for a new study within this many days of the last.
 CONTACT_COOLDOWN_DAYS = env_int("CONTACT_COOLDOWN_DAYS", 90, minimum=0)
 # Scheduling someone who missed this many interviews needs a recorded reason.
@@ -137,6 +142,36 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ROUTES = {
     "insights.tasks.index_*": {"queue": "search"},
     "insights.tasks.remove_documents": {"queue": "search"},
+    "insights.tasks.drain_index_outbox": {"queue": "search"},
+}
+# A broker that is down, or accepts connections and never answers, must not hold a web
+# request: without socket timeouts a publish waits forever. Publishing is tried twice, then
+# the work waits in the search outbox (insights.models.IndexOutbox) for the periodic drain.
+BROKER_TIMEOUT_SECONDS = env_int("BROKER_TIMEOUT_SECONDS", 2, minimum=1)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    # Longer than the worker's 1 s BRPOP wait, so an idle worker never times out.
+    "socket_timeout": BROKER_TIMEOUT_SECONDS + 1,
+    "max_retries": 1,
+}
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Run with `celery -A cxresearch beat` next to the workers.
+CELERY_BEAT_SCHEDULE = {
+    "drain-search-outbox": {
+        "task": "insights.tasks.drain_index_outbox",
+        "schedule": 60.0,
+    },
+    "storage-cleanup": {
+        "task": "interviews.tasks.storage_cleanup",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 SEARCH_BACKEND = env_choice("SEARCH_BACKEND", "whoosh", ("whoosh", "postgres"))

@@ -1,6 +1,9 @@
-from django.contrib import admin
+from __future__ import annotations
 
-from insights.models import JourneyFramework, Stage, StageMetric
+from django.contrib import admin
+from django.http import HttpRequest
+
+from insights.models import IndexOutbox, JourneyFramework, Stage, StageMetric
 
 
 class StageInline(admin.TabularInline):
@@ -37,3 +40,18 @@ class StageMetricAdmin(admin.ModelAdmin):
     search_fields = ["name", "owner", "stage__name"]
     list_select_related = ["stage__framework"]
     raw_id_fields = ["stage"]
+
+
+@admin.register(IndexOutbox)
+class IndexOutboxAdmin(admin.ModelAdmin):
+    """Search index work still owed (see insights.search.indexing); read-only, drained by the
+    periodic task or `manage.py rebuild_index --pending`."""
+
+    list_display = ["source", "source_id", "created_at", "attempts", "last_error"]
+    list_filter = ["source"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: IndexOutbox | None = None) -> bool:
+        return False

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from insights.coding import CodingError, can_code
 from insights.models import Code, CodedHighlight
 from interviews.access import role_in_project
-from interviews.models import ResearchProject
+from interviews.audit import audit
+from interviews.models import AuditEvent, ResearchProject
 
 # The fields a merge carries over from the source code into the target's text.
 NOTE_FIELDS = ("definition", "inclusion_notes", "exclusion_notes")
@@ -137,7 +139,12 @@ def code_merge(*, source: Code, target: Code, by: AbstractBaseUser) -> MergeResu
     parents = dict(Code.objects.filter(project_id=source.project_id).values_list("id", "parent_id"))
     if source.pk in ancestor_ids(target.parent_id, parents):
         target.parent_id = source.parent_id
-    children_moved = Code.objects.filter(parent=source).exclude(pk=target.pk).update(parent=target)
+    # Raising the version makes a code form opened before the merge conflict, not overwrite.
+    children_moved = (
+        Code.objects.filter(parent=source)
+        .exclude(pk=target.pk)
+        .update(parent=target, version=F("version") + 1, changed_by=by)
+    )
 
     for field in NOTE_FIELDS:
         setattr(
@@ -145,8 +152,17 @@ def code_merge(*, source: Code, target: Code, by: AbstractBaseUser) -> MergeResu
             field,
             _merged_text(getattr(target, field), getattr(source, field), source.name),
         )
-    target.save(update_fields=["parent", *NOTE_FIELDS])
+    target.version += 1  # locked above, so this is the stored version
+    target.changed_by = by
+    target.save(update_fields=["parent", *NOTE_FIELDS, "version", "changed_by"])
     source.delete()
+    audit(
+        by,
+        AuditEvent.Action.CODE_MERGED,
+        project=target.project,
+        detail=f"“{source.name}” merged into “{target.name}”: {moved} highlights moved, "
+        f"{duplicates_dropped} duplicates dropped",
+    )
     return MergeResult(
         target=target,
         moved=moved,
@@ -195,8 +211,16 @@ def code_delete(*, code: Code, by: AbstractBaseUser, confirm_uses: int | None) -
             f"“{locked.name}” is now used by {uses} highlight{'s' if uses != 1 else ''}, "
             f"not {confirm_uses}: check again before deleting it."
         )
-    children_moved = Code.objects.filter(parent=locked).update(parent=locked.parent_id)
+    children_moved = Code.objects.filter(parent=locked).update(
+        parent=locked.parent_id, version=F("version") + 1, changed_by=by
+    )
     locked.delete()  # its CodedHighlight rows go with it (on_delete=CASCADE)
+    audit(
+        by,
+        AuditEvent.Action.CODE_DELETED,
+        project=code.project,
+        detail=f"“{locked.name}”, used by {uses} highlights",
+    )
     return DeleteResult(highlights_uncoded=uses, children_moved=children_moved)
 
 

@@ -17,7 +17,16 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
 from insights.models import Code, CodedHighlight, Highlight, Stage
-from interviews.models import FieldNote, Membership, ResearchProject, Transcript, Utterance
+from interviews.access import role_in_project
+from interviews.audit import audit
+from interviews.models import (
+    AuditEvent,
+    FieldNote,
+    Membership,
+    ResearchProject,
+    Transcript,
+    Utterance,
+)
 
 MAX_MEMO_LENGTH = 5000
 # Colours given to codes created while coding, in turn; each reads as a mark behind dark text.
@@ -120,7 +129,6 @@ def _apply_codes(highlight: Highlight, codes: Iterable[Code], *, coder: Abstract
     )
 
 
-@transaction.atomic
 def highlight_create(
     *,
     project: ResearchProject,
@@ -132,12 +140,42 @@ def highlight_create(
     field_note: FieldNote | None = None,
     snapshot: str | None = None,
 ) -> Highlight:
-    """Create a highlight on a transcript or a field note of the project.
+    """highlight_get_or_create, for callers that do not ask whether the span was new."""
+    highlight, _created = highlight_get_or_create(
+        project=project,
+        coder=coder,
+        start=start,
+        end=end,
+        fields=fields,
+        transcript=transcript,
+        field_note=field_note,
+        snapshot=snapshot,
+    )
+    return highlight
+
+
+@transaction.atomic
+def highlight_get_or_create(
+    *,
+    project: ResearchProject,
+    coder: AbstractBaseUser,
+    start: int,
+    end: int,
+    fields: HighlightFields,
+    transcript: Transcript | None = None,
+    field_note: FieldNote | None = None,
+    snapshot: str | None = None,
+) -> tuple[Highlight, bool]:
+    """Create a highlight on a transcript or a field note of the project: (highlight, created).
 
     1. Check the coder may code the project and the source belongs to it.
     2. Check the span lies inside the source's text (and matches the client's snapshot).
     3. Check the stage is in the project's framework and the codes in its codebook.
-    4. Save the highlight with its quoted text, and one CodedHighlight per code.
+    4. Lock the transcript, so concurrent codings of it count coverage one after the other.
+    5. If this coder already highlighted exactly this span of this source (a double click, a
+       retried request), return that highlight unchanged: created is False. A unique
+       constraint backs this up where the lock does not reach (field notes).
+    6. Save the highlight with its quoted text, and one CodedHighlight per code.
     """
     if not can_code(coder, project):
         raise CodingError("Only the study's leads and researchers can code it.")
@@ -151,24 +189,54 @@ def highlight_create(
     text = transcript.text if transcript else field_note.text  # type: ignore[union-attr]
     _check_span(text, start, end, snapshot)
     _check_fields(project, fields)
-    highlight = Highlight.objects.create(
-        project=project,
-        transcript=transcript,
-        field_note=field_note,
-        utterance=utterance_at(transcript, start) if transcript else None,
-        start=start,
-        end=end,
-        text=text[start:end],
-        stage=fields.stage,
-        sentiment=fields.sentiment,
-        pain_severity=fields.pain_severity,
-        memo=fields.memo.strip(),
-        coder=coder,
+    if transcript is not None:
+        _lock_transcripts([transcript.pk])
+    same_span = Highlight.objects.filter(
+        transcript=transcript, field_note=field_note, start=start, end=end, coder=coder
     )
+    existing = same_span.first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            highlight = Highlight.objects.create(
+                project=project,
+                transcript=transcript,
+                field_note=field_note,
+                utterance=utterance_at(transcript, start) if transcript else None,
+                start=start,
+                end=end,
+                text=text[start:end],
+                stage=fields.stage,
+                sentiment=fields.sentiment,
+                pain_severity=fields.pain_severity,
+                memo=fields.memo.strip(),
+                coder=coder,
+            )
+    except IntegrityError:
+        # The same coder saved the same span in another request a moment ago.
+        existing = same_span.first()
+        if existing is None:
+            raise
+        return existing, False
     _apply_codes(highlight, fields.codes, coder=coder)
     if transcript is not None:
         transcript_coverage_refresh(transcript)
-    return highlight
+    return highlight, True
+
+
+def _lock_transcripts(transcript_ids: Iterable[int]) -> None:
+    """Lock transcript rows until the transaction ends, in id order (so two never deadlock).
+
+    Every write that changes a transcript's highlights takes this lock first: the coverage
+    count is then computed by one of them at a time, and each sees the others' highlights.
+    """
+    list(
+        Transcript.objects.select_for_update()
+        .filter(pk__in=sorted(set(transcript_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @transaction.atomic
@@ -179,11 +247,17 @@ def highlight_update(
     if not can_code(by, highlight.project):
         raise CodingError("Only the study's leads and researchers can code it.")
     _check_fields(highlight.project, fields)
+    memo = fields.memo.strip()
+    if memo != highlight.memo and role_in_project(by, highlight.project) != Membership.Role.LEAD:
+        # A lead shared the memo as it read then; a changed memo waits for a lead again.
+        highlight.memo_shared = False
     highlight.stage = fields.stage
     highlight.sentiment = fields.sentiment
     highlight.pain_severity = fields.pain_severity
-    highlight.memo = fields.memo.strip()
-    highlight.save(update_fields=["stage", "sentiment", "pain_severity", "memo", "updated_at"])
+    highlight.memo = memo
+    highlight.save(
+        update_fields=["stage", "sentiment", "pain_severity", "memo", "memo_shared", "updated_at"]
+    )
     _apply_codes(highlight, fields.codes, coder=by)
     return highlight
 
@@ -193,13 +267,56 @@ def highlight_delete(*, highlight: Highlight, by: AbstractBaseUser) -> None:
     if not can_code(by, highlight.project):
         raise CodingError("Only the study's leads and researchers can code it.")
     transcript = highlight.transcript
+    if transcript is not None:
+        _lock_transcripts([transcript.pk])
+    source = (
+        f"transcript {transcript.pk}" if transcript else f"field note {highlight.field_note_id}"
+    )
+    audit(
+        by,
+        AuditEvent.Action.HIGHLIGHT_DELETED,
+        project=highlight.project,
+        detail=f"highlight {highlight.pk} of {source}, {highlight.start}–{highlight.end}, "
+        f"coded by {highlight.coder.get_username()}",
+    )
     highlight.delete()
     if transcript is not None:
         transcript_coverage_refresh(transcript)
 
 
+def memo_visible(highlight: Highlight, *, role: str | None) -> bool:
+    """Whether a member with this role (interviews.access; staff count as leads) reads the
+    highlight's memo: the research team always, viewers only a memo a lead shared."""
+    return role in (Membership.Role.LEAD, Membership.Role.RESEARCHER) or highlight.memo_shared
+
+
+def highlight_memo_share(*, highlight: Highlight, by: AbstractBaseUser, shared: bool) -> Highlight:
+    """Let viewers read a highlight's memo, or stop them; only a lead decides. Audited."""
+    if role_in_project(by, highlight.project) != Membership.Role.LEAD:
+        raise CodingError("Only the study's lead can share a memo with viewers.")
+    if not highlight.memo and shared:
+        raise CodingError("This highlight has no memo to share.")
+    if highlight.memo_shared == shared:
+        return highlight
+    with transaction.atomic():
+        highlight.memo_shared = shared
+        highlight.save(update_fields=["memo_shared", "updated_at"])
+        audit(
+            by,
+            AuditEvent.Action.MEMO_SHARED,
+            project=highlight.project,
+            detail=f"memo of highlight {highlight.pk} "
+            + ("shared with viewers" if shared else "no longer shared with viewers"),
+        )
+    return highlight
+
+
 def transcript_coverage_refresh(transcript: Transcript) -> None:
-    """Recount the utterances that at least one highlight overlaps (one query, one update)."""
+    """Recount the utterances that at least one highlight overlaps (one query, one update).
+
+    The caller holds the transcript's lock (_lock_transcripts), so no other coding of the
+    transcript commits between the count and the update.
+    """
     overlapping = Highlight.objects.filter(
         transcript=transcript, start__lt=OuterRef("end"), end__gt=OuterRef("start")
     )

@@ -1303,6 +1303,11 @@ class _Analysis:
                         field_note=note,
                     )
                     made.append((highlight, note.created_at + dt.timedelta(days=1)))
+        # A coder highlights a span once: a candidate that repeats one gave back the first.
+        first_made: dict[int, tuple[Highlight, dt.datetime]] = {}
+        for highlight, at in made:
+            first_made.setdefault(highlight.pk, (highlight, at))
+        made = list(first_made.values())
         latest = dt.datetime.combine(DEMO_TODAY, dt.time(17), tzinfo=dt.UTC)
         for highlight, at in made:
             highlight.created_at = highlight.updated_at = min(at, latest)

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from cxresearch.lib.concurrency import VersionedModelForm
 from insights.codebook import TreeRow, ancestor_ids, code_tree
 from insights.models import Code
 from interviews.models import ResearchProject
@@ -26,8 +27,9 @@ def _tree_choices(rows: Sequence[TreeRow], *, blank: str | None = None) -> list[
     return choices
 
 
-class CodeForm(forms.ModelForm):
-    """Create or edit one code of a study's codebook."""
+class CodeForm(VersionedModelForm):
+    """Create or edit one code of a study's codebook; two people editing one code at once do
+    not overwrite each other (VersionedModelForm)."""
 
     # Declared without the model's max_length so every bad value gets the one message below.
     colour = forms.CharField(

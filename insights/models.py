@@ -15,6 +15,8 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from cxresearch.lib.concurrency import VersionedModel
+
 if TYPE_CHECKING:
     from interviews.models import FieldNote, Transcript
 
@@ -72,11 +74,12 @@ class StageMetric(models.Model):
         return self.name
 
 
-class Code(TagBase):
+class Code(VersionedModel, TagBase):
     """A code of a project's codebook: a django-taggit tag with a hierarchy and a definition.
 
     Names are unique within a project's codebook, not across projects, so the name and slug
-    fields of TagBase are redefined without their global uniqueness.
+    fields of TagBase are redefined without their global uniqueness. Researchers edit codes
+    in forms with optimistic locking (cxresearch.lib.concurrency): `version`, `changed_by`.
     """
 
     class Kind(models.TextChoices):
@@ -184,6 +187,9 @@ class Highlight(models.Model):
     sentiment = models.SmallIntegerField(null=True, blank=True)
     pain_severity = models.PositiveSmallIntegerField(null=True, blank=True)
     memo = models.TextField(blank=True)
+    # A memo is the coder's working note, for the research team; viewers see it only once a
+    # lead shares it (insights.coding.memo_visible).
+    memo_shared = models.BooleanField(default=False)
     coder = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="highlights"
     )
@@ -214,6 +220,18 @@ class Highlight(models.Model):
             models.CheckConstraint(
                 condition=models.Q(pain_severity__isnull=True) | models.Q(pain_severity__lte=3),
                 name="highlight_pain_severity_range",
+            ),
+            # One coder highlights a span once (insights.coding.highlight_get_or_create); two
+            # constraints, because a NULL source column would make one never apply.
+            models.UniqueConstraint(
+                fields=["transcript", "start", "end", "coder"],
+                condition=models.Q(transcript__isnull=False),
+                name="highlight_unique_transcript_span",
+            ),
+            models.UniqueConstraint(
+                fields=["field_note", "start", "end", "coder"],
+                condition=models.Q(field_note__isnull=False),
+                name="highlight_unique_note_span",
             ),
         ]
         indexes = [
@@ -367,3 +385,34 @@ class JourneyMapCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lane} at stage {self.stage_id}"
+
+
+class IndexOutbox(models.Model):
+    """Search index work that is owed: a source whose documents must be written or removed.
+
+    A row is written in the same transaction as the change it stands for (insights.search
+    .indexing), so committed changes always leave one behind; the task that indexes the source
+    deletes it when done. Rows whose task was never published (the broker was down) or that
+    failed are drained by `insights.tasks.drain_index_outbox` (Celery beat) or
+    `manage.py rebuild_index --pending`.
+    """
+
+    class Source(models.TextChoices):
+        TRANSCRIPT = "transcript", "Transcript"
+        FIELD_NOTE = "field_note", "Field note"
+        HIGHLIGHT = "highlight", "Highlight"
+
+    source = models.CharField(max_length=20, choices=Source)
+    source_id = models.BigIntegerField()
+    # Documents to remove that cannot be found from the id once the source is gone: the
+    # utterances of a deleted transcript ("utterance:<pk>").
+    removals = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "index outbox"
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.source_id}"

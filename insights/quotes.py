@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import F, Prefetch, QuerySet
 from django.urls import reverse
 
+from insights.coding import memo_visible
 from insights.models import CodedHighlight, Highlight
 from insights.visibility import (
     EvidenceReader,
@@ -22,7 +23,7 @@ from insights.visibility import (
     hidden_from_viewers,
     visible_highlights,
 )
-from interviews.models import Participant, ResearchProject
+from interviews.models import Participant
 
 SENTIMENT_WORDS = {
     -2: "very negative",
@@ -100,6 +101,7 @@ class QuoteRow:
     url: str
     text: str  # as this reader may read it: redactions applied outside the research team
     hidden_from_viewers: bool  # shown to the research team as a badge
+    memo: str  # empty when this reader may not see it (insights.coding.memo_visible)
 
 
 def sentiment_label(value: int | None) -> str:
@@ -129,12 +131,13 @@ def quote_rows(reader: EvidenceReader, highlights: Sequence[Highlight]) -> list[
     texts = display_texts(reader, highlights)
     hidden = hidden_from_viewers(reader.project, highlights) if reader.is_research_team else set()
     return [
-        _row(reader.project, highlight, texts[highlight.pk], highlight.pk in hidden)
+        _row(reader, highlight, texts[highlight.pk], highlight.pk in hidden)
         for highlight in highlights
     ]
 
 
-def _row(project: ResearchProject, highlight: Highlight, text: str, hidden: bool) -> QuoteRow:
+def _row(reader: EvidenceReader, highlight: Highlight, text: str, hidden: bool) -> QuoteRow:
+    project = reader.project
     participants: list[Participant] = []
     speaker_role = ""
     if highlight.transcript_id is not None:
@@ -177,4 +180,5 @@ def _row(project: ResearchProject, highlight: Highlight, text: str, hidden: bool
         url=url,
         text=text,
         hidden_from_viewers=hidden,
+        memo=highlight.memo if memo_visible(highlight, role=reader.role or "") else "",
     )

@@ -40,29 +40,54 @@ class SearchTask(Task):
         return super().retry(*args, exc=exc, **kwargs)
 
 
+# Each indexing task takes the ids of the outbox rows it settles (insights.search.indexing) and
+# deletes them once the index holds the change; a task that fails for good leaves them for
+# drain_index_outbox.
+
+
 @shared_task(base=SearchTask)
-def index_transcript(transcript_id: int) -> int:
+def index_transcript(transcript_id: int, outbox: Sequence[int] = ()) -> int:
     """Index a transcript's utterances and highlights."""
-    return indexing.reindex_transcript(transcript_id)
+    count = indexing.reindex_transcript(transcript_id)
+    indexing.outbox_settle(outbox)
+    return count
 
 
 @shared_task(base=SearchTask)
-def index_field_note(note_id: int) -> int:
+def index_field_note(note_id: int, outbox: Sequence[int] = ()) -> int:
     """Index a field note and its highlights, or remove the note's document if it is gone."""
-    return indexing.reindex_field_note(note_id)
+    count = indexing.reindex_field_note(note_id)
+    indexing.outbox_settle(outbox)
+    return count
 
 
 @shared_task(base=SearchTask)
-def index_highlight(highlight_id: int) -> int:
-    return indexing.reindex_highlights([highlight_id])
+def index_highlight(highlight_id: int, outbox: Sequence[int] = ()) -> int:
+    count = indexing.reindex_highlights([highlight_id])
+    indexing.outbox_settle(outbox)
+    return count
 
 
 @shared_task(base=SearchTask)
-def index_highlights(highlight_ids: Sequence[int]) -> int:
+def index_highlights(highlight_ids: Sequence[int], outbox: Sequence[int] = ()) -> int:
     """Reindex many highlights at once, e.g. every highlight of a renamed code."""
-    return indexing.reindex_highlights(list(highlight_ids))
+    count = indexing.reindex_highlights(list(highlight_ids))
+    indexing.outbox_settle(outbox)
+    return count
 
 
 @shared_task(base=SearchTask)
-def remove_documents(doc_ids: Sequence[str]) -> None:
+def remove_documents(doc_ids: Sequence[str], outbox: Sequence[int] = ()) -> None:
     indexing.remove_documents(list(doc_ids))
+    indexing.outbox_settle(outbox)
+
+
+@shared_task
+def drain_index_outbox() -> dict[str, int]:
+    """Do the index work left in the outbox: never published (broker down) or failed for good.
+
+    Run by Celery beat (settings.CELERY_BEAT_SCHEDULE) on the search queue; rows younger than
+    indexing.DRAIN_GRACE are left to the tasks published for them.
+    """
+    result = indexing.drain_outbox(older_than=indexing.DRAIN_GRACE)
+    return {"done": result.done, "failed": result.failed}

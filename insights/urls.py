@@ -39,6 +39,11 @@ project_urls = [
     path("highlights/", coding.highlight_create, name="highlight-create"),
     path("highlights/<int:highlight_id>/", coding.highlight_update, name="highlight-update"),
     path(
+        "highlights/<int:highlight_id>/memo-share/",
+        coding.highlight_memo_share,
+        name="highlight-memo-share",
+    ),
+    path(
         "highlights/<int:highlight_id>/delete/",
         coding.highlight_delete,
         name="highlight-delete",

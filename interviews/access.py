@@ -2,6 +2,20 @@
 
 A non-member gets 404 (never a hint that the project exists); a viewer who tries
 to write gets 403. Staff act as leads everywhere.
+
+Participants are a pool shared by every study, and the rules for them are these:
+
+- Reading. A lead or researcher of any study reads the whole pool, personal data included
+  (recruiting for a new study means finding people other studies met, and the contact
+  cooldown spans studies); every read of personal data is audited (interviews.pii). A
+  viewer reads only the people enrolled in their studies, pseudonymised. Others read nobody.
+- Changing (the profile and personal data, consent records, erasure): staff always. A lead
+  or researcher may change someone enrolled in no study yet (the pool they recruit from),
+  and someone whose every study is one they lead or research. Someone also enrolled in a
+  study the user is not a lead or researcher of may be changed only by a lead of one of
+  their studies, or by staff: their record is shared with a team the user does not belong
+  to. Viewers never change anyone. The participant import applies the same rule: it enrolls
+  such a person but leaves their record as it is.
 """
 
 from __future__ import annotations
@@ -10,10 +24,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
-from interviews.models import Membership, Participant, ResearchProject
+from interviews.models import Enrollment, Membership, Participant, ResearchProject
 
 Role = Membership.Role
 
@@ -97,16 +111,57 @@ def is_researcher_anywhere(user: AbstractBaseUser | AnonymousUser) -> bool:
 def get_participant_for_user(
     request: HttpRequest, pseudonym: str, *, write: bool = False
 ) -> Participant:
-    """Researchers reach the whole pool; viewers only people enrolled in their studies."""
+    """A participant this user may read (else 404), and with `write` change (else 403)."""
     user = request.user
     participant = Participant.objects.filter(pseudonym=pseudonym).first()
     if participant is None:
         raise Http404("No such participant.")
-    if is_researcher_anywhere(user):
+    if not is_researcher_anywhere(user):
+        in_my_studies = participant.enrollments.filter(project__in=projects_for_user(user)).exists()
+        if not in_my_studies:
+            raise Http404("No such participant.")
+        if write:
+            raise PermissionDenied("Viewers can read participant profiles but not change them.")
         return participant
-    in_my_studies = participant.enrollments.filter(project__in=projects_for_user(user)).exists()
-    if not in_my_studies:
-        raise Http404("No such participant.")
-    if write:
-        raise PermissionDenied("Viewers can read participant profiles but not change them.")
+    if write and not can_change_participant(user, participant):
+        raise PermissionDenied(OUTSIDE_YOUR_STUDIES.format(pseudonym=participant.pseudonym))
     return participant
+
+
+OUTSIDE_YOUR_STUDIES = (
+    "{pseudonym} is also enrolled in studies you are not a member of: only a lead of one of "
+    "their studies or an admin can change their record."
+)
+
+
+def can_change_participant(
+    user: AbstractBaseUser | AnonymousUser, participant: Participant
+) -> bool:
+    """Whether this user may change the participant's record (the rule in the module docstring)."""
+    return participant.pk not in participants_out_of_reach(user, [participant.pk])
+
+
+def participants_out_of_reach(
+    user: AbstractBaseUser | AnonymousUser, participant_ids: list[int]
+) -> set[int]:
+    """Of these participants, those whose record this user may not change, in one query."""
+    if not user.is_authenticated:
+        return set(participant_ids)
+    if user.is_staff:
+        return set()
+    if not is_researcher_anywhere(user):
+        return set(participant_ids)
+    my_role = Membership.objects.filter(project=OuterRef("project"), user=user).values("role")
+    roles: dict[int, list[str | None]] = {}
+    for participant_id, role in (
+        Enrollment.objects.filter(participant_id__in=participant_ids)
+        .annotate(my_role=Subquery(my_role[:1]))
+        .values_list("participant_id", "my_role")
+    ):
+        roles.setdefault(participant_id, []).append(role)
+    editing = (Role.LEAD, Role.RESEARCHER)
+    return {
+        participant_id
+        for participant_id, study_roles in roles.items()
+        if not all(role in editing for role in study_roles) and Role.LEAD not in study_roles
+    }

@@ -9,6 +9,7 @@ from interviews import pipeline
 from interviews.access import is_researcher_anywhere, projects_for_user
 from interviews.models import (
     AttributeValue,
+    AuditEvent,
     Enrollment,
     Membership,
     Participant,
@@ -126,3 +127,17 @@ def participant_sessions(
         .select_related("project")
         .order_by("-scheduled_at")
     )
+
+
+def project_audit_events(project: ResearchProject, *, action: str = "") -> QuerySet[AuditEvent]:
+    """What the study's lead sees in its audit log, newest first: the study's own events, and
+    reads of its participants' personal data made outside any one study (the directory, a
+    participant's page, the admin). Searches of personal data are not tied to a study, and
+    their terms are for admins only."""
+    participants = Enrollment.objects.filter(project=project).values("participant_id")
+    events = AuditEvent.objects.filter(
+        Q(project=project) | Q(project__isnull=True, participant_id__in=participants)
+    )
+    if action:
+        events = events.filter(action=action)
+    return events.select_related("participant", "project").order_by("-at", "-id")

@@ -13,13 +13,15 @@ from django.db.models.functions import Cast, Length, Substr
 from django.utils import timezone
 
 from interviews import pipeline
-from interviews.audit import audit
+from interviews.audit import audit, audit_membership
 from interviews.models import (
     AttributeValue,
     AuditEvent,
     ConsentRecord,
     Enrollment,
     EnrollmentEvent,
+    FieldNote,
+    Membership,
     Participant,
     ParticipantIdentity,
     ProjectAttribute,
@@ -223,7 +225,7 @@ def enrollment_move(
         participant.no_show_count += 1
         participant.save(update_fields=["no_show_count"])
 
-    return EnrollmentEvent.objects.create(
+    event = EnrollmentEvent.objects.create(
         enrollment=enrollment,
         from_status=from_status,
         to_status=to_status,
@@ -232,6 +234,15 @@ def enrollment_move(
         override_reason=override_reason.strip() if check.warnings else "",
         note=note.strip(),
     )
+    if check.warnings and by is not None:
+        audit(
+            by,
+            AuditEvent.Action.RULE_OVERRIDDEN,
+            project=enrollment.project,
+            participant=participant,
+            detail=f"{from_status} → {to_status}. Reason: {event.override_reason}",
+        )
+    return event
 
 
 def consent_record(
@@ -314,3 +325,55 @@ def participant_erase(*, participant: Participant, by: AbstractBaseUser) -> Part
     participant.save(update_fields=["do_not_contact", "do_not_contact_reason", "erased_at"])
     audit(by, AuditEvent.Action.PII_ERASED, participant=participant)
     return participant
+
+
+def field_note_delete(*, note: FieldNote, by: AbstractBaseUser) -> None:
+    """Delete a field note with its highlights; audited."""
+    with transaction.atomic():
+        audit(
+            by,
+            AuditEvent.Action.FIELD_NOTE_DELETED,
+            project=note.session.project,
+            detail=f"{note.get_kind_display().lower()} note {note.pk} of session {note.session_id}",
+        )
+        note.delete()
+
+
+# --- Who may see a study -----------------------------------------------------------------------
+
+
+def membership_set(
+    *, project: ResearchProject, user: AbstractBaseUser, role: str, by: AbstractBaseUser | None
+) -> tuple[Membership, bool]:
+    """Give `user` this role in the study, adding them if needed: (membership, created).
+
+    A change is written to the audit log; setting the role someone already has changes nothing.
+    """
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update().filter(project=project, user=user).first()
+        )
+        created = membership is None
+        if membership is None:
+            membership = Membership.objects.create(project=project, user=user, role=role)
+            change = f"added as {membership.get_role_display()}"
+        elif membership.role != role:
+            before = membership.get_role_display()
+            membership.role = role
+            membership.save(update_fields=["role"])
+            change = f"{before} → {membership.get_role_display()}"
+        else:
+            return membership, False
+        audit_membership(by, project=project, member=user, change=change)
+    return membership, created
+
+
+def membership_remove(*, membership: Membership, by: AbstractBaseUser | None) -> None:
+    with transaction.atomic():
+        membership.delete()
+        audit_membership(
+            by,
+            project=membership.project,
+            member=membership.user,
+            change=f"removed (was {membership.get_role_display()})",
+        )

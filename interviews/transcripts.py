@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePath
 
 from django.conf import settings
@@ -23,12 +24,14 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from interviews import pipeline
+from interviews.audit import audit
 from interviews.importers.transcripts import (
     ParsedTranscript,
     TranscriptParseError,
     parse_transcript,
 )
 from interviews.models import (
+    AuditEvent,
     Membership,
     Participant,
     ParticipantIdentity,
@@ -317,6 +320,28 @@ def _store_rows(transcript: Transcript, parsed: ParsedTranscript, *, session: Se
         ),
         batch_size=1000,
     )
+
+
+# --- Delete -------------------------------------------------------------------------------------
+
+
+def transcript_delete(*, transcript: Transcript, by: AbstractBaseUser) -> None:
+    """Delete a transcript with its utterances and highlights, then its stored file; audited."""
+    stored = transcript.source_file
+    with transaction.atomic():
+        audit(
+            by,
+            AuditEvent.Action.TRANSCRIPT_DELETED,
+            project=transcript.session.project,
+            detail=f"“{transcript.title}” of session {transcript.session_id}, "
+            f"{transcript.highlights.count()} highlights",
+        )
+        transcript.delete()
+        # The file goes only once the rows are gone for good, so a failed delete never leaves a
+        # transcript without its file. A file left behind by a failing storage is an orphan
+        # that interviews.retention removes later.
+        if stored.name:
+            transaction.on_commit(partial(stored.storage.delete, stored.name), robust=True)
 
 
 # --- Bulk import into a study: one new session per file ----------------------------------------

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from interviews.views import (
+    audit,
     enrollments,
     fieldnotes,
     imports,
@@ -18,6 +19,7 @@ project_urls = [
     path("edit/", projects.project_edit, name="project-edit"),
     path("members/", projects.project_members, name="project-members"),
     path("members/<int:membership_id>/remove/", projects.member_remove, name="member-remove"),
+    path("audit/", audit.project_audit, name="project-audit"),
     path("attributes/", projects.attribute_list, name="attribute-list"),
     path(
         "attributes/<int:attribute_id>/delete/",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -28,6 +29,7 @@ from interviews.models import (
     Enrollment,
     FieldNote,
     Membership,
+    Participant,
     ParticipantIdentity,
     ProjectAttribute,
     ResearchProject,
@@ -43,15 +45,28 @@ from tests.factories import (
     make_project,
     make_session,
     make_transcript,
+    make_user,
 )
 
 # What each persona gets. "ok" means a 200 page or a 302 after a successful action.
-READ = {"lead": "ok", "researcher": "ok", "viewer": "ok", "outsider": 404}
-WRITE = {"lead": "ok", "researcher": "ok", "viewer": 403, "outsider": 404}
-LEAD_ONLY = {"lead": "ok", "researcher": 403, "viewer": 403, "outsider": 404}
+# "other" is a researcher of another study, not a member of this one.
+PERSONAS = ("lead", "researcher", "viewer", "outsider", "other")
+READ = {"lead": "ok", "researcher": "ok", "viewer": "ok", "outsider": 404, "other": 404}
+WRITE = {"lead": "ok", "researcher": "ok", "viewer": 403, "outsider": 404, "other": 404}
+LEAD_ONLY = {"lead": "ok", "researcher": 403, "viewer": 403, "outsider": 404, "other": 404}
 # Not scoped to one project: anyone logged in can reach them; writing needs a researcher role.
-GLOBAL_READ = {"lead": "ok", "researcher": "ok", "viewer": "ok", "outsider": "ok"}
-POOL_WRITE = {"lead": "ok", "researcher": "ok", "viewer": 403, "outsider": 403}
+GLOBAL_READ = {"lead": "ok", "researcher": "ok", "viewer": "ok", "outsider": "ok", "other": "ok"}
+POOL_WRITE = {"lead": "ok", "researcher": "ok", "viewer": 403, "outsider": 403, "other": "ok"}
+# A participant of this study: researchers of any study read the shared pool, but only this
+# study's leads and researchers (or staff) change the record (interviews.access).
+PARTICIPANT_READ = {
+    "lead": "ok",
+    "researcher": "ok",
+    "viewer": "ok",
+    "outsider": 404,
+    "other": "ok",
+}
+PARTICIPANT_WRITE = {"lead": "ok", "researcher": "ok", "viewer": 403, "outsider": 404, "other": 403}
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,7 @@ ACCESS: dict[str, list[Rule]] = {
     "interviews:project-edit": [Rule("get", WRITE), Rule("post", WRITE)],
     "interviews:project-members": [Rule("get", READ), Rule("post", LEAD_ONLY)],
     "interviews:member-remove": [Rule("post", LEAD_ONLY)],
+    "interviews:project-audit": [Rule("get", LEAD_ONLY)],
     "interviews:attribute-list": [Rule("get", READ), Rule("post", WRITE)],
     "interviews:attribute-delete": [Rule("post", WRITE)],
     "interviews:enrollment-add": [Rule("get", WRITE)],
@@ -87,12 +103,15 @@ ACCESS: dict[str, list[Rule]] = {
     "interviews:participant-create": [Rule("get", POOL_WRITE)],
     "interviews:participant-import": [Rule("get", POOL_WRITE)],
     # A viewer may read participants of their own studies; an outsider reaches none.
-    "interviews:participant-detail": [Rule("get", READ)],
-    "interviews:participant-edit": [Rule("get", WRITE)],
-    "interviews:participant-enroll": [Rule("post", WRITE)],
-    "interviews:consent-create": [Rule("post", WRITE)],
-    "interviews:consent-withdraw": [Rule("post", WRITE)],
-    "interviews:participant-erase": [Rule("post", WRITE)],
+    "interviews:participant-detail": [Rule("get", PARTICIPANT_READ)],
+    "interviews:participant-edit": [
+        Rule("get", PARTICIPANT_WRITE),
+        Rule("post", PARTICIPANT_WRITE),
+    ],
+    "interviews:participant-enroll": [Rule("post", PARTICIPANT_WRITE)],
+    "interviews:consent-create": [Rule("post", PARTICIPANT_WRITE)],
+    "interviews:consent-withdraw": [Rule("post", PARTICIPANT_WRITE)],
+    "interviews:participant-erase": [Rule("post", PARTICIPANT_WRITE)],
     "insights:framework-list": [Rule("get", GLOBAL_READ)],
     "insights:search": [Rule("get", GLOBAL_READ)],
     "insights:transcript-detail": [Rule("get", READ)],
@@ -124,6 +143,7 @@ ACCESS: dict[str, list[Rule]] = {
     "jobs:job-status": [Rule("get", READ)],
     "jobs:job-download": [Rule("get", READ)],
     "jobs:job-retry": [Rule("post", WRITE)],
+    "insights:highlight-memo-share": [Rule("post", LEAD_ONLY)],
 }
 
 
@@ -163,7 +183,7 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
         coder=lead,
         start=0,
         end=8,
-        fields=HighlightFields(codes=[code]),
+        fields=HighlightFields(codes=[code], memo="Ask about the IdP team."),
         transcript=transcript,
     )
     viewer_membership = project.memberships.get(role=Membership.Role.VIEWER)
@@ -251,6 +271,13 @@ POST_DATA = {
     "interviews:consent-create": {"scope": "internal", "given_on": "2026-01-05"},
     "interviews:fieldnote-create": {"kind": "observation", "text": "New note"},
     "interviews:fieldnote-edit": {"kind": "quote", "text": "Edited note"},
+    "interviews:participant-edit": {
+        "kind": "customer",
+        "persona": "Edited persona",
+        "identity-name": "Ada Lovelace",
+        "identity-email": "ada@analytical.example",
+    },
+    "insights:highlight-memo-share": {"shared": "1"},
 }
 
 POST_JSON = {
@@ -263,8 +290,18 @@ CASES = [
     (name, rule.method, persona)
     for name, rules in ACCESS.items()
     for rule in rules
-    for persona in ("lead", "researcher", "viewer", "outsider")
+    for persona in PERSONAS
 ]
+
+
+@pytest.fixture
+def other_client(researcher: User) -> Client:
+    """A researcher of another study (with its own participants), not a member of this one."""
+    other = make_user("other")
+    make_project("Another study", slug="another", members={other: Membership.Role.RESEARCHER})
+    client = Client()
+    client.force_login(other)
+    return client
 
 
 @pytest.mark.parametrize(("name", "method", "persona"), CASES)
@@ -321,6 +358,9 @@ def _counts() -> tuple:
         ResearchProject.objects.filter(codings_revealed=True).count(),
         JourneyMapCell.objects.count(),
         JourneyMap.objects.filter(published_at__isnull=True).count(),
+        Participant.objects.filter(persona="Edited persona").count(),
+        Participant.objects.filter(erased_at__isnull=False).count(),
+        Highlight.objects.filter(memo_shared=True).count(),
     )
 
 

@@ -246,6 +246,34 @@ def test_with_redis_url_celery_uses_the_broker(tmp_path: Path) -> None:
     assert loaded["CELERY_BROKER_URL"] == url
 
 
+def test_broker_calls_time_out_and_publishing_retries_briefly(tmp_path: Path) -> None:
+    names = (
+        "CELERY_BROKER_CONNECTION_TIMEOUT",
+        "CELERY_BROKER_TRANSPORT_OPTIONS",
+        "CELERY_TASK_PUBLISH_RETRY_POLICY",
+    )
+    loaded = load_settings(tmp_path, *names, DEBUG="true", BROKER_TIMEOUT_SECONDS="5")
+    assert loaded["CELERY_BROKER_CONNECTION_TIMEOUT"] == 5
+    options = loaded["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert (options["socket_connect_timeout"], options["socket_timeout"]) == (5, 6)
+    assert loaded["CELERY_TASK_PUBLISH_RETRY_POLICY"]["max_retries"] == 1
+
+
+def test_source_file_retention_defaults_to_keeping_files(tmp_path: Path) -> None:
+    assert load_settings(tmp_path, "SOURCE_FILE_RETENTION_DAYS", DEBUG="true") == {
+        "SOURCE_FILE_RETENTION_DAYS": 0
+    }
+    loaded = load_settings(
+        tmp_path, "SOURCE_FILE_RETENTION_DAYS", DEBUG="true", SOURCE_FILE_RETENTION_DAYS="90"
+    )
+    assert loaded["SOURCE_FILE_RETENTION_DAYS"] == 90
+    refused = load_settings(
+        tmp_path, "SOURCE_FILE_RETENTION_DAYS", DEBUG="true", SOURCE_FILE_RETENTION_DAYS="-1"
+    )
+    assert refused["error"] == "ImproperlyConfiguredEnv"
+    assert "SOURCE_FILE_RETENTION_DAYS" in refused["message"]
+
+
 def test_unknown_search_backend_is_rejected(tmp_path: Path) -> None:
     loaded = load_settings(tmp_path, "SEARCH_BACKEND", DEBUG="true", SEARCH_BACKEND="elastic")
     assert loaded["error"] == "ImproperlyConfiguredEnv"

@@ -1,21 +1,30 @@
 """Keeping the search index in step with the database.
 
-Two halves:
+Three parts:
 
-- Scheduling, called by the signal handlers in insights.search.signals: note what changed in
-  the current transaction and, once it commits, queue one task per changed source (a
-  transcript, a field note, a batch of highlights, a batch of removals), each only once per
-  transaction. Queueing never breaks the save that caused it: a broker that is down, or an
-  inline (eager) task that fails, is logged, and `manage.py rebuild_index` catches up.
+- Scheduling, called by the signal handlers in insights.search.signals. Each change writes an
+  IndexOutbox row (the source, and for a deleted one the documents to remove) in the same
+  transaction as the change, so what is committed is never forgotten; once the transaction
+  commits, one task per changed source (a transcript, a field note, a batch of highlights, a
+  batch of removals) is published, each only once per transaction, carrying the outbox ids it
+  settles. Publishing never breaks the save that caused it: a broker that is down or never
+  answers fails fast (the socket timeouts and publish retry policy in settings), is logged,
+  and publishing pauses for BROKER_PAUSE_SECONDS so later saves do not each wait for it.
 - Reindexing, called by the thin tasks in insights.tasks: load by id, build the documents
-  (insights.search.documents), write them to the backend. A source that no longer exists
-  has its documents removed, so running a task twice, or late, is harmless.
+  (insights.search.documents), write them to the backend, delete the outbox rows. A source
+  that no longer exists has its documents removed, so running a task twice, or late, is
+  harmless.
+- Draining: drain_outbox() does the work of rows left behind (never published, or failed), for
+  the periodic task insights.tasks.drain_index_outbox and `manage.py rebuild_index --pending`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
+import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,8 +32,10 @@ from itertools import chain
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import F
+from django.utils import timezone
 
-from insights.models import Highlight
+from insights.models import Highlight, IndexOutbox
 from insights.search.backends import get_backend
 from insights.search.base import Kind
 from insights.search.documents import (
@@ -38,12 +49,18 @@ from interviews.models import FieldNote, Transcript, Utterance
 
 log = logging.getLogger("insights.search")
 
-TRANSCRIPT = "transcript"
-FIELD_NOTE = Kind.FIELD_NOTE
-HIGHLIGHT = Kind.HIGHLIGHT
+TRANSCRIPT = IndexOutbox.Source.TRANSCRIPT.value
+FIELD_NOTE = IndexOutbox.Source.FIELD_NOTE.value
+HIGHLIGHT = IndexOutbox.Source.HIGHLIGHT.value
+SOURCES = (TRANSCRIPT, FIELD_NOTE, HIGHLIGHT)
 
 HIGHLIGHTS_PER_TASK = 500
 REMOVALS_PER_TASK = 1000
+# After a publish fails, leave the work in the outbox for this long instead of trying again on
+# every save: a broker that never answers would otherwise cost each save the full timeout.
+BROKER_PAUSE_SECONDS = 30.0
+# The periodic drain leaves younger rows to the tasks that were published for them.
+DRAIN_GRACE = dt.timedelta(minutes=2)
 
 
 # --- Scheduling ---------------------------------------------------------------------------------
@@ -51,15 +68,16 @@ REMOVALS_PER_TASK = 1000
 
 @dataclass
 class _Changes:
-    """What one transaction changed, queued once it commits."""
+    """What one transaction changed, and the outbox rows written for it; queued on commit."""
 
-    index: dict[str, set[int]] = field(
-        default_factory=lambda: {TRANSCRIPT: set(), FIELD_NOTE: set(), HIGHLIGHT: set()}
-    )
-    deleted: dict[str, set[int]] = field(
-        default_factory=lambda: {TRANSCRIPT: set(), FIELD_NOTE: set(), HIGHLIGHT: set()}
-    )
-    removals: set[str] = field(default_factory=set)
+    index: dict[str, set[int]] = field(default_factory=lambda: {s: set() for s in SOURCES})
+    deleted: dict[str, set[int]] = field(default_factory=lambda: {s: set() for s in SOURCES})
+    # (source, pk) → the outbox rows written for it, and the marker callback of their write:
+    # a rolled-back savepoint drops both the rows and the marker (see _still_registered).
+    outbox: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    markers: dict[tuple[str, int], Callable[[], None]] = field(default_factory=dict)
+    # Outbox rows of deletions: (row id, the documents it removes).
+    removal_rows: list[tuple[int, list[str]]] = field(default_factory=list)
     flushed: bool = False
     callback: Callable[[], None] | None = None
 
@@ -72,20 +90,14 @@ def schedule_index(source: str, pks: Iterable[int], *, using: str = DEFAULT_DB_A
     """Reindex these transcripts, field notes or highlights once the transaction commits."""
     pks = [pk for pk in pks if pk is not None]
     if pks:
-        _record(lambda changes: changes.index[source].update(pks), using)
+        _record(source, pks, removals=None, using=using)
 
 
 def schedule_removal(
     source: str, pk: int, doc_ids: Iterable[str], *, using: str = DEFAULT_DB_ALIAS
 ) -> None:
     """Remove a deleted source's documents once the transaction commits (and skip reindexing it)."""
-    doc_ids = list(doc_ids)
-
-    def update(changes: _Changes) -> None:
-        changes.deleted[source].add(pk)
-        changes.removals.update(doc_ids)
-
-    _record(update, using)
+    _record(source, [pk], removals=list(doc_ids), using=using)
 
 
 _suspended = threading.local()
@@ -95,8 +107,8 @@ _suspended = threading.local()
 def suspended() -> Iterator[None]:
     """Queue no index updates for changes made inside, in this thread.
 
-    For bulk loads (seed_demo, large imports) that run `rebuild_index` afterwards: one
-    rebuild is much cheaper than an index commit per saved row.
+    For bulk loads (seed_demo, large imports, restore) that run `rebuild_index` afterwards:
+    one rebuild is much cheaper than an index commit per saved row.
     """
     before = getattr(_suspended, "on", False)
     _suspended.on = True
@@ -106,33 +118,83 @@ def suspended() -> Iterator[None]:
         _suspended.on = before
 
 
-def _record(update: Callable[[_Changes], None], using: str) -> None:
+def _record(source: str, pks: list[int], *, removals: list[str] | None, using: str) -> None:
     if getattr(_suspended, "on", False):
         return
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
-        # Autocommit: the change is already committed.
+        # Autocommit: the change is already committed; note it and publish at once.
         changes = _Changes()
-        update(changes)
+        _write_outbox(changes, source, pks, removals, using=using, connection=None)
         _safe(changes.flush)()
         return
     changes: _Changes | None = getattr(connection, "_search_changes", None)
-    if changes is None or changes.flushed or not _still_registered(connection, changes):
+    if changes is None or changes.flushed or not _still_registered(connection, changes.callback):
         # The first change of this transaction (or the last one's callback was discarded by
         # a rollback): start a new set and queue it on commit.
         changes = _Changes()
         changes.callback = _safe(changes.flush)
         connection._search_changes = changes  # type: ignore[attr-defined]
-        update(changes)
         transaction.on_commit(changes.callback, using=using, robust=True)
+    _write_outbox(changes, source, pks, removals, using=using, connection=connection)
+
+
+def _write_outbox(
+    changes: _Changes,
+    source: str,
+    pks: list[int],
+    removals: list[str] | None,
+    *,
+    using: str,
+    connection: Any,
+) -> None:
+    """Write the outbox rows of a change in the current transaction, and note them in changes.
+
+    A source already written in this transaction gets no second row, unless the savepoint
+    that wrote it was rolled back. A deletion always gets its own row with its documents.
+    """
+    if removals is not None:
+        (pk,) = pks
+        row = IndexOutbox.objects.using(using).create(
+            source=source, source_id=pk, removals=removals
+        )
+        changes.deleted[source].add(pk)
+        changes.removal_rows.append((row.pk, removals))
         return
-    update(changes)
+    new = [
+        pk
+        for pk in dict.fromkeys(pks)
+        if (source, pk) not in changes.markers
+        or not _still_registered(connection, changes.markers[(source, pk)])
+    ]
+    changes.index[source].update(pks)
+    if not new:
+        return
+    rows = IndexOutbox.objects.using(using).bulk_create(
+        IndexOutbox(source=source, source_id=pk) for pk in new
+    )
+    marker = _marker() if connection is not None else None
+    if marker is not None:
+        transaction.on_commit(marker, using=using)
+    for pk, row in zip(new, rows, strict=True):
+        changes.outbox.setdefault((source, pk), []).append(row.pk)
+        if marker is not None:
+            changes.markers[(source, pk)] = marker
 
 
-def _still_registered(connection: object, changes: _Changes) -> bool:
+def _marker() -> Callable[[], None]:
+    def outbox_rows_written() -> None:
+        """Does nothing on commit: while it is registered, the rows it marks still exist."""
+
+    return outbox_rows_written
+
+
+def _still_registered(connection: object, callback: Callable[[], None] | None) -> bool:
     # A rolled-back savepoint drops the callbacks registered inside it from run_on_commit.
+    if connection is None:
+        return True
     pending = getattr(connection, "run_on_commit", [])
-    return any(callback is changes.callback for _sids, callback, _robust in pending)
+    return any(registered is callback for _sids, registered, _robust in pending)
 
 
 def _safe(flush: Callable[[], None]) -> Callable[[], None]:
@@ -145,50 +207,93 @@ def _safe(flush: Callable[[], None]) -> Callable[[], None]:
     return flush_search_changes
 
 
+_paused_until = 0.0
+
+
+def resume_publishing() -> None:
+    """Forget an earlier publish failure, so the next change publishes at once (tests)."""
+    global _paused_until
+    _paused_until = 0.0
+
+
 def _enqueue(changes: _Changes) -> None:
-    """Queue the tasks for a committed set of changes; log, never raise, when that fails."""
+    """Publish the tasks for a committed set of changes; log, never raise, when that fails."""
+    global _paused_until
     from insights import tasks
 
-    removals = sorted(changes.removals)
+    def outbox_of(source: str, pks: Iterable[int]) -> list[int]:
+        return sorted(chain.from_iterable(changes.outbox.get((source, pk), []) for pk in pks))
+
     transcripts = sorted(changes.index[TRANSCRIPT] - changes.deleted[TRANSCRIPT])
     notes = sorted(changes.index[FIELD_NOTE] - changes.deleted[FIELD_NOTE])
     highlights = sorted(changes.index[HIGHLIGHT] - changes.deleted[HIGHLIGHT])
-    calls: list[tuple[Any, tuple[object, ...]]] = [
-        *((tasks.remove_documents, (chunk,)) for chunk in _chunks(removals, REMOVALS_PER_TASK)),
-        *((tasks.index_transcript, (pk,)) for pk in transcripts),
-        *((tasks.index_field_note, (pk,)) for pk in notes),
-    ]
+    # A deleted source's own index rows are settled by its removal.
+    deleted_rows = sorted(
+        chain.from_iterable(outbox_of(source, changes.deleted[source]) for source in SOURCES)
+    )
+    calls: list[tuple[Any, tuple[object, ...], list[int]]] = []
+    for number, (doc_ids, outbox) in enumerate(_removal_batches(changes.removal_rows)):
+        if number == 0:
+            outbox = sorted(outbox + deleted_rows)
+        calls.append((tasks.remove_documents, (doc_ids,), outbox))
+    calls += [(tasks.index_transcript, (pk,), outbox_of(TRANSCRIPT, [pk])) for pk in transcripts]
+    calls += [(tasks.index_field_note, (pk,), outbox_of(FIELD_NOTE, [pk])) for pk in notes]
     if len(highlights) == 1:
-        calls.append((tasks.index_highlight, (highlights[0],)))
+        calls.append((tasks.index_highlight, (highlights[0],), outbox_of(HIGHLIGHT, highlights)))
     else:
         calls.extend(
-            (tasks.index_highlights, (chunk,)) for chunk in _chunks(highlights, HIGHLIGHTS_PER_TASK)
+            (tasks.index_highlights, (chunk,), outbox_of(HIGHLIGHT, chunk))
+            for chunk in _chunks(highlights, HIGHLIGHTS_PER_TASK)
         )
 
     eager = bool(tasks.index_transcript.app.conf.task_always_eager)
-    for done, (task, args) in enumerate(calls):
+    if not eager and time.monotonic() < _paused_until:
+        if calls:
+            log.warning(
+                "Search index: the broker was unreachable a moment ago; %d index update(s) "
+                "wait in the outbox for the periodic drain.",
+                len(calls),
+            )
+        return
+    for done, (task, args, outbox) in enumerate(calls):
         name = task.name
         try:
-            task.delay(*args)
+            task.delay(*args, outbox=outbox)
         except Exception:
             if eager:
                 # The task ran inline (no broker) and failed, e.g. the index stayed locked.
                 log.exception(
-                    "Search index: %s%r failed; the index may be stale until the source "
-                    "changes again or `manage.py rebuild_index` runs.",
+                    "Search index: %s%r failed; its outbox rows stay until "
+                    "`manage.py rebuild_index --pending` runs.",
                     name,
                     args,
                 )
                 continue
             # The broker is unreachable; the rest would fail the same way, slowly.
+            _paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
             log.exception(
-                "Search index: could not queue %d index update(s), starting with %s%r; the "
-                "index is stale until `manage.py rebuild_index` runs.",
+                "Search index: could not queue %d index update(s), starting with %s%r; they "
+                "wait in the outbox for the periodic drain.",
                 len(calls) - done,
                 name,
                 args,
             )
             return
+
+
+def _removal_batches(rows: list[tuple[int, list[str]]]) -> Iterator[tuple[list[str], list[int]]]:
+    """Removal rows grouped into tasks of about REMOVALS_PER_TASK documents, never splitting a
+    row: a row is settled only by the task that removes all of its documents."""
+    doc_ids: list[str] = []
+    outbox: list[int] = []
+    for row_id, removals in rows:
+        if doc_ids and len(doc_ids) + len(removals) > REMOVALS_PER_TASK:
+            yield doc_ids, outbox
+            doc_ids, outbox = [], []
+        doc_ids.extend(removals)
+        outbox.append(row_id)
+    if outbox:
+        yield doc_ids, outbox
 
 
 # --- What a change affects (signal handlers call these; each is one query) ---------------------
@@ -261,6 +366,86 @@ def reindex_highlights(ids: Sequence[int]) -> int:
 
 def remove_documents(doc_ids: Sequence[str]) -> None:
     get_backend().remove(doc_ids)
+
+
+def outbox_settle(outbox_ids: Sequence[int]) -> None:
+    """Delete the outbox rows of work that is done (a task calls this after it succeeded)."""
+    if outbox_ids:
+        IndexOutbox.objects.filter(pk__in=list(outbox_ids)).delete()
+
+
+# --- Draining what was left in the outbox --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    done: int  # outbox rows whose work was done and which were deleted
+    failed: int  # rows whose work failed again: kept, with one more attempt counted
+
+
+def drain_outbox(
+    *, older_than: dt.timedelta = dt.timedelta(0), batch_size: int = HIGHLIGHTS_PER_TASK
+) -> DrainResult:
+    """Do the work of every outbox row at least `older_than` old, oldest first, in batches.
+
+    Rows written while this runs are left for the next drain, so it always ends. A source
+    whose indexing fails keeps its rows (attempts + 1, last_error) and the rest go on.
+    """
+    cutoff = timezone.now() - older_than
+    done = failed = 0
+    last = 0
+    while True:
+        rows = list(
+            IndexOutbox.objects.filter(pk__gt=last, created_at__lte=cutoff).order_by("pk")[
+                :batch_size
+            ]
+        )
+        if not rows:
+            return DrainResult(done=done, failed=failed)
+        last = rows[-1].pk
+        batch_done, batch_failed = _work_off(rows)
+        done += batch_done
+        failed += batch_failed
+
+
+def _work_off(rows: Sequence[IndexOutbox]) -> tuple[int, int]:
+    """Remove, reindex and settle a batch of outbox rows; returns (done, failed)."""
+    errors: dict[int, str] = {}
+
+    def attempt(work: Callable[[], object], row_ids: Iterable[int]) -> None:
+        try:
+            work()
+        except Exception as error:
+            log.exception("Search index: outbox work for rows %s failed.", sorted(row_ids))
+            for row_id in row_ids:
+                errors[row_id] = f"{type(error).__name__}: {error}"[:300]
+
+    removal_rows = [row for row in rows if row.removals]
+    if removal_rows:
+        doc_ids = list(dict.fromkeys(chain.from_iterable(row.removals for row in removal_rows)))
+        attempt(lambda: get_backend().remove(doc_ids), [row.pk for row in removal_rows])
+    by_source: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        by_source[row.source][row.source_id].append(row.pk)
+    for pk, row_ids in sorted(by_source[TRANSCRIPT].items()):
+        attempt(lambda pk=pk: reindex_transcript(pk), row_ids)
+    for pk, row_ids in sorted(by_source[FIELD_NOTE].items()):
+        attempt(lambda pk=pk: reindex_field_note(pk), row_ids)
+    highlights = sorted(by_source[HIGHLIGHT])
+    if highlights:
+        row_ids = list(chain.from_iterable(by_source[HIGHLIGHT].values()))
+        attempt(lambda: reindex_highlights(highlights), row_ids)
+
+    finished = [row.pk for row in rows if row.pk not in errors]
+    outbox_settle(finished)
+    by_error: dict[str, list[int]] = defaultdict(list)
+    for row_id, message in errors.items():
+        by_error[message].append(row_id)
+    for message, row_ids in by_error.items():
+        IndexOutbox.objects.filter(pk__in=row_ids).update(
+            attempts=F("attempts") + 1, last_error=message
+        )
+    return len(finished), len(errors)
 
 
 def _chunks[T](items: Sequence[T], size: int) -> Iterable[list[T]]:

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from cxresearch.lib.concurrency import EditConflict
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from insights import codebook as services
 from insights.coding import CodingError
@@ -92,7 +93,7 @@ def code_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         initial={"parent": request.GET.get("parent")},
     )
     if request.method == "POST" and form.is_valid():
-        code = form.save()
+        code = form.save_versioned(by=request.user)
         messages.success(request, f"Code “{code}” added to the codebook.")
         return redirect(_codebook_url(slug, code.pk))
     return render(
@@ -110,9 +111,19 @@ def code_edit(request: AuthenticatedHttpRequest, slug: str, code_id: int) -> Htt
         raise Http404("No such code in this codebook.")
     form = CodeForm(request.POST or None, instance=code, project=access.project, codes=codes)
     if request.method == "POST" and form.is_valid():
-        code = form.save()
-        messages.success(request, f"Code “{code}” saved.")
-        return redirect(_codebook_url(slug, code.pk))
+        try:
+            code = form.save_versioned(by=request.user)
+        except EditConflict as conflict:
+            if conflict.current is None:
+                messages.error(request, "This code was deleted since you opened it.")
+                return redirect(_codebook_url(slug))
+            code = conflict.current
+            codes = list(Code.objects.filter(project=access.project))
+            form = CodeForm(instance=code, project=access.project, codes=codes)
+            form.show_conflict(conflict, noun="code")
+        else:
+            messages.success(request, f"Code “{code}” saved.")
+            return redirect(_codebook_url(slug, code.pk))
     context = {"access": access, "project": access.project, "form": form, "code": code}
     return render(request, "insights/code_form.html", context)
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from cxresearch.lib.http import AuthenticatedHttpRequest
 from cxresearch.lib.text import codepoint_offset
 from insights.coding import (
     CodingError,
@@ -23,10 +27,13 @@ from insights.coding import (
     codes_get_or_create,
 )
 from insights.coding import (
-    highlight_create as create_highlight,
+    highlight_delete as delete_highlight,
 )
 from insights.coding import (
-    highlight_delete as delete_highlight,
+    highlight_get_or_create as get_or_create_highlight,
+)
+from insights.coding import (
+    highlight_memo_share as share_memo,
 )
 from insights.coding import (
     highlight_update as update_highlight,
@@ -44,6 +51,10 @@ from interviews.access import ProjectAccess, get_project_for_member
 from interviews.models import FieldNote, Transcript
 
 MAX_BODY_BYTES = 64 * 1024
+ALREADY_HIGHLIGHTED = (
+    "You had already highlighted exactly this text, so nothing new was saved. "
+    "Here is that highlight: change it and save."
+)
 
 
 class BadRequest(Exception):
@@ -142,7 +153,13 @@ def _fragments(access: ProjectAccess, user: Any, highlight: Highlight) -> dict[s
     return {f"note-{note.pk}": fragment(marked(note.text, 0, spans, highlight_colours(highlights)))}
 
 
-def _respond(access: ProjectAccess, user: Any, highlight: Highlight, status: int = 200):
+def _respond(
+    access: ProjectAccess,
+    user: Any,
+    highlight: Highlight,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> JsonResponse:
     highlight = (
         Highlight.objects.select_related("stage", "coder", "transcript", "field_note")
         .prefetch_related("coded_items__tag")
@@ -154,6 +171,7 @@ def _respond(access: ProjectAccess, user: Any, highlight: Highlight, status: int
                 str(highlight.pk)
             ],
             "fragments": _fragments(access, user, highlight),
+            **(extra or {}),
         },
         status=status,
     )
@@ -211,7 +229,7 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
         raise BadRequest(f"The selection does not fit the text: {error}") from None
     snapshot = data.get("text")
     with transaction.atomic():
-        highlight = create_highlight(
+        highlight, created = get_or_create_highlight(
             project=access.project,
             coder=request.user,
             start=start,
@@ -220,6 +238,15 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
             transcript=transcript,
             field_note=note,
             snapshot=snapshot if isinstance(snapshot, str) else None,
+        )
+    if not created:
+        # A second click or a retried request: the first save stands, unchanged.
+        return _respond(
+            access,
+            request.user,
+            highlight,
+            status=200,
+            extra={"existing": True, "message": ALREADY_HIGHLIGHTED},
         )
     return _respond(access, request.user, highlight, status=201)
 
@@ -235,6 +262,34 @@ def highlight_update(request: HttpRequest, slug: str, highlight_id: int) -> Json
             highlight=highlight, by=request.user, fields=_fields(data, access, request.user)
         )
     return _respond(access, request.user, highlight)
+
+
+@require_POST
+def highlight_memo_share(
+    request: AuthenticatedHttpRequest, slug: str, highlight_id: int
+) -> HttpResponse:
+    """A lead lets viewers read a highlight's memo (shared=1), or stops it (shared=0)."""
+    access = get_project_for_member(request, slug, lead=True)
+    highlight = get_object_or_404(Highlight, pk=highlight_id, project=access.project)
+    shared = request.POST.get("shared")
+    if shared not in ("0", "1"):
+        messages.error(request, "Say whether to share the memo: shared=1 or shared=0.")
+    else:
+        try:
+            share_memo(highlight=highlight, by=request.user, shared=shared == "1")
+        except CodingError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                "Viewers can now read this memo."
+                if shared == "1"
+                else "This memo is for the research team only again.",
+            )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("insights:quote-list", args=[slug])
+    return redirect(back)
 
 
 @require_POST

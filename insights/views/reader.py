@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from cxresearch.lib.text import utf16_offsets
-from insights.coding import segments, spans_by_utterance
+from insights.coding import memo_visible, segments, spans_by_utterance
 from insights.models import Code, CodedHighlight, Highlight
 from insights.quotes import (
     PAIN_SEVERITY_WORDS,
@@ -104,7 +104,8 @@ def highlight_data(highlights: Sequence[Highlight], *, reader: EvidenceReader) -
             "codes": [item.tag.name for item in h.coded_items.all()],
             "sentiment": h.sentiment,
             "painSeverity": h.pain_severity,
-            "memo": h.memo,
+            "memo": h.memo if memo_visible(h, role=reader.role) else "",
+            "memoShared": h.memo_shared,
             "coder": h.coder.get_full_name() or h.coder.username,
             "mine": h.coder_id == getattr(user, "pk", None),
             "text": texts[h.pk],

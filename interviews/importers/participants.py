@@ -37,6 +37,7 @@ from django.db.models.functions import Lower
 from openpyxl import load_workbook
 
 from interviews import services
+from interviews.access import participants_out_of_reach
 from interviews.audit import audit
 from interviews.models import (
     AuditEvent,
@@ -948,6 +949,9 @@ class ImportResult:
     merged: int
     enrolled: int
     project: ResearchProject | None
+    # Existing participants whose record the importer may not change (interviews.access):
+    # enrolled as the file says, their fields left as they were.
+    left_unchanged: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -965,7 +969,13 @@ class ImportResult:
             text += f"; {self.enrolled} enrolled in {self.project.title}"
             if already := self.total - self.enrolled:
                 text += f" ({already} {'was' if already == 1 else 'were'} already in it)"
-        return text + "."
+        text += "."
+        if self.left_unchanged:
+            text += (
+                f" Not updated, because they are also in studies you are not a member of: "
+                f"{', '.join(self.left_unchanged)}."
+            )
+        return text
 
 
 NEW_DO_NOT_CONTACT_REASON = "Marked do-not-contact in a participant import"
@@ -1028,13 +1038,19 @@ def _apply(
         ]
     )
     next_new = iter(new_participants)
+    out_of_reach = participants_out_of_reach(by, existing_ids)
+    left_unchanged: list[str] = []
     participants: list[Participant] = []  # in the plan's order
     for planned in plan.participants:
         if planned.existing_id is None:
             participants.append(next(next_new))
         else:
             participant = locked[planned.existing_id]
-            _merge(participant, identities.get(participant.pk), planned.values)
+            if participant.pk in out_of_reach:
+                if any(merge_updates(participant, identities.get(participant.pk), planned.values)):
+                    left_unchanged.append(participant.pseudonym)
+            else:
+                _merge(participant, identities.get(participant.pk), planned.values)
             participants.append(participant)
     created = len(new_participants)
     merged = len(participants) - created
@@ -1063,7 +1079,13 @@ def _apply(
         project=project,
         detail=f"{created} new, {merged} merged {where} from {plan.filename}",
     )
-    return ImportResult(created=created, merged=merged, enrolled=enrolled, project=project)
+    return ImportResult(
+        created=created,
+        merged=merged,
+        enrolled=enrolled,
+        project=project,
+        left_unchanged=tuple(left_unchanged),
+    )
 
 
 def _new_participant_fields(values: ParticipantValues) -> tuple[dict[str, object], dict[str, str]]:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
+from interviews import services
 from interviews.access import get_project_for_member
 from interviews.forms import FieldNoteForm
 from interviews.models import FieldNote, Session
@@ -63,6 +64,6 @@ def fieldnote_delete(
         session_id=session_id,
         session__project=access.project,
     )
-    note.delete()
+    services.field_note_delete(note=note, by=request.user)
     messages.success(request, "Note deleted.")
     return redirect(note.session)

@@ -14,12 +14,15 @@ from django.views.decorators.http import require_POST
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from interviews import pii, selectors, services
 from interviews.access import (
+    OUTSIDE_YOUR_STUDIES,
+    can_change_participant,
     editable_projects,
     get_participant_for_user,
     get_project_for_member,
     is_researcher_anywhere,
     projects_for_user,
 )
+from interviews.audit import audit
 from interviews.filters import ParticipantFilter
 from interviews.forms import (
     AddToStudyForm,
@@ -27,7 +30,7 @@ from interviews.forms import (
     ParticipantForm,
     ParticipantIdentityForm,
 )
-from interviews.models import ConsentRecord, ParticipantIdentity
+from interviews.models import AuditEvent, ConsentRecord, ParticipantIdentity
 
 PAGE_SIZE = 25
 
@@ -45,6 +48,10 @@ def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         attributes=attributes,
         search_pii=show_pii,
     )
+    search = request.GET.get("q", "").strip()
+    if show_pii and search and participant_filter.is_valid():
+        # The term may be a name or an e-mail address: who looked for whom is on the record.
+        audit(user, AuditEvent.Action.PII_SEARCHED, detail=f"participant directory: {search}")
     page = Paginator(participant_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     identities = pii.read_identities(user, page.object_list, purpose="participant directory")
     rows = [
@@ -116,11 +123,14 @@ def participant_detail(request: AuthenticatedHttpRequest, pseudonym: str) -> Htt
     user = request.user
     identity = pii.read_identity(user, participant, purpose="participant page")
     can_edit = is_researcher_anywhere(user)
+    can_change = can_edit and can_change_participant(user, participant)
     context = {
         "participant": participant,
         "identity": identity,
         "show_pii": pii.can_see_pii(user),
         "can_edit": can_edit,
+        "can_change": can_change,
+        "out_of_reach": "" if can_change else OUTSIDE_YOUR_STUDIES.format(pseudonym=participant),
         "enrollments": selectors.participant_enrollments(participant, user),
         "sessions": selectors.participant_sessions(participant, user),
         "consents": participant.consents.select_related("project") if can_edit else [],
@@ -133,7 +143,7 @@ def participant_detail(request: AuthenticatedHttpRequest, pseudonym: str) -> Htt
                 .first(),
             },
         )
-        if can_edit
+        if can_change
         else None,
         "consent_open": "consent_for" in request.GET,
         "add_form": AddToStudyForm(
@@ -141,7 +151,7 @@ def participant_detail(request: AuthenticatedHttpRequest, pseudonym: str) -> Htt
             .exclude(enrollments__participant=participant)
             .order_by("title")
         )
-        if can_edit and participant.erased_at is None
+        if can_change and participant.erased_at is None
         else None,
     }
     return render(request, "interviews/participant_detail.html", context)
@@ -169,7 +179,7 @@ def participant_enroll(request: AuthenticatedHttpRequest, pseudonym: str) -> Htt
 
 def participant_edit(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpResponse:
     participant = get_participant_for_user(request, pseudonym, write=True)
-    identity = ParticipantIdentity.objects.filter(participant=participant).first()
+    identity = pii.read_identity(request.user, participant, purpose="participant edit form")
     form = ParticipantForm(request.POST or None, instance=participant)
     identity_form = ParticipantIdentityForm(
         request.POST or None,
@@ -180,6 +190,14 @@ def participant_edit(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpR
         with transaction.atomic():
             form.save()
             identity_form.save()
+            if identity_form.has_changed():
+                changed = ", ".join(sorted(identity_form.changed_data))
+                audit(
+                    request.user,
+                    AuditEvent.Action.PII_CHANGED,
+                    participant=participant,
+                    detail=f"changed {changed}",
+                )
         messages.success(request, f"Saved {participant}.")
         return redirect(participant)
     return render(

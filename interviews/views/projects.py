@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
-from interviews import pipeline, selectors
+from interviews import pipeline, selectors, services
 from interviews.access import get_project_for_member, is_researcher_anywhere
 from interviews.forms import AttributeForm, EnrollmentMoveForm, MemberForm, ProjectForm
 from interviews.models import Membership, ProjectAttribute
@@ -35,7 +35,9 @@ def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             project = form.save()
-            Membership.objects.create(project=project, user=request.user, role=Membership.Role.LEAD)
+            services.membership_set(
+                project=project, user=request.user, role=Membership.Role.LEAD, by=request.user
+            )
         messages.success(request, f"Study “{project}” created. You are its lead.")
         return redirect(project)
     return render(request, "interviews/project_form.html", {"form": form})
@@ -107,8 +109,8 @@ def project_members(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
         if form.is_valid():
             user = form.cleaned_data["username"]
             role = form.cleaned_data["role"]
-            membership, created = Membership.objects.update_or_create(
-                project=project, user=user, defaults={"role": role}
+            membership, created = services.membership_set(
+                project=project, user=user, role=role, by=request.user
             )
             verb = "added as" if created else "is now"
             messages.success(request, f"{user.username} {verb} {membership.get_role_display()}.")
@@ -132,7 +134,7 @@ def member_remove(request: AuthenticatedHttpRequest, slug: str, membership_id: i
     if membership.role == Membership.Role.LEAD and leads.count() == 1:
         messages.error(request, "A study needs at least one lead: make someone else lead first.")
     else:
-        membership.delete()
+        services.membership_remove(membership=membership, by=request.user)
         messages.success(request, f"{membership.user.username} no longer has access to this study.")
     return redirect("interviews:project-members", slug=slug)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
+from interviews import transcripts as services
 from interviews.access import get_project_for_member
 from interviews.forms import SpeakerMappingForm, TranscriptUploadForm
 from interviews.importers.transcripts import size_error
@@ -165,12 +164,6 @@ def transcript_delete(
         session__project=access.project,
     )
     session = transcript.session
-    stored = transcript.source_file
-    with transaction.atomic():
-        transcript.delete()
-        # The file goes only once the rows are gone for good, so a failed delete never leaves a
-        # transcript without its file. A file left behind by a failing storage is only clutter.
-        if stored.name:
-            transaction.on_commit(partial(stored.storage.delete, stored.name), robust=True)
+    services.transcript_delete(transcript=transcript, by=request.user)
     messages.success(request, f"Transcript “{transcript}” deleted.")
     return redirect(session)

@@ -244,6 +244,12 @@ async function save(event) {
     remember(data.highlight);
     applyFragments(data.fragments);
     window.getSelection()?.removeAllRanges();
+    if (data.existing) {
+      // This coder had highlighted the same span already: open that one instead.
+      openForHighlight(data.highlight.id, selection.rect, [data.highlight.id]);
+      showError(data.message);
+      return;
+    }
     close();
   } catch (error) {
     showError(error.message);

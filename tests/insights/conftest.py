@@ -14,11 +14,14 @@ import pytest
 from pytest_django import Settings
 
 from insights.search.backends import reset_backend
+from insights.search.indexing import resume_publishing
 
 
 @pytest.fixture(autouse=True)
 def search_index_dir(settings: Settings, tmp_path: Path) -> Iterator[Path]:
     settings.SEARCH_INDEX_DIR = tmp_path / "index"
     reset_backend()
+    resume_publishing()  # a test's broker failure must not pause the next test's publishing
     yield settings.SEARCH_INDEX_DIR
     reset_backend()
+    resume_publishing()

@@ -7,7 +7,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from insights.coding import HighlightFields, code_get_or_create, highlight_create
+from insights.coding import (
+    HighlightFields,
+    code_get_or_create,
+    highlight_get_or_create,
+    highlight_update,
+)
 from insights.models import Code
 from interviews.models import Membership, ResearchProject, Transcript, Utterance
 from tests.factories import make_session, make_transcript, make_user
@@ -32,9 +37,10 @@ def _utterances(transcript: Transcript) -> list[Utterance]:
 def _code(
     project: ResearchProject, coder: User, transcript: Transcript, first: int, last: int, code: Code
 ) -> None:
-    """One highlight by `coder` spanning utterances first..last (0-based, inclusive)."""
+    """`code` applied by `coder` to utterances first..last (0-based, inclusive): a new
+    highlight, or the coder's highlight of that span already (one per coder and span)."""
     utterances = _utterances(transcript)
-    highlight_create(
+    highlight, created = highlight_get_or_create(
         project=project,
         coder=coder,
         start=utterances[first].start,
@@ -42,6 +48,11 @@ def _code(
         fields=HighlightFields(codes=[code]),
         transcript=transcript,
     )
+    if not created:
+        codes = [item.tag for item in highlight.coded_items.select_related("tag")]
+        highlight_update(
+            highlight=highlight, by=coder, fields=HighlightFields(codes=[*codes, code])
+        )
 
 
 @pytest.fixture

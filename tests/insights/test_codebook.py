@@ -87,6 +87,7 @@ def test_lead_edits_a_code_and_the_colour_is_normalised(lead_client: Client, pro
             colour="2A9D8F",
             definition="Logging in through the company's identity provider.",
             inclusion_notes="SAML, OIDC, SCIM.",
+            version=1,
         ),
     )
 
@@ -113,7 +114,9 @@ def test_duplicate_name_is_refused_ignoring_case_and_nothing_changes(
     licences = code(project, "Licences")
 
     created = researcher_client.post(url("code-create", project), code_data(name))
-    renamed = researcher_client.post(url("code-edit", project, licences.pk), code_data(name))
+    renamed = researcher_client.post(
+        url("code-edit", project, licences.pk), code_data(name, version=1)
+    )
 
     for response in (created, renamed):
         assert response.status_code == 200
@@ -150,10 +153,10 @@ def test_code_cannot_be_nested_under_itself_or_its_descendants(
     saml = code(project, "SAML", parent=sso)
 
     itself = researcher_client.post(
-        url("code-edit", project, identity.pk), code_data("Identity", parent=identity.pk)
+        url("code-edit", project, identity.pk), code_data("Identity", parent=identity.pk, version=1)
     )
     grandchild = researcher_client.post(
-        url("code-edit", project, identity.pk), code_data("Identity", parent=saml.pk)
+        url("code-edit", project, identity.pk), code_data("Identity", parent=saml.pk, version=1)
     )
 
     assert "A code cannot be its own parent." in itself.content.decode()
@@ -608,3 +611,78 @@ def test_staff_see_a_link_to_define_frameworks_in_the_admin(staff) -> None:
     client.force_login(staff)
     body = client.get(reverse("insights:framework-list")).content.decode()
     assert reverse("admin:insights_journeyframework_changelist") in body
+
+
+# --- two people editing one code ----------------------------------------------------------------
+
+
+def test_the_second_of_two_editors_is_told_and_overwrites_nothing(
+    lead_client: Client, researcher_client: Client, project, lead: User
+) -> None:
+    lead.first_name, lead.last_name = "Lee", "Lead"
+    lead.save()
+    sso = code(project, "SSO", definition="Logging in once.")
+    # Both open the form at version 1; the lead saves first.
+    assert (
+        'name="version" value="1"'
+        in lead_client.get(url("code-edit", project, sso.pk)).content.decode()
+    )
+    first = lead_client.post(
+        url("code-edit", project, sso.pk),
+        code_data("Single sign-on", definition="Logging in through the IdP.", version=1),
+    )
+    second = researcher_client.post(
+        url("code-edit", project, sso.pk),
+        code_data("SSO", definition="My better definition.", version=1),
+    )
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    page = second.content.decode()
+    assert "Lee Lead changed this code since you opened it" in page
+    assert "My better definition." in page  # what the researcher typed, listed
+    form = second.context["form"]
+    assert form["name"].value() == "Single sign-on"  # the current values fill the form
+    assert form["version"].value() == 2
+    sso.refresh_from_db()
+    assert (sso.name, sso.definition, sso.version) == (
+        "Single sign-on",
+        "Logging in through the IdP.",
+        2,
+    )
+    assert sso.changed_by == lead
+
+    # Having seen the current values, the researcher saves again, on top of them.
+    again = researcher_client.post(
+        url("code-edit", project, sso.pk),
+        code_data("Single sign-on", definition="My better definition.", version=2),
+    )
+    assert again.status_code == 302
+    sso.refresh_from_db()
+    assert (sso.definition, sso.version) == ("My better definition.", 3)
+
+
+def test_an_edit_without_the_version_opened_is_refused(researcher_client: Client, project) -> None:
+    sso = code(project, "SSO")
+    for version in (None, "x", 0):
+        data = code_data("Renamed") if version is None else code_data("Renamed", version=version)
+        response = researcher_client.post(url("code-edit", project, sso.pk), data)
+        assert response.status_code == 200
+        assert "This form is out of date" in response.content.decode()
+    sso.refresh_from_db()
+    assert (sso.name, sso.version) == ("SSO", 1)
+
+
+def test_a_merge_makes_an_open_edit_form_of_the_target_conflict(
+    researcher_client: Client, project, lead: User
+) -> None:
+    sso, saml = code(project, "SSO"), code(project, "SAML", definition="Assertions.")
+    code_merge(source=saml, target=sso, by=lead)
+
+    response = researcher_client.post(
+        url("code-edit", project, sso.pk), code_data("SSO", version=1)
+    )
+
+    assert "lead changed this code since you opened it" in response.content.decode()
+    sso.refresh_from_db()
+    assert "Merged from “SAML”: Assertions." in sso.definition

@@ -75,13 +75,22 @@ def quote(
     pain: int | None = None,
     memo: str = "",
 ) -> Highlight:
+    """A highlight of `words`. A coder highlights a span once, so quoting the same words again
+    takes the first longer (or else shorter) span this coder has not highlighted yet."""
     source = study.note if note else study.transcript
     start = source.text.index(words)
+    taken = set(
+        Highlight.objects.filter(
+            transcript=None if note else source, field_note=source if note else None, coder=by
+        ).values_list("start", "end")
+    )
+    ends = [*range(start + len(words), len(source.text) + 1), *range(start + len(words), start, -1)]
+    end = next(end for end in ends if (start, end) not in taken)
     return highlight_create(
         project=study.project,
         coder=by,
         start=start,
-        end=start + len(words),
+        end=end,
         fields=HighlightFields(
             stage=stage(stage_slug) if stage_slug else None,
             codes=codes,

@@ -423,7 +423,9 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> Queued:
         "remove_documents",
     ):
         task = getattr(tasks, name)
-        monkeypatch.setattr(task, "delay", lambda *args, _name=name: calls.append((_name, args)))
+        monkeypatch.setattr(
+            task, "delay", lambda *args, _name=name, **kwargs: calls.append((_name, args))
+        )
     return calls
 
 
@@ -484,7 +486,7 @@ def test_a_broker_that_is_down_never_breaks_the_save(
     caplog: pytest.LogCaptureFixture,
     committed: Committed,
 ) -> None:
-    def broker_down(*args: object) -> None:
+    def broker_down(*args: object, **kwargs: object) -> None:
         raise ConnectionRefusedError(111, "Connection refused")
 
     celery_app.conf.task_always_eager = False  # the eager fixture restores it
@@ -718,7 +720,7 @@ def test_one_backend_per_process_until_reset(tmp_path: Path) -> None:
 
 def test_scheduling_outside_a_transaction_runs_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple] = []
-    monkeypatch.setattr(tasks.remove_documents, "delay", lambda *args: calls.append(args))
+    monkeypatch.setattr(tasks.remove_documents, "delay", lambda *args, **kwargs: calls.append(args))
     monkeypatch.setattr(transaction.get_connection(), "in_atomic_block", False)
     indexing.schedule_removal(indexing.FIELD_NOTE, 7, ["field_note:7"])
     assert calls == [(["field_note:7"],)]

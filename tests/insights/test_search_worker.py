@@ -26,6 +26,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_prerun
 from pytest_django import Settings
 
+from insights.models import IndexOutbox
 from insights.search.backends import get_backend, reset_backend
 from insights.search.base import Filters
 from insights.search.query import parse_query
@@ -126,10 +127,12 @@ def test_a_worker_indexes_a_saved_note_and_removes_a_deleted_one(
     note = FieldNote.objects.create(session=session, text="The turnstile rejects contractors.")
     doc_id = f"field_note:{note.pk}"
     wait_until(lambda: found("turnstile", project) == {doc_id}, "indexed the new note")
+    wait_until(lambda: not IndexOutbox.objects.exists(), "settled the note's outbox row")
 
     note.delete()
     wait_until(lambda: doc_id not in get_backend().document_ids(), "removed the deleted note")
     assert found("turnstile", project) == set()
+    wait_until(lambda: not IndexOutbox.objects.exists(), "settled the removal's outbox row")
 
     # Both ran in the worker's thread, having come through the broker's search queue.
     assert [(name, queue) for name, queue, _thread in ran_tasks] == [

@@ -3,7 +3,11 @@
 The database is the source of truth; this reads every utterance, field note and highlight
 in batches and hands them to the backend's rebuild(), which builds a new index and swaps it
 in, so searches keep working meanwhile. Run it after a deploy that changes the index's
-fields, or when the index fell behind (a broker outage loses queued updates).
+fields, or when the index fell behind.
+
+`rebuild_index --pending` only does the work waiting in the search outbox (changes whose
+index task was never published, e.g. while the broker was down, or failed): what the
+periodic drain does, for a deployment without Celery beat.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from insights.search.backends import get_backend
 from insights.search.base import IndexBusy, Kind, SearchDocument
 from insights.search.documents import DEFAULT_BATCH_SIZE, all_documents, count_documents
+from insights.search.indexing import drain_outbox
 
 BAR_WIDTH = 30
 
@@ -65,10 +70,18 @@ class Command(BaseCommand):
             default=DEFAULT_BATCH_SIZE,
             help=f"Rows read per query (default {DEFAULT_BATCH_SIZE:,}).",
         )
+        parser.add_argument(
+            "--pending",
+            action="store_true",
+            help="Only index the changes waiting in the outbox (not published or failed).",
+        )
 
-    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+    def handle(self, *args: Any, batch_size: int, pending: bool, **options: Any) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        if pending:
+            self.drain()
+            return
         backend: Rebuildable = get_backend()  # type: ignore[assignment]
         started = time.monotonic()
         progress = Progress(self.stdout, count_documents())
@@ -101,6 +114,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Indexed {plural(done, 'document')} ({counts}) in {seconds:.1f} s.")
         )
+
+    def drain(self) -> None:
+        result = drain_outbox()
+        message = f"Indexed the pending changes of {plural(result.done, 'outbox row')}."
+        if result.failed:
+            raise CommandError(
+                f"{message} {plural(result.failed, 'row')} failed again and stay in the outbox; "
+                "the log says why."
+            )
+        self.stdout.write(self.style.SUCCESS(message))
 
 
 def plural(count: int, word: str) -> str:
