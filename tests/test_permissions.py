@@ -96,6 +96,7 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:codebook-copy": [Rule("post", WRITE)],
     "insights:quote-list": [Rule("get", READ)],
     "insights:agreement": [Rule("get", READ)],
+    "insights:agreement-recompute": [Rule("post", WRITE)],
     "insights:codings-reveal": [Rule("post", LEAD_ONLY)],
     "insights:highlight-create": [Rule("post", WRITE)],
     "insights:highlight-update": [Rule("post", WRITE)],
