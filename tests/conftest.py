@@ -75,4 +75,4 @@ def outsider_client(outsider: User) -> Client:
 
 
 # A real Celery worker through Redis, for the tests of the deployed path (tests/workers.py).
-from tests.workers import celery_worker, redis_broker  # noqa: E402, F401
+from tests.workers import celery_worker, ran_tasks, redis_broker  # noqa: E402, F401

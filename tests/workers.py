@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 import redis
-from celery import Celery, current_app
+from celery import Celery, Task, current_app
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_prerun
+from django.db import OperationalError
 
 WAIT_SECONDS = 15
 QUEUES = ["search", "celery"]
+# (task name, queue it came through, thread that ran it) of every task that started.
+RanTasks = list[tuple[str, str, int]]
 # Every module that defines tasks, so that the worker's app knows them all.
-TASK_MODULES = ["insights.tasks"]
+TASK_MODULES = ["insights.tasks", "interviews.tasks"]
 
 
 def broker_url() -> str:
@@ -78,7 +83,30 @@ def celery_worker(redis_broker: str) -> Iterator[Celery]:
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
+    while not _holds(condition):
         if time.monotonic() > deadline:
             pytest.fail(f"After {WAIT_SECONDS} s the worker had still not {what}.")
         time.sleep(0.1)
+
+
+def _holds(condition: Callable[[], bool]) -> bool:
+    try:
+        return condition()
+    except OperationalError:
+        # SQLite's shared in-memory test database reports a table that the worker's thread is
+        # writing as locked instead of waiting for it (PostgreSQL waits): ask again.
+        return False
+
+
+@pytest.fixture
+def ran_tasks() -> Iterator[RanTasks]:
+    """Every task that starts, to check it came through the broker into the worker's thread."""
+    ran: RanTasks = []
+
+    def record(sender: Task, **kwargs: object) -> None:
+        queue = (sender.request.delivery_info or {}).get("routing_key", "")
+        ran.append((sender.name, queue, threading.get_ident()))
+
+    task_prerun.connect(record, weak=False)
+    yield ran
+    task_prerun.disconnect(record)

@@ -13,15 +13,14 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from celery import Celery, Task
-from celery.signals import task_prerun
+from celery import Celery
 from pytest_django import Settings
 
 from insights.search.backends import get_backend, reset_backend
 from insights.search.base import Filters
 from insights.search.query import parse_query
 from interviews.models import FieldNote, ResearchProject, Session
-from tests.workers import wait_until
+from tests.workers import RanTasks, wait_until
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -39,22 +38,8 @@ def found(text: str, project: ResearchProject) -> set[str]:
     return {hit.doc_id for hit in results.hits}
 
 
-@pytest.fixture
-def ran_tasks() -> Iterator[list[tuple[str, str, int]]]:
-    """(task name, queue, thread) of every task that starts."""
-    ran: list[tuple[str, str, int]] = []
-
-    def record(sender: Task, **kwargs: object) -> None:
-        queue = (sender.request.delivery_info or {}).get("routing_key", "")
-        ran.append((sender.name, queue, threading.get_ident()))
-
-    task_prerun.connect(record, weak=False)
-    yield ran
-    task_prerun.disconnect(record)
-
-
 def test_a_worker_indexes_a_saved_note_and_removes_a_deleted_one(
-    worker: Celery, ran_tasks: list[tuple[str, str, int]]
+    worker: Celery, ran_tasks: RanTasks
 ) -> None:
     assert worker.conf.task_routes["insights.tasks.index_*"] == {"queue": "search"}
     # No journey framework or fixture data: a transactional test starts from empty tables.
