@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format bench install clean-var
+.PHONY: run serve test lint format bench install clean-var
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || (echo "Python $(PYTHON_VERSION) not found: install it (pyenv install $(PYTHON_VERSION))" && exit 1)
@@ -24,6 +24,20 @@ run: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST)
+
+# A team deployment: gunicorn, the Celery workers and beat (Procfile), against the PostgreSQL
+# and Redis of DATABASE_URL and REDIS_URL. PROCESSES picks some of them for another machine:
+# `make serve PROCESSES="web worker"`. See README, "Running for a team".
+PROCESSES ?=
+
+# `honcho run` gives each step the environment plus a .env file, as `honcho start` does.
+serve: install
+	@$(BIN)/honcho run sh -c 'test -n "$$DATABASE_URL" && test -n "$$REDIS_URL"' || \
+		(echo "make serve needs DATABASE_URL and REDIS_URL (README: Running for a team)" && exit 1)
+	mkdir -p var
+	$(BIN)/honcho run $(BIN)/python manage.py migrate --noinput
+	$(BIN)/honcho run $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/honcho start $(PROCESSES)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

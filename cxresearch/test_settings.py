@@ -20,3 +20,9 @@ STORAGES = {
 # Tests never write to the developer's index under var/; tests that need a clean index per
 # test point this at their own tmp_path.
 SEARCH_INDEX_DIR = Path(tempfile.mkdtemp(prefix="cxresearch-test-index-"))
+# WhiteNoise serves what collectstatic put here; the tests need no collected files.
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="cxresearch-test-static-"))
+
+# Tasks run inline in the tests whatever REDIS_URL says (CI sets it for the worker tests, which
+# start a real worker on an app of their own: tests/workers.py).
+CELERY_TASK_ALWAYS_EAGER = True

@@ -416,3 +416,27 @@ class IndexOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.source_id}"
+
+
+class AgreementSnapshot(models.Model):
+    """A project's coder agreement as last computed (insights.agreement_snapshots).
+
+    Computing it takes seconds on a large study, so a job does it and the agreement page
+    reads this row. One per project: each computation replaces it in one statement.
+    """
+
+    project = models.OneToOneField(
+        "interviews.ResearchProject", on_delete=models.CASCADE, related_name="agreement_snapshot"
+    )
+    computed_at = models.DateTimeField()
+    job = models.ForeignKey(
+        "jobs.BackgroundJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    utterance_count = models.PositiveIntegerField(help_text="Utterances compared.")
+    disagreement_count = models.PositiveIntegerField()
+    # The figures, names and listed disagreements the page shows; the format is the one
+    # insights.agreement_snapshots writes and reads (its FORMAT number is stored inside).
+    data = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"Agreement of project {self.project_id} at {self.computed_at:%Y-%m-%d %H:%M}"

@@ -1,5 +1,7 @@
 """Background jobs of the analysis. Each task is thin: it takes ids and calls a service.
 
+Jobs users can see (a BackgroundJob row each, see jobs.runner) run on the default queue.
+
 Search tasks run on the "search" queue (settings.CELERY_TASK_ROUTES), which one worker
 consumes with concurrency 1 so that only one process writes the Whoosh index:
 
@@ -15,10 +17,12 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from insights import agreement_snapshots
 from insights.search import indexing
 
 # The Whoosh backend's lock timeout; importing it loads whoosh, which is always installed.
 from insights.search.base import IndexBusy
+from jobs.runner import JobTask, run_job
 
 # Worth another try later: the index is locked by another writer, the database or the
 # broker is briefly unreachable. Anything else is a bug and fails at once.
@@ -91,3 +95,9 @@ def drain_index_outbox() -> dict[str, int]:
     """
     result = indexing.drain_outbox(older_than=indexing.DRAIN_GRACE)
     return {"done": result.done, "failed": result.failed}
+
+
+@shared_task(base=JobTask, bind=True)
+def compute_agreement(self: JobTask, job_id: int) -> None:
+    """Compute a project's coder agreement and replace its snapshot."""
+    run_job(self, job_id, agreement_snapshots.agreement_job)

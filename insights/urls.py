@@ -35,6 +35,7 @@ project_urls = [
         name="journey-map-publish",
     ),
     path("agreement/", agreement.agreement, name="agreement"),
+    path("agreement/recompute/", agreement.agreement_recompute, name="agreement-recompute"),
     path("agreement/reveal/", agreement.codings_reveal, name="codings-reveal"),
     path("highlights/", coding.highlight_create, name="highlight-create"),
     path("highlights/<int:highlight_id>/", coding.highlight_update, name="highlight-update"),

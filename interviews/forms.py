@@ -335,6 +335,8 @@ class MultipleFileField(forms.FileField):
 class TranscriptUploadForm(forms.Form):
     files = MultipleFileField(
         label="Transcript files",
+        # An empty file is refused by the import, on its own, not with the whole batch.
+        allow_empty_file=True,
         help_text=(
             "Zoom, Teams, Google Meet, YouTube captions (.vtt), Otter (.txt, .docx), Rev (.txt), "
             "subtitles (.srt), Word (.docx) or Markdown (.md). Several files at once are fine."

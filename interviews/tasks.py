@@ -1,10 +1,14 @@
-"""Background jobs of the evidence side. Each is thin: it calls a service."""
+"""Background jobs of the evidence side. Each task is thin: it takes a job's id, runs a service.
+
+They run on the default queue, as BackgroundJob rows users can follow (see jobs.runner).
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from interviews import retention
+from interviews import retention, transcript_uploads
+from jobs.runner import JobTask, run_job
 
 
 @shared_task
@@ -13,3 +17,9 @@ def storage_cleanup() -> dict[str, int]:
     previews and transcript source files past SOURCE_FILE_RETENTION_DAYS."""
     result = retention.storage_cleanup()
     return {"orphans": result.orphans, "previews": result.previews, "expired": result.expired}
+
+
+@shared_task(base=JobTask, bind=True)
+def import_transcripts(self: JobTask, job_id: int) -> None:
+    """Import the files of a bulk transcript upload, one by one."""
+    run_job(self, job_id, transcript_uploads.uploads_import_job)

@@ -185,7 +185,22 @@ BROKER_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def run_job(task: Task, job_id: int, work: Callable[[JobContext], JobOutcome | None]) -> None:
-    """Claim the job, run `work`, and record how it ended (see the module docstring)."""
+    """Claim the job, run `work`, and record how it ended (see the module docstring).
+
+    A transient error outside the work (claiming the row, recording the outcome) queues the
+    task again, as one inside it does: a job left QUEUED by a task that failed to claim it
+    would wait for ever, and job_start would hand it back to everyone who asks again.
+    """
+    try:
+        _run_job(task, job_id, work)
+    except TRANSIENT_ERRORS as error:
+        if task.request.is_eager or (task.request.retries or 0) >= MAX_ATTEMPTS:
+            raise
+        countdown = task.backoff() if isinstance(task, JobTask) else 5
+        raise task.retry(exc=error, countdown=countdown) from error
+
+
+def _run_job(task: Task, job_id: int, work: Callable[[JobContext], JobOutcome | None]) -> None:
     claimed = BackgroundJob.objects.filter(pk=job_id, state__in=BackgroundJob.ACTIVE_STATES).update(
         state=State.RUNNING,
         attempts=F("attempts") + 1,

@@ -72,3 +72,7 @@ def viewer_client(viewer: User) -> Client:
 @pytest.fixture
 def outsider_client(outsider: User) -> Client:
     return _client_for(outsider)
+
+
+# A real Celery worker through Redis, for the tests of the deployed path (tests/workers.py).
+from tests.workers import celery_worker, ran_tasks, redis_broker  # noqa: E402, F401

@@ -134,6 +134,7 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:journey-cell-edit": [Rule("post", WRITE)],
     "insights:journey-map-publish": [Rule("post", LEAD_ONLY)],
     "insights:agreement": [Rule("get", READ)],
+    "insights:agreement-recompute": [Rule("post", WRITE)],
     "insights:codings-reveal": [Rule("post", LEAD_ONLY)],
     "insights:highlight-create": [Rule("post", WRITE)],
     "insights:highlight-update": [Rule("post", WRITE)],

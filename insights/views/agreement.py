@@ -1,4 +1,8 @@
-"""Coder agreement: kappa and alpha per code and overall, disagreements, and blind coding."""
+"""Coder agreement: kappa and alpha per code and overall, disagreements, and blind coding.
+
+The figures come from the project's last snapshot (insights.agreement_snapshots), which a
+background job computes when a researcher asks for it.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
-from insights import selectors
+from insights import selectors, tasks
 from insights.agreement import Agreement, Figures, alpha_band, kappa_band
+from insights.agreement_snapshots import StoredAgreement, agreement_snapshot_for_project
 from interviews.access import get_project_for_member
 from interviews.models import Membership, ResearchProject
-
-# The page lists this many disagreements; the rest are counted.
-MAX_DISAGREEMENTS = 200
+from jobs.models import BackgroundJob
+from jobs.runner import job_start
 
 KAPPA_BADGES = {
     "almost perfect": "badge-ok",
@@ -80,7 +84,8 @@ def _code_row(code: selectors.AgreementCode, agreement: Agreement) -> dict[str, 
     }
 
 
-def _page_context(project: ResearchProject, data: selectors.ProjectAgreement) -> dict[str, object]:
+def _page_context(project: ResearchProject, stored: StoredAgreement) -> dict[str, object]:
+    data = stored.agreement
     report = data.report
     if report is None:
         return {}
@@ -90,7 +95,7 @@ def _page_context(project: ResearchProject, data: selectors.ProjectAgreement) ->
     }
     titles = {t.id: t.title for t in data.transcripts}
     disagreements = []
-    for item in report.disagreements[:MAX_DISAGREEMENTS]:
+    for item in report.disagreements:  # the snapshot keeps the first LISTED_DISAGREEMENTS
         utterance = data.utterances[item.unit]
         disagreements.append(
             {
@@ -117,27 +122,60 @@ def _page_context(project: ResearchProject, data: selectors.ProjectAgreement) ->
         ],
         "code_rows": [_code_row(data.codes[c], a) for c, a in report.by_code.items()],
         "disagreements": disagreements,
-        "more_disagreements": max(0, len(report.disagreements) - MAX_DISAGREEMENTS),
+        "disagreement_count": stored.disagreement_count,
+        "more_disagreements": stored.disagreement_count - len(report.disagreements),
     }
+
+
+def _job_to_show(project: ResearchProject, stored: StoredAgreement | None) -> BackgroundJob | None:
+    """The latest computation while it runs, or when it failed after the snapshot was made."""
+    job = (
+        BackgroundJob.objects.filter(
+            kind=BackgroundJob.Kind.COMPUTE_AGREEMENT, project=project, private=False
+        )
+        .select_related("started_by")
+        .first()
+    )
+    if job is None or job.is_active:
+        return job
+    failed_since = job.state == BackgroundJob.State.FAILED and (
+        stored is None or job.created_at > stored.computed_at
+    )
+    return job if failed_since else None
 
 
 def agreement(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     # Every member may read the figures: they name coders, never participants.
     access = get_project_for_member(request, slug)
     project = access.project
-    data = selectors.agreement_for_project(project)
+    stored = agreement_snapshot_for_project(project)
     blind = project.blind_coding and not project.codings_revealed
     context = {
         "access": access,
         "project": project,
-        "report": data.report,
+        "stored": stored,
+        "report": stored.agreement.report if stored else None,
+        "job": _job_to_show(project, stored),
         "blind": blind,
         # As on the quote list, blind coding hides others' codings from researchers: the
         # list of who applied what where would show them. Aggregate figures stay visible.
         "show_disagreements": not (blind and access.role == Membership.Role.RESEARCHER),
-        **_page_context(project, data),
+        **(_page_context(project, stored) if stored else {}),
     }
     return render(request, "insights/agreement.html", context)
+
+
+@require_POST
+def agreement_recompute(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Start computing the agreement again; the page follows the job and shows the result."""
+    project = get_project_for_member(request, slug, write=True).project
+    job_start(
+        kind=BackgroundJob.Kind.COMPUTE_AGREEMENT,
+        task=tasks.compute_agreement,
+        project=project,
+        user=request.user,
+    )
+    return redirect("insights:agreement", slug=project.slug)
 
 
 @require_POST

@@ -1,4 +1,8 @@
-"""The agreement page: figures for two coders of one transcript, disagreements, blind coding."""
+"""The agreement page: figures for two coders of one transcript, disagreements, blind coding.
+
+The page shows the project's last computed snapshot; tests compute it with the service the
+job runs (insights.agreement_snapshots). Computing through the page: test_agreement_jobs.py.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from insights.agreement_snapshots import agreement_snapshot_compute
 from insights.coding import (
     HighlightFields,
     code_get_or_create,
@@ -68,6 +73,7 @@ def double_coded(project: ResearchProject, lead: User, researcher: User) -> Tran
     code, _ = code_get_or_create(project=project, name="SSO pain", by=lead)
     _code(project, lead, transcript, 0, 2, code)
     _code(project, researcher, transcript, 1, 3, code)
+    agreement_snapshot_compute(project=project)
     return transcript
 
 
@@ -116,6 +122,7 @@ def test_empty_state_until_two_coders_share_a_transcript(
     transcript = _transcript(project)
     code, _ = code_get_or_create(project=project, name="SSO pain", by=lead)
     _code(project, lead, transcript, 0, 1, code)
+    agreement_snapshot_compute(project=project)
 
     response = researcher_client.get(_url(project))
 
@@ -123,6 +130,7 @@ def test_empty_state_until_two_coders_share_a_transcript(
     page = response.content.decode()
     assert "No transcript has two coders yet" in page
     assert "Ask a second researcher to code a transcript" in page
+    assert "from 0 utterances" in page
     assert "Reveal all codings" not in page  # not the lead
 
 
@@ -229,8 +237,8 @@ def test_blind_coding_is_on_the_study_form(lead_client: Client, project: Researc
 # The page's queries, whatever the number of transcripts, coders, codes and highlights:
 #   1. the session            2. the user                (login)
 #   3. the project            4. the membership          (get_project_for_member)
-#   5. every code application on a transcript highlight, with its span, coder and code
-#   6. the utterances of the double-coded transcripts
+#   5. the agreement snapshot
+#   6. the latest agreement job, with who started it
 PAGE_QUERIES = 6
 
 
@@ -255,6 +263,7 @@ def test_query_count_does_not_grow_with_highlights(
             for code in codes:
                 _code(project, coder, transcript, first, first + 2, code)
                 _code(project, coder, transcript, 5, 5, code)
+    agreement_snapshot_compute(project=project)
 
     with django_assert_num_queries(PAGE_QUERIES):
         response = lead_client.get(_url(project))

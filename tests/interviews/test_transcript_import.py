@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from pathlib import Path
 
 import docx
@@ -800,9 +799,13 @@ def upload_url(session: Session) -> str:
     return reverse("interviews:transcript-upload", args=[session.project.slug, session.pk])
 
 
+# Committed for real, as a request is: the import job's on_commit hook runs at once.
+@pytest.mark.django_db(transaction=True)
 def test_researcher_uploads_one_file_and_lands_on_the_reader(
     researcher_client: Client, session: Session, researcher: User
 ):
+    # Without a broker the import job runs inside the request, so one imported file opens its
+    # reader. Several files, and the job page: tests/interviews/test_transcript_uploads.py.
     response = researcher_client.post(
         upload_url(session), {"files": upload("teams.vtt", fixture_bytes("teams.vtt"))}
     )
@@ -814,41 +817,11 @@ def test_researcher_uploads_one_file_and_lands_on_the_reader(
     assert messages_of(response) == ["Imported 1 transcript."]
 
 
-def test_uploading_several_files_reports_each_import_and_refusal(
+# A browser always sends the CSRF token, so the form is bound even without a file.
+def test_upload_without_a_file_shows_the_form_with_an_error(
     researcher_client: Client, session: Session
 ):
-    files = [
-        upload("zoom.vtt", ZOOM),
-        upload("otter.txt", fixture_bytes("otter.txt")),
-        upload("broken.srt", b"1\n00:00:01,000 --> 00:00"),
-    ]
-
-    response = researcher_client.post(upload_url(session), {"files": files})
-
-    assert response.status_code == 302 and response.url == session.get_absolute_url()
-    assert session.transcripts.count() == 2
-    notes = messages_of(response)
-    assert notes[0] == "Imported 2 transcripts."
-    assert notes[1].startswith("Not imported: broken.srt: ")
-    assert len(notes) == 2
-    researcher_client.get(session.get_absolute_url())  # shows, and so consumes, the messages
-
-    response = researcher_client.post(upload_url(session), {"files": [upload("zoom.vtt", ZOOM)]})
-    assert messages_of(response) == ["Already imported, nothing added: zoom.vtt."]
-    assert session.transcripts.count() == 2
-
-
-# A browser always sends the CSRF token, so the form is bound even without a file.
-@pytest.mark.parametrize(
-    "files", [pytest.param({}, id="no-file"), pytest.param({"files": b""}, id="empty-file")]
-)
-def test_upload_without_a_usable_file_shows_the_form_with_an_error(
-    researcher_client: Client, session: Session, files: dict
-):
-    if files:
-        files = {"files": upload("empty.vtt", b"")}
-
-    response = researcher_client.post(upload_url(session), {"csrfmiddlewaretoken": "x", **files})
+    response = researcher_client.post(upload_url(session), {"csrfmiddlewaretoken": "x"})
 
     assert response.status_code == 200
     assert response.context["form"].errors["files"]
@@ -892,30 +865,6 @@ def test_upload_to_a_session_of_another_study_is_404(researcher_client: Client, 
 
     assert response.status_code == 404
     assert counts() == before
-
-
-def test_bulk_import_page_shows_a_summary_of_each_file(
-    project: ResearchProject, lead_client: Client
-):
-    ada = consenting(project)
-    url = reverse("interviews:transcript-import", args=[project.slug])
-    files = [
-        upload(f"{ada.pseudonym} 2026-10-14.vtt", ZOOM),
-        upload("who-is-this.srt", fixture_bytes("no_speakers.srt")),
-        upload("slides.pptx", b"PK\x03\x04"),
-    ]
-
-    response = lead_client.post(url, {"files": files})
-
-    assert response.status_code == 200
-    rows = re.findall(r"<tr>(.*?)</tr>", response.content.decode(), re.DOTALL)[1:]
-    assert len(rows) == 3
-    assert "imported" in rows[0] and "to be linked" not in rows[0]
-    assert "imported" in rows[1] and "participant to be linked" in rows[1]
-    assert "refused" in rows[2] and "slides.pptx" in rows[2] and ".pptx" in rows[2]
-    for outcome in response.context["outcomes"][:2]:
-        assert outcome.transcript.get_absolute_url() in response.content.decode()
-    assert Session.objects.filter(project=project).count() == 2
 
 
 # --- Views: the reader --------------------------------------------------------------------------
@@ -1515,64 +1464,6 @@ def test_command_without_a_user_records_no_importer(tmp_path: Path, project: Res
     assert transcript.imported_by is None
     assert not transcript.session.interviewers.exists()
     assert Membership.objects.filter(project=project).count() == 3
-
-
-# --- Views: large uploads -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("bulk", [False, True], ids=["into-a-session", "as-new-sessions"])
-def test_uploads_are_read_one_at_a_time_and_an_oversized_one_is_not_read(
-    project: ResearchProject,
-    session: Session,
-    researcher_client: Client,
-    settings,
-    monkeypatch: pytest.MonkeyPatch,
-    bulk: bool,
-):
-    from django.core.files.uploadedfile import InMemoryUploadedFile
-
-    from interviews.views import transcripts as views
-
-    small = txt(("Ana", "Our licence renews in May."))
-    settings.TRANSCRIPT_MAX_BYTES = 2 * len(small)
-    events: list[str] = []
-
-    def read(self: InMemoryUploadedFile, *args: object) -> bytes:
-        if type(self) is InMemoryUploadedFile:  # the server's; the test client's are Simple…
-            events.append(f"read {self.name}")
-        return self.file.read(*args)
-
-    service = "transcripts_import_as_sessions" if bulk else "transcript_import"
-    real_service = getattr(views, service)
-
-    def importing(**kwargs: object) -> object:
-        filename = kwargs["files"][0][0] if bulk else kwargs["filename"]  # type: ignore[index]
-        events.append(f"import {filename}")
-        return real_service(**kwargs)
-
-    monkeypatch.setattr(InMemoryUploadedFile, "read", read)
-    monkeypatch.setattr(views, service, importing)
-    url = (
-        reverse("interviews:transcript-import", args=[project.slug])
-        if bulk
-        else upload_url(session)
-    )
-    files = [
-        upload("first.txt", small),
-        upload("huge.txt", small * 3),
-        upload("last.txt", txt(("Ben", "And the SSO add-on?"))),
-    ]
-
-    response = researcher_client.post(url, {"files": files})
-
-    assert events == ["read first.txt", "import first.txt", "read last.txt", "import last.txt"]
-    assert Transcript.objects.count() == 2
-    refusals = [note for note in messages_of(response) if note.startswith("Not imported")]
-    size, limit = f"{3 * len(small)} bytes", f"{2 * len(small)} bytes"
-    assert refusals == [
-        f"Not imported: huge.txt: the file is {size}, which is over the {limit} limit for "
-        "transcripts."
-    ]
 
 
 def test_consent_is_checked_on_the_given_day(project: ResearchProject) -> None:

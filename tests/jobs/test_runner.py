@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from celery import shared_task
+from celery.exceptions import Retry
 from django.contrib.auth.models import User
 from django.db import OperationalError
 from django.test import Client
@@ -131,6 +132,35 @@ def test_a_job_left_running_by_a_dead_worker_runs_again(
     sample_job.delay(job.pk)
     job.refresh_from_db()
     assert (job.state, job.attempts, job.message) == (State.DONE, 2, "Second try worked.")
+
+
+def test_a_transient_error_while_claiming_queues_the_task_again(
+    project: ResearchProject, lead: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    BEHAVIOUR["work"] = lambda context: JobOutcome(message="Ran on the next delivery.")
+    job = start(project, lead)
+    manager = BackgroundJob.objects
+    real_filter = manager.filter
+    failures = [OperationalError("database is locked")]
+
+    def flaky_filter(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(manager, "filter", flaky_filter)
+    # As delivered by a broker; the retry it queues runs inline (the suite's tasks are eager).
+    sample_job.push_request(
+        id="delivery-1", args=[job.pk], kwargs={}, called_directly=False, is_eager=False, retries=0
+    )
+    try:
+        with pytest.raises(Retry):
+            run_job(sample_job, job.pk, _work)
+    finally:
+        sample_job.pop_request()
+
+    job.refresh_from_db()
+    assert (job.state, job.message) == (State.DONE, "Ran on the next delivery.")
 
 
 def test_a_job_that_keeps_dying_stops(project: ResearchProject, lead: User) -> None:
