@@ -11,7 +11,10 @@ from insights.models import Code, Highlight, JourneyFramework
 from interviews.models import Membership
 from tests.factories import make_participant, make_project, make_session, make_transcript, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -685,7 +685,7 @@ def in_another_connection(work):
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_during_a_rebuild_others_search_the_old_index_and_wait_to_write(projects) -> None:
     alpha, _ = projects
     backend = PostgresBackend()

@@ -23,7 +23,10 @@ from insights.search.query import parse_query
 from interviews.models import FieldNote, ResearchProject, Session
 from tests.workers import RanTasks, wait_until
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture

@@ -800,7 +800,7 @@ def upload_url(session: Session) -> str:
 
 
 # Committed for real, as a request is: the import job's on_commit hook runs at once.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_researcher_uploads_one_file_and_lands_on_the_reader(
     researcher_client: Client, session: Session, researcher: User
 ):

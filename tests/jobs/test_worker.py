@@ -23,7 +23,10 @@ from tests.factories import make_session, make_transcript
 from tests.interviews.test_transcript_import import ZOOM, upload
 from tests.workers import RanTasks, wait_until
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def finished(job_id: int) -> bool:
