@@ -267,6 +267,7 @@ class _Context:
     users: dict[str, User]
     codes: dict[str, Code]
     notes: dict[str, str]
+    empty_notes: set[str] = field(default_factory=set)  # notes in the file without text
     default_counting: offsets.Counting = offsets.SPEC
 
 
@@ -301,6 +302,7 @@ def qdpx_import(*, data: bytes, filename: str, by: User) -> ImportResult:
             users=_users(parsed, summary),
             codes={},
             notes=_note_texts(parsed, archive, summary),
+            empty_notes=set(parsed.notes),
         )
         _apply(parsed, context)
     return ImportResult(project=project, summary=summary)
@@ -627,10 +629,14 @@ def _source(source: ParsedSource, context: _Context) -> None:
             )
     except TranscriptImportError as error:
         summary.drop("Sources whose text could not be read", f"{name}: {error}")
+        for _selection in source.selections:
+            summary.drop("Selections of sources that were not imported", name)
         return
     summary.created["sources"] += 1
     for guid in source.note_guids:
         text = context.notes.get(guid)
+        if guid not in context.notes and guid not in context.empty_notes:
+            summary.drop("References to notes missing from the file", guid)
         if text:
             FieldNote.objects.create(
                 session=session, kind=FieldNote.Kind.OBSERVATION, text=text, author=context.by
@@ -777,6 +783,9 @@ def _memo(selection: ParsedSelection, context: _Context) -> str:
     guids = list(selection.note_guids)
     for coding in selection.codings:
         guids += coding.note_guids
+    for guid in guids:
+        if guid not in context.notes and guid not in context.empty_notes:
+            context.summary.drop("References to notes missing from the file", guid)
     texts = list(dict.fromkeys(context.notes[g] for g in guids if g in context.notes))
     memo = "\n\n".join(texts)
     if len(memo) > MAX_MEMO_LENGTH:

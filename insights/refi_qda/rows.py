@@ -392,9 +392,7 @@ def project_rows(
         .order_by("session__scheduled_at", "session_id", "created_at", "pk")
     )
     participants = list(
-        Participant.objects.filter(
-            Q(enrollments__project=project) | Q(sessions__project=project)
-        )
+        Participant.objects.filter(Q(enrollments__project=project) | Q(sessions__project=project))
         .distinct()
         .order_by("pseudonym")
     )

@@ -285,9 +285,12 @@ def test_round_trip_gives_the_same_codebook_sources_and_codings(
     assert ParticipantIdentity.objects.get(participant=participant).name == (
         Participant.objects.get(enrollments__project=coded_project).pseudonym
     )
-    assert result.summary.dropped_count(
-        "Case–source links (record consent for the participant, then add them to the session)"
-    ) == 1
+    assert (
+        result.summary.dropped_count(
+            "Case–source links (record consent for the participant, then add them to the session)"
+        )
+        == 1
+    )
 
 
 def test_round_trip_twice_is_stable(coded_project: ResearchProject, lead: User) -> None:
@@ -295,3 +298,345 @@ def test_round_trip_twice_is_stable(coded_project: ResearchProject, lead: User) 
     second = qdpx_import(data=_qdpx(first, lead), filename="b.qdpx", by=lead).project
     assert _codings(second) == _codings(first)
     assert _codebook(second) == _codebook(first)
+
+
+# --- Files from other tools ---------------------------------------------------------------------
+
+TOOL_TEXT = (
+    "Interviewer: How was the first week? 😀\n"
+    "\n"
+    "Maria: Honestly, the SSO set-up took forever.\n"
+    "\n"
+    "Interviewer: What would have helped?\n"
+    "\n"
+    "Maria: A checklist, and a named contact at support.\n"
+)
+CODE_GUID = "9F2B3A1C-5D4E-4F6A-8B7C-1D2E3F4A5B6C"
+USER_GUID = "{0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D}"
+
+
+def _utf16_units(text: str, offset: int) -> int:
+    return len(text[:offset].encode("utf-16-le")) // 2
+
+
+def tool_qdpx(
+    *,
+    namespace: str = "urn:QDA-XML:project:1.0",
+    text: str = TOOL_TEXT,
+    encode=lambda text: text.encode("utf-8"),
+    folder: str = "sources",
+    path_prefix: str = "internal://",
+    qde_name: str = "project.qde",
+    offsets=lambda text, start, end: (start, end),
+    extra_xml: str = "",
+    quote_names: bool = True,
+) -> bytes:
+    """A .qdpx shaped like the given tool writes them: two coded selections of Maria's."""
+    source_guid = "3C2D1E0F-AAAA-4BBB-8CCC-0123456789AB"
+    selections = []
+    for number, quote in enumerate(("the SSO set-up took forever", "A checklist")):
+        start = text.index(quote)
+        first, last = offsets(text, start, start + len(quote))
+        name = f' name="{quote}"' if quote_names else ""
+        selections.append(
+            f'<PlainTextSelection guid="5E6F7A8B-0000-4000-8000-00000000000{number}"{name} '
+            f'startPosition="{first}" endPosition="{last}" creatingUser="{USER_GUID}">'
+            f'<Coding guid="5E6F7A8B-1111-4000-8000-00000000000{number}" '
+            f'creatingUser="{USER_GUID}"><CodeRef targetGUID="{CODE_GUID}"/></Coding>'
+            "</PlainTextSelection>"
+        )
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="{namespace}" name="Tool study" origin="Some QDA tool 2024">
+  <Users><User guid="{USER_GUID}" name="Maria Analyst"/></Users>
+  <CodeBook><Codes>
+    <Code guid="{CODE_GUID}" name="Setup friction" isCodable="true" color="#c00">
+      <Description>Slow set-up.</Description>
+    </Code>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="{source_guid}" name="Maria interview"
+        plainTextPath="{path_prefix}{source_guid}.txt">
+      {"".join(selections)}
+    </TextSource>
+  </Sources>
+  {extra_xml}
+</Project>"""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(qde_name, qde.encode("utf-8"))
+        archive.writestr(f"{folder}/{source_guid}.txt", encode(text))
+    return buffer.getvalue()
+
+
+def _quotes(project: ResearchProject) -> list[tuple[str, str]]:
+    return sorted(
+        (h.text, ",".join(h.codes.names()))
+        for h in Highlight.objects.filter(project=project).prefetch_related("codes")
+    )
+
+
+MARIA = [("A checklist", "Setup friction"), ("the SSO set-up took forever", "Setup friction")]
+
+
+@pytest.mark.django_db
+def test_spec_file_from_another_tool(lead: User) -> None:
+    result = qdpx_import(data=tool_qdpx(), filename="tool.qdpx", by=lead)
+    assert _quotes(result.project) == MARIA
+    code = Code.objects.get(project=result.project)
+    assert (code.colour, code.definition) == ("#cc0000", "Slow set-up.")
+    analyst = User.objects.filter(highlights__project=result.project).distinct().get()
+    assert not analyst.is_active and not analyst.has_usable_password()
+    assert analyst.get_full_name() == "Maria Analyst"
+    assert any("inactive users" in line for line in result.summary.warnings)
+    transcript = Transcript.objects.get(session__project=result.project)
+    assert "Interviewer:" not in transcript.text  # turns were found, labels left out
+    assert transcript.utterance_count == 4
+
+
+@pytest.mark.django_db
+def test_nvivo_style_bom_capital_sources_and_no_prefix(lead: User) -> None:
+    data = tool_qdpx(
+        encode=lambda text: b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"),
+        folder="Sources",
+        path_prefix="",
+        qde_name="Tool study.qde",
+    )
+    result = qdpx_import(data=data, filename="nvivo.qdpx", by=lead)
+    assert _quotes(result.project) == MARIA
+    warnings = " ".join(result.summary.warnings)
+    assert "byte-order mark" in warnings and "Sources/" in warnings and "internal://" in warnings
+
+
+@pytest.mark.django_db
+def test_maxqda_style_utf16_offsets_are_converted(lead: User) -> None:
+    data = tool_qdpx(
+        offsets=lambda text, s, e: (_utf16_units(text, s), _utf16_units(text, e)),
+    )
+    result = qdpx_import(data=data, filename="maxqda.qdpx", by=lead)
+    assert _quotes(result.project) == MARIA
+    assert any("UTF-16 code units" in line for line in result.summary.warnings)
+
+
+@pytest.mark.django_db
+def test_atlas_style_crlf_counted_twice_is_converted(lead: User) -> None:
+    def crlf_units(text: str, s: int, e: int) -> tuple[int, int]:
+        return s + text[:s].count("\n"), e + text[:e].count("\n")
+
+    data = tool_qdpx(offsets=crlf_units)  # the file holds LF, offsets count CR LF
+    result = qdpx_import(data=data, filename="atlas.qdpx", by=lead)
+    assert _quotes(result.project) == MARIA
+    assert any("two characters" in line for line in result.summary.warnings)
+
+
+@pytest.mark.django_db
+def test_old_namespace_is_read_with_a_warning(lead: User) -> None:
+    for namespace in ("urn:QDA-XML:project:1:0", "urn:QDA-XML:project:0:4"):
+        result = qdpx_import(data=tool_qdpx(namespace=namespace), filename="old.qdpx", by=lead)
+        assert _quotes(result.project) == MARIA
+        assert any(namespace in line for line in result.summary.warnings)
+
+
+@pytest.mark.django_db
+def test_selection_whose_offsets_miss_its_text_is_placed_by_the_copy(lead: User) -> None:
+    data = tool_qdpx(offsets=lambda text, s, e: (s + 3, e + 3) if s > 100 else (s, e))
+    result = qdpx_import(data=data, filename="shifted.qdpx", by=lead)
+    assert _quotes(result.project) == MARIA
+    assert any("placed where" in line for line in result.summary.warnings)
+
+
+@pytest.mark.django_db
+def test_unknown_and_unsupported_elements_are_reported(lead: User) -> None:
+    extra = """<Links><Link guid="11111111-2222-4333-8444-555555555555" name="x"/></Links>
+      <Frobnicate/>"""
+    result = qdpx_import(data=tool_qdpx(extra_xml=extra), filename="x.qdpx", by=lead)
+    dropped = " ".join(result.summary.dropped)
+    assert "Links between items: 1" in dropped
+    assert "Frobnicate" in dropped
+
+
+@pytest.mark.django_db
+def test_duplicate_and_invalid_guids_and_missing_sources_are_reported(lead: User) -> None:
+    extra = f"""<Notes>
+      <Note guid="not-a-guid" name="Odd id"><PlainTextContent>x</PlainTextContent></Note>
+    </Notes>"""
+    data = tool_qdpx(extra_xml=extra)
+    qde = _members(data)["project.qde"].decode()
+    qde = qde.replace(
+        "</Sources>",
+        f'<TextSource guid="3C2D1E0F-AAAA-4BBB-8CCC-0123456789AB" name="Again" '
+        f'plainTextPath="internal://x.txt"/>'
+        f'<TextSource guid="3C2D1E0F-AAAA-4BBB-8CCC-000000000000" name="Gone" '
+        f'plainTextPath="internal://missing.txt"/></Sources>',
+    )
+    result = qdpx_import(data=_rezip(data, qde=qde.encode()), filename="x.qdpx", by=lead)
+    dropped = " ".join(result.summary.dropped)
+    assert "GUID used twice" in dropped
+    assert "missing from the archive: 1 (Gone" in dropped
+    assert any("not in the standard form" in w for w in result.summary.warnings)
+    assert _quotes(result.project) == MARIA
+
+
+def _rezip(data: bytes, *, qde: bytes) -> bytes:
+    members = _members(data)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, qde if name.endswith(".qde") else content)
+    return buffer.getvalue()
+
+
+# --- Bad files: refused whole, nothing written ---------------------------------------------------
+
+
+def _counts() -> tuple[int, ...]:
+    return (
+        ResearchProject.objects.count(),
+        Code.objects.count(),
+        Highlight.objects.count(),
+        Transcript.objects.count(),
+        Session.objects.count(),
+        User.objects.count(),
+        Participant.objects.count(),
+    )
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE Project [
+  <!ENTITY lol "lol">
+  <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<Project xmlns="urn:QDA-XML:project:1.0" name="&lol3;"/>"""
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE Project [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<Project xmlns="urn:QDA-XML:project:1.0" name="&secret;"/>"""
+
+
+BAD_FILES = {
+    "not a zip": (b"just some text, not an archive", "not a .qdpx file"),
+    "no project file": (_zip({"sources/a.txt": b"hi"}), "no project.qde"),
+    "two project files": (
+        _zip({"a.qde": b"<x/>", "b.qde": b"<x/>"}),
+        "several project files",
+    ),
+    "not XML": (_zip({"project.qde": b"\x89PNG not xml at all"}), "not well-formed XML"),
+    "wrong root": (
+        _zip({"project.qde": b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"/>'}),
+        "not <Project>",
+    ),
+    "wrong namespace": (
+        _zip({"project.qde": b'<Project xmlns="urn:example:other" name="x"/>'}),
+        "namespace",
+    ),
+    "path traversal": (
+        _zip({"project.qde": b"<x/>", "../evil.txt": b"x"}),
+        "unsafe path",
+    ),
+    "absolute path": (
+        _zip({"project.qde": b"<x/>", "/etc/cron.d/evil": b"x"}),
+        "unsafe path",
+    ),
+    "windows drive path": (
+        _zip({"project.qde": b"<x/>", "C:\\Windows\\evil.txt": b"x"}),
+        "unsafe path",
+    ),
+    "entity expansion": (_zip({"project.qde": BILLION_LAUGHS}), "document type"),
+    "external entity": (_zip({"project.qde": EXTERNAL_ENTITY}), "document type"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_files_are_refused_and_change_nothing(case: str, lead: User) -> None:
+    data, message = BAD_FILES[case]
+    before = _counts()
+    with pytest.raises(ImportFileError, match=message):
+        qdpx_import(data=data, filename="bad.qdpx", by=lead)
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_zip_bomb_by_declared_size_is_refused(lead: User, settings) -> None:
+    settings.REFI_QDA_MAX_UNPACKED_BYTES = 1_000_000
+    data = _zip({"project.qde": b"<x/>", "sources/zeros.txt": b"\0" * 2_000_000})
+    assert len(data) < 10_000  # tiny on disk, huge unpacked
+    with pytest.raises(ImportFileError, match="unpacks to 2,000,004 bytes"):
+        qdpx_import(data=data, filename="bomb.qdpx", by=lead)
+
+
+@pytest.mark.django_db
+def test_member_that_unpacks_to_more_than_it_declares_is_refused(lead: User) -> None:
+    data = bytearray(tool_qdpx())
+    # Lower the declared size of project.qde in its local header and the central directory.
+    real = len(_members(bytes(data))["project.qde"])
+    old, new = real.to_bytes(4, "little"), (100).to_bytes(4, "little")
+    assert data.count(old) >= 2
+    data = bytes(data).replace(old, new)
+    before = _counts()
+    with pytest.raises(ImportFileError, match="cannot be unpacked|more than it declares"):
+        qdpx_import(data=data, filename="liar.qdpx", by=lead)
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_too_many_members_is_refused(lead: User, settings) -> None:
+    settings.REFI_QDA_MAX_MEMBERS = 10
+    data = _zip({"project.qde": b"<x/>", **{f"sources/{n}.txt": b"x" for n in range(10)}})
+    with pytest.raises(ImportFileError, match="holds 11 files"):
+        qdpx_import(data=data, filename="many.qdpx", by=lead)
+
+
+@pytest.mark.django_db
+def test_huge_xml_is_refused(lead: User, settings) -> None:
+    settings.REFI_QDA_MAX_XML_BYTES = 10_000
+    qde = b'<Project xmlns="urn:QDA-XML:project:1.0" name="x">' + b" " * 20_000 + b"</Project>"
+    with pytest.raises(ImportFileError, match="over the limit"):
+        qdpx_import(data=_zip({"project.qde": qde}), filename="huge.qdpx", by=lead)
+
+
+@pytest.mark.django_db
+def test_upload_over_the_limit_is_refused(lead: User, settings) -> None:
+    settings.REFI_QDA_IMPORT_MAX_BYTES = 100
+    with pytest.raises(ImportFileError, match="over the limit"):
+        qdpx_import(data=tool_qdpx(), filename="big.qdpx", by=lead)
+
+
+@pytest.mark.django_db
+def test_missing_references_are_reported_not_fatal(lead: User) -> None:
+    data = tool_qdpx()
+    qde = (
+        _members(data)["project.qde"]
+        .decode()
+        .replace(
+            f'<CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>',
+            '<CodeRef targetGUID="00000000-0000-4000-8000-000000000000"/></Coding>'
+            '<NoteRef targetGUID="00000000-0000-4000-8000-000000000001"/></PlainTextSelection>',
+            1,
+        )
+    )
+    result = qdpx_import(data=_rezip(data, qde=qde.encode()), filename="x.qdpx", by=lead)
+    dropped = " ".join(result.summary.dropped)
+    assert "Codings of codes missing from the codebook: 1" in dropped
+    assert "References to notes missing from the file: 1" in dropped
+    assert _quotes(result.project) == [
+        ("A checklist", "Setup friction"),
+        ("the SSO set-up took forever", ""),
+    ]
+
+
+@pytest.mark.django_db
+def test_unreadable_source_is_reported_and_leaves_no_session(lead: User) -> None:
+    data = tool_qdpx(encode=lambda text: b"   \n\n  ")
+    result = qdpx_import(data=data, filename="empty.qdpx", by=lead)
+    assert Session.objects.filter(project=result.project).count() == 0
+    dropped = " ".join(result.summary.dropped)
+    assert "Sources whose text could not be read: 1" in dropped
+    assert "Selections of sources that were not imported: 2" in dropped
