@@ -456,17 +456,17 @@ def test_unknown_and_unsupported_elements_are_reported(lead: User) -> None:
 
 @pytest.mark.django_db
 def test_duplicate_and_invalid_guids_and_missing_sources_are_reported(lead: User) -> None:
-    extra = f"""<Notes>
+    extra = """<Notes>
       <Note guid="not-a-guid" name="Odd id"><PlainTextContent>x</PlainTextContent></Note>
     </Notes>"""
     data = tool_qdpx(extra_xml=extra)
     qde = _members(data)["project.qde"].decode()
     qde = qde.replace(
         "</Sources>",
-        f'<TextSource guid="3C2D1E0F-AAAA-4BBB-8CCC-0123456789AB" name="Again" '
-        f'plainTextPath="internal://x.txt"/>'
-        f'<TextSource guid="3C2D1E0F-AAAA-4BBB-8CCC-000000000000" name="Gone" '
-        f'plainTextPath="internal://missing.txt"/></Sources>',
+        '<TextSource guid="3C2D1E0F-AAAA-4BBB-8CCC-0123456789AB" name="Again" '
+        'plainTextPath="internal://x.txt"/>'
+        '<TextSource guid="3C2D1E0F-AAAA-4BBB-8CCC-000000000000" name="Gone" '
+        'plainTextPath="internal://missing.txt"/></Sources>',
     )
     result = qdpx_import(data=_rezip(data, qde=qde.encode()), filename="x.qdpx", by=lead)
     dropped = " ".join(result.summary.dropped)
