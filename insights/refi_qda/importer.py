@@ -217,11 +217,11 @@ def codebook_import_qdc(
     parsed = parse_codebook(parse_xml(data, filename=filename), filename=filename, summary=summary)
     if not parsed.codes:
         raise ImportFileError(f"{filename}: the codebook has no codes in it.")
-    return _codebook_apply(project=project, parsed=parsed, summary=summary)
+    return codebook_apply(project=project, parsed=parsed, summary=summary)
 
 
 @transaction.atomic
-def _codebook_apply(
+def codebook_apply(
     *, project: ResearchProject, parsed: ParsedProject, summary: ImportSummary
 ) -> CodebookImportResult:
     # Two imports into one codebook at once would both add the same names; the second waits.
