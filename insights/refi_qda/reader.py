@@ -65,7 +65,11 @@ class ImportSummary:
 
     @property
     def lines(self) -> list[str]:
-        made = ", ".join(f"{count} {what}" for what, count in self.created.items() if count)
+        made = ", ".join(
+            f"{count} {what[:-1] if count == 1 and what.endswith('s') else what}"
+            for what, count in self.created.items()
+            if count
+        )
         result = [f"Imported {made or 'nothing'}."]
         result += [f"Note: {warning}" for warning in self.warnings]
         result += [f"Not imported: {line}" for line in self.dropped]
