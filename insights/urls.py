@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from insights.views import agreement, codebook, coding, frameworks, quotes, reader, search
+from insights.views import (
+    agreement,
+    codebook,
+    coding,
+    frameworks,
+    quotes,
+    reader,
+    refi_qda,
+    search,
+)
 
 app_name = "insights"
 
@@ -10,6 +19,9 @@ project_urls = [
     path("codebook/new/", codebook.code_create, name="code-create"),
     path("codebook/merge/", codebook.code_merge, name="code-merge"),
     path("codebook/copy/", codebook.codebook_copy, name="codebook-copy"),
+    path("codebook/export/", refi_qda.codebook_export, name="codebook-export"),
+    path("codebook/import/", refi_qda.codebook_import, name="codebook-import"),
+    path("export/qdpx/", refi_qda.project_export_qdpx, name="project-export-qdpx"),
     path("codebook/<int:code_id>/edit/", codebook.code_edit, name="code-edit"),
     path("codebook/<int:code_id>/delete/", codebook.code_delete, name="code-delete"),
     path("quotes/", quotes.quote_list, name="quote-list"),
@@ -34,5 +46,7 @@ urlpatterns = [
     # /frameworks/
     path("frameworks/", frameworks.framework_list, name="framework-list"),
     path("search/", search.search_page, name="search"),
+    # /refi-qda/
+    path("refi-qda/import/", refi_qda.project_import_qdpx, name="project-import-qdpx"),
     path("studies/<slug:slug>/", include(project_urls)),
 ]

@@ -14,6 +14,8 @@ import pytest
 from pytest_django import Settings
 
 from insights.search.backends import reset_backend
+from interviews.models import ResearchProject
+from tests.insights.refi_data import build_coded_project
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +24,9 @@ def search_index_dir(settings: Settings, tmp_path: Path) -> Iterator[Path]:
     reset_backend()
     yield settings.SEARCH_INDEX_DIR
     reset_backend()
+
+
+@pytest.fixture
+def coded_project(project: ResearchProject, lead, researcher) -> ResearchProject:  # noqa: ANN001
+    """A study coded by two coders, for the REFI-QDA exchange tests (tests/insights/refi_data)."""
+    return build_coded_project(project, lead, researcher)

@@ -12,7 +12,7 @@ from insights.refi_qda.importer import codebook_import_qdc
 from insights.refi_qda.reader import ImportFileError
 from interviews.models import ResearchProject
 from tests.factories import make_project
-from tests.insights.test_refi_qda import BILLION_LAUGHS, EXTERNAL_ENTITY, assert_valid
+from tests.insights.refi_data import BILLION_LAUGHS, EXTERNAL_ENTITY, assert_valid
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def test_csv_round_trip(codebook: ResearchProject) -> None:
 
 @pytest.mark.django_db
 def test_taguette_style_csv_with_semicolons_and_parents_only_implied() -> None:
-    data = "tag;description\nOnboarding/Setup friction;Slow set-up\nPricing;\n".encode()
+    data = b"tag;description\nOnboarding/Setup friction;Slow set-up\nPricing;\n"
     target = make_project()
     result = codebook_import_csv(project=target, data=data, filename="taguette.csv")
     assert result.created == 3

@@ -11,12 +11,11 @@ from django.core.management import CommandError, call_command
 from insights.models import Code, Highlight
 from interviews.models import ResearchProject
 from tests.factories import make_project
-from tests.insights.test_refi_qda import coded_project  # noqa: F401 - fixture
 
 
 def test_qdpx_export_then_import(
     coded_project: ResearchProject, lead: User, tmp_path: Path, capsys
-) -> None:  # noqa: F811
+) -> None:
     path = tmp_path / "study.qdpx"
     call_command("export_qdpx", coded_project.slug, "--user", "lead", "-o", str(path))
     assert "2 sources, 4 coded selections, 3 codes, 1 cases" in capsys.readouterr().out
@@ -29,7 +28,7 @@ def test_qdpx_export_then_import(
 
 def test_qdpx_export_refuses_viewers_and_outsiders(
     coded_project: ResearchProject,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     for username in ("viewer", "outsider"):
         User.objects.get_or_create(username=username)
@@ -40,7 +39,7 @@ def test_qdpx_export_refuses_viewers_and_outsiders(
     assert not (tmp_path / "x").exists()
 
 
-def test_qdc_and_csv_export_then_import(coded_project: ResearchProject, tmp_path: Path) -> None:  # noqa: F811
+def test_qdc_and_csv_export_then_import(coded_project: ResearchProject, tmp_path: Path) -> None:
     target = make_project(slug="target")
     for name in ("codes.qdc", "codes.csv"):
         call_command("export_qdc", coded_project.slug, "-o", str(tmp_path / name))

@@ -7,131 +7,34 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from lxml import etree
 
-from insights.coding import HighlightFields, code_get_or_create, highlight_create
 from insights.models import Code, CodedHighlight, Highlight
 from insights.refi_qda import export, rows
 from insights.refi_qda.importer import qdpx_import
 from insights.refi_qda.reader import ImportFileError
 from interviews.models import (
     AuditEvent,
-    FieldNote,
     Participant,
     ParticipantIdentity,
     ResearchProject,
     Session,
     Transcript,
 )
-from tests.factories import (
-    make_attribute,
-    make_enrollment,
-    make_participant,
-    make_session,
-    make_transcript,
+from tests.insights.refi_data import (
+    BILLION_LAUGHS,
+    CODE_GUID,
+    EXTERNAL_ENTITY,
+    assert_valid,
+    members,
+    tool_qdpx,
+    utf16_units,
 )
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "insights" / "refi_qda" / "schema"
-
-
-def schema(name: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMAS / name)))
-
-
-def assert_valid(xml: bytes, name: str) -> etree._Element:
-    document = etree.fromstring(xml)
-    validator = schema(name)
-    assert validator.validate(document), validator.error_log
-    return document
-
-
 NS = {"q": "urn:QDA-XML:project:1.0"}
-
-INTERVIEW = """WEBVTT
-
-1
-00:00:01.000 --> 00:00:04.000
-Sam Rivera: Thanks for joining. How did the SSO rollout go? 🚀
-
-2
-00:00:05.000 --> 00:00:11.500
-Ada Lovelace: Honestly, SAML took three weeks because our IdP team was busy.
-The café's Wi-Fi didn't help either.
-
-3
-00:00:12.000 --> 00:00:15.000
-Ada Lovelace: The licence true-up surprised procurement too. ✨
-"""
-
-
-@pytest.fixture
-def coded_project(project: ResearchProject, lead: User, researcher: User) -> ResearchProject:
-    """A study with a transcript (emoji, accents, a line break in a turn), a field note,
-    a nested codebook, two coders, memos, a participant with attributes."""
-    ada = make_participant(name="Ada Lovelace", segment="large", region="emea", tier="premium")
-    enrollment = make_enrollment(project, ada)
-    seats = make_attribute(project, "seats", kind="number")
-    make_attribute(project, "renewal", kind="date")
-    from interviews.services import attribute_values_set
-
-    attribute_values_set(enrollment=enrollment, values={seats: "250"})
-    session = make_session(project, participants=[ada], interviewers=[lead], title="Interview 1")
-    transcript = make_transcript(session, data=INTERVIEW.encode())
-    note = FieldNote.objects.create(
-        session=session, kind="observation", text="Keeps two SSO tools open.\r\nOdd.", author=lead
-    )
-    parent, _ = code_get_or_create(project=project, name="Onboarding", by=lead)
-    friction = Code.objects.create(
-        project=project,
-        name="Setup friction",
-        parent=parent,
-        kind=Code.Kind.PAIN_POINT,
-        definition="Anything that slows set-up.",
-        inclusion_notes="Delays, blockers.",
-        colour="#e07a5f",
-    )
-    procurement, _ = code_get_or_create(project=project, name="Procurement", by=lead)
-    text = transcript.text
-    saml = text.index("SAML took three weeks")
-    highlight_create(
-        project=project,
-        coder=lead,
-        start=saml,
-        end=saml + len("SAML took three weeks"),
-        fields=HighlightFields(codes=[friction, parent], memo="Typical IdP delay."),
-        transcript=transcript,
-    )
-    wifi = text.index("The café's Wi-Fi")
-    highlight_create(
-        project=project,
-        coder=researcher,
-        start=saml,
-        end=wifi + len("The café's Wi-Fi didn't help either."),
-        fields=HighlightFields(codes=[friction]),
-        transcript=transcript,
-    )
-    licence = text.index("The licence true-up")
-    highlight_create(
-        project=project,
-        coder=researcher,
-        start=licence,
-        end=len(text),
-        fields=HighlightFields(codes=[procurement]),
-        transcript=transcript,
-    )
-    highlight_create(
-        project=project,
-        coder=lead,
-        start=0,
-        end=9,
-        fields=HighlightFields(codes=[parent]),
-        field_note=note,
-    )
-    return project
 
 
 def _qdpx(project: ResearchProject, user: User, **options: bool) -> bytes:
@@ -140,17 +43,12 @@ def _qdpx(project: ResearchProject, user: User, **options: bool) -> bytes:
     )
 
 
-def _members(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {info.filename: archive.read(info) for info in archive.infolist()}
-
-
 # --- Export -------------------------------------------------------------------------------------
 
 
 def test_export_validates_and_follows_the_spec(coded_project: ResearchProject, lead: User) -> None:
-    members = _members(_qdpx(coded_project, lead))
-    document = assert_valid(members["project.qde"], "Project.xsd")
+    files = members(_qdpx(coded_project, lead))
+    document = assert_valid(files["project.qde"], "Project.xsd")
 
     sources = document.findall("q:Sources/q:TextSource", NS)
     assert len(sources) == 2
@@ -158,7 +56,7 @@ def test_export_validates_and_follows_the_spec(coded_project: ResearchProject, l
         path = source.get("plainTextPath")
         assert path == f"internal://{source.get('guid')}.txt"
         assert source.find("q:PlainTextContent", NS) is None
-        data = members[f"sources/{source.get('guid')}.txt"]
+        data = files[f"sources/{source.get('guid')}.txt"]
         assert not data.startswith(b"\xef\xbb\xbf")
         assert b"\r" not in data
         text = data.decode("utf-8")
@@ -183,24 +81,24 @@ def test_export_writes_speaker_labels_and_pseudonyms_not_names(
     data = _qdpx(coded_project, lead)
     assert b"Ada" not in data.replace(b"Ada Lovelace", b"")  # no leak of the name
     assert b"Lovelace" not in data
-    members = _members(data)
+    files = members(data)
     pseudonym = Participant.objects.get().pseudonym
     transcript_text = next(
-        v.decode() for k, v in members.items() if k.startswith("sources/") and b"SAML" in v
+        v.decode() for k, v in files.items() if k.startswith("sources/") and b"SAML" in v
     )
     assert transcript_text.startswith("lead: Thanks") or f"{pseudonym}: Honestly" in transcript_text
-    document = etree.fromstring(members["project.qde"])
+    document = etree.fromstring(files["project.qde"])
     assert [c.get("name") for c in document.findall("q:Cases/q:Case", NS)] == [pseudonym]
 
 
 def test_export_with_names_needs_a_user_who_may_see_them(
     coded_project: ResearchProject, lead: User, viewer: User
 ) -> None:
-    named = _members(_qdpx(coded_project, lead, include_names=True))
+    named = members(_qdpx(coded_project, lead, include_names=True))
     document = etree.fromstring(named["project.qde"])
     assert [c.get("name") for c in document.findall("q:Cases/q:Case", NS)] == ["Ada Lovelace"]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.PII_EXPORTED).count() == 1
-    hidden = _members(_qdpx(coded_project, viewer, include_names=True))
+    hidden = members(_qdpx(coded_project, viewer, include_names=True))
     assert b"Lovelace" not in hidden["project.qde"]
 
 
@@ -213,7 +111,7 @@ def test_blind_coding_researcher_exports_only_their_own(
 ) -> None:
     coded_project.blind_coding = True
     coded_project.save(update_fields=["blind_coding"])
-    document = etree.fromstring(_members(_qdpx(coded_project, researcher))["project.qde"])
+    document = etree.fromstring(members(_qdpx(coded_project, researcher))["project.qde"])
     selections = document.findall(".//q:PlainTextSelection", NS)
     mine = Highlight.objects.filter(coder=researcher).count()
     assert len(selections) == mine == 2
@@ -302,71 +200,6 @@ def test_round_trip_twice_is_stable(coded_project: ResearchProject, lead: User) 
 
 # --- Files from other tools ---------------------------------------------------------------------
 
-TOOL_TEXT = (
-    "Interviewer: How was the first week? 😀\n"
-    "\n"
-    "Maria: Honestly, the SSO set-up took forever.\n"
-    "\n"
-    "Interviewer: What would have helped?\n"
-    "\n"
-    "Maria: A checklist, and a named contact at support.\n"
-)
-CODE_GUID = "9F2B3A1C-5D4E-4F6A-8B7C-1D2E3F4A5B6C"
-USER_GUID = "{0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D}"
-
-
-def _utf16_units(text: str, offset: int) -> int:
-    return len(text[:offset].encode("utf-16-le")) // 2
-
-
-def tool_qdpx(
-    *,
-    namespace: str = "urn:QDA-XML:project:1.0",
-    text: str = TOOL_TEXT,
-    encode=lambda text: text.encode("utf-8"),
-    folder: str = "sources",
-    path_prefix: str = "internal://",
-    qde_name: str = "project.qde",
-    offsets=lambda text, start, end: (start, end),
-    extra_xml: str = "",
-    quote_names: bool = True,
-) -> bytes:
-    """A .qdpx shaped like the given tool writes them: two coded selections of Maria's."""
-    source_guid = "3C2D1E0F-AAAA-4BBB-8CCC-0123456789AB"
-    selections = []
-    for number, quote in enumerate(("the SSO set-up took forever", "A checklist")):
-        start = text.index(quote)
-        first, last = offsets(text, start, start + len(quote))
-        name = f' name="{quote}"' if quote_names else ""
-        selections.append(
-            f'<PlainTextSelection guid="5E6F7A8B-0000-4000-8000-00000000000{number}"{name} '
-            f'startPosition="{first}" endPosition="{last}" creatingUser="{USER_GUID}">'
-            f'<Coding guid="5E6F7A8B-1111-4000-8000-00000000000{number}" '
-            f'creatingUser="{USER_GUID}"><CodeRef targetGUID="{CODE_GUID}"/></Coding>'
-            "</PlainTextSelection>"
-        )
-    qde = f"""<?xml version="1.0" encoding="utf-8"?>
-<Project xmlns="{namespace}" name="Tool study" origin="Some QDA tool 2024">
-  <Users><User guid="{USER_GUID}" name="Maria Analyst"/></Users>
-  <CodeBook><Codes>
-    <Code guid="{CODE_GUID}" name="Setup friction" isCodable="true" color="#c00">
-      <Description>Slow set-up.</Description>
-    </Code>
-  </Codes></CodeBook>
-  <Sources>
-    <TextSource guid="{source_guid}" name="Maria interview"
-        plainTextPath="{path_prefix}{source_guid}.txt">
-      {"".join(selections)}
-    </TextSource>
-  </Sources>
-  {extra_xml}
-</Project>"""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(qde_name, qde.encode("utf-8"))
-        archive.writestr(f"{folder}/{source_guid}.txt", encode(text))
-    return buffer.getvalue()
-
 
 def _quotes(project: ResearchProject) -> list[tuple[str, str]]:
     return sorted(
@@ -410,7 +243,7 @@ def test_nvivo_style_bom_capital_sources_and_no_prefix(lead: User) -> None:
 @pytest.mark.django_db
 def test_maxqda_style_utf16_offsets_are_converted(lead: User) -> None:
     data = tool_qdpx(
-        offsets=lambda text, s, e: (_utf16_units(text, s), _utf16_units(text, e)),
+        offsets=lambda text, s, e: (utf16_units(text, s), utf16_units(text, e)),
     )
     result = qdpx_import(data=data, filename="maxqda.qdpx", by=lead)
     assert _quotes(result.project) == MARIA
@@ -460,7 +293,7 @@ def test_duplicate_and_invalid_guids_and_missing_sources_are_reported(lead: User
       <Note guid="not-a-guid" name="Odd id"><PlainTextContent>x</PlainTextContent></Note>
     </Notes>"""
     data = tool_qdpx(extra_xml=extra)
-    qde = _members(data)["project.qde"].decode()
+    qde = members(data)["project.qde"].decode()
     qde = qde.replace(
         "</Sources>",
         '<TextSource guid="3C2D1E0F-AAAA-4BBB-8CCC-0123456789AB" name="Again" '
@@ -477,10 +310,10 @@ def test_duplicate_and_invalid_guids_and_missing_sources_are_reported(lead: User
 
 
 def _rezip(data: bytes, *, qde: bytes) -> bytes:
-    members = _members(data)
+    files = members(data)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in members.items():
+        for name, content in files.items():
             archive.writestr(name, qde if name.endswith(".qde") else content)
     return buffer.getvalue()
 
@@ -506,18 +339,6 @@ def _zip(members: dict[str, bytes]) -> bytes:
         for name, content in members.items():
             archive.writestr(name, content)
     return buffer.getvalue()
-
-
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE Project [
-  <!ENTITY lol "lol">
-  <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
-]>
-<Project xmlns="urn:QDA-XML:project:1.0" name="&lol3;"/>"""
-EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
-<!DOCTYPE Project [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
-<Project xmlns="urn:QDA-XML:project:1.0" name="&secret;"/>"""
 
 
 BAD_FILES = {
@@ -576,7 +397,7 @@ def test_zip_bomb_by_declared_size_is_refused(lead: User, settings) -> None:
 def test_member_that_unpacks_to_more_than_it_declares_is_refused(lead: User) -> None:
     data = bytearray(tool_qdpx())
     # Lower the declared size of project.qde in its local header and the central directory.
-    real = len(_members(bytes(data))["project.qde"])
+    real = len(members(bytes(data))["project.qde"])
     old, new = real.to_bytes(4, "little"), (100).to_bytes(4, "little")
     assert data.count(old) >= 2
     data = bytes(data).replace(old, new)
@@ -613,7 +434,7 @@ def test_upload_over_the_limit_is_refused(lead: User, settings) -> None:
 def test_missing_references_are_reported_not_fatal(lead: User) -> None:
     data = tool_qdpx()
     qde = (
-        _members(data)["project.qde"]
+        members(data)["project.qde"]
         .decode()
         .replace(
             f'<CodeRef targetGUID="{CODE_GUID}"/></Coding></PlainTextSelection>',
