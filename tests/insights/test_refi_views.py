@@ -103,7 +103,7 @@ def test_researcher_imports_a_study_and_leads_it(
     assert project.memberships.get(user=researcher).role == Membership.Role.LEAD
     assert Highlight.objects.filter(project=project).count() == 2
     assert (
-        "Imported 1 code, 1 user, 1 source, 2 highlights, 2 codings." in response.content.decode()
+        "Imported 1 user, 1 code, 1 source, 2 highlights, 2 codings." in response.content.decode()
     )
 
 
