@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "cxresearch",
     "interviews",
     "insights",
+    "jobs",
 ]
 
 MIDDLEWARE = [

@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("interviews.urls")),
     path("", include("insights.urls")),
+    path("", include("jobs.urls")),
 ]

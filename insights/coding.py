@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
 from insights.models import Code, CodedHighlight, Highlight, Stage
@@ -301,12 +301,3 @@ def spans_by_utterance(
                 result[utterance.pk].append((highlight.pk, highlight.start, highlight.end))
             index += 1
     return result
-
-
-def visible_highlights(
-    *, project: ResearchProject, user: AbstractBaseUser, mine_only: bool = False
-) -> Q:
-    """Which highlights a user sees: with blind coding on, only their own until revealed."""
-    if mine_only or (project.blind_coding and not project.codings_revealed):
-        return Q(coder=user)
-    return Q()

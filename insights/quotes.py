@@ -12,13 +12,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Prefetch, QuerySet
 from django.urls import reverse
 
-from insights.coding import visible_highlights
 from insights.models import CodedHighlight, Highlight
-from interviews.models import Membership, Participant, ResearchProject
+from insights.visibility import (
+    EvidenceReader,
+    display_texts,
+    hidden_from_viewers,
+    visible_highlights,
+)
+from interviews.models import Participant, ResearchProject
 
 SENTIMENT_WORDS = {
     -2: "very negative",
@@ -35,23 +39,16 @@ _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _FALLBACK_COLOUR = "#c4ccd4"
 
 
-def quotes_for_project(
-    *, project: ResearchProject, user: AbstractBaseUser, role: str
-) -> QuerySet[Highlight]:
-    """The highlights of a study that this member may see, newest first, with their joins.
+def quotes_for_project(reader: EvidenceReader) -> QuerySet[Highlight]:
+    """The highlights of a study this reader may see (insights.visibility), newest first.
 
-    With blind coding on and codings not yet revealed, a researcher sees only their own;
-    leads and viewers always see everyone's. Evaluating a page costs one query for the
-    highlights (stage, coder, speaker's participant, source and session joined), one for
-    their codes and, when the page holds field-note highlights, one for those sessions'
-    participants.
+    Evaluating a page costs one query for the highlights (stage, coder, speaker's
+    participant, source and session joined), one for their codes and, when the page holds
+    field-note highlights, one for those sessions' participants.
     """
-    highlights = Highlight.objects.filter(project=project)
-    if role == Membership.Role.RESEARCHER:
-        # Blind coding (visible_highlights) binds coders; leads and viewers read everything.
-        highlights = highlights.filter(visible_highlights(project=project, user=user))
     return (
-        highlights.select_related(
+        visible_highlights(reader)
+        .select_related(
             "stage",
             "coder",
             "utterance__speaker__participant",
@@ -74,13 +71,6 @@ def quotes_for_project(
             ),
         )
         .order_by("-created_at", "-id")
-    )
-
-
-def sees_only_own(*, project: ResearchProject, role: str) -> bool:
-    """Whether this member's list is cut down to their own highlights by blind coding."""
-    return (
-        role == Membership.Role.RESEARCHER and project.blind_coding and not project.codings_revealed
     )
 
 
@@ -108,6 +98,8 @@ class QuoteRow:
     sentiment: str
     pain_severity: str
     url: str
+    text: str  # as this reader may read it: redactions applied outside the research team
+    hidden_from_viewers: bool  # shown to the research team as a badge
 
 
 def sentiment_label(value: int | None) -> str:
@@ -128,12 +120,21 @@ def safe_colour(value: str) -> str:
     return value if _HEX_COLOUR.match(value or "") else _FALLBACK_COLOUR
 
 
-def quote_rows(project: ResearchProject, highlights: Sequence[Highlight]) -> list[QuoteRow]:
-    """Display rows for a page of `quotes_for_project`; reads only what it prefetched."""
-    return [_row(project, highlight) for highlight in highlights]
+def quote_rows(reader: EvidenceReader, highlights: Sequence[Highlight]) -> list[QuoteRow]:
+    """Display rows for a page of `quotes_for_project`.
+
+    Besides what it prefetched, one query for redactions (readers outside the research
+    team) or two for the viewers' consent check (the research team's badge).
+    """
+    texts = display_texts(reader, highlights)
+    hidden = hidden_from_viewers(reader.project, highlights) if reader.is_research_team else set()
+    return [
+        _row(reader.project, highlight, texts[highlight.pk], highlight.pk in hidden)
+        for highlight in highlights
+    ]
 
 
-def _row(project: ResearchProject, highlight: Highlight) -> QuoteRow:
+def _row(project: ResearchProject, highlight: Highlight, text: str, hidden: bool) -> QuoteRow:
     participants: list[Participant] = []
     speaker_role = ""
     if highlight.transcript_id is not None:
@@ -174,4 +175,6 @@ def _row(project: ResearchProject, highlight: Highlight) -> QuoteRow:
         sentiment=sentiment_label(highlight.sentiment),
         pain_severity=pain_severity_label(highlight.pain_severity),
         url=url,
+        text=text,
+        hidden_from_viewers=hidden,
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
@@ -38,6 +39,7 @@ from insights.views.reader import (
     marked,
     utterance_rows,
 )
+from insights.visibility import EvidenceReader, evidence_reader, visible_highlights
 from interviews.access import ProjectAccess, get_project_for_member
 from interviews.models import FieldNote, Transcript
 
@@ -100,6 +102,18 @@ def _fields(data: dict[str, Any], access: ProjectAccess, user: Any) -> Highlight
     )
 
 
+def _reader(access: ProjectAccess, user: Any) -> EvidenceReader:
+    return evidence_reader(project=access.project, user=user, role=access.role)
+
+
+def _highlight_for_coder(access: ProjectAccess, user: Any, highlight_id: int) -> Highlight:
+    """A highlight this coder may change: 404 for one they may not see (blind coding)."""
+    return get_object_or_404(
+        visible_highlights(_reader(access, user)).select_related("transcript", "field_note"),
+        pk=highlight_id,
+    )
+
+
 def _fragments(access: ProjectAccess, user: Any, highlight: Highlight) -> dict[str, str]:
     """Re-rendered text of every utterance or note the highlight touches, keyed by DOM id."""
     from insights.views.reader import fragment
@@ -114,11 +128,8 @@ def _fragments(access: ProjectAccess, user: Any, highlight: Highlight) -> dict[s
         if not utterances:
             return {}
         highlights = highlights_for(
-            Highlight.objects.filter(
-                transcript=transcript, start__lt=utterances[-1].end, end__gt=utterances[0].start
-            ),
-            access=access,
-            user=user,
+            Q(transcript=transcript, start__lt=utterances[-1].end, end__gt=utterances[0].start),
+            reader=_reader(access, user),
             mine_only=False,
         )
         return {
@@ -126,9 +137,7 @@ def _fragments(access: ProjectAccess, user: Any, highlight: Highlight) -> dict[s
             for u, _start16, parts in utterance_rows(transcript, utterances, highlights)
         }
     note = highlight.field_note
-    highlights = highlights_for(
-        Highlight.objects.filter(field_note=note), access=access, user=user, mine_only=False
-    )
+    highlights = highlights_for(Q(field_note=note), reader=_reader(access, user), mine_only=False)
     spans = [(h.pk, h.start, h.end) for h in highlights]
     return {f"note-{note.pk}": fragment(marked(note.text, 0, spans, highlight_colours(highlights)))}
 
@@ -141,7 +150,9 @@ def _respond(access: ProjectAccess, user: Any, highlight: Highlight, status: int
     )
     return JsonResponse(
         {
-            "highlight": highlight_data([highlight], user=user)[str(highlight.pk)],
+            "highlight": highlight_data([highlight], reader=_reader(access, user))[
+                str(highlight.pk)
+            ],
             "fragments": _fragments(access, user, highlight),
         },
         status=status,
@@ -217,7 +228,7 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
 @_json_errors
 def highlight_update(request: HttpRequest, slug: str, highlight_id: int) -> JsonResponse:
     access = _access(request, slug)
-    highlight = get_object_or_404(Highlight, pk=highlight_id, project=access.project)
+    highlight = _highlight_for_coder(access, request.user, highlight_id)
     data = _payload(request)
     with transaction.atomic():
         update_highlight(
@@ -230,11 +241,7 @@ def highlight_update(request: HttpRequest, slug: str, highlight_id: int) -> Json
 @_json_errors
 def highlight_delete(request: HttpRequest, slug: str, highlight_id: int) -> JsonResponse:
     access = _access(request, slug)
-    highlight = get_object_or_404(
-        Highlight.objects.select_related("transcript", "field_note"),
-        pk=highlight_id,
-        project=access.project,
-    )
+    highlight = _highlight_for_coder(access, request.user, highlight_id)
     delete_highlight(highlight=highlight, by=request.user)
     highlight.pk = highlight_id
     fragments = _fragments(access, request.user, highlight)

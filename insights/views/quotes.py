@@ -8,7 +8,8 @@ from django.shortcuts import render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from insights.filters import QuoteFilter
-from insights.quotes import quote_rows, quotes_for_project, sees_only_own
+from insights.quotes import quote_rows, quotes_for_project
+from insights.visibility import evidence_reader
 from interviews.access import get_project_for_member
 
 PAGE_SIZES = (25, 50, 100)
@@ -28,7 +29,8 @@ def _page_size(raw: str | None) -> int:
 def quote_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     access = get_project_for_member(request, slug)
     project = access.project
-    highlights = quotes_for_project(project=project, user=request.user, role=access.role)
+    reader = evidence_reader(project=project, user=request.user, role=access.role)
+    highlights = quotes_for_project(reader)
     quote_filter = QuoteFilter(request.GET or None, highlights, project=project)
     per_page = _page_size(request.GET.get("per_page"))
     # Page through the ids alone, then load that page with its joins. Sorting every match
@@ -45,11 +47,11 @@ def quote_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "project": project,
         "filter": quote_filter,
         "page": page,
-        "rows": quote_rows(project, highlights),
+        "rows": quote_rows(reader, highlights),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "query": query.urlencode(),
         "filtered": any(v.strip() for k, v in request.GET.items() if k not in NOT_FILTERS),
-        "only_own": sees_only_own(project=project, role=access.role),
+        "only_own": reader.own_codings_only,
     }
     return render(request, "insights/quote_list.html", context)

@@ -7,10 +7,11 @@ sends UTF-16 offsets, which insights.views.coding converts to code points.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,10 +20,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from cxresearch.lib.text import utf16_offsets
-from insights.coding import segments, spans_by_utterance, visible_highlights
+from insights.coding import segments, spans_by_utterance
 from insights.models import Code, CodedHighlight, Highlight
+from insights.visibility import EvidenceReader, display_texts, evidence_reader, visible_highlights
 from interviews import pii
 from interviews.access import ProjectAccess, get_project_for_member
+from interviews.evidence import Span, redact, redaction_spans, spans_for
 from interviews.models import FieldNote, Session, Speaker, Transcript, Utterance
 
 DEFAULT_MARK_COLOUR = "#f2c14e"
@@ -36,29 +39,26 @@ class MarkedSegment:
     depth: int
 
 
-def highlights_for(
-    sources: QuerySet[Highlight], *, access: ProjectAccess, user: object, mine_only: bool
-) -> list[Highlight]:
-    """The highlights this user may see on a source, with their codes, in one to three queries.
+def highlights_for(where: Q, *, reader: EvidenceReader, mine_only: bool) -> list[Highlight]:
+    """The highlights this reader may see on a source, with their codes, in one to three queries.
 
-    Codes are read once each rather than once per coding: a long, well-coded transcript has
-    a thousand codings of a few dozen codes. Codings come in the order they were applied.
+    What the reader may see comes from insights.visibility; `where` picks the source (and
+    span), `mine_only` is the reader's own choice to see only their codings. Codes are read
+    once each rather than once per coding: a long, well-coded transcript has a thousand
+    codings of a few dozen codes. Codings come in the order they were applied.
     """
-    mine_only = mine_only or (access.role == "researcher" and _blind(access))
+    highlights = visible_highlights(reader).filter(where)
+    if mine_only:
+        highlights = highlights.filter(coder_id=getattr(reader.user, "pk", None))
     codings = CodedHighlight.objects.only("id", "content_object_id", "tag_id").order_by("id")
     return list(
-        sources.filter(visible_highlights(project=access.project, user=user, mine_only=mine_only))
-        .select_related("stage", "coder")
+        highlights.select_related("stage", "coder")
         .prefetch_related(
             Prefetch("coded_items", queryset=codings),
             Prefetch("coded_items__tag", queryset=Code.objects.only("id", "name", "colour")),
         )
         .order_by("start", "-end", "id")
     )
-
-
-def _blind(access: ProjectAccess) -> bool:
-    return access.project.blind_coding and not access.project.codings_revealed
 
 
 def marked(text: str, offset: int, spans: Sequence[tuple[int, int, int]], colours: dict[int, str]):
@@ -86,8 +86,10 @@ def highlight_colours(highlights: Sequence[Highlight]) -> dict[int, str]:
     return colours
 
 
-def highlight_data(highlights: Sequence[Highlight], *, user: object) -> dict[str, dict]:
+def highlight_data(highlights: Sequence[Highlight], *, reader: EvidenceReader) -> dict[str, dict]:
     """What the coding panel needs to edit each highlight, passed with json_script."""
+    user = reader.user
+    texts = display_texts(reader, highlights)
     return {
         str(h.pk): {
             "id": h.pk,
@@ -99,22 +101,52 @@ def highlight_data(highlights: Sequence[Highlight], *, user: object) -> dict[str
             "memo": h.memo,
             "coder": h.coder.get_full_name() or h.coder.username,
             "mine": h.coder_id == getattr(user, "pk", None),
-            "text": h.text,
+            "text": texts[h.pk],
         }
         for h in highlights
     }
 
 
 def utterance_rows(
-    transcript: Transcript, utterances: list[Utterance], highlights: list[Highlight]
+    transcript: Transcript,
+    utterances: list[Utterance],
+    highlights: list[Highlight],
+    redactions: Sequence[Span] = (),
 ) -> list[tuple[Utterance, int, list[MarkedSegment]]]:
+    """Each utterance's marked segments; `redactions` are replaced by their placeholders."""
     colours = highlight_colours(highlights)
     spans = spans_by_utterance(utterances, highlights)
     starts16 = utf16_offsets(transcript.text, [u.start for u in utterances])
     return [
-        (u, start16, marked(u.text, u.start, spans[u.pk], colours))
+        (
+            u,
+            start16,
+            redact_segments(marked(u.text, u.start, spans[u.pk], colours), u.start, redactions),
+        )
         for u, start16 in zip(utterances, starts16, strict=True)
     ]
+
+
+def redact_segments(
+    parts: list[MarkedSegment], offset: int, redactions: Sequence[Span]
+) -> list[MarkedSegment]:
+    """Segments with redacted spans replaced; a span cut by a mark shows its placeholder once."""
+    if not redactions:
+        return parts
+    result = []
+    position = offset
+    for part in parts:
+        end = position + len(part.text)
+        # A redaction that began in an earlier segment already showed its placeholder there.
+        here = [
+            (start, stop, placeholder if start >= position or position == offset else "")
+            for start, stop, placeholder in redactions
+            if start < end and stop > position
+        ]
+        text = redact(part.text, position, here) if here else part.text
+        result.append(dataclasses.replace(part, text=text))
+        position = end
+    return result
 
 
 def speaker_display(speaker: Speaker | None, *, show_label: bool) -> str:
@@ -146,7 +178,7 @@ def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
             "stages": [{"id": s.pk, "name": s.name, "position": s.position} for s in stages],
         },
         "stages": stages,
-        "blind": _blind(access),
+        "blind": access.project.blind_coding and not access.project.codings_revealed,
     }
 
 
@@ -160,6 +192,9 @@ def transcript_detail(
         session_id=session_id,
         session__project=access.project,
     )
+    reader = evidence_reader(project=access.project, user=request.user, role=access.role)
+    if not reader.may_read_session(transcript.session_id):
+        return _not_shared(request, access, transcript.session)
     mine_only = request.GET.get("show") == "mine"
     speakers = {s.pk: s for s in transcript.speakers.select_related("participant", "interviewer")}
     show_labels = pii.can_see_pii(request.user)
@@ -169,14 +204,10 @@ def transcript_detail(
             "position"
         )
     )
-    highlights = highlights_for(
-        Highlight.objects.filter(transcript=transcript),
-        access=access,
-        user=request.user,
-        mine_only=mine_only,
-    )
+    highlights = highlights_for(Q(transcript=transcript), reader=reader, mine_only=mine_only)
+    redactions = [] if reader.is_research_team else spans_for(transcript, audience=reader.audience)
     rows, coded = [], 0
-    for u, start16, parts in utterance_rows(transcript, utterances, highlights):
+    for u, start16, parts in utterance_rows(transcript, utterances, highlights, redactions):
         rows.append((u, names.get(u.speaker_id, ""), start16, marked_html(parts)))
         coded += any(part.depth for part in parts)
     context = {
@@ -185,7 +216,7 @@ def transcript_detail(
         "session": transcript.session,
         "transcript": transcript,
         "rows": rows,
-        "highlights": highlight_data(highlights, user=request.user),
+        "highlights": highlight_data(highlights, reader=reader),
         "highlight_count": len(highlights),
         "coded_percent": round(100 * coded / len(utterances)) if utterances else 0,
         "mine_only": mine_only,
@@ -199,31 +230,54 @@ def session_notes(request: AuthenticatedHttpRequest, slug: str, session_id: int)
     """The session's field notes, codable like a transcript."""
     access = get_project_for_member(request, slug)
     session = get_object_or_404(Session, pk=session_id, project=access.project)
+    reader = evidence_reader(project=access.project, user=request.user, role=access.role)
+    if not reader.may_read_session(session.pk):
+        return _not_shared(request, access, session)
     mine_only = request.GET.get("show") == "mine"
     notes = list(session.field_notes.select_related("author"))
-    highlights = highlights_for(
-        Highlight.objects.filter(field_note__in=notes),
-        access=access,
-        user=request.user,
-        mine_only=mine_only,
-    )
+    highlights = highlights_for(Q(field_note__in=notes), reader=reader, mine_only=mine_only)
     colours = highlight_colours(highlights)
     by_note: dict[int, list[tuple[int, int, int]]] = {n.pk: [] for n in notes}
     for h in highlights:
         by_note[h.field_note_id].append((h.pk, h.start, h.end))
-    rows = [(note, marked_html(marked(note.text, 0, by_note[note.pk], colours))) for note in notes]
+    spans = (
+        {}
+        if reader.is_research_team
+        else redaction_spans(field_note_ids=[note.pk for note in notes])
+    )
+    rows = [
+        (
+            note,
+            marked_html(
+                redact_segments(
+                    marked(note.text, 0, by_note[note.pk], colours),
+                    0,
+                    spans.get(("field_note", note.pk), []),
+                )
+            ),
+        )
+        for note in notes
+    ]
     context = {
         "access": access,
         "project": access.project,
         "session": session,
         "rows": rows,
-        "highlights": highlight_data(highlights, user=request.user),
+        "highlights": highlight_data(highlights, reader=reader),
         "highlight_count": len(highlights),
         "coded_percent": None,
         "mine_only": mine_only,
         **coding_context(access, request.user),
     }
     return render(request, "insights/session_notes.html", context)
+
+
+def _not_shared(
+    request: AuthenticatedHttpRequest, access: ProjectAccess, session: Session
+) -> HttpResponse:
+    """What a viewer sees of a session whose participants' consent does not reach them."""
+    context = {"access": access, "project": access.project, "session": session}
+    return render(request, "insights/not_shared.html", context)
 
 
 def marked_html(parts: Sequence[MarkedSegment]) -> SafeString:

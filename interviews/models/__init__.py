@@ -11,7 +11,14 @@ from interviews.models.people import (
     ParticipantIdentity,
 )
 from interviews.models.projects import QUARTER_RE, Membership, ProjectAttribute, ResearchProject
-from interviews.models.sessions import FieldNote, Session, Speaker, Transcript, Utterance
+from interviews.models.sessions import (
+    FieldNote,
+    Redaction,
+    Session,
+    Speaker,
+    Transcript,
+    Utterance,
+)
 
 __all__ = [
     "QUARTER_RE",
@@ -27,6 +34,7 @@ __all__ = [
     "ParticipantIdentity",
     "ProjectAttribute",
     "Region",
+    "Redaction",
     "ResearchProject",
     "Segment",
     "Session",

@@ -196,3 +196,64 @@ class FieldNote(models.Model):
     @property
     def anchor(self) -> str:
         return f"note-{self.pk}"
+
+
+class Redaction(models.Model):
+    """A span of a transcript's or a field note's text hidden from everyone outside the team.
+
+    Redaction changes what is shown, never the offsets: the stored text keeps its length, so
+    utterance and highlight offsets stay valid, and readers outside the research team see the
+    placeholder (`[name]`) instead of the span (interviews.evidence.redact). A permanent
+    redaction is written by erasure: the stored characters were already overwritten, and the
+    placeholder is shown to everyone.
+    """
+
+    class Kind(models.TextChoices):
+        NAME = "name", "Name"
+        COMPANY = "company", "Company"
+        EMAIL = "email", "E-mail"
+        PHONE = "phone", "Phone number"
+        OTHER = "other", "Other"
+
+    transcript = models.ForeignKey(
+        Transcript, on_delete=models.CASCADE, null=True, blank=True, related_name="redactions"
+    )
+    field_note = models.ForeignKey(
+        FieldNote, on_delete=models.CASCADE, null=True, blank=True, related_name="redactions"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.NAME)
+    permanent = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["transcript", "field_note", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="redaction_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(transcript__isnull=False, field_note__isnull=True)
+                    | models.Q(transcript__isnull=True, field_note__isnull=False)
+                ),
+                name="redaction_has_one_source",
+            ),
+            models.UniqueConstraint(
+                fields=["transcript", "start", "end"], name="redaction_unique_transcript_span"
+            ),
+            models.UniqueConstraint(
+                fields=["field_note", "start", "end"], name="redaction_unique_note_span"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.start}–{self.end}"
+
+    @property
+    def placeholder(self) -> str:
+        return f"[{self.kind.replace('email', 'e-mail')}]"

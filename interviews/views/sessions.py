@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
+from interviews import evidence
 from interviews.access import get_project_for_member
 from interviews.forms import FieldNoteForm, SessionForm
 from interviews.models import Session
@@ -40,13 +41,26 @@ def session_detail(request: AuthenticatedHttpRequest, slug: str, session_id: int
         pk=session_id,
         project=access.project,
     )
-    transcripts = session.transcripts.order_by("created_at")
+    audience = evidence.audience_for_role(access.role)
+    shared = audience == evidence.Audience.RESEARCH_TEAM or evidence.consent_clearance(
+        access.project, audience
+    ).allows_session(session.pk)
+    notes = list(session.field_notes.select_related("author")) if shared else []
+    spans = (
+        evidence.redaction_spans(field_note_ids=[note.pk for note in notes])
+        if audience != evidence.Audience.RESEARCH_TEAM
+        else {}
+    )
     context = {
         "access": access,
         "project": access.project,
         "session": session,
-        "transcripts": transcripts,
-        "notes": session.field_notes.select_related("author"),
+        "shared": shared,
+        "transcripts": session.transcripts.order_by("created_at") if shared else [],
+        "notes": [
+            (note, evidence.redact(note.text, 0, spans.get(("field_note", note.pk), [])))
+            for note in notes
+        ],
         "note_form": FieldNoteForm() if access.can_edit else None,
     }
     return render(request, "interviews/session_detail.html", context)

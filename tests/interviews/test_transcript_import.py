@@ -1067,7 +1067,7 @@ def note_urls(session: Session, note: FieldNote | None = None) -> dict[str, str]
 
 
 def test_field_note_is_added_escaped_and_anchored(
-    researcher_client: Client, viewer_client: Client, session: Session, researcher: User
+    researcher_client: Client, session: Session, researcher: User
 ):
     response = researcher_client.post(
         note_urls(session)["create"],
@@ -1078,7 +1078,8 @@ def test_field_note_is_added_escaped_and_anchored(
     assert response.status_code == 302
     assert response.url == f"{session.get_absolute_url()}#note-{note.pk}"
     assert (note.author, note.observed_at_ms) == (researcher, 3_723_000)
-    html = viewer_client.get(session.get_absolute_url()).content.decode()
+    # (Viewers would not see it: the session has no consented participant linked.)
+    html = researcher_client.get(session.get_absolute_url()).content.decode()
     assert f'id="note-{note.pk}"' in html
     assert "Uses &lt;b&gt;two&lt;/b&gt; SSO tools" in html and "<b>two</b>" not in html
     assert "at 1:02:03" in html

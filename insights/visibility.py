@@ -1,0 +1,182 @@
+"""The one selector for evidence: who sees which highlight, utterance and quote, and how.
+
+Every page, export, job and API result that shows evidence asks here; none re-implements
+the rule. Three facts decide (DESIGN.md, "Who sees which evidence"):
+
+1. Consent audience (interviews.evidence): outside the research team, only sessions whose
+   participants all consented to that audience, and only quotes whose speaker did.
+2. Redaction (interviews.evidence): outside the research team, redacted spans read as
+   their placeholder (`[name]`); offsets never change.
+3. Blind coding: while a study is blind and not revealed, a researcher sees (and may
+   change) only their own codings; leads, staff and viewers see everyone's.
+
+    reader = evidence_reader(project=project, user=request.user, role=access.role)
+    quotes = visible_highlights(reader)               # a QuerySet, filter it further
+    texts = display_texts(reader, page_of_quotes)     # {highlight id: text to show}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from insights.models import Highlight
+from interviews.access import role_in_project
+from interviews.evidence import (
+    Audience,
+    ConsentClearance,
+    Span,
+    audience_for_role,
+    consent_clearance,
+    redact,
+    redaction_spans,
+)
+from interviews.models import Membership, ResearchProject
+
+__all__ = [
+    "Audience",
+    "EvidenceReader",
+    "display_texts",
+    "evidence_reader",
+    "highlights_visible_to",
+    "hidden_from_viewers",
+    "visible_highlights",
+]
+
+
+@dataclass(frozen=True)
+class EvidenceReader:
+    """Someone reading one study's evidence, with what limits them."""
+
+    project: ResearchProject
+    user: AbstractBaseUser | AnonymousUser | None  # None: a job reading as an audience
+    role: str | None
+    audience: Audience
+
+    @property
+    def is_research_team(self) -> bool:
+        return self.audience == Audience.RESEARCH_TEAM
+
+    @property
+    def own_codings_only(self) -> bool:
+        """Blind coding binds researchers until the lead reveals everyone's codings."""
+        return (
+            self.role == Membership.Role.RESEARCHER
+            and self.project.blind_coding
+            and not self.project.codings_revealed
+        )
+
+    @cached_property
+    def clearance(self) -> ConsentClearance:
+        return consent_clearance(self.project, self.audience)
+
+    def may_read_session(self, session_id: int | None) -> bool:
+        return self.clearance.allows_session(session_id)
+
+    def may_change(self, highlight: Highlight) -> bool:
+        """Whether this reader may edit or delete a highlight they can see."""
+        if self.role not in (Membership.Role.LEAD, Membership.Role.RESEARCHER):
+            return False
+        return not self.own_codings_only or highlight.coder_id == getattr(self.user, "pk", None)
+
+
+def evidence_reader(
+    *,
+    project: ResearchProject,
+    user: AbstractBaseUser | AnonymousUser | None,
+    role: str | None = None,
+    audience: Audience | None = None,
+) -> EvidenceReader:
+    """The reader for a member (role looked up when not given) or, with user=None, an audience.
+
+    An explicit audience can only narrow what the member's role allows (a researcher
+    previewing what viewers see); it never widens it.
+    """
+    if role is None and user is not None:
+        role = role_in_project(user, project)
+    own = audience_for_role(role) if user is not None else Audience.INTERNAL
+    if audience is not None:
+        own = max(own, audience)
+    return EvidenceReader(project=project, user=user, role=role, audience=own)
+
+
+def visible_highlights(reader: EvidenceReader) -> QuerySet[Highlight]:
+    """The study's highlights this reader may see (no ordering or joins: add your own)."""
+    highlights = Highlight.objects.filter(project=reader.project)
+    if reader.own_codings_only:
+        highlights = highlights.filter(coder_id=getattr(reader.user, "pk", None))
+    if not reader.is_research_team:
+        clearance = reader.clearance
+        sessions = sorted(clearance.session_ids)
+        cleared_people = sorted(
+            pk for pk, reach in clearance.participant_reach.items() if reach >= reader.audience
+        )
+        highlights = highlights.filter(
+            Q(transcript__session_id__in=sessions) | Q(field_note__session_id__in=sessions)
+        ).filter(
+            Q(utterance__isnull=True)
+            | Q(utterance__speaker__isnull=True)
+            | Q(utterance__speaker__participant__isnull=True)
+            | Q(utterance__speaker__participant_id__in=cleared_people)
+        )
+    return highlights
+
+
+def highlights_visible_to(
+    *,
+    project: ResearchProject,
+    user: AbstractBaseUser | AnonymousUser | None,
+    role: str | None = None,
+    audience: Audience | None = None,
+) -> QuerySet[Highlight]:
+    """Shorthand for visible_highlights(evidence_reader(...))."""
+    return visible_highlights(
+        evidence_reader(project=project, user=user, role=role, audience=audience)
+    )
+
+
+def display_texts(reader: EvidenceReader, highlights: Iterable[Highlight]) -> dict[int, str]:
+    """The quote text each highlight shows this reader, redactions applied (one query)."""
+    highlights = list(highlights)
+    spans = _spans(reader, highlights)
+    return {
+        h.pk: redact(h.text, h.start, spans.get(_source_key(h), [])) if spans else h.text
+        for h in highlights
+    }
+
+
+def redacted(reader: EvidenceReader, text: str, offset: int, spans: Sequence[Span]) -> str:
+    """Any text of a source (an utterance, a note) as this reader may read it."""
+    # The research team reads the stored text: erasure already overwrote what it removed.
+    return text if reader.is_research_team else redact(text, offset, spans)
+
+
+def hidden_from_viewers(project: ResearchProject, highlights: Sequence[Highlight]) -> set[int]:
+    """Which of these highlights viewers can't see (for the researchers' badge)."""
+    viewer = evidence_reader(project=project, user=None, audience=Audience.INTERNAL)
+    ids = [h.pk for h in highlights]
+    if not ids:
+        return set()
+    seen = set(visible_highlights(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    return set(ids) - seen
+
+
+def _source_key(highlight: Highlight) -> tuple[str, int]:
+    if highlight.transcript_id is not None:
+        return ("transcript", highlight.transcript_id)
+    return ("field_note", highlight.field_note_id)  # type: ignore[return-value]
+
+
+def _spans(
+    reader: EvidenceReader, highlights: Sequence[Highlight]
+) -> dict[tuple[str, int], list[Span]]:
+    if reader.is_research_team:
+        return {}  # erasure's permanent redactions overwrote the stored characters already
+    return redaction_spans(
+        transcript_ids={h.transcript_id for h in highlights if h.transcript_id is not None},
+        field_note_ids={h.field_note_id for h in highlights if h.field_note_id is not None},
+    )

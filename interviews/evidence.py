@@ -1,0 +1,263 @@
+"""Who may read which evidence: consent audiences and redacted spans.
+
+Two of the three facts behind every piece of evidence a person sees (the third, blind
+coding, concerns codings and lives with them in insights.visibility, which combines all
+three into the one selector that pages, search, exports, jobs and the API call):
+
+- **Consent audience.** A participant's consent for a study names the widest audience
+  their words may reach: the research team (the study's leads and researchers), internal
+  (also viewers), external (also reports shared outside). Expired or withdrawn consent
+  narrows it to the research team. A session's evidence reaches an audience only when
+  every participant of the session is cleared for it; a session with no participant
+  linked yet reaches the research team only, since nobody has said who is speaking.
+- **Redaction.** Spans marked as redacted (interviews.models.Redaction) are replaced by
+  their placeholder for everyone outside the research team; offsets never change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from interviews.models import (
+    ConsentRecord,
+    FieldNote,
+    Membership,
+    Redaction,
+    ResearchProject,
+    Session,
+    Transcript,
+)
+
+Scope = ConsentRecord.Scope
+
+
+class Audience(enum.IntEnum):
+    """Who is reading, from the narrowest to the widest circle."""
+
+    RESEARCH_TEAM = 0
+    INTERNAL = 1
+    EXTERNAL = 2
+
+    @property
+    def label(self) -> str:
+        return {0: "research team", 1: "internal", 2: "external"}[self.value]
+
+
+SCOPE_AUDIENCE = {
+    Scope.RESEARCH_TEAM: Audience.RESEARCH_TEAM,
+    Scope.INTERNAL: Audience.INTERNAL,
+    Scope.EXTERNAL: Audience.EXTERNAL,
+}
+
+
+def audience_for_role(role: str | None) -> Audience:
+    """Leads and researchers (and staff, who act as leads) are the research team."""
+    if role in (Membership.Role.LEAD, Membership.Role.RESEARCHER):
+        return Audience.RESEARCH_TEAM
+    return Audience.INTERNAL
+
+
+def scopes_reaching(audience: Audience) -> list[str]:
+    return [scope for scope, reach in SCOPE_AUDIENCE.items() if reach >= audience]
+
+
+def valid_consent_q(project: ResearchProject, *, today: dt.date, prefix: str = "") -> Q:
+    """Consent records valid today for this study (or for every study)."""
+    p = prefix
+    return (
+        (Q(**{f"{p}project": project}) | Q(**{f"{p}project__isnull": True}))
+        & Q(**{f"{p}given_on__lte": today})
+        & (Q(**{f"{p}expires_on__isnull": True}) | Q(**{f"{p}expires_on__gte": today}))
+        & (Q(**{f"{p}withdrawn_on__isnull": True}) | Q(**{f"{p}withdrawn_on__gt": today}))
+    )
+
+
+@dataclass(frozen=True)
+class ConsentClearance:
+    """Which participants and sessions of one study an audience may read, as of `today`."""
+
+    audience: Audience
+    # The widest audience each participant of the study is cleared for (absent: none valid).
+    participant_reach: dict[int, Audience]
+    # Sessions of the study whose evidence reaches this audience.
+    session_ids: frozenset[int]
+    # Sessions whose evidence stays with the research team (for researchers' badges).
+    team_only_session_ids: frozenset[int]
+
+    @property
+    def is_everything(self) -> bool:
+        return self.audience == Audience.RESEARCH_TEAM
+
+    def allows_session(self, session_id: int | None) -> bool:
+        if self.is_everything:
+            return True
+        return session_id is not None and session_id in self.session_ids
+
+    def allows_participant(self, participant_id: int | None) -> bool:
+        if self.is_everything or participant_id is None:
+            return True
+        return self.participant_reach.get(participant_id, Audience.RESEARCH_TEAM) >= self.audience
+
+
+def consent_clearance(
+    project: ResearchProject, audience: Audience, *, today: dt.date | None = None
+) -> ConsentClearance:
+    """Two queries: the study's valid consent records, and its sessions' participants."""
+    today = today or timezone.localdate()
+    reach: dict[int, Audience] = {}
+    for participant_id, scope in ConsentRecord.objects.filter(
+        valid_consent_q(project, today=today)
+    ).values_list("participant_id", "scope"):
+        widest = SCOPE_AUDIENCE.get(scope, Audience.RESEARCH_TEAM)
+        reach[participant_id] = max(widest, reach.get(participant_id, widest))
+    people: dict[int, list[int]] = defaultdict(list)
+    session_ids = list(Session.objects.filter(project=project).values_list("id", flat=True))
+    for session_id, participant_id in Session.participants.through.objects.filter(
+        session__project=project
+    ).values_list("session_id", "participant_id"):
+        people[session_id].append(participant_id)
+
+    def session_reach(session_id: int) -> Audience:
+        ids = people.get(session_id)
+        if not ids:
+            return Audience.RESEARCH_TEAM
+        return min(reach.get(pk, Audience.RESEARCH_TEAM) for pk in ids)
+
+    reaches = {pk: session_reach(pk) for pk in session_ids}
+    return ConsentClearance(
+        audience=audience,
+        participant_reach=reach,
+        session_ids=frozenset(pk for pk, r in reaches.items() if r >= audience),
+        team_only_session_ids=frozenset(
+            pk for pk, r in reaches.items() if r == Audience.RESEARCH_TEAM
+        ),
+    )
+
+
+# --- Redaction ----------------------------------------------------------------------------------
+
+Span = tuple[int, int, str]  # start, end, placeholder
+
+
+def redact(text: str, offset: int, spans: Sequence[Span]) -> str:
+    """`text` (which starts at `offset` of its source) with each overlapping span replaced.
+
+    A span that starts before or ends after the text is cut to it; its placeholder is shown
+    once, where the visible part begins. Spans must be sorted by start.
+    """
+    if not spans:
+        return text
+    end_of_text = offset + len(text)
+    parts: list[str] = []
+    position = offset
+    for start, end, placeholder in spans:
+        if end <= position or start >= end_of_text:
+            continue
+        start = max(start, position)
+        parts.append(text[position - offset : start - offset])
+        parts.append(placeholder)
+        position = min(end, end_of_text)
+    parts.append(text[position - offset :])
+    return "".join(parts)
+
+
+def redaction_spans(
+    *, transcript_ids: Iterable[int] = (), field_note_ids: Iterable[int] = ()
+) -> dict[tuple[str, int], list[Span]]:
+    """Spans by source, ("transcript", id) or ("field_note", id), in one query."""
+    transcript_ids, field_note_ids = list(transcript_ids), list(field_note_ids)
+    if not transcript_ids and not field_note_ids:
+        return {}
+    result: dict[tuple[str, int], list[Span]] = defaultdict(list)
+    for redaction in Redaction.objects.filter(
+        Q(transcript_id__in=transcript_ids) | Q(field_note_id__in=field_note_ids)
+    ).order_by("start", "end", "id"):
+        key = (
+            ("transcript", redaction.transcript_id)
+            if redaction.transcript_id is not None
+            else ("field_note", redaction.field_note_id)
+        )
+        result[key].append((redaction.start, redaction.end, redaction.placeholder))  # type: ignore[arg-type]
+    return dict(result)
+
+
+def spans_for(source: Transcript | FieldNote, *, audience: Audience) -> list[Span]:
+    """The spans this audience must not read in one source (permanent ones for everyone)."""
+    redactions = source.redactions.order_by("start", "end", "id")
+    if audience == Audience.RESEARCH_TEAM:
+        redactions = redactions.filter(permanent=True)
+    return [(r.start, r.end, r.placeholder) for r in redactions]
+
+
+# --- Proposals ---------------------------------------------------------------------------------
+
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# International or national numbers of 8+ digits, with spaces, dots, dashes or brackets.
+PHONE_RE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,}\d(?!\w)")
+MIN_PHONE_DIGITS = 8
+
+
+@dataclass(frozen=True)
+class RedactionProposal:
+    start: int
+    end: int
+    kind: str
+    text: str
+    reason: str
+
+
+def propose_redactions(
+    text: str, *, names: Sequence[str] = (), companies: Sequence[str] = ()
+) -> list[RedactionProposal]:
+    """Spans worth redacting in a text: given names and companies, e-mails and phone numbers.
+
+    Names match whole words, case-insensitively, as the full name and each part of three or
+    more letters (interviewers say "Thanks, Ingrid"). Overlapping finds keep the longest.
+    """
+    finds: list[tuple[re.Match[str], str, str]] = [
+        (m, Redaction.Kind.EMAIL, "e-mail address") for m in EMAIL_RE.finditer(text)
+    ]
+    finds += [
+        (m, Redaction.Kind.PHONE, "phone number")
+        for m in PHONE_RE.finditer(text)
+        if sum(ch.isdigit() for ch in m.group()) >= MIN_PHONE_DIGITS
+        and not _looks_like_time(m.group())
+    ]
+    for kind, values, reason in (
+        (Redaction.Kind.NAME, names, "participant's name"),
+        (Redaction.Kind.COMPANY, companies, "participant's company"),
+    ):
+        for term in _terms(values, split=kind == Redaction.Kind.NAME):
+            pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+            finds += [(m, kind, reason) for m in pattern.finditer(text)]
+    found = [RedactionProposal(m.start(), m.end(), kind, m.group(), why) for m, kind, why in finds]
+    found.sort(key=lambda p: (p.start, -(p.end - p.start)))
+    kept: list[RedactionProposal] = []
+    for proposal in found:
+        if kept and proposal.start < kept[-1].end:
+            continue
+        kept.append(proposal)
+    return kept
+
+
+def _terms(values: Sequence[str], *, split: bool) -> list[str]:
+    terms: set[str] = set()
+    for value in values:
+        value = " ".join(value.split())
+        if len(value) >= 3:
+            terms.add(value)
+        if split:
+            terms.update(part for part in value.split(" ") if len(part) >= 3)
+    return sorted(terms, key=len, reverse=True)
+
+
+def _looks_like_time(value: str) -> bool:
+    return bool(re.fullmatch(r"[\d:. -]+", value)) and ":" in value
