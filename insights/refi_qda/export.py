@@ -22,11 +22,14 @@ from insights.refi_qda.rows import (
     CaseRow,
     CodebookRows,
     CodeRow,
+    ExportError,
     NoteRow,
     ProjectRows,
     SelectionRow,
     SourceRow,
 )
+
+__all__ = ["ExportError", "codebook_qdc", "project_qde", "qdpx"]
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -34,10 +37,6 @@ PROJECT_FILE = "project.qde"
 SOURCES_DIR = "sources"
 # Every member gets this time, so an unchanged study exports to the same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-class ExportError(Exception):
-    """An export cannot be written; the message is shown to the user as-is."""
 
 
 # XML 1.0 refuses most control characters, even escaped.

@@ -20,18 +20,16 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db.models import Prefetch, Q
 
-from insights.coding import visible_highlights
 from insights.models import Code, CodedHighlight, Highlight
 from insights.refi_qda.offsets import SpanMap, cleaned
+from insights.visibility import evidence_reader, visible_highlights
 from interviews import pii
-from interviews.access import role_in_project
 from interviews.audit import audit
 from interviews.importers.transcripts.turns import is_name_like
 from interviews.models import (
     AttributeValue,
     AuditEvent,
     FieldNote,
-    Membership,
     Participant,
     ProjectAttribute,
     ResearchProject,
@@ -242,13 +240,19 @@ def _display_name(user: User) -> str:
     return user.get_full_name() or user.username
 
 
+class ExportError(Exception):
+    """An export cannot be written; the message is shown to the user as-is."""
+
+
 def _visible_highlight_ids(*, project: ResearchProject, user: AbstractBaseUser) -> list[int]:
-    """The highlights this user may see (blind coding binds researchers to their own)."""
-    role = role_in_project(user, project)
-    highlights = Highlight.objects.filter(project=project)
-    if role == Membership.Role.RESEARCHER:
-        highlights = highlights.filter(visible_highlights(project=project, user=user))
-    return list(highlights.values_list("pk", flat=True))
+    """The highlights this user may see (insights.visibility: blind coding binds researchers).
+
+    Only the research team exports a study: its sources go out unredacted, as they read them.
+    """
+    reader = evidence_reader(project=project, user=user)
+    if not reader.is_research_team:
+        raise ExportError("Only the study's leads and researchers can export it.")
+    return list(visible_highlights(reader).values_list("pk", flat=True))
 
 
 @dataclass
