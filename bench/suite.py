@@ -777,10 +777,17 @@ def qdpx_import_row(ctx: Context) -> Trial:
         created.append(result.project.pk)
         info["created"] = dict(result.summary.created)
 
+    def remove(i: int) -> None:
+        # Untimed: the imported study and its participants (who outlive a deleted study), so
+        # every call imports into the same repository.
+        Participant.objects.filter(enrollments__project_id__in=created).delete()
+        ResearchProject.objects.filter(pk__in=created).delete()
+        created.clear()
+
     restore = _index_tasks(inline=False)
 
     def teardown() -> None:
         restore()
-        ResearchProject.objects.filter(pk__in=created).delete()
+        remove(0)
 
-    return Trial(run, teardown=teardown, before=_settle, info=info)
+    return Trial(run, teardown=teardown, before=_settle, after=remove, info=info)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, User
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from insights.models import Code, CodedHighlight, Highlight
 from insights.refi_qda.offsets import SpanMap, cleaned
@@ -255,19 +255,51 @@ def _visible_highlight_ids(*, project: ResearchProject, user: AbstractBaseUser) 
     return list(visible_highlights(reader).values_list("pk", flat=True))
 
 
+@dataclass(frozen=True)
+class _Speaker:
+    label: str
+    position: int
+    participant_id: int | None
+    pseudonym: str
+    interviewer_id: int | None
+
+
+@dataclass(frozen=True)
+class _Utterance:
+    start: int
+    end: int
+    speaker_id: int | None
+
+
+@dataclass(frozen=True)
+class _Highlight:
+    pk: int
+    transcript_id: int | None
+    field_note_id: int | None
+    start: int
+    end: int
+    text: str
+    memo: str
+    coder_id: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
 @dataclass
 class _Labels:
     """Speaker labels written into exported transcripts: never a name the user may not see."""
 
+    speakers: dict[int, _Speaker] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)  # participant id → name (opt-in)
     interviewers: dict[int, str] = field(default_factory=dict)
 
-    def for_speaker(self, speaker: Speaker | None) -> str:
+    def for_speaker(self, speaker_id: int | None) -> str:
+        speaker = self.speakers.get(speaker_id) if speaker_id is not None else None
         if speaker is None:
             return ""
         if speaker.participant_id is not None:
             name = self.names.get(speaker.participant_id, "")
-            return name if is_name_like(name) else speaker.participant.pseudonym
+            return name if is_name_like(name) else speaker.pseudonym
         if speaker.interviewer_id is not None:
             return self.interviewers[speaker.interviewer_id]
         if not speaker.label:
@@ -275,7 +307,9 @@ class _Labels:
         return f"Speaker {speaker.position + 1}"
 
 
-def export_text(text: str, utterances: Sequence[Utterance], labels: _Labels) -> tuple[str, SpanMap]:
+def export_text(
+    text: str, utterances: Sequence[_Utterance], labels: _Labels
+) -> tuple[str, SpanMap]:
     """A transcript as plain text with its speaker labels ("P-014: …"), and the offset map.
 
     The labels are what REFI-QDA tools show as speakers. The transcript parser reads the file
@@ -290,7 +324,7 @@ def export_text(text: str, utterances: Sequence[Utterance], labels: _Labels) -> 
         if index:
             parts.append("\n\n")
             position += 2
-        label = labels.for_speaker(utterance.speaker)
+        label = labels.for_speaker(utterance.speaker_id)
         body = text[utterance.start : utterance.end]
         if label:
             parts.append(f"{label}: ")
@@ -319,16 +353,21 @@ def project_rows(
 ) -> ProjectRows:
     """Everything a .qdpx export of the study holds for this user.
 
-    1. Highlights: those the user may see (blind coding), with their codings and memos.
+    1. Highlights: those the user may see (insights.visibility), their codings and memos.
     2. Sources: every transcript (as labelled plain text) and field note of the study.
     3. Cases: the study's participants, by pseudonym unless names were asked for and the
        user may read them (interviews.pii reads and audits them).
     4. Users: everyone who coded, imported or wrote something exported, and the exporter.
+
+    Rows are read as values, not model instances: a study has thousands of highlights and
+    utterances, and the export needs a few fields of each (a fixed number of queries).
     """
-    highlight_ids = _visible_highlight_ids(project=project, user=user)
-    highlights = list(
-        Highlight.objects.filter(pk__in=highlight_ids)
-        .only(
+    visible = set(_visible_highlight_ids(project=project, user=user))
+    highlights = [
+        _Highlight(*row)
+        for row in Highlight.objects.filter(project=project)
+        .order_by("start", "end", "pk")
+        .values_list(
             "pk",
             "transcript_id",
             "field_note_id",
@@ -340,23 +379,23 @@ def project_rows(
             "created_at",
             "updated_at",
         )
-        .prefetch_related(
-            Prefetch(
-                "coded_items",
-                queryset=CodedHighlight.objects.only(
-                    "pk", "content_object_id", "tag_id", "coder_id", "created_at"
-                ).order_by("pk"),
-            )
-        )
-        .order_by("start", "end", "pk")
-    )
-    by_transcript: dict[int, list[Highlight]] = defaultdict(list)
-    by_note: dict[int, list[Highlight]] = defaultdict(list)
+        if row[0] in visible
+    ]
+    codings_of: dict[int, list[tuple[int, int, int, dt.datetime]]] = defaultdict(list)
+    for pk, highlight_id, tag_id, coder_id, created in (
+        CodedHighlight.objects.filter(content_object__project=project)
+        .order_by("pk")
+        .values_list("pk", "content_object_id", "tag_id", "coder_id", "created_at")
+    ):
+        if highlight_id in visible:
+            codings_of[highlight_id].append((pk, tag_id, coder_id, created))
+    by_transcript: dict[int, list[_Highlight]] = defaultdict(list)
+    by_note: dict[int, list[_Highlight]] = defaultdict(list)
     for highlight in highlights:
         if highlight.transcript_id is not None:
             by_transcript[highlight.transcript_id].append(highlight)
-        else:
-            by_note[highlight.field_note_id].append(highlight)  # type: ignore[index]
+        elif highlight.field_note_id is not None:
+            by_note[highlight.field_note_id].append(highlight)
 
     sessions = list(
         Session.objects.filter(project=project)
@@ -366,30 +405,21 @@ def project_rows(
     transcripts = list(
         Transcript.objects.filter(session__project=project)
         .select_related("session")
-        .prefetch_related(
-            Prefetch(
-                "utterances",
-                queryset=Utterance.objects.select_related(
-                    "speaker__participant", "speaker__interviewer"
-                )
-                .only(
-                    "pk",
-                    "transcript_id",
-                    "position",
-                    "start",
-                    "end",
-                    "speaker__label",
-                    "speaker__position",
-                    "speaker__participant__pseudonym",
-                    "speaker__interviewer__username",
-                    "speaker__interviewer__first_name",
-                    "speaker__interviewer__last_name",
-                )
-                .order_by("position"),
-            )
-        )
         .order_by("session__scheduled_at", "session_id", "pk")
     )
+    utterances_of: dict[int, list[_Utterance]] = defaultdict(list)
+    for transcript_id, start, end, speaker_id in (
+        Utterance.objects.filter(transcript__session__project=project)
+        .order_by("transcript_id", "position")
+        .values_list("transcript_id", "start", "end", "speaker_id")
+    ):
+        utterances_of[transcript_id].append(_Utterance(start, end, speaker_id))
+    speakers = {
+        row[0]: _Speaker(*row[1:])
+        for row in Speaker.objects.filter(transcript__session__project=project).values_list(
+            "pk", "label", "position", "participant_id", "participant__pseudonym", "interviewer_id"
+        )
+    }
     notes = list(
         FieldNote.objects.filter(session__project=project)
         .select_related("session")
@@ -413,31 +443,22 @@ def project_rows(
             project=project,
             detail="REFI-QDA project export with participants' names",
         )
-    labels = _Labels(names=names)
-    interviewer_number = 0
-    for transcript in transcripts:
-        for utterance in transcript.utterances.all():
-            speaker = utterance.speaker
-            if speaker is None or speaker.interviewer_id is None:
-                continue
-            if speaker.interviewer_id not in labels.interviewers:
-                name = _display_name(speaker.interviewer)  # type: ignore[arg-type]
-                interviewer_number += 1
-                fallback = (
-                    "Interviewer"
-                    if interviewer_number == 1
-                    else (f"Interviewer {interviewer_number}")
-                )
-                labels.interviewers[speaker.interviewer_id] = (
-                    name if is_name_like(name) else fallback
-                )
+    labels = _Labels(speakers=speakers, names=names)
+    interviewer_ids = sorted({s.interviewer_id for s in speakers.values() if s.interviewer_id})
+    for number, interviewer in enumerate(
+        User.objects.filter(pk__in=interviewer_ids).order_by("pk"), start=1
+    ):
+        name = _display_name(interviewer)
+        fallback = "Interviewer" if number == 1 else f"Interviewer {number}"
+        labels.interviewers[interviewer.pk] = name if is_name_like(name) else fallback
 
     code_ids = set(Code.objects.filter(project=project).values_list("pk", flat=True))
     user_ids: set[int] = {user.pk}
     unplaced = 0
+    ids = _Guids(project.pk)
 
     def selection_rows(
-        items: Sequence[Highlight], text_map: SpanMap, text: str
+        items: Sequence[_Highlight], text_map: SpanMap, text: str
     ) -> tuple[SelectionRow, ...]:
         nonlocal unplaced
         rows = []
@@ -448,31 +469,29 @@ def project_rows(
                 continue
             user_ids.add(highlight.coder_id)
             codings = []
-            for item in highlight.coded_items.all():
-                if item.tag_id not in code_ids:
+            for pk, tag_id, coder_id, created in codings_of.get(highlight.pk, ()):
+                if tag_id not in code_ids:
                     continue
-                user_ids.add(item.coder_id)
+                user_ids.add(coder_id)
                 codings.append(
                     CodingRow(
-                        guid=guid(project.pk, "coding", item.pk),
-                        code_guid=guid(project.pk, "code", item.tag_id),
-                        user_guid=user_guid(item.coder_id),
-                        created=item.created_at,
+                        guid=ids("coding", pk),
+                        code_guid=ids("code", tag_id),
+                        user_guid=ids.user(coder_id),
+                        created=created,
                     )
                 )
             rows.append(
                 SelectionRow(
-                    guid=guid(project.pk, "highlight", highlight.pk),
+                    guid=ids("highlight", highlight.pk),
                     name=text[span[0] : span[1]],
                     start=span[0],
                     end=span[1],
-                    user_guid=user_guid(highlight.coder_id),
+                    user_guid=ids.user(highlight.coder_id),
                     created=highlight.created_at,
                     modified=highlight.updated_at,
                     codings=tuple(codings),
-                    note_guids=(
-                        (guid(project.pk, "memo", highlight.pk),) if highlight.memo.strip() else ()
-                    ),
+                    note_guids=(ids("memo", highlight.pk),) if highlight.memo.strip() else (),
                 )
             )
         return tuple(rows)
@@ -480,8 +499,8 @@ def project_rows(
     sources: list[SourceRow] = []
     source_guids_by_session: dict[int, list[str]] = defaultdict(list)
     for transcript in transcripts:
-        text, text_map = export_text(transcript.text, list(transcript.utterances.all()), labels)
-        source_guid = guid(project.pk, "transcript", transcript.pk)
+        text, text_map = export_text(transcript.text, utterances_of[transcript.pk], labels)
+        source_guid = ids("transcript", transcript.pk)
         if transcript.imported_by_id is not None:
             user_ids.add(transcript.imported_by_id)
         sources.append(
@@ -490,7 +509,7 @@ def project_rows(
                 name=f"{transcript.session} · {transcript.title}",
                 text=text,
                 user_guid=(
-                    user_guid(transcript.imported_by_id) if transcript.imported_by_id else None
+                    ids.user(transcript.imported_by_id) if transcript.imported_by_id else None
                 ),
                 created=transcript.created_at,
                 selections=selection_rows(by_transcript[transcript.pk], text_map, text),
@@ -499,7 +518,7 @@ def project_rows(
         source_guids_by_session[transcript.session_id].append(source_guid)
     for note in notes:
         text, text_map = cleaned(note.text)
-        source_guid = guid(project.pk, "field-note", note.pk)
+        source_guid = ids("field-note", note.pk)
         if note.author_id is not None:
             user_ids.add(note.author_id)
         sources.append(
@@ -507,7 +526,7 @@ def project_rows(
                 guid=source_guid,
                 name=f"{note.session} · {note.get_kind_display().lower()} note",
                 text=text,
-                user_guid=user_guid(note.author_id) if note.author_id else None,
+                user_guid=ids.user(note.author_id) if note.author_id else None,
                 created=note.created_at,
                 selections=selection_rows(by_note[note.pk], text_map, text),
             )
@@ -521,7 +540,7 @@ def project_rows(
             sessions_of[participant.pk].append(session.pk)
     cases = tuple(
         CaseRow(
-            guid=guid(project.pk, "participant", participant.pk),
+            guid=ids("participant", participant.pk),
             name=names.get(participant.pk) or participant.pseudonym,
             values=values.get(participant.pk, ()),
             source_guids=tuple(
@@ -535,17 +554,17 @@ def project_rows(
 
     memos = tuple(
         NoteRow(
-            guid=guid(project.pk, "memo", highlight.pk),
+            guid=ids("memo", highlight.pk),
             name=f"Memo on “{_short(highlight.text)}”",
             text=highlight.memo.strip(),
-            user_guid=user_guid(highlight.coder_id),
+            user_guid=ids.user(highlight.coder_id),
             created=highlight.updated_at,
         )
         for highlight in highlights
         if highlight.memo.strip()
     )
     users = tuple(
-        UserRow(guid=user_guid(u.pk), name=_display_name(u), username=u.username)
+        UserRow(guid=ids.user(u.pk), name=_display_name(u), username=u.username)
         for u in User.objects.filter(pk__in=user_ids).order_by("pk")
     )
     return ProjectRows(
@@ -553,7 +572,7 @@ def project_rows(
         description=_project_description(project),
         created=project.created_at,
         modified=project.updated_at,
-        user_guid=user_guid(user.pk),
+        user_guid=ids.user(user.pk),
         users=users,
         codebook=codebook_rows(project=project),
         variables=variables,
@@ -562,6 +581,26 @@ def project_rows(
         notes=memos,
         unplaced=unplaced,
     )
+
+
+class _Guids:
+    """guid() and user_guid(), each computed once per export (a study has thousands)."""
+
+    def __init__(self, project_id: int) -> None:
+        self.project_id = project_id
+        self._known: dict[tuple[str, object], str] = {}
+
+    def __call__(self, kind: str, pk: object) -> str:
+        key = (kind, pk)
+        if key not in self._known:
+            self._known[key] = guid(self.project_id, kind, pk)
+        return self._known[key]
+
+    def user(self, user_id: int) -> str:
+        key = ("user", user_id)
+        if key not in self._known:
+            self._known[key] = user_guid(user_id)
+        return self._known[key]
 
 
 def _short(text: str, limit: int = 40) -> str:
