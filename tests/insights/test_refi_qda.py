@@ -18,6 +18,7 @@ from insights.refi_qda.importer import qdpx_import
 from insights.refi_qda.reader import ImportFileError
 from interviews.models import (
     AuditEvent,
+    FieldNote,
     Participant,
     ParticipantIdentity,
     ResearchProject,
@@ -461,3 +462,42 @@ def test_unreadable_source_is_reported_and_leaves_no_session(lead: User) -> None
     dropped = " ".join(result.summary.dropped)
     assert "Sources whose text could not be read: 1" in dropped
     assert "Selections of sources that were not imported: 2" in dropped
+
+
+@pytest.mark.django_db
+def test_notes_become_memos_field_notes_and_definitions_or_are_reported(lead: User) -> None:
+    note = '<Note guid="{guid}" name="{name}"><PlainTextContent>{text}</PlainTextContent></Note>'
+    guids = {
+        "selection": "aaaaaaaa-0000-4000-8000-000000000001",
+        "source": "aaaaaaaa-0000-4000-8000-000000000002",
+        "code": "aaaaaaaa-0000-4000-8000-000000000003",
+        "project": "aaaaaaaa-0000-4000-8000-000000000004",
+        "loose": "aaaaaaaa-0000-4000-8000-000000000005",
+    }
+    notes = "".join(
+        note.format(guid=guid, name=f"{kind} note", text=f"About the {kind}.")
+        for kind, guid in guids.items()
+    )
+    data = tool_qdpx(extra_xml=f"<Notes>{notes}</Notes>")
+    qde = members(data)["project.qde"].decode()
+    qde = qde.replace(
+        "</Coding></PlainTextSelection>",
+        f'</Coding><NoteRef targetGUID="{guids["selection"]}"/></PlainTextSelection>',
+        1,
+    )
+    qde = qde.replace("</TextSource>", f'<NoteRef targetGUID="{guids["source"]}"/></TextSource>')
+    qde = qde.replace(
+        "<Description>Slow set-up.</Description>",
+        f'<Description>Slow set-up.</Description><NoteRef targetGUID="{guids["code"]}"/>',
+    )
+    qde = qde.replace("</Project>", f'<NoteRef targetGUID="{guids["project"]}"/></Project>')
+    result = qdpx_import(data=_rezip(data, qde=qde.encode()), filename="n.qdpx", by=lead)
+    project = result.project
+    memo = Highlight.objects.get(project=project, text="the SSO set-up took forever").memo
+    assert memo == "About the selection."
+    field_note = FieldNote.objects.get(session__project=project)
+    assert field_note.text == "About the source."
+    assert Code.objects.get(project=project).definition == "Slow set-up.\n\nAbout the code."
+    dropped = " ".join(result.summary.dropped)
+    assert "Notes on the project as a whole: 1 (project note)" in dropped
+    assert "Notes not attached to anything: 1 (loose note)" in dropped
