@@ -281,6 +281,26 @@ def cleaned(text: str) -> tuple[str, SpanMap]:
     return "".join(kept).replace("\r", "\n"), SpanMap(pieces)
 
 
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _find_words(source: str, words: Sequence[str], cursor: int) -> list[int] | None:
+    """Positions of `words` in `source` from `cursor` on, separated by white space only."""
+    start = source.find(words[0], cursor)
+    while start != -1:
+        positions, position = [start], start + len(words[0])
+        for word in words[1:]:
+            space = _SPACE_RUN.match(source, position)
+            if space is None or not source.startswith(word, space.end()):
+                break
+            positions.append(space.end())
+            position = space.end() + len(word)
+        else:
+            return positions
+        start = source.find(words[0], start + 1)
+    return None
+
+
 def align(source: str, parts: Sequence[str]) -> SpanMap | None:
     """Map `source` onto "\\n\\n".join(parts), where each part is a run of the source with its
     white space collapsed (speaker labels and timestamps between parts dropped).
@@ -293,21 +313,16 @@ def align(source: str, parts: Sequence[str]) -> SpanMap | None:
         words = list(re.finditer(r"\S+", part))
         if not words:
             return None
-        pattern = r"\s+".join(re.escape(m.group()) for m in words)
-        match = re.compile(pattern).search(source, cursor)
-        if match is None:
+        found = _find_words(source, [word.group() for word in words], cursor)
+        if found is None:
             return None
-        # Walk the match word by word: each word is kept as is, white space between collapses.
-        position = match.start()
-        for word in words:
-            found = source.index(word.group(), position)
-            pieces.append((found, target + word.start(), len(word.group())))
+        for word, position in zip(words, found, strict=True):
+            length = len(word.group())
+            pieces.append((position, target + word.start(), length))
             if word.end() < len(part):
                 # The single space or LF after the word stands for the run that follows it.
-                gap = found + len(word.group())
-                pieces.append((gap, target + word.end(), 1))
-            position = found + len(word.group())
-        cursor = match.end()
+                pieces.append((position + length, target + word.end(), 1))
+        cursor = found[-1] + len(words[-1].group())
         target += len(part)
         if index < len(parts) - 1:
             target += 2  # the "\n\n" between parts has no counterpart in the source
