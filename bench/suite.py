@@ -669,3 +669,138 @@ def _reader_url(ctx: Context) -> str:
 measurement("page: transcript reader (40,000 words)", floor=FLOOR_PAGE, targets=PAGE)(
     _page(_reader_url)
 )
+
+
+# --- REFI-QDA project exchange ------------------------------------------------------------------
+
+
+def _exchange_repetitions(scale):  # noqa: ANN001, ANN202
+    # A whole study per call (a quarter of the repository at small scale): fewer runs.
+    return max(3, scale.repetitions // 5)
+
+
+def _one_warmup(scale):  # noqa: ANN001, ANN202
+    return 1
+
+
+def _study_sources(ctx: Context) -> list[str]:
+    """The first study's transcript texts, as the export writes them (read once)."""
+    if "qdpx_texts" not in ctx.cache:
+        ctx.cache["qdpx_texts"] = list(
+            Transcript.objects.filter(session__project=_project(ctx))
+            .order_by("pk")
+            .values_list("text", flat=True)
+        )
+    return ctx.cache["qdpx_texts"]  # type: ignore[return-value]
+
+
+def _study_qdpx(ctx: Context) -> bytes:
+    from insights.refi_qda import export, rows
+
+    if "qdpx" not in ctx.cache:
+        exported = rows.project_rows(project=_project(ctx), user=_user(ctx))
+        ctx.cache["qdpx"] = export.qdpx(exported)
+    return ctx.cache["qdpx"]  # type: ignore[return-value]
+
+
+@measurement(
+    "floor: zip a study's transcript texts",
+    is_floor=True,
+    repetitions=_exchange_repetitions,
+    warmup=_one_warmup,
+)
+def zip_texts(ctx: Context) -> Trial:
+    """The bytes a .qdpx must hold anyway: every transcript, deflated into a ZIP."""
+    import io
+    import zipfile
+
+    texts = _study_sources(ctx)
+
+    def run(i: int) -> None:
+        with zipfile.ZipFile(io.BytesIO(), "w", zipfile.ZIP_DEFLATED) as archive:
+            for number, text in enumerate(texts):
+                archive.writestr(f"sources/{number}.txt", text.encode("utf-8"))
+
+    return Trial(run)
+
+
+@measurement(
+    "REFI-QDA .qdpx export (one study)",
+    floor="floor: zip a study's transcript texts",
+    targets=(MaxRatio(3),),
+    repetitions=_exchange_repetitions,
+    warmup=_one_warmup,
+)
+def qdpx_export(ctx: Context) -> Trial:
+    """What the export page does for a researcher: read the rows, write XML and the ZIP."""
+    from insights.refi_qda import export, rows
+
+    project, user = _project(ctx), _user(ctx)
+    info: dict[str, object] = {}
+
+    def run(i: int) -> None:
+        exported = rows.project_rows(project=project, user=user)
+        info["bytes"] = len(export.qdpx(exported))
+        info["selections"] = sum(len(source.selections) for source in exported.sources)
+
+    return Trial(run, info=info)
+
+
+@measurement(
+    "floor: parse a .qdpx's sources",
+    is_floor=True,
+    repetitions=_exchange_repetitions,
+    warmup=_one_warmup,
+)
+def parse_qdpx_sources(ctx: Context) -> Trial:
+    """The transcript parser over every source of the exported study, as an import runs it."""
+    import io
+    import zipfile
+
+    from interviews.importers.transcripts.plaintext import parse_txt
+
+    with zipfile.ZipFile(io.BytesIO(_study_qdpx(ctx))) as archive:
+        sources = [archive.read(name) for name in archive.namelist() if name.startswith("sources/")]
+
+    def run(i: int) -> None:
+        for data in sources:
+            parse_txt("source.txt", data)
+
+    return Trial(run)
+
+
+@measurement(
+    "REFI-QDA .qdpx import (one study)",
+    floor="floor: parse a .qdpx's sources",
+    targets=(MaxRatio(10),),
+    repetitions=_exchange_repetitions,
+    warmup=_one_warmup,
+)
+def qdpx_import_row(ctx: Context) -> Trial:
+    """insights.refi_qda.importer.qdpx_import of the first study's export: a new study each
+    call (deleted afterwards), index updates queued."""
+    from insights.refi_qda.importer import qdpx_import
+
+    data, user = _study_qdpx(ctx), _user(ctx)
+    created: list[int] = []
+    info: dict[str, object] = {"bytes": len(data)}
+
+    def run(i: int) -> None:
+        result = qdpx_import(data=data, filename="study.qdpx", by=user)
+        created.append(result.project.pk)
+        info["created"] = dict(result.summary.created)
+
+    def remove(i: int) -> None:
+        # Untimed: the imported study and its participants (who outlive a deleted study), so
+        # every call imports into the same repository.
+        Participant.objects.filter(enrollments__project_id__in=created).delete()
+        ResearchProject.objects.filter(pk__in=created).delete()
+        created.clear()
+
+    restore = _index_tasks(inline=False)
+
+    def teardown() -> None:
+        restore()
+        remove(0)
+
+    return Trial(run, teardown=teardown, before=_settle, after=remove, info=info)

@@ -121,6 +121,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PARTICIPANT_IMPORT_MAX_BYTES = env_int("PARTICIPANT_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 PARTICIPANT_IMPORT_MAX_ROWS = env_int("PARTICIPANT_IMPORT_MAX_ROWS", 5000, minimum=1)
 TRANSCRIPT_MAX_BYTES = env_int("TRANSCRIPT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# REFI-QDA: the .qdpx upload, what its members may unpack to (zip bombs), its project.qde,
+# and .qdc or .csv codebooks. Each source inside a .qdpx is held to TRANSCRIPT_MAX_BYTES.
+REFI_QDA_IMPORT_MAX_BYTES = env_int("REFI_QDA_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+REFI_QDA_MAX_UNPACKED_BYTES = env_int("REFI_QDA_MAX_UNPACKED_BYTES", 200 * 1024 * 1024, minimum=1)
+REFI_QDA_MAX_MEMBERS = env_int("REFI_QDA_MAX_MEMBERS", 5000, minimum=1)
+REFI_QDA_MAX_XML_BYTES = env_int("REFI_QDA_MAX_XML_BYTES", 50 * 1024 * 1024, minimum=1)
+CODEBOOK_IMPORT_MAX_BYTES = env_int("CODEBOOK_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 
 # Transcript source files (the uploaded .docx, .vtt…) are deleted this many days after import;
 # the transcript's text stays. 0 keeps them for ever.

@@ -179,3 +179,55 @@ class CodebookCopyForm(forms.Form):
 
 class CodeDeleteForm(forms.Form):
     confirm_uses = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+# --- REFI-QDA and CSV exchange ------------------------------------------------------------------
+
+
+def _checked_upload(upload, *, extensions: tuple[str, ...], limit: int):  # noqa: ANN001, ANN202
+    name = (upload.name or "").lower()
+    if not name.endswith(extensions):
+        raise forms.ValidationError(f"Choose a {' or '.join(extensions)} file.")
+    if (upload.size or 0) > limit:
+        raise forms.ValidationError(
+            f"The file is {upload.size:,} bytes, over the limit of {limit:,}."
+        )
+    return upload
+
+
+class CodebookImportForm(forms.Form):
+    file = forms.FileField(
+        label="Codebook file",
+        help_text="A REFI-QDA codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA, QualCoder…, or a "
+        "CSV with a Code column (paths like Onboarding/Setup friction), Description and Colour.",
+        widget=forms.FileInput(attrs={"accept": ".qdc,.csv,.xml"}),
+        error_messages={"required": "Choose a .qdc or .csv file to import."},
+    )
+
+    def clean_file(self):  # noqa: ANN201
+        from django.conf import settings
+
+        return _checked_upload(
+            self.cleaned_data["file"],
+            extensions=(".qdc", ".csv", ".xml"),
+            limit=settings.CODEBOOK_IMPORT_MAX_BYTES,
+        )
+
+
+class QdpxImportForm(forms.Form):
+    file = forms.FileField(
+        label="Project file",
+        help_text="A REFI-QDA project (.qdpx) exported by NVivo, ATLAS.ti, MAXQDA, QualCoder "
+        "or cxresearch.",
+        widget=forms.FileInput(attrs={"accept": ".qdpx,.zip"}),
+        error_messages={"required": "Choose a .qdpx file to import."},
+    )
+
+    def clean_file(self):  # noqa: ANN201
+        from django.conf import settings
+
+        return _checked_upload(
+            self.cleaned_data["file"],
+            extensions=(".qdpx", ".zip"),
+            limit=settings.REFI_QDA_IMPORT_MAX_BYTES,
+        )

@@ -10,6 +10,7 @@ from insights.views import (
     journey_maps,
     quotes,
     reader,
+    refi_qda,
     search,
 )
 
@@ -21,6 +22,9 @@ project_urls = [
     path("codebook/new/", codebook.code_create, name="code-create"),
     path("codebook/merge/", codebook.code_merge, name="code-merge"),
     path("codebook/copy/", codebook.codebook_copy, name="codebook-copy"),
+    path("codebook/export/", refi_qda.codebook_export, name="codebook-export"),
+    path("codebook/import/", refi_qda.codebook_import, name="codebook-import"),
+    path("export/qdpx/", refi_qda.project_export_qdpx, name="project-export-qdpx"),
     path("codebook/<int:code_id>/edit/", codebook.code_edit, name="code-edit"),
     path("codebook/<int:code_id>/delete/", codebook.code_delete, name="code-delete"),
     path("quotes/", quotes.quote_list, name="quote-list"),
@@ -68,5 +72,7 @@ urlpatterns = [
         journey.journey_stage,
         name="journey-stage",
     ),
+    # /refi-qda/
+    path("refi-qda/import/", refi_qda.project_import_qdpx, name="project-import-qdpx"),
     path("studies/<slug:slug>/", include(project_urls)),
 ]

@@ -122,6 +122,13 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:code-delete": [Rule("get", WRITE), Rule("post", WRITE)],
     "insights:code-merge": [Rule("post", WRITE)],
     "insights:codebook-copy": [Rule("post", WRITE)],
+    # Any member may download the codebook; only leads import into it.
+    "insights:codebook-export": [Rule("get", READ)],
+    "insights:codebook-import": [Rule("post", LEAD_ONLY)],
+    # A .qdpx holds the study's transcripts: leads and researchers only.
+    "insights:project-export-qdpx": [Rule("get", WRITE)],
+    # Importing creates a new study, led by the importer: any researcher, as for a new study.
+    "insights:project-import-qdpx": [Rule("get", POOL_WRITE), Rule("post", POOL_WRITE)],
     "insights:quote-list": [Rule("get", READ)],
     "insights:project-dashboard": [Rule("get", WRITE)],
     "insights:journey-overview": [Rule("get", GLOBAL_READ)],

@@ -14,7 +14,13 @@ from cxresearch.lib.concurrency import EditConflict
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from insights import codebook as services
 from insights.coding import CodingError
-from insights.forms import CodebookCopyForm, CodeDeleteForm, CodeForm, CodeMergeForm
+from insights.forms import (
+    CodebookCopyForm,
+    CodebookImportForm,
+    CodeDeleteForm,
+    CodeForm,
+    CodeMergeForm,
+)
 from insights.models import Code, Stage
 from interviews.access import ProjectAccess, get_project_for_member, projects_for_user
 from interviews.models import ResearchProject
@@ -76,6 +82,7 @@ def codebook(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "stages": stages,
         "merge_form": None,
         "copy_form": None,
+        "import_form": CodebookImportForm() if access.is_lead else None,
     }
     if access.can_edit:
         context["merge_form"] = CodeMergeForm(project=project, rows=tree)

@@ -15,6 +15,8 @@ from pytest_django import Settings
 
 from insights.search.backends import reset_backend
 from insights.search.indexing import resume_publishing
+from interviews.models import ResearchProject
+from tests.insights.refi_data import build_coded_project
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +27,9 @@ def search_index_dir(settings: Settings, tmp_path: Path) -> Iterator[Path]:
     yield settings.SEARCH_INDEX_DIR
     reset_backend()
     resume_publishing()
+
+
+@pytest.fixture
+def coded_project(project: ResearchProject, lead, researcher) -> ResearchProject:  # noqa: ANN001
+    """A study coded by two coders, for the REFI-QDA exchange tests (tests/insights/refi_data)."""
+    return build_coded_project(project, lead, researcher)
