@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from insights.views import agreement, codebook, coding, frameworks, quotes, reader, search
+from insights.views import (
+    agreement,
+    codebook,
+    coding,
+    frameworks,
+    quotes,
+    reader,
+    redactions,
+    search,
+)
 
 app_name = "insights"
 
@@ -28,6 +37,22 @@ project_urls = [
         name="transcript-detail",
     ),
     path("sessions/<int:session_id>/notes/coding/", reader.session_notes, name="session-notes"),
+    path("redactions/", coding.redaction_add, name="redaction-create"),
+    path(
+        "redactions/<int:redaction_id>/delete/",
+        coding.redaction_remove,
+        name="redaction-delete",
+    ),
+    path(
+        "sessions/<int:session_id>/transcripts/<int:transcript_id>/redactions/",
+        redactions.transcript_redactions,
+        name="transcript-redactions",
+    ),
+    path(
+        "sessions/<int:session_id>/notes/redactions/",
+        redactions.note_redactions,
+        name="note-redactions",
+    ),
 ]
 
 urlpatterns = [

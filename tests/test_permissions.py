@@ -22,6 +22,7 @@ from interviews.models import (
     Membership,
     ParticipantIdentity,
     ProjectAttribute,
+    Redaction,
     ResearchProject,
     Session,
     Transcript,
@@ -100,6 +101,10 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:highlight-create": [Rule("post", WRITE)],
     "insights:highlight-update": [Rule("post", WRITE)],
     "insights:highlight-delete": [Rule("post", WRITE)],
+    "insights:redaction-create": [Rule("post", WRITE)],
+    "insights:redaction-delete": [Rule("post", WRITE)],
+    "insights:transcript-redactions": [Rule("get", WRITE), Rule("post", WRITE)],
+    "insights:note-redactions": [Rule("get", WRITE), Rule("post", WRITE)],
     # A study's (non-private) jobs: members follow them; researchers may run them again.
     "jobs:job-detail": [Rule("get", READ)],
     "jobs:job-status": [Rule("get", READ)],
@@ -147,6 +152,7 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
         fields=HighlightFields(codes=[code]),
         transcript=transcript,
     )
+    redaction = Redaction.objects.create(transcript=transcript, start=20, end=26, created_by=lead)
     viewer_membership = project.memberships.get(role=Membership.Role.VIEWER)
     job = BackgroundJob.objects.create(
         kind=BackgroundJob.Kind.COMPUTE_AGREEMENT,
@@ -166,6 +172,7 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
         "note": note,
         "code": code,
         "highlight": highlight,
+        "redaction": redaction,
         "membership": viewer_membership,
         "job": job,
     }
@@ -185,6 +192,7 @@ def url_for(name: str, world: dict) -> str:
         "note_id": world["note"].pk,
         "code_id": world["code"].pk,
         "highlight_id": world["highlight"].pk,
+        "redaction_id": world["redaction"].pk,
         "pk": world["job"].pk,
     }
     pattern = next(p for p in _flat_patterns() if p[1] == name)[0]
@@ -231,6 +239,8 @@ POST_JSON = {
     "insights:highlight-create": {"source": "transcript", "codes": ["SSO"]},
     "insights:highlight-update": {"codes": ["Pricing"]},
     "insights:highlight-delete": {},
+    "insights:redaction-create": {"source": "transcript", "kind": "name"},
+    "insights:redaction-delete": {},
 }
 
 CASES = [
@@ -254,13 +264,17 @@ def test_access(
         response = client.get(url)
     elif name in POST_JSON:
         body = dict(POST_JSON[name])
-        if name == "insights:highlight-create":
+        if name in ("insights:highlight-create", "insights:redaction-create"):
             body.update(sourceId=world["transcript"].pk, start16=10, end16=20)
         response = client.post(url, body, content_type="application/json")
     else:
         data = dict(POST_DATA.get(name, {}))
         if name == "interviews:participant-erase":
             data["confirm"] = world["participant"].pseudonym
+        if name == "insights:transcript-redactions":
+            data["span"] = f"{world['transcript'].pk}:0:3:name"
+        if name == "insights:note-redactions":
+            data["span"] = f"{world['note'].pk}:0:4:other"
         response = client.post(url, data)
 
     if expected == "ok":
@@ -290,6 +304,7 @@ def _counts() -> tuple:
         Code.objects.count(),
         CodedHighlight.objects.count(),
         ResearchProject.objects.filter(codings_revealed=True).count(),
+        Redaction.objects.count(),
     )
 
 
