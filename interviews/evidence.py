@@ -284,7 +284,8 @@ def identity_matches(
 ) -> list[RedactionProposal]:
     """Where these names (and their parts), companies and e-mail addresses stand in a text.
 
-    Whole words, case-insensitive; overlapping finds keep the longest.
+    Whole words, case-insensitive; the words of a name or company may be joined by spaces,
+    dots, dashes or underscores ("ingrid_berg.vtt"). Overlapping finds keep the longest.
     """
     finds: list[RedactionProposal] = []
     for kind, values, reason in (
@@ -292,10 +293,28 @@ def identity_matches(
         (Redaction.Kind.COMPANY, companies, "participant's company"),
         (Redaction.Kind.EMAIL, emails, "participant's e-mail address"),
     ):
-        for term in _terms(values, split=kind == Redaction.Kind.NAME):
-            pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+        for pattern in _patterns(values, split=kind == Redaction.Kind.NAME):
             finds += [_proposal(m, kind, reason) for m in pattern.finditer(text)]
     return _longest_first(finds)
+
+
+# A word boundary where underscores separate words too (file names).
+_BEFORE, _AFTER, _BETWEEN = r"(?<![^\W_])", r"(?![^\W_])", r"[\s._-]+"
+
+
+def _patterns(values: Sequence[str], *, split: bool) -> list[re.Pattern[str]]:
+    """A value as whole words, and with `split` each of its words of three letters or more."""
+    terms: set[tuple[str, ...]] = set()
+    for value in values:
+        words = tuple(value.split())
+        if len(" ".join(words)) >= 3:
+            terms.add(words)
+        if split:
+            terms.update((word,) for word in words if len(word) >= 3)
+    return [
+        re.compile(_BEFORE + _BETWEEN.join(map(re.escape, words)) + _AFTER, re.IGNORECASE)
+        for words in sorted(terms, key=lambda words: len(" ".join(words)), reverse=True)
+    ]
 
 
 def _proposal(match: re.Match[str], kind: str, reason: str) -> RedactionProposal:
@@ -310,17 +329,6 @@ def _longest_first(found: list[RedactionProposal]) -> list[RedactionProposal]:
             continue
         kept.append(proposal)
     return kept
-
-
-def _terms(values: Sequence[str], *, split: bool) -> list[str]:
-    terms: set[str] = set()
-    for value in values:
-        value = " ".join(value.split())
-        if len(value) >= 3:
-            terms.add(value)
-        if split:
-            terms.update(part for part in value.split(" ") if len(part) >= 3)
-    return sorted(terms, key=len, reverse=True)
 
 
 def _looks_like_time(value: str) -> bool:

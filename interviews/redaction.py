@@ -190,10 +190,13 @@ class Identity:
             emails=[self.email] if self.email else [],
         )
 
-    def replaced(self, text: str, by: str) -> str:
-        """Text with every match (a file name, a label, a memo) replaced by `by`."""
+    def replaced(self, text: str, pseudonym: str) -> str:
+        """Text (a file name, a title, a label, a memo) with the name replaced by the
+        pseudonym, and the company and e-mail address by their placeholders."""
         for match in reversed(self.matches(text)):
-            text = text[: match.start] + by + text[match.end :]
+            kind = match.kind
+            instead = pseudonym if kind == Redaction.Kind.NAME else Redaction(kind=kind).placeholder
+            text = text[: match.start] + instead + text[match.end :]
         return text
 
 
