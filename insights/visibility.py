@@ -21,7 +21,7 @@ included: the characters they cover were overwritten already.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -145,10 +145,21 @@ def highlights_visible_to(
     )
 
 
-def display_texts(reader: EvidenceReader, highlights: Iterable[Highlight]) -> dict[int, str]:
-    """The quote text each highlight shows this reader, redactions applied (one query)."""
+def display_texts(
+    reader: EvidenceReader,
+    highlights: Iterable[Highlight],
+    shown: Mapping[tuple[str, int], Sequence[ShownRedaction]] | None = None,
+) -> dict[int, str]:
+    """The quote text each highlight shows this reader, redactions applied (one query, none
+    when the caller passes the sources' redactions_shown)."""
     highlights = list(highlights)
-    spans = _spans(reader, highlights)
+    if shown is None:
+        spans = _spans(reader, highlights)
+    else:
+        spans = {
+            key: [(r.start, r.end, r.placeholder) for r in redactions if r.hidden]
+            for key, redactions in shown.items()
+        }
     return {
         h.pk: redact(h.text, h.start, spans.get(_source_key(h), [])) if spans else h.text
         for h in highlights

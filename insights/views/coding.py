@@ -41,6 +41,7 @@ from insights.views.reader import (
 )
 from insights.visibility import (
     EvidenceReader,
+    ShownRedaction,
     evidence_reader,
     redactions_shown,
     visible_highlights,
@@ -120,7 +121,12 @@ def _highlight_for_coder(access: ProjectAccess, user: Any, highlight_id: int) ->
     )
 
 
-def _fragments(access: ProjectAccess, user: Any, highlight: Highlight) -> dict[str, str]:
+def _fragments(
+    access: ProjectAccess,
+    user: Any,
+    highlight: Highlight,
+    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
+) -> dict[str, str]:
     """Re-rendered text of every utterance or note the highlight touches, keyed by DOM id."""
     return source_fragments(
         _reader(access, user),
@@ -128,6 +134,7 @@ def _fragments(access: ProjectAccess, user: Any, highlight: Highlight) -> dict[s
         note=highlight.field_note,
         start=highlight.start,
         end=highlight.end,
+        shown=shown,
     )
 
 
@@ -138,8 +145,12 @@ def source_fragments(
     note: FieldNote | None = None,
     start: int,
     end: int,
+    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
 ) -> dict[str, str]:
-    """Re-rendered text of every utterance (or the note) a span touches, keyed by DOM id."""
+    """Re-rendered text of every utterance (or the note) a span touches, keyed by DOM id.
+
+    `shown`: the source's redactions (redactions_shown) when the caller has read them.
+    """
     from insights.views.reader import fragment, redact_segments
 
     if transcript is not None:
@@ -155,7 +166,8 @@ def source_fragments(
             reader=reader,
             mine_only=False,
         )
-        shown = redactions_shown(reader, transcript_ids=[transcript.pk])
+        if shown is None:
+            shown = redactions_shown(reader, transcript_ids=[transcript.pk])
         rows = utterance_rows(
             transcript, utterances, highlights, shown.get(("transcript", transcript.pk), [])
         )
@@ -163,7 +175,8 @@ def source_fragments(
     assert note is not None
     highlights = highlights_for(Q(field_note=note), reader=reader, mine_only=False)
     spans = [(h.pk, h.start, h.end) for h in highlights]
-    shown = redactions_shown(reader, field_note_ids=[note.pk])
+    if shown is None:
+        shown = redactions_shown(reader, field_note_ids=[note.pk])
     parts = redact_segments(
         marked(note.text, 0, spans, highlight_colours(highlights)),
         0,
@@ -178,13 +191,16 @@ def _respond(access: ProjectAccess, user: Any, highlight: Highlight, status: int
         .prefetch_related("coded_items__tag")
         .get(pk=highlight.pk)
     )
+    reader = _reader(access, user)
+    # The source's redactions, read once for the quote's text and the fragments.
+    shown = redactions_shown(
+        reader,
+        transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
+        field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
+    )
+    data = highlight_data([highlight], reader=reader, shown=shown)[str(highlight.pk)]
     return JsonResponse(
-        {
-            "highlight": highlight_data([highlight], reader=_reader(access, user))[
-                str(highlight.pk)
-            ],
-            "fragments": _fragments(access, user, highlight),
-        },
+        {"highlight": data, "fragments": _fragments(access, user, highlight, shown)},
         status=status,
     )
 

@@ -96,10 +96,18 @@ def highlight_colours(highlights: Sequence[Highlight]) -> dict[int, str]:
     return colours
 
 
-def highlight_data(highlights: Sequence[Highlight], *, reader: EvidenceReader) -> dict[str, dict]:
-    """What the coding panel needs to edit each highlight, passed with json_script."""
+def highlight_data(
+    highlights: Sequence[Highlight],
+    *,
+    reader: EvidenceReader,
+    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
+) -> dict[str, dict]:
+    """What the coding panel needs to edit each highlight, passed with json_script.
+
+    `shown`: the sources' redactions when the caller has read them (saves a query).
+    """
     user = reader.user
-    texts = display_texts(reader, highlights)
+    texts = display_texts(reader, highlights, shown)
     return {
         str(h.pk): {
             "id": h.pk,
@@ -247,7 +255,7 @@ def transcript_detail(
         "session": transcript.session,
         "transcript": transcript,
         "rows": rows,
-        "highlights": highlight_data(highlights, reader=reader),
+        "highlights": highlight_data(highlights, reader=reader, shown=redactions),
         "highlight_count": len(highlights),
         "coded_percent": round(100 * coded / len(utterances)) if utterances else 0,
         "mine_only": mine_only,
@@ -290,7 +298,7 @@ def session_notes(request: AuthenticatedHttpRequest, slug: str, session_id: int)
         "project": access.project,
         "session": session,
         "rows": rows,
-        "highlights": highlight_data(highlights, reader=reader),
+        "highlights": highlight_data(highlights, reader=reader, shown=spans),
         "highlight_count": len(highlights),
         "coded_percent": None,
         "mine_only": mine_only,

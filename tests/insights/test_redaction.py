@@ -6,7 +6,9 @@ import json
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from insights.coding import HighlightFields, highlight_create
@@ -344,3 +346,21 @@ def test_the_page_costs_a_fixed_number_of_queries(
     # proposals), 11 the redactions listed.
     with django_assert_max_num_queries(11):
         assert lead_client.get(page_url(transcript)).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["researcher", "viewer"])
+def test_the_reader_reads_redactions_in_one_query_however_many(
+    transcript, lead: User, persona: str, request: pytest.FixtureRequest
+) -> None:
+    client: Client = request.getfixturevalue(f"{persona}_client")
+    url = reader_url(transcript)
+    client.get(url)  # warm: session and caches
+    with CaptureQueriesContext(connection) as none:
+        client.get(url)
+    for needle in ("Ingrid", "ingrid.berg@nordlys.no", "+47 912 34 567", "Nordlys", "SAML"):
+        start, end = span_of(transcript.text, needle)
+        redaction_create(source=transcript, start=start, end=end, kind="other", by=lead)
+    with CaptureQueriesContext(connection) as five:
+        html = client.get(url).content.decode()
+    assert len(five.captured_queries) == len(none.captured_queries)
+    assert html.count("[other]" if persona == "viewer" else 'class="redaction"') == 5
