@@ -44,6 +44,7 @@ from interviews.models import Membership, Redaction, ResearchProject
 __all__ = [
     "Audience",
     "EvidenceReader",
+    "ShownRedaction",
     "display_texts",
     "evidence_reader",
     "highlights_visible_to",
