@@ -307,6 +307,10 @@ class SearchEntry(models.Model):
     tier = models.CharField(max_length=20, blank=True)
     session_date = models.DateField(null=True, blank=True)
     time_ms = models.BigIntegerField(null=True, blank=True)
+    # Consent is checked at search time against these (no foreign keys: the index is a copy,
+    # and a deleted session's documents are removed with it).
+    session_id = models.BigIntegerField(null=True, blank=True)
+    speaker_participant_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "search entries"

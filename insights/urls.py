@@ -10,6 +10,7 @@ from insights.views import (
     journey_maps,
     quotes,
     reader,
+    redactions,
     refi_qda,
     search,
 )
@@ -59,6 +60,22 @@ project_urls = [
         name="transcript-detail",
     ),
     path("sessions/<int:session_id>/notes/coding/", reader.session_notes, name="session-notes"),
+    path("redactions/", coding.redaction_add, name="redaction-create"),
+    path(
+        "redactions/<int:redaction_id>/delete/",
+        coding.redaction_remove,
+        name="redaction-delete",
+    ),
+    path(
+        "sessions/<int:session_id>/transcripts/<int:transcript_id>/redactions/",
+        redactions.transcript_redactions,
+        name="transcript-redactions",
+    ),
+    path(
+        "sessions/<int:session_id>/notes/redactions/",
+        redactions.note_redactions,
+        name="note-redactions",
+    ),
 ]
 
 urlpatterns = [

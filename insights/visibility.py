@@ -13,11 +13,15 @@ the rule. Three facts decide (DESIGN.md, "Who sees which evidence"):
     reader = evidence_reader(project=project, user=request.user, role=access.role)
     quotes = visible_highlights(reader)               # a QuerySet, filter it further
     texts = display_texts(reader, page_of_quotes)     # {highlight id: text to show}
+    shown = redactions_shown(reader, transcript_ids=[transcript.pk])  # for the reader's marks
+
+Erasure's redactions (permanent) read as their placeholder to everyone, the research team
+included: the characters they cover were overwritten already.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,15 +39,18 @@ from interviews.evidence import (
     redact,
     redaction_spans,
 )
-from interviews.models import Membership, ResearchProject
+from interviews.models import Membership, Redaction, ResearchProject
 
 __all__ = [
     "Audience",
     "EvidenceReader",
+    "ShownRedaction",
     "display_texts",
     "evidence_reader",
     "highlights_visible_to",
     "hidden_from_viewers",
+    "reader_spans",
+    "redactions_shown",
     "visible_highlights",
 ]
 
@@ -139,14 +146,87 @@ def highlights_visible_to(
     )
 
 
-def display_texts(reader: EvidenceReader, highlights: Iterable[Highlight]) -> dict[int, str]:
-    """The quote text each highlight shows this reader, redactions applied (one query)."""
+def display_texts(
+    reader: EvidenceReader,
+    highlights: Iterable[Highlight],
+    shown: Mapping[tuple[str, int], Sequence[ShownRedaction]] | None = None,
+) -> dict[int, str]:
+    """The quote text each highlight shows this reader, redactions applied (one query, none
+    when the caller passes the sources' redactions_shown)."""
     highlights = list(highlights)
-    spans = _spans(reader, highlights)
+    if shown is None:
+        spans = _spans(reader, highlights)
+    else:
+        spans = {
+            key: [(r.start, r.end, r.placeholder) for r in redactions if r.hidden]
+            for key, redactions in shown.items()
+        }
     return {
         h.pk: redact(h.text, h.start, spans.get(_source_key(h), [])) if spans else h.text
         for h in highlights
     }
+
+
+def reader_spans(
+    reader: EvidenceReader,
+    *,
+    transcript_ids: Iterable[int] = (),
+    field_note_ids: Iterable[int] = (),
+) -> dict[tuple[str, int], list[Span]]:
+    """The spans this reader reads as placeholders, by source (one query): every redaction
+    outside the research team, erasure's for the research team."""
+    return redaction_spans(
+        transcript_ids=transcript_ids,
+        field_note_ids=field_note_ids,
+        permanent_only=reader.is_research_team,
+    )
+
+
+@dataclass(frozen=True)
+class ShownRedaction:
+    """A redacted span as the reader's page draws it."""
+
+    pk: int
+    start: int
+    end: int
+    kind: str
+    placeholder: str
+    # True: this reader reads the placeholder. False (the research team, a redaction it may
+    # undo): the text, marked as redacted for everyone else.
+    hidden: bool
+
+
+def redactions_shown(
+    reader: EvidenceReader,
+    *,
+    transcript_ids: Iterable[int] = (),
+    field_note_ids: Iterable[int] = (),
+) -> dict[tuple[str, int], list[ShownRedaction]]:
+    """Every redaction of these sources, by source, sorted by start (one query)."""
+    transcript_ids, field_note_ids = list(transcript_ids), list(field_note_ids)
+    if not transcript_ids and not field_note_ids:
+        return {}
+    result: dict[tuple[str, int], list[ShownRedaction]] = {}
+    rows = Redaction.objects.filter(
+        Q(transcript_id__in=transcript_ids) | Q(field_note_id__in=field_note_ids)
+    ).order_by("start", "end", "id")
+    for redaction in rows:
+        key = (
+            ("transcript", redaction.transcript_id)
+            if redaction.transcript_id is not None
+            else ("field_note", redaction.field_note_id)
+        )
+        result.setdefault(key, []).append(  # type: ignore[arg-type]
+            ShownRedaction(
+                pk=redaction.pk,
+                start=redaction.start,
+                end=redaction.end,
+                kind=redaction.get_kind_display(),
+                placeholder=redaction.placeholder,
+                hidden=redaction.permanent or not reader.is_research_team,
+            )
+        )
+    return result
 
 
 def redacted(reader: EvidenceReader, text: str, offset: int, spans: Sequence[Span]) -> str:
@@ -174,9 +254,8 @@ def _source_key(highlight: Highlight) -> tuple[str, int]:
 def _spans(
     reader: EvidenceReader, highlights: Sequence[Highlight]
 ) -> dict[tuple[str, int], list[Span]]:
-    if reader.is_research_team:
-        return {}  # erasure's permanent redactions overwrote the stored characters already
-    return redaction_spans(
+    return reader_spans(
+        reader,
         transcript_ids={h.transcript_id for h in highlights if h.transcript_id is not None},
         field_note_ids={h.field_note_id for h in highlights if h.field_note_id is not None},
     )

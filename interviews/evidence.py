@@ -72,9 +72,16 @@ def scopes_reaching(audience: Audience) -> list[str]:
 def valid_consent_q(project: ResearchProject, *, today: dt.date, prefix: str = "") -> Q:
     """Consent records valid today for this study (or for every study)."""
     p = prefix
+    return (Q(**{f"{p}project": project}) | Q(**{f"{p}project__isnull": True})) & consent_valid_on(
+        today, prefix=prefix
+    )
+
+
+def consent_valid_on(today: dt.date, *, prefix: str = "") -> Q:
+    """Consent records given, neither expired nor withdrawn, today (whatever their study)."""
+    p = prefix
     return (
-        (Q(**{f"{p}project": project}) | Q(**{f"{p}project__isnull": True}))
-        & Q(**{f"{p}given_on__lte": today})
+        Q(**{f"{p}given_on__lte": today})
         & (Q(**{f"{p}expires_on__isnull": True}) | Q(**{f"{p}expires_on__gte": today}))
         & (Q(**{f"{p}withdrawn_on__isnull": True}) | Q(**{f"{p}withdrawn_on__gt": today}))
     )
@@ -110,36 +117,60 @@ class ConsentClearance:
 def consent_clearance(
     project: ResearchProject, audience: Audience, *, today: dt.date | None = None
 ) -> ConsentClearance:
-    """Two queries: the study's valid consent records, and its sessions' participants."""
+    """Three queries: valid consent records, the study's sessions, and their participants."""
+    return consent_clearances([project.pk], audience, today=today)[project.pk]
+
+
+def consent_clearances(
+    project_ids: Sequence[int], audience: Audience, *, today: dt.date | None = None
+) -> dict[int, ConsentClearance]:
+    """consent_clearance for several studies at once (search), by project id, in three
+    queries whatever their number."""
     today = today or timezone.localdate()
-    reach: dict[int, Audience] = {}
-    for participant_id, scope in ConsentRecord.objects.filter(
-        valid_consent_q(project, today=today)
-    ).values_list("participant_id", "scope"):
+    project_ids = list(project_ids)
+    if not project_ids:
+        return {}
+    # A consent without a study covers every study.
+    reach: dict[int | None, dict[int, Audience]] = defaultdict(dict)
+    for project_id, participant_id, scope in ConsentRecord.objects.filter(
+        consent_valid_on(today) & (Q(project_id__in=project_ids) | Q(project__isnull=True))
+    ).values_list("project_id", "participant_id", "scope"):
         widest = SCOPE_AUDIENCE.get(scope, Audience.RESEARCH_TEAM)
-        reach[participant_id] = max(widest, reach.get(participant_id, widest))
+        known = reach[project_id]
+        known[participant_id] = max(widest, known.get(participant_id, widest))
+    sessions: dict[int, list[int]] = {pk: [] for pk in project_ids}
+    for session_id, project_id in Session.objects.filter(project_id__in=project_ids).values_list(
+        "id", "project_id"
+    ):
+        sessions[project_id].append(session_id)
     people: dict[int, list[int]] = defaultdict(list)
-    session_ids = list(Session.objects.filter(project=project).values_list("id", flat=True))
     for session_id, participant_id in Session.participants.through.objects.filter(
-        session__project=project
+        session__project_id__in=project_ids
     ).values_list("session_id", "participant_id"):
         people[session_id].append(participant_id)
 
-    def session_reach(session_id: int) -> Audience:
-        ids = people.get(session_id)
-        if not ids:
-            return Audience.RESEARCH_TEAM
-        return min(reach.get(pk, Audience.RESEARCH_TEAM) for pk in ids)
+    result = {}
+    for project_id in project_ids:
+        project_reach = dict(reach.get(None, {}))
+        for participant_id, widest in reach.get(project_id, {}).items():
+            project_reach[participant_id] = max(widest, project_reach.get(participant_id, widest))
 
-    reaches = {pk: session_reach(pk) for pk in session_ids}
-    return ConsentClearance(
-        audience=audience,
-        participant_reach=reach,
-        session_ids=frozenset(pk for pk, r in reaches.items() if r >= audience),
-        team_only_session_ids=frozenset(
-            pk for pk, r in reaches.items() if r == Audience.RESEARCH_TEAM
-        ),
-    )
+        def session_reach(session_id: int, known: dict[int, Audience] = project_reach) -> Audience:
+            ids = people.get(session_id)
+            if not ids:
+                return Audience.RESEARCH_TEAM
+            return min(known.get(pk, Audience.RESEARCH_TEAM) for pk in ids)
+
+        reaches = {pk: session_reach(pk) for pk in sessions[project_id]}
+        result[project_id] = ConsentClearance(
+            audience=audience,
+            participant_reach=project_reach,
+            session_ids=frozenset(pk for pk, r in reaches.items() if r >= audience),
+            team_only_session_ids=frozenset(
+                pk for pk, r in reaches.items() if r == Audience.RESEARCH_TEAM
+            ),
+        )
+    return result
 
 
 # --- Redaction ----------------------------------------------------------------------------------
@@ -170,16 +201,25 @@ def redact(text: str, offset: int, spans: Sequence[Span]) -> str:
 
 
 def redaction_spans(
-    *, transcript_ids: Iterable[int] = (), field_note_ids: Iterable[int] = ()
+    *,
+    transcript_ids: Iterable[int] = (),
+    field_note_ids: Iterable[int] = (),
+    permanent_only: bool = False,
 ) -> dict[tuple[str, int], list[Span]]:
-    """Spans by source, ("transcript", id) or ("field_note", id), in one query."""
+    """Spans by source, ("transcript", id) or ("field_note", id), in one query.
+
+    `permanent_only`: erasure's spans only, which the research team reads as placeholders too.
+    """
     transcript_ids, field_note_ids = list(transcript_ids), list(field_note_ids)
     if not transcript_ids and not field_note_ids:
         return {}
     result: dict[tuple[str, int], list[Span]] = defaultdict(list)
-    for redaction in Redaction.objects.filter(
+    redactions = Redaction.objects.filter(
         Q(transcript_id__in=transcript_ids) | Q(field_note_id__in=field_note_ids)
-    ).order_by("start", "end", "id"):
+    )
+    if permanent_only:
+        redactions = redactions.filter(permanent=True)
+    for redaction in redactions.order_by("start", "end", "id"):
         key = (
             ("transcript", redaction.transcript_id)
             if redaction.transcript_id is not None
@@ -222,41 +262,73 @@ def propose_redactions(
     Names match whole words, case-insensitively, as the full name and each part of three or
     more letters (interviewers say "Thanks, Ingrid"). Overlapping finds keep the longest.
     """
-    finds: list[tuple[re.Match[str], str, str]] = [
-        (m, Redaction.Kind.EMAIL, "e-mail address") for m in EMAIL_RE.finditer(text)
+    finds: list[RedactionProposal] = [
+        _proposal(m, Redaction.Kind.EMAIL, "e-mail address") for m in EMAIL_RE.finditer(text)
     ]
     finds += [
-        (m, Redaction.Kind.PHONE, "phone number")
+        _proposal(m, Redaction.Kind.PHONE, "phone number")
         for m in PHONE_RE.finditer(text)
         if sum(ch.isdigit() for ch in m.group()) >= MIN_PHONE_DIGITS
         and not _looks_like_time(m.group())
     ]
+    finds += identity_matches(text, names=names, companies=companies)
+    return _longest_first(finds)
+
+
+def identity_matches(
+    text: str,
+    *,
+    names: Sequence[str] = (),
+    companies: Sequence[str] = (),
+    emails: Sequence[str] = (),
+) -> list[RedactionProposal]:
+    """Where these names (and their parts), companies and e-mail addresses stand in a text.
+
+    Whole words, case-insensitive; the words of a name or company may be joined by spaces,
+    dots, dashes or underscores ("ingrid_berg.vtt"). Overlapping finds keep the longest.
+    """
+    finds: list[RedactionProposal] = []
     for kind, values, reason in (
         (Redaction.Kind.NAME, names, "participant's name"),
         (Redaction.Kind.COMPANY, companies, "participant's company"),
+        (Redaction.Kind.EMAIL, emails, "participant's e-mail address"),
     ):
-        for term in _terms(values, split=kind == Redaction.Kind.NAME):
-            pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
-            finds += [(m, kind, reason) for m in pattern.finditer(text)]
-    found = [RedactionProposal(m.start(), m.end(), kind, m.group(), why) for m, kind, why in finds]
-    found.sort(key=lambda p: (p.start, -(p.end - p.start)))
+        for pattern in _patterns(values, split=kind == Redaction.Kind.NAME):
+            finds += [_proposal(m, kind, reason) for m in pattern.finditer(text)]
+    return _longest_first(finds)
+
+
+# A word boundary where underscores separate words too (file names).
+_BEFORE, _AFTER, _BETWEEN = r"(?<![^\W_])", r"(?![^\W_])", r"[\s._-]+"
+
+
+def _patterns(values: Sequence[str], *, split: bool) -> list[re.Pattern[str]]:
+    """A value as whole words, and with `split` each of its words of three letters or more."""
+    terms: set[tuple[str, ...]] = set()
+    for value in values:
+        words = tuple(value.split())
+        if len(" ".join(words)) >= 3:
+            terms.add(words)
+        if split:
+            terms.update((word,) for word in words if len(word) >= 3)
+    return [
+        re.compile(_BEFORE + _BETWEEN.join(map(re.escape, words)) + _AFTER, re.IGNORECASE)
+        for words in sorted(terms, key=lambda words: len(" ".join(words)), reverse=True)
+    ]
+
+
+def _proposal(match: re.Match[str], kind: str, reason: str) -> RedactionProposal:
+    return RedactionProposal(match.start(), match.end(), kind, match.group(), reason)
+
+
+def _longest_first(found: list[RedactionProposal]) -> list[RedactionProposal]:
+    found = sorted(found, key=lambda p: (p.start, -(p.end - p.start)))
     kept: list[RedactionProposal] = []
     for proposal in found:
         if kept and proposal.start < kept[-1].end:
             continue
         kept.append(proposal)
     return kept
-
-
-def _terms(values: Sequence[str], *, split: bool) -> list[str]:
-    terms: set[str] = set()
-    for value in values:
-        value = " ".join(value.split())
-        if len(value) >= 3:
-            terms.add(value)
-        if split:
-            terms.update(part for part in value.split(" ") if len(part) >= 3)
-    return sorted(terms, key=len, reverse=True)
 
 
 def _looks_like_time(value: str) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import IntegerField, Max
+from django.db.models import IntegerField, Max, Q, QuerySet
 from django.db.models.functions import Cast, Length, Substr
 from django.utils import timezone
 
@@ -27,7 +28,10 @@ from interviews.models import (
     ProjectAttribute,
     ResearchProject,
     Session,
+    Transcript,
+    Utterance,
 )
+from interviews.redaction import Identity, mask_identity
 
 PSEUDONYM_PREFIX = "P-"
 _NUMBERED_PSEUDONYM = re.compile(r"P-[0-9]+")
@@ -316,14 +320,91 @@ def attribute_values_set(
 
 @transaction.atomic
 def participant_erase(*, participant: Participant, by: AbstractBaseUser) -> Participant:
-    """Right to erasure: delete personal data, keep the pseudonymous evidence."""
+    """Right to erasure: remove the person's name wherever it was written; keep the evidence.
+
+    1. Lock the participant and read what erasure looks for: their name (whole, and each
+       word of three letters or more), e-mail address and company.
+    2. Every transcript where they speak or take part (interviews.redaction.mask_identity):
+       - each match in the text is overwritten by a mask of the same length and redacted
+         permanently, so offsets hold and everyone reads "[name]"; utterance texts and
+         highlight snapshots are cut again from the masked text;
+       - speaker labels mapped to them become their pseudonym (merged into a label that
+         already is); other labels, the title, the file name and highlight memos have the
+         name replaced by the pseudonym (company and e-mail by placeholders);
+       - the stored source file (its path holds the file name) is deleted once this commits.
+    3. The same for the field notes of their sessions, and the titles of those sessions.
+    4. Delete their identity and screener answers, mark them erased and do-not-contact, and
+       write the audit log. The saves above reindex the search documents after commit.
+    """
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    stored = ParticipantIdentity.objects.filter(participant=participant).first()
+    identity = Identity(
+        name=stored.name if stored else "",
+        email=stored.email if stored else "",
+        company=stored.company if stored else "",
+    )
+    pseudonym = participant.pseudonym
+    transcript_ids = Transcript.objects.filter(
+        Q(speakers__participant=participant) | Q(session__participants=participant)
+    ).values_list("pk", flat=True)
+    transcripts = list(
+        Transcript.objects.select_for_update().filter(pk__in=list(transcript_ids)).order_by("pk")
+    )
+    masked = files = 0
+    for transcript in transcripts:
+        spans = mask_identity(transcript, identity)
+        masked += len(spans)
+        if spans:
+            _recut(transcript.utterances.only("id", "start", "end", "text"), transcript.text)
+        _erase_from_highlights(transcript.highlights.all(), transcript.text, identity, pseudonym)
+        _relabel_speakers(transcript, participant, identity)
+        transcript.title = identity.replaced(transcript.title, pseudonym)[:200]
+        transcript.source_filename = identity.replaced(transcript.source_filename, pseudonym)[:255]
+        if transcript.source_file.name:
+            files += 1
+            stored_file = transcript.source_file
+            transaction.on_commit(
+                partial(stored_file.storage.delete, stored_file.name), robust=True
+            )
+            transcript.source_file = ""
+        transcript.save(update_fields=["text", "title", "source_filename", "source_file"])
+
+    notes = list(
+        FieldNote.objects.select_for_update().filter(
+            session__in=Session.objects.filter(participants=participant)
+        )
+    )
+    for note in notes:
+        spans = mask_identity(note, identity)
+        masked += len(spans)
+        _erase_from_highlights(note.highlights.all(), note.text, identity, pseudonym)
+        if spans:
+            note.save(update_fields=["text", "updated_at"])
+    for session in Session.objects.filter(
+        Q(participants=participant) | Q(transcripts__in=transcripts)
+    ).distinct():
+        title = identity.replaced(session.title, pseudonym)[:200]
+        if title != session.title:
+            session.title = title
+            session.save(update_fields=["title", "updated_at"])
+
     ParticipantIdentity.objects.filter(participant=participant).delete()
     Enrollment.objects.filter(participant=participant).update(screener_answers="")
     participant.do_not_contact = True
     participant.do_not_contact_reason = "Personal data erased on request"
     participant.erased_at = timezone.now()
     participant.save(update_fields=["do_not_contact", "do_not_contact_reason", "erased_at"])
-    audit(by, AuditEvent.Action.PII_ERASED, participant=participant)
+    audit(
+        by,
+        AuditEvent.Action.PII_ERASED,
+        participant=participant,
+        detail=(
+            f"Identity deleted; {masked} span{'s' * (masked != 1)} of text masked in "
+            f"{len(transcripts)} transcript{'s' * (len(transcripts) != 1)} and "
+            f"{len(notes)} field note{'s' * (len(notes) != 1)}; "
+            f"{files} source file{'s' * (files != 1)} deleted."
+        ),
+    )
     return participant
 
 
@@ -377,3 +458,60 @@ def membership_remove(*, membership: Membership, by: AbstractBaseUser | None) ->
             member=membership.user,
             change=f"removed (was {membership.get_role_display()})",
         )
+
+
+def _recut(utterances: QuerySet[Utterance], text: str) -> None:
+    """Give each utterance the text of its span again, after masking."""
+    changed = []
+    for utterance in utterances:
+        again = text[utterance.start : utterance.end]
+        if again != utterance.text:
+            utterance.text = again
+            changed.append(utterance)
+    Utterance.objects.bulk_update(changed, ["text"], batch_size=1000)
+
+
+def _erase_from_highlights(
+    highlights: QuerySet, text: str, identity: Identity, pseudonym: str
+) -> None:
+    """A masked source's highlights (insights.Highlight, reached through the source so that
+    this app does not import that one): snapshots cut again, the name taken out of memos."""
+    changed = []
+    for highlight in highlights.only("id", "start", "end", "text", "memo"):
+        quote = text[highlight.start : highlight.end]
+        memo = identity.replaced(highlight.memo, pseudonym)
+        if (quote, memo) != (highlight.text, highlight.memo):
+            highlight.text, highlight.memo = quote, memo
+            changed.append(highlight)
+    highlights.model.objects.bulk_update(changed, ["text", "memo"], batch_size=1000)
+
+
+def _relabel_speakers(transcript: Transcript, participant: Participant, identity: Identity) -> None:
+    """Labels mapped to the participant become their pseudonym; other labels lose the name.
+
+    A label that becomes one the transcript already has is merged into it: its turns move
+    over and it is deleted (labels are unique per transcript).
+    """
+    speakers = list(transcript.speakers.order_by("position", "pk"))
+    by_label = {speaker.label: speaker for speaker in speakers}
+    for speaker in speakers:
+        if speaker.participant_id == participant.pk:
+            label = participant.pseudonym
+        else:
+            label = identity.replaced(speaker.label, participant.pseudonym)[:120]
+        if label == speaker.label:
+            continue
+        target = by_label.get(label)
+        if target is not None and target.pk != speaker.pk:
+            Utterance.objects.filter(speaker=speaker).update(speaker=target)
+            if target.participant_id is None and target.interviewer_id is None:
+                target.participant_id = speaker.participant_id
+                target.interviewer_id = speaker.interviewer_id
+                target.save(update_fields=["participant", "interviewer"])
+            del by_label[speaker.label]
+            speaker.delete()
+            continue
+        del by_label[speaker.label]
+        speaker.label = label
+        speaker.save(update_fields=["label"])
+        by_label[label] = speaker

@@ -41,6 +41,7 @@ from interviews.models import (
     Transcript,
     Utterance,
 )
+from interviews.redaction import Identity
 
 
 class TranscriptImportError(Exception):
@@ -374,18 +375,20 @@ _TITLE_WORD = re.compile(r"[^\s_.-]+")
 
 
 def title_without_names(stem: str, participants: Iterable[Participant]) -> str:
-    """A file name, with each participant's full name in it replaced by their pseudonym.
+    """A file name, with each participant's name in it replaced by their pseudonym.
 
     File names often carry the participant's name ("Jane Doe 2026-10-14.vtt"), and session and
-    transcript titles are shown to viewers, who must see pseudonyms only. Names are compared
-    like speaker labels (case, accents and punctuation ignored; any separator between words).
+    transcript titles are shown to viewers, who must see pseudonyms only. Full names are
+    compared like speaker labels (case, accents and punctuation ignored; any separator between
+    words); then a first or last name alone is replaced too, and the company and e-mail
+    address by their placeholders (interviews.redaction.Identity).
     """
     participants = list(participants)
-    names = dict(
-        ParticipantIdentity.objects.filter(participant__in=participants)
-        .exclude(name="")
-        .values_list("participant_id", "name")
-    )
+    identities = {
+        identity.participant_id: identity
+        for identity in ParticipantIdentity.objects.filter(participant__in=participants)
+    }
+    names = {pk: identity.name for pk, identity in identities.items()}
     for participant in participants:
         name = normalise_name(names.get(participant.pk, "")).split()
         words = list(_TITLE_WORD.finditer(stem))
@@ -395,6 +398,11 @@ def title_without_names(stem: str, participants: Iterable[Participant]) -> str:
             if name and keys[index : index + len(name)] == name:
                 start, end = words[index].start(), words[index + len(name) - 1].end()
                 stem = stem[:start] + participant.pseudonym + stem[end:]
+        # Then a first or last name alone ("Ingrid call"), the company, the e-mail address.
+        if identity := identities.get(participant.pk):
+            stem = Identity(
+                name=identity.name, email=identity.email, company=identity.company
+            ).replaced(stem, participant.pseudonym)
     return stem
 
 

@@ -32,6 +32,7 @@ from interviews.models import (
     Participant,
     ParticipantIdentity,
     ProjectAttribute,
+    Redaction,
     ResearchProject,
     Session,
     Transcript,
@@ -146,6 +147,10 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:highlight-create": [Rule("post", WRITE)],
     "insights:highlight-update": [Rule("post", WRITE)],
     "insights:highlight-delete": [Rule("post", WRITE)],
+    "insights:redaction-create": [Rule("post", WRITE)],
+    "insights:redaction-delete": [Rule("post", WRITE)],
+    "insights:transcript-redactions": [Rule("get", WRITE), Rule("post", WRITE)],
+    "insights:note-redactions": [Rule("get", WRITE), Rule("post", WRITE)],
     # A study's (non-private) jobs: members follow them; researchers may run them again.
     "jobs:job-detail": [Rule("get", READ)],
     "jobs:job-status": [Rule("get", READ)],
@@ -194,6 +199,7 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
         fields=HighlightFields(codes=[code], memo="Ask about the IdP team."),
         transcript=transcript,
     )
+    redaction = Redaction.objects.create(transcript=transcript, start=20, end=26, created_by=lead)
     viewer_membership = project.memberships.get(role=Membership.Role.VIEWER)
     job = BackgroundJob.objects.create(
         kind=BackgroundJob.Kind.COMPUTE_AGREEMENT,
@@ -217,6 +223,7 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
         "note": note,
         "code": code,
         "highlight": highlight,
+        "redaction": redaction,
         "membership": viewer_membership,
         "job": job,
     }
@@ -236,6 +243,7 @@ def url_for(name: str, world: dict) -> str:
         "note_id": world["note"].pk,
         "code_id": world["code"].pk,
         "highlight_id": world["highlight"].pk,
+        "redaction_id": world["redaction"].pk,
         "pk": world["job"].pk,
         "state": "current",
         "framework_slug": "cx-journey",
@@ -292,6 +300,8 @@ POST_JSON = {
     "insights:highlight-create": {"source": "transcript", "codes": ["SSO"]},
     "insights:highlight-update": {"codes": ["Pricing"]},
     "insights:highlight-delete": {},
+    "insights:redaction-create": {"source": "transcript", "kind": "name"},
+    "insights:redaction-delete": {},
 }
 
 CASES = [
@@ -325,7 +335,7 @@ def test_access(
         response = client.get(url)
     elif name in POST_JSON:
         body = dict(POST_JSON[name])
-        if name == "insights:highlight-create":
+        if name in ("insights:highlight-create", "insights:redaction-create"):
             body.update(sourceId=world["transcript"].pk, start16=10, end16=20)
         response = client.post(url, body, content_type="application/json")
     else:
@@ -335,6 +345,10 @@ def test_access(
         if name == "insights:journey-cell-edit":
             stage = world["project"].framework.stages.first()
             data.update(stage=stage.pk, lane="goals", version=0, text="Find the SSO settings")
+        if name == "insights:transcript-redactions":
+            data["span"] = f"{world['transcript'].pk}:0:3:name"
+        if name == "insights:note-redactions":
+            data["span"] = f"{world['note'].pk}:0:4:other"
         response = client.post(url, data)
 
     if expected == "ok":
@@ -369,6 +383,7 @@ def _counts() -> tuple:
         Participant.objects.filter(persona="Edited persona").count(),
         Participant.objects.filter(erased_at__isnull=False).count(),
         Highlight.objects.filter(memo_shared=True).count(),
+        Redaction.objects.count(),
     )
 
 

@@ -8,7 +8,7 @@ speakers are pseudonyms ("P-014") or "Interviewer".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -55,6 +55,10 @@ class SearchDocument:
     tier: str = ""
     session_date: dt.date | None = None
     time_ms: int | None = None  # where in the recording
+    # Who may find it outside the study's research team (consent, checked at search time):
+    # the session, and the participant who speaks (utterances and their highlights).
+    session_id: int | None = None
+    speaker_participant_id: int | None = None
 
     def facet_values(self, facet: str) -> tuple[str, ...]:
         value = {
@@ -97,6 +101,15 @@ class Filters:
             session_from=max(starts) if starts else None,
             session_to=min(ends) if ends else None,
         )
+
+
+@dataclass(frozen=True)
+class Cleared:
+    """What of one study a reader outside its research team may find: documents of these
+    sessions whose speaker, if a participant, is one of these (interviews.evidence decides)."""
+
+    session_ids: frozenset[int]
+    participant_ids: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -143,8 +156,12 @@ class SearchBackend(Protocol):
         filters: Filters,
         offset: int = 0,
         limit: int = 20,
+        cleared: Mapping[int, Cleared] | None = None,
     ) -> SearchResults:
-        """Ranked hits among the given projects only (an empty list finds nothing)."""
+        """Ranked hits among the given projects only (an empty list finds nothing).
+
+        A project in `cleared` (by id) is searched only within what it allows.
+        """
 
     def document_ids(self) -> set[str]:
         """Every doc_id in the index (for tests: rebuild equals incremental)."""

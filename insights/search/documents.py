@@ -6,7 +6,12 @@ are loaded, and a full rebuild streams in bounded memory.
 
 Nothing personal goes into a document: a speaker is the participant's pseudonym,
 "Interviewer" or nothing. Speaker labels are never used: they are whatever the transcript
-file said, often a real name ("Ada Lovelace").
+file said, often a real name ("Ada Lovelace"). Texts are indexed redacted: every redacted
+span of the source reads as its placeholder ("[name]"), for every reader, so neither a
+search nor a snippet finds or shows it (one query per batch).
+
+Documents carry their session and speaking participant, so that search can leave out, per
+reader, what consent does not let them see (insights.search.service).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from django.utils import timezone
 
 from insights.models import CodedHighlight, Highlight
 from insights.search.base import Kind, SearchDocument
+from interviews.evidence import Span, redact, redaction_spans
 from interviews.models import FieldNote, Session, Utterance
 
 Row = dict[str, Any]
@@ -39,7 +45,8 @@ def doc_id(kind: str, pk: int) -> str:
 def transcript_documents(
     transcript_ids: Iterable[int], *, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Iterator[SearchDocument]:
-    """One document per utterance of the transcripts (1 query per batch of utterances)."""
+    """One document per utterance of the transcripts (2 queries per batch: utterances, their
+    redactions)."""
     for ids in _chunks(transcript_ids, batch_size):
         yield from _utterance_documents(Q(transcript_id__in=ids), batch_size)
 
@@ -47,7 +54,8 @@ def transcript_documents(
 def field_note_documents(
     note_ids: Iterable[int], *, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Iterator[SearchDocument]:
-    """One document per field note (2 queries per batch: notes, then sessions' participants)."""
+    """One document per field note (3 queries per batch: notes, their redactions, their
+    sessions' participants)."""
     for ids in _chunks(note_ids, batch_size):
         yield from _field_note_documents(Q(pk__in=ids), batch_size)
 
@@ -55,7 +63,8 @@ def field_note_documents(
 def highlight_documents(
     highlight_ids: Iterable[int], *, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Iterator[SearchDocument]:
-    """One document per highlight (up to 3 queries per batch: highlights, codes, note sessions)."""
+    """One document per highlight (up to 4 queries per batch: highlights, codes, redactions,
+    note sessions)."""
     for ids in _chunks(highlight_ids, batch_size):
         yield from _highlight_documents(Q(pk__in=ids), batch_size)
 
@@ -92,6 +101,8 @@ UTTERANCE_FIELDS = (
     "transcript__session__project_id",
     "transcript__session__project__slug",
     "transcript__session__project__title",
+    "start",
+    "speaker__participant_id",
     "speaker__participant__pseudonym",
     "speaker__participant__segment",
     "speaker__participant__region",
@@ -104,6 +115,7 @@ def _utterance_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
     urls = _UrlCache()
     rows = Utterance.objects.filter(where).values(*UTTERANCE_FIELDS)
     for batch in _keyset(rows, batch_size):
+        spans = redaction_spans(transcript_ids={row["transcript_id"] for row in batch})
         for row in batch:
             speaker, speaker_kind, facets = _speaker(row, "speaker__")
             date = _local_date(row["transcript__session__scheduled_at"])
@@ -112,7 +124,9 @@ def _utterance_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
                 kind=Kind.UTTERANCE,
                 project_id=row["transcript__session__project_id"],
                 project_slug=row["transcript__session__project__slug"],
-                text=row["text"],
+                text=_redacted(
+                    row["text"], row["start"], spans, "transcript", row["transcript_id"]
+                ),
                 url=urls.transcript(
                     row["transcript__session__project__slug"],
                     row["transcript__session_id"],
@@ -124,6 +138,8 @@ def _utterance_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
                 speaker_kind=speaker_kind,
                 session_date=date,
                 time_ms=row["start_ms"],
+                session_id=row["transcript__session_id"],
+                speaker_participant_id=row["speaker__participant_id"],
                 **facets,
             )
 
@@ -147,6 +163,7 @@ def _field_note_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]
     urls = _UrlCache()
     rows = FieldNote.objects.filter(where).values(*FIELD_NOTE_FIELDS)
     for batch in _keyset(rows, batch_size):
+        spans = redaction_spans(field_note_ids=[row["pk"] for row in batch])
         first = _first_participants({row["session_id"] for row in batch})
         for row in batch:
             pseudonym, facets = first.get(row["session_id"], ("", {}))
@@ -156,7 +173,7 @@ def _field_note_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]
                 kind=Kind.FIELD_NOTE,
                 project_id=row["session__project_id"],
                 project_slug=row["session__project__slug"],
-                text=row["text"],
+                text=_redacted(row["text"], 0, spans, "field_note", row["pk"]),
                 url=urls.session(row["session__project__slug"], row["session_id"])
                 + f"#note-{row['pk']}",
                 title=_title(
@@ -164,6 +181,7 @@ def _field_note_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]
                 ),
                 session_date=date,
                 time_ms=row["observed_at_ms"],
+                session_id=row["session_id"],
                 **facets,
             )
 
@@ -173,6 +191,7 @@ def _field_note_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]
 HIGHLIGHT_FIELDS = (
     "pk",
     "text",
+    "start",
     "sentiment",
     "project_id",
     "project__slug",
@@ -189,6 +208,7 @@ HIGHLIGHT_FIELDS = (
     "field_note__session__scheduled_at",
     "utterance_id",
     "utterance__start_ms",
+    "utterance__speaker__participant_id",
     "utterance__speaker__participant__pseudonym",
     "utterance__speaker__participant__segment",
     "utterance__speaker__participant__region",
@@ -202,6 +222,10 @@ def _highlight_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
     rows = Highlight.objects.filter(where).values(*HIGHLIGHT_FIELDS)
     for batch in _keyset(rows, batch_size):
         codes = _codes([row["pk"] for row in batch])
+        spans = redaction_spans(
+            transcript_ids={row["transcript_id"] for row in batch if row["transcript_id"]},
+            field_note_ids={row["field_note_id"] for row in batch if row["field_note_id"]},
+        )
         first = _first_participants(
             {row["field_note__session_id"] for row in batch if row["field_note_id"]}
         )
@@ -216,6 +240,9 @@ def _highlight_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
                     url += f"#u-{row['utterance_id']}"
                 title = _title(speaker, row["project__title"], date)
                 time_ms = row["utterance__start_ms"]
+                source = ("transcript", row["transcript_id"])
+                session_id = row["transcript__session_id"]
+                speaker_participant_id = row["utterance__speaker__participant_id"]
             else:
                 session_id = row["field_note__session_id"]
                 pseudonym, facets = first.get(session_id, ("", {}))
@@ -226,12 +253,14 @@ def _highlight_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
                     _note_label(row["field_note__kind"]), pseudonym, row["project__title"], date
                 )
                 time_ms = row["field_note__observed_at_ms"]
+                source = ("field_note", row["field_note_id"])
+                speaker_participant_id = None
             yield SearchDocument(
                 doc_id=doc_id(Kind.HIGHLIGHT, row["pk"]),
                 kind=Kind.HIGHLIGHT,
                 project_id=row["project_id"],
                 project_slug=slug,
-                text=row["text"],
+                text=_redacted(row["text"], row["start"], spans, *source),
                 url=url,
                 title=title,
                 speaker=speaker,
@@ -243,6 +272,8 @@ def _highlight_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
                 sentiment=row["sentiment"],
                 session_date=date,
                 time_ms=time_ms,
+                session_id=session_id,
+                speaker_participant_id=speaker_participant_id,
                 **facets,
             )
 
@@ -263,6 +294,13 @@ def _codes(highlight_ids: Sequence[int]) -> dict[int, tuple[tuple[str, ...], tup
 
 
 # --- Shared pieces ------------------------------------------------------------------------------
+
+
+def _redacted(
+    text: str, offset: int, spans: dict[tuple[str, int], list[Span]], kind: str, pk: int
+) -> str:
+    source_spans = spans.get((kind, pk))
+    return redact(text, offset, source_spans) if source_spans else text
 
 
 def _speaker(row: Row, prefix: str) -> tuple[str, str, dict[str, str]]:

@@ -25,7 +25,7 @@ import json
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -37,6 +37,7 @@ from insights.models import SearchEntry
 from insights.search.base import (
     FACETS,
     And,
+    Cleared,
     Filters,
     Node,
     Not,
@@ -73,7 +74,14 @@ TABLE = SearchEntry._meta.db_table
 # (the tsquery expression has only constant inputs, so the planner folds it into a constant it
 # can look up and estimate) and the btree search_entry_project_kind for `project_id = ANY(...)`;
 # PostgreSQL combines them with a BitmapAnd when both are selective.
-_WHERE = "{table}.project_id = ANY(%s){filters}{match}"
+_WHERE = "{projects}{filters}{match}"
+_PROJECTS = "{table}.project_id = ANY(%s)"
+# A project searched within what consent clears (base.Cleared): its cleared sessions, where no
+# participant speaks or a cleared one does.
+_CLEARED = (
+    "({table}.project_id = %s AND {table}.session_id = ANY(%s)"
+    " AND ({table}.speaker_participant_id IS NULL OR {table}.speaker_participant_id = ANY(%s)))"
+)
 
 # A whole search in one statement, so the matches are found (index scans, heap reads, rank)
 # once: `matches` is materialised, then counted (total), counted per facet value in one pass
@@ -179,6 +187,8 @@ _UPDATE_FIELDS = [
     "tier",
     "session_date",
     "time_ms",
+    "session_id",
+    "speaker_participant_id",
 ]
 
 
@@ -441,8 +451,11 @@ class PostgresBackend:
         filters: Filters,
         offset: int = 0,
         limit: int = 20,
+        cleared: Mapping[int, Cleared] | None = None,
     ) -> SearchResults:
         """Ranked hits among the given projects, with the total and facet counts of all matches.
+
+        A project in `cleared` is searched only within its cleared sessions and speakers.
 
         One statement (_SEARCH_SQL); none when there are no projects or no searchable words.
         """
@@ -454,7 +467,10 @@ class PostgresBackend:
             return SearchResults(hits=[], total=0, facets=no_facets, message=message)
 
         where = self._where(
-            project_ids=project_ids, filters=query.filters.merged_with(filters), tsquery=tsquery
+            project_ids=project_ids,
+            filters=query.filters.merged_with(filters),
+            tsquery=tsquery,
+            cleared=cleared or {},
         )
         rank_sql, headline_sql = _NO_RANK, "NULL"
         rank_params: list[object] = []
@@ -489,10 +505,19 @@ class PostgresBackend:
         )
 
     def _where(
-        self, *, project_ids: Sequence[int], filters: Filters, tsquery: TsQuery | None
+        self,
+        *,
+        project_ids: Sequence[int],
+        filters: Filters,
+        tsquery: TsQuery | None,
+        cleared: Mapping[int, Cleared],
     ) -> _Where:
         clauses: list[str] = []
-        params: list[object] = [list(project_ids)]
+        params: list[object] = [[pk for pk in project_ids if pk not in cleared]]
+        projects = [_PROJECTS.format(table=TABLE)]
+        for pk in sorted(set(project_ids) & set(cleared)):
+            projects.append(_CLEARED.format(table=TABLE))
+            params += [pk, sorted(cleared[pk].session_ids), sorted(cleared[pk].participant_ids)]
         for facet, column in _FACET_COLUMNS.items():
             if values := filters.get(facet):
                 clauses.append(f" AND {TABLE}.{column} = ANY(%s)")
@@ -511,7 +536,11 @@ class PostgresBackend:
         if tsquery is not None:
             match = f" AND {TABLE}.search_vector @@ {tsquery.sql}"
             params.extend(tsquery.params)
-        sql = _WHERE.format(table=TABLE, filters="".join(clauses), match=match)
+        sql = _WHERE.format(
+            projects=projects[0] if len(projects) == 1 else "(" + " OR ".join(projects) + ")",
+            filters="".join(clauses),
+            match=match,
+        )
         return _Where(sql, tuple(params))
 
     def _hit(self, row: Sequence[object]) -> SearchHit:
@@ -614,6 +643,8 @@ def _entry(document: SearchDocument) -> SearchEntry:
         tier=document.tier.lower(),
         session_date=document.session_date,
         time_ms=document.time_ms,
+        session_id=document.session_id,
+        speaker_participant_id=document.speaker_participant_id,
     )
 
 

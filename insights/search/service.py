@@ -9,9 +9,14 @@
    such a study's highlight documents are left out for that researcher altogether; its
    utterances and field notes, which hold the same words, are still found. When the user also
    sees studies without that limit, the two sets are searched separately and merged by score.
-4. Ask the backend and put the query's notes into SearchResults.message.
+4. Consent: in a study where the user is not on the research team (a viewer), only evidence
+   of sessions whose participants' consent reaches viewers, and only words of a cleared
+   speaker, are found (interviews.evidence.consent_clearances, the rule the pages follow).
+   Documents carry their session and speaker, so a consent change needs no reindex.
+5. Ask the backend and put the query's notes into SearchResults.message.
 
-Documents never carry personal data (speakers are pseudonyms), so viewers need no extra step.
+Documents never carry personal data (speakers are pseudonyms) and their texts are indexed
+redacted (insights.search.documents), so viewers need no other step.
 """
 
 from __future__ import annotations
@@ -22,9 +27,18 @@ from collections.abc import Sequence
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from insights.search.backends import get_backend
-from insights.search.base import FACETS, Filters, Kind, Query, SearchHit, SearchResults
+from insights.search.base import (
+    FACETS,
+    Cleared,
+    Filters,
+    Kind,
+    Query,
+    SearchHit,
+    SearchResults,
+)
 from insights.search.query import normalise_facet_value, parse_query
 from interviews.access import projects_for_user
+from interviews.evidence import Audience, consent_clearances
 from interviews.models import Membership
 
 MAX_PAGE = 100  # page 100 of 20 is the 2,000th hit; nobody reads further, and merging costs more
@@ -57,9 +71,10 @@ def search(
         # Nothing typed and nothing picked: no search, the page shows examples.
         return SearchResults(hits=[], total=0, facets={}, message=message)
 
-    open_ids, blind_ids = _visible_projects(user)
+    open_ids, blind_ids, outside_team = _visible_projects(user)
     if not open_ids and not blind_ids:
         return SearchResults(hits=[], total=0, facets={}, message=message)
+    cleared = _cleared(outside_team)
 
     # The backend gets the filters once, merged, so a kind filter made for blind coding below
     # cannot be widened again by the query's own kind:highlight.
@@ -86,14 +101,21 @@ def search(
     if len(calls) == 1:
         project_ids, call_filters = calls[0]
         results = backend.search(
-            bare, project_ids=project_ids, filters=call_filters, offset=offset, limit=per_page
+            bare,
+            project_ids=project_ids,
+            filters=call_filters,
+            offset=offset,
+            limit=per_page,
+            cleared=cleared,
         )
         return dataclasses.replace(results, message=_message(query, results.message))
 
     # Two sets of studies: each gives its best offset + per_page hits, and the page is cut from
     # the merge. Scores come from one index and one query, so they compare across the calls.
     parts = [
-        backend.search(bare, project_ids=ids, filters=f, offset=0, limit=offset + per_page)
+        backend.search(
+            bare, project_ids=ids, filters=f, offset=0, limit=offset + per_page, cleared=cleared
+        )
         for ids, f in calls
     ]
     ranked: list[SearchHit] = sorted(
@@ -118,24 +140,48 @@ def search(
     )
 
 
-def _visible_projects(user: AbstractBaseUser | AnonymousUser) -> tuple[list[int], list[int]]:
-    """(ids searched in full, ids whose highlights this user may not see yet).
+def _visible_projects(
+    user: AbstractBaseUser | AnonymousUser,
+) -> tuple[list[int], list[int], list[int]]:
+    """(ids searched in full, ids whose highlights this user may not see yet, ids where the
+    user is outside the research team).
 
-    Two queries: the visible projects, and among them those where the user is a researcher
-    under blind coding not yet revealed (leads, viewers and staff see every coding).
+    Two queries: the visible projects, and the user's memberships among them with their
+    blind-coding state. Leads, viewers and staff see every coding; staff act as leads.
     """
     visible = list(projects_for_user(user).order_by("id").values_list("id", flat=True))
     if not visible or user.is_staff:
-        return visible, []
-    blind = set(
-        Membership.objects.filter(
-            user_id=user.pk,
-            role=Membership.Role.RESEARCHER,
-            project__blind_coding=True,
-            project__codings_revealed=False,
-        ).values_list("project_id", flat=True)
+        return visible, [], []
+    blind: set[int] = set()
+    outside_team: set[int] = set()
+    for project_id, role, blind_coding, revealed in Membership.objects.filter(
+        user_id=user.pk
+    ).values_list("project_id", "role", "project__blind_coding", "project__codings_revealed"):
+        if role == Membership.Role.RESEARCHER and blind_coding and not revealed:
+            blind.add(project_id)
+        elif role not in (Membership.Role.LEAD, Membership.Role.RESEARCHER):
+            outside_team.add(project_id)
+    return (
+        [pk for pk in visible if pk not in blind],
+        [pk for pk in visible if pk in blind],
+        [pk for pk in visible if pk in outside_team],
     )
-    return [pk for pk in visible if pk not in blind], [pk for pk in visible if pk in blind]
+
+
+def _cleared(project_ids: list[int]) -> dict[int, Cleared]:
+    """What consent lets viewers find in each of these studies (three queries, or none)."""
+    clearances = consent_clearances(project_ids, Audience.INTERNAL)
+    return {
+        pk: Cleared(
+            session_ids=clearance.session_ids,
+            participant_ids=frozenset(
+                participant
+                for participant, reach in clearance.participant_reach.items()
+                if reach >= Audience.INTERNAL
+            ),
+        )
+        for pk, clearance in clearances.items()
+    }
 
 
 def _message(query: Query, backend_message: str) -> str:

@@ -18,7 +18,15 @@ from insights.search import indexing
 from insights.search.base import Kind
 from insights.search.documents import doc_id
 from insights.search.indexing import FIELD_NOTE, HIGHLIGHT, TRANSCRIPT
-from interviews.models import FieldNote, Participant, ResearchProject, Session, Speaker, Transcript
+from interviews.models import (
+    FieldNote,
+    Participant,
+    Redaction,
+    ResearchProject,
+    Session,
+    Speaker,
+    Transcript,
+)
 
 # Fields that documents copy: a save that names none of them in update_fields changes nothing.
 PARTICIPANT_FIELDS = frozenset({"pseudonym", "segment", "region", "tier"})
@@ -80,6 +88,16 @@ def coding_changed(instance: CodedHighlight, using: str, **kwargs: Any) -> None:
 def speaker_changed(instance: Speaker, using: str, **kwargs: Any) -> None:
     # A label mapped to another participant changes the speaker of every turn and highlight.
     indexing.schedule_index(TRANSCRIPT, [instance.transcript_id], using=using)
+
+
+@receiver(post_save, sender=Redaction, dispatch_uid="search_redaction_saved")
+@receiver(post_delete, sender=Redaction, dispatch_uid="search_redaction_deleted")
+def redaction_changed(instance: Redaction, using: str, **kwargs: Any) -> None:
+    # Documents hold the redacted text: the placeholder instead of the span.
+    if instance.transcript_id is not None:
+        indexing.schedule_index(TRANSCRIPT, [instance.transcript_id], using=using)
+    else:
+        indexing.schedule_index(FIELD_NOTE, [instance.field_note_id], using=using)
 
 
 @receiver(post_save, sender=Code, dispatch_uid="search_code_saved")

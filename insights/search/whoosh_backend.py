@@ -30,7 +30,7 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,7 @@ from whoosh.writing import CLEAR, IndexWriter
 from insights.search.base import (
     FACETS,
     And,
+    Cleared,
     Filters,
     IndexBusy,
     Node,
@@ -106,6 +107,9 @@ def _schema() -> fields.Schema:
         speaker_kind=fields.ID(stored=True),
         # Only ever matched exactly: no range terms (shift_step=0).
         project_id=fields.NUMERIC(int, bits=64, stored=True, shift_step=0),
+        # For consent (Cleared): 0 when a document has no session or no speaking participant.
+        session_id=fields.NUMERIC(int, bits=64, shift_step=0),
+        speaker_participant_id=fields.NUMERIC(int, bits=64, shift_step=0),
         codes=fields.KEYWORD(stored=True, lowercase=True, commas=True),
         text=fields.TEXT(analyzer=_ANALYZER, stored=True),
         # A day number (date.toordinal()) so a date range is a numeric range; one term per
@@ -262,10 +266,12 @@ class WhooshBackend:
         filters: Filters,
         offset: int = 0,
         limit: int = 20,
+        cleared: Mapping[int, Cleared] | None = None,
     ) -> SearchResults:
         """Ranked hits among project_ids only, filtered by filters and the query's own.
 
-        1. The allowed documents: the projects' and the filters' (sets cached per searcher).
+        1. The allowed documents: the projects' (within what `cleared` allows of a project in
+           it) and the filters' (sets cached per searcher).
         2. The matches among them: every one scored and ranked by whoosh (BM25F), or, with no
            free text or only negations, all allowed documents (but the excluded) in index
            order with score 0.
@@ -281,7 +287,9 @@ class WhooshBackend:
             if searcher is None or state.docsets is None:
                 return _no_results(message)
             docsets = state.docsets
-            allowed = docsets.allowed(project_ids, query.filters.merged_with(filters))
+            allowed = docsets.allowed(
+                project_ids, query.filters.merged_with(filters), cleared or {}
+            )
             if not allowed:
                 # Also a guard: whoosh ignores an empty filter, it would let everything through.
                 return _no_results(message)
@@ -487,6 +495,8 @@ def _fields(doc: SearchDocument) -> dict[str, Any]:
         "tier": doc.tier.lower() or None,
         "speaker_kind": doc.speaker_kind.lower() or None,
         "project_id": doc.project_id,
+        "session_id": doc.session_id or 0,
+        "speaker_participant_id": doc.speaker_participant_id or 0,
         "codes": ",".join(code for code in doc.codes if code) or None,
         "text": doc.text,
         "url": doc.url,
@@ -563,20 +573,32 @@ class _DocSets:
     def of_query(self, q: wq.Query) -> int:
         return _bits(self.searcher.docs_for_query(q))
 
-    def allowed(self, project_ids: Sequence[int], filters: Filters) -> int:
+    def allowed(
+        self, project_ids: Sequence[int], filters: Filters, cleared: Mapping[int, Cleared]
+    ) -> int:
         """The documents of these projects that pass the filters: projects OR-ed, a facet's
-        values OR-ed, facets and dates AND-ed."""
+        values OR-ed, facets and dates AND-ed. A project in `cleared` gives only the
+        documents of its cleared sessions with no speaker or a cleared one."""
         key = (
             frozenset(project_ids),
             frozenset((facet, frozenset(values)) for facet, values in filters.values.items()),
             filters.session_from,
             filters.session_to,
+            frozenset((pk, c.session_ids, c.participant_ids) for pk, c in cleared.items()),
         )
         bits = self._filters.get(key)
         if bits is not None:
             self._filters.move_to_end(key)
             return bits
-        bits = self._any("project_id", set(project_ids))
+        bits = self._any("project_id", {pk for pk in project_ids if pk not in cleared})
+        for pk in set(project_ids) & set(cleared):
+            within = self.term("project_id", pk) & self._any("session_id", cleared[pk].session_ids)
+            if within:
+                speakers = self.term("speaker_participant_id", 0)
+                within &= speakers | self._any(
+                    "speaker_participant_id", cleared[pk].participant_ids
+                )
+            bits |= within
         for facet in FACETS:
             if bits and (values := filters.get(facet)):
                 bits &= self._any(_FACET_FIELDS[facet], {value.lower() for value in values})

@@ -1,4 +1,4 @@
-"""JSON endpoints of the coding panel: create, change and delete highlights.
+"""JSON endpoints of the coding panel: create, change and delete highlights; redact spans.
 
 Requests carry UTF-16 offsets (what the browser's Selection counts); they are converted to
 code points here, once. Every refusal is a 4xx with a readable "error", never a 500.
@@ -46,9 +46,16 @@ from insights.views.reader import (
     marked,
     utterance_rows,
 )
-from insights.visibility import EvidenceReader, evidence_reader, visible_highlights
+from insights.visibility import (
+    EvidenceReader,
+    ShownRedaction,
+    evidence_reader,
+    redactions_shown,
+    visible_highlights,
+)
 from interviews.access import ProjectAccess, get_project_for_member
-from interviews.models import FieldNote, Transcript
+from interviews.models import FieldNote, Redaction, Transcript
+from interviews.redaction import RedactionError, redaction_create, redaction_delete
 
 MAX_BODY_BYTES = 64 * 1024
 ALREADY_HIGHLIGHTED = (
@@ -125,14 +132,41 @@ def _highlight_for_coder(access: ProjectAccess, user: Any, highlight_id: int) ->
     )
 
 
-def _fragments(access: ProjectAccess, user: Any, highlight: Highlight) -> dict[str, str]:
+def _fragments(
+    access: ProjectAccess,
+    user: Any,
+    highlight: Highlight,
+    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
+) -> dict[str, str]:
     """Re-rendered text of every utterance or note the highlight touches, keyed by DOM id."""
-    from insights.views.reader import fragment
+    return source_fragments(
+        _reader(access, user),
+        transcript=highlight.transcript,
+        note=highlight.field_note,
+        start=highlight.start,
+        end=highlight.end,
+        shown=shown,
+    )
 
-    if highlight.transcript_id:
-        transcript = highlight.transcript
+
+def source_fragments(
+    reader: EvidenceReader,
+    *,
+    transcript: Transcript | None = None,
+    note: FieldNote | None = None,
+    start: int,
+    end: int,
+    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
+) -> dict[str, str]:
+    """Re-rendered text of every utterance (or the note) a span touches, keyed by DOM id.
+
+    `shown`: the source's redactions (redactions_shown) when the caller has read them.
+    """
+    from insights.views.reader import fragment, redact_segments
+
+    if transcript is not None:
         utterances = list(
-            transcript.utterances.filter(start__lt=highlight.end, end__gt=highlight.start)
+            transcript.utterances.filter(start__lt=end, end__gt=start)
             .only("id", "start", "end", "text")
             .order_by("position")
         )
@@ -140,17 +174,26 @@ def _fragments(access: ProjectAccess, user: Any, highlight: Highlight) -> dict[s
             return {}
         highlights = highlights_for(
             Q(transcript=transcript, start__lt=utterances[-1].end, end__gt=utterances[0].start),
-            reader=_reader(access, user),
+            reader=reader,
             mine_only=False,
         )
-        return {
-            f"u-{u.pk}": fragment(parts)
-            for u, _start16, parts in utterance_rows(transcript, utterances, highlights)
-        }
-    note = highlight.field_note
-    highlights = highlights_for(Q(field_note=note), reader=_reader(access, user), mine_only=False)
+        if shown is None:
+            shown = redactions_shown(reader, transcript_ids=[transcript.pk])
+        rows = utterance_rows(
+            transcript, utterances, highlights, shown.get(("transcript", transcript.pk), [])
+        )
+        return {f"u-{u.pk}": fragment(parts) for u, _start16, parts in rows}
+    assert note is not None
+    highlights = highlights_for(Q(field_note=note), reader=reader, mine_only=False)
     spans = [(h.pk, h.start, h.end) for h in highlights]
-    return {f"note-{note.pk}": fragment(marked(note.text, 0, spans, highlight_colours(highlights)))}
+    if shown is None:
+        shown = redactions_shown(reader, field_note_ids=[note.pk])
+    parts = redact_segments(
+        marked(note.text, 0, spans, highlight_colours(highlights)),
+        0,
+        shown.get(("field_note", note.pk), []),
+    )
+    return {f"note-{note.pk}": fragment(parts)}
 
 
 def _respond(
@@ -165,12 +208,18 @@ def _respond(
         .prefetch_related("coded_items__tag")
         .get(pk=highlight.pk)
     )
+    reader = _reader(access, user)
+    # The source's redactions, read once for the quote's text and the fragments.
+    shown = redactions_shown(
+        reader,
+        transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
+        field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
+    )
+    data = highlight_data([highlight], reader=reader, shown=shown)[str(highlight.pk)]
     return JsonResponse(
         {
-            "highlight": highlight_data([highlight], reader=_reader(access, user))[
-                str(highlight.pk)
-            ],
-            "fragments": _fragments(access, user, highlight),
+            "highlight": data,
+            "fragments": _fragments(access, user, highlight, shown),
             **(extra or {}),
         },
         status=status,
@@ -185,7 +234,7 @@ def _json_errors(view):  # noqa: ANN001, ANN202 - a decorator over the three vie
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
         try:
             return view(request, *args, **kwargs)
-        except (BadRequest, CodingError) as refusal:
+        except (BadRequest, CodingError, RedactionError) as refusal:
             return _error(str(refusal))
         except PermissionDenied as denied:
             return _error(str(denied) or "You may not code this study.", status=403)
@@ -197,11 +246,10 @@ def _json_errors(view):  # noqa: ANN001, ANN202 - a decorator over the three vie
     return wrapped
 
 
-@require_POST
-@_json_errors
-def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
-    access = _access(request, slug)
-    data = _payload(request)
+def _selection(
+    data: dict[str, Any], access: ProjectAccess
+) -> tuple[Transcript | None, FieldNote | None, int, int]:
+    """The source and code-point span of a selection sent as sourceId, start16 and end16."""
     source_id = _optional_int(data, "sourceId")
     start16, end16 = _optional_int(data, "start16"), _optional_int(data, "end16")
     if source_id is None or start16 is None or end16 is None:
@@ -227,6 +275,15 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
         start, end = codepoint_offset(text, start16), codepoint_offset(text, end16)
     except ValueError as error:
         raise BadRequest(f"The selection does not fit the text: {error}") from None
+    return transcript, note, start, end
+
+
+@require_POST
+@_json_errors
+def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
+    access = _access(request, slug)
+    data = _payload(request)
+    transcript, note, start, end = _selection(data, access)
     snapshot = data.get("text")
     with transaction.atomic():
         highlight, created = get_or_create_highlight(
@@ -301,3 +358,52 @@ def highlight_delete(request: HttpRequest, slug: str, highlight_id: int) -> Json
     highlight.pk = highlight_id
     fragments = _fragments(access, request.user, highlight)
     return JsonResponse({"deleted": highlight_id, "fragments": fragments})
+
+
+@require_POST
+@_json_errors
+def redaction_add(request: HttpRequest, slug: str) -> JsonResponse:
+    """Redact a selection: {source, sourceId, start16, end16, kind}. Answers the redaction
+    and the re-rendered text around it."""
+    access = _access(request, slug)
+    data = _payload(request)
+    transcript, note, start, end = _selection(data, access)
+    kind = data.get("kind")
+    if not isinstance(kind, str):
+        raise BadRequest("Say what the selection is: “kind” (name, company, email, phone, other).")
+    source = transcript or note
+    assert source is not None
+    redaction = redaction_create(source=source, start=start, end=end, kind=kind, by=request.user)
+    fragments = source_fragments(
+        _reader(access, request.user), transcript=transcript, note=note, start=start, end=end
+    )
+    body = {
+        "redaction": {
+            "id": redaction.pk,
+            "kind": redaction.kind,
+            "placeholder": redaction.placeholder,
+        },
+        "fragments": fragments,
+    }
+    return JsonResponse(body, status=201)
+
+
+@require_POST
+@_json_errors
+def redaction_remove(request: HttpRequest, slug: str, redaction_id: int) -> JsonResponse:
+    access = _access(request, slug)
+    redaction = get_object_or_404(
+        Redaction.objects.select_related("transcript__session", "field_note__session"),
+        Q(transcript__session__project=access.project)
+        | Q(field_note__session__project=access.project),
+        pk=redaction_id,
+    )
+    redaction_delete(redaction=redaction, by=request.user)
+    fragments = source_fragments(
+        _reader(access, request.user),
+        transcript=redaction.transcript,
+        note=redaction.field_note,
+        start=redaction.start,
+        end=redaction.end,
+    )
+    return JsonResponse({"deleted": redaction_id, "fragments": fragments})

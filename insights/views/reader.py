@@ -19,7 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
-from cxresearch.lib.text import utf16_offsets
+from cxresearch.lib.text import utf16_length, utf16_offsets
 from insights.coding import memo_visible, segments, spans_by_utterance
 from insights.models import Code, CodedHighlight, Highlight
 from insights.quotes import (
@@ -28,11 +28,17 @@ from insights.quotes import (
     pain_severity_label,
     sentiment_label,
 )
-from insights.visibility import EvidenceReader, display_texts, evidence_reader, visible_highlights
+from insights.visibility import (
+    EvidenceReader,
+    ShownRedaction,
+    display_texts,
+    evidence_reader,
+    redactions_shown,
+    visible_highlights,
+)
 from interviews import pii
 from interviews.access import ProjectAccess, get_project_for_member
-from interviews.evidence import Span, redact, redaction_spans, spans_for
-from interviews.models import FieldNote, Session, Speaker, Transcript, Utterance
+from interviews.models import Redaction, Session, Speaker, Transcript, Utterance
 
 DEFAULT_MARK_COLOUR = "#f2c14e"
 
@@ -43,6 +49,10 @@ class MarkedSegment:
     highlight_ids: str  # space-separated, innermost last
     colour: str
     depth: int
+    redaction: ShownRedaction | None = None  # the redacted span this piece lies in
+    # What the piece shows instead of its text when the redaction is hidden from this reader:
+    # the placeholder on the first piece of a span, nothing on the rest.
+    shown: str | None = None
 
 
 def highlights_for(where: Q, *, reader: EvidenceReader, mine_only: bool) -> list[Highlight]:
@@ -92,10 +102,18 @@ def highlight_colours(highlights: Sequence[Highlight]) -> dict[int, str]:
     return colours
 
 
-def highlight_data(highlights: Sequence[Highlight], *, reader: EvidenceReader) -> dict[str, dict]:
-    """What the coding panel needs to edit each highlight, passed with json_script."""
+def highlight_data(
+    highlights: Sequence[Highlight],
+    *,
+    reader: EvidenceReader,
+    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
+) -> dict[str, dict]:
+    """What the coding panel needs to edit each highlight, passed with json_script.
+
+    `shown`: the sources' redactions when the caller has read them (saves a query).
+    """
     user = reader.user
-    texts = display_texts(reader, highlights)
+    texts = display_texts(reader, highlights, shown)
     return {
         str(h.pk): {
             "id": h.pk,
@@ -118,40 +136,57 @@ def utterance_rows(
     transcript: Transcript,
     utterances: list[Utterance],
     highlights: list[Highlight],
-    redactions: Sequence[Span] = (),
+    redactions: Sequence[ShownRedaction] = (),
 ) -> list[tuple[Utterance, int, list[MarkedSegment]]]:
-    """Each utterance's marked segments; `redactions` are replaced by their placeholders."""
+    """Each utterance's marked segments, cut at redactions too (insights.visibility)."""
     colours = highlight_colours(highlights)
     spans = spans_by_utterance(utterances, highlights)
+    by_pk = {r.pk: r for r in redactions}
+    redacted = spans_by_utterance(utterances, redactions)  # type: ignore[arg-type]
     starts16 = utf16_offsets(transcript.text, [u.start for u in utterances])
     return [
         (
             u,
             start16,
-            redact_segments(marked(u.text, u.start, spans[u.pk], colours), u.start, redactions),
+            redact_segments(
+                marked(u.text, u.start, spans[u.pk], colours),
+                u.start,
+                [by_pk[pk] for pk, _start, _end in redacted[u.pk]],
+            ),
         )
         for u, start16 in zip(utterances, starts16, strict=True)
     ]
 
 
 def redact_segments(
-    parts: list[MarkedSegment], offset: int, redactions: Sequence[Span]
+    parts: list[MarkedSegment], offset: int, redactions: Sequence[ShownRedaction]
 ) -> list[MarkedSegment]:
-    """Segments with redacted spans replaced; a span cut by a mark shows its placeholder once."""
+    """Segments cut at every redaction boundary, each piece knowing the redaction it lies in.
+
+    Where redactions overlap, one hidden from the reader wins. A hidden span shows its
+    placeholder once, on its first piece; the text it stands for never reaches the page.
+    """
     if not redactions:
         return parts
     result = []
     position = offset
+    previous: ShownRedaction | None = None
     for part in parts:
         end = position + len(part.text)
-        # A redaction that began in an earlier segment already showed its placeholder there.
-        here = [
-            (start, stop, placeholder if start >= position or position == offset else "")
-            for start, stop, placeholder in redactions
-            if start < end and stop > position
-        ]
-        text = redact(part.text, position, here) if here else part.text
-        result.append(dataclasses.replace(part, text=text))
+        cuts = {position, end}
+        for r in redactions:
+            cuts.update(c for c in (r.start, r.end) if position < c < end)
+        ordered = sorted(cuts)
+        for left, right in zip(ordered, ordered[1:], strict=False):
+            piece = part.text[left - position : right - position]
+            covering = [r for r in redactions if r.start <= left and r.end >= right]
+            covering.sort(key=lambda r: (not r.hidden, r.start))
+            redaction = covering[0] if covering else None
+            shown = None
+            if redaction is not None and redaction.hidden:
+                shown = redaction.placeholder if redaction != previous else ""
+            result.append(dataclasses.replace(part, text=piece, redaction=redaction, shown=shown))
+            previous = redaction
         position = end
     return result
 
@@ -181,10 +216,13 @@ def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
             "createUrl": reverse("insights:highlight-create", args=[project.slug]),
             "updateUrl": reverse("insights:highlight-update", args=[project.slug, 0]),
             "deleteUrl": reverse("insights:highlight-delete", args=[project.slug, 0]),
+            "redactUrl": reverse("insights:redaction-create", args=[project.slug]),
+            "unredactUrl": reverse("insights:redaction-delete", args=[project.slug, 0]),
             "codes": codes,
             "stages": [{"id": s.pk, "name": s.name, "position": s.position} for s in stages],
         },
         "stages": stages,
+        "redaction_kinds": Redaction.Kind.choices,
         "blind": access.project.blind_coding and not access.project.codings_revealed,
         # The same words as the quote list and exports (insights.quotes).
         "pain_choices": [(value, pain_severity_label(value)) for value in PAIN_SEVERITY_WORDS],
@@ -218,9 +256,10 @@ def transcript_detail(
         )
     )
     highlights = highlights_for(Q(transcript=transcript), reader=reader, mine_only=mine_only)
-    redactions = [] if reader.is_research_team else spans_for(transcript, audience=reader.audience)
+    redactions = redactions_shown(reader, transcript_ids=[transcript.pk])
     rows, coded = [], 0
-    for u, start16, parts in utterance_rows(transcript, utterances, highlights, redactions):
+    shown = redactions.get(("transcript", transcript.pk), [])
+    for u, start16, parts in utterance_rows(transcript, utterances, highlights, shown):
         rows.append((u, names.get(u.speaker_id, ""), start16, marked_html(parts)))
         coded += any(part.depth for part in parts)
     context = {
@@ -229,7 +268,7 @@ def transcript_detail(
         "session": transcript.session,
         "transcript": transcript,
         "rows": rows,
-        "highlights": highlight_data(highlights, reader=reader),
+        "highlights": highlight_data(highlights, reader=reader, shown=redactions),
         "highlight_count": len(highlights),
         "coded_percent": round(100 * coded / len(utterances)) if utterances else 0,
         "mine_only": mine_only,
@@ -253,11 +292,7 @@ def session_notes(request: AuthenticatedHttpRequest, slug: str, session_id: int)
     by_note: dict[int, list[tuple[int, int, int]]] = {n.pk: [] for n in notes}
     for h in highlights:
         by_note[h.field_note_id].append((h.pk, h.start, h.end))
-    spans = (
-        {}
-        if reader.is_research_team
-        else redaction_spans(field_note_ids=[note.pk for note in notes])
-    )
+    spans = redactions_shown(reader, field_note_ids=[note.pk for note in notes])
     rows = [
         (
             note,
@@ -276,7 +311,7 @@ def session_notes(request: AuthenticatedHttpRequest, slug: str, session_id: int)
         "project": access.project,
         "session": session,
         "rows": rows,
-        "highlights": highlight_data(highlights, reader=reader),
+        "highlights": highlight_data(highlights, reader=reader, shown=spans),
         "highlight_count": len(highlights),
         "coded_percent": None,
         "mine_only": mine_only,
@@ -299,21 +334,35 @@ def marked_html(parts: Sequence[MarkedSegment]) -> SafeString:
     Built here rather than by a template include per utterance: the reader of a long
     interview renders a few thousand segments, and the include took half of its time.
     Every value is escaped; a code's colour is checked by forms only, not by the database.
+
+    A redaction hidden from the reader is a span showing its placeholder, with the length
+    of the text it stands for in UTF-16 units (data-len16) so that static/js/coding.js
+    counts selection offsets past it right. One the reader may see (the research team's)
+    is its text in a span that says it is redacted for everyone else.
     """
-    html = [
-        f'<mark class="hl depth-{part.depth:d}" data-h="{escape(part.highlight_ids)}" '
-        f'style="--mark: {escape(part.colour)}">{escape(part.text)}</mark>'
-        if part.depth
-        else escape(part.text)
-        for part in parts
-    ]
+    html = []
+    for part in parts:
+        inner = escape(part.text)
+        redaction = part.redaction
+        if redaction is not None and part.shown is not None:
+            inner = (
+                f'<span class="redacted" data-len16="{utf16_length(part.text):d}" '
+                f'title="Redacted: {escape(redaction.kind.lower())}">{escape(part.shown)}</span>'
+            )
+        elif redaction is not None:
+            inner = (
+                f'<span class="redaction" data-r="{redaction.pk:d}" '
+                f'title="Redacted for viewers ({escape(redaction.kind.lower())}): '
+                f'click to undo">{inner}</span>'
+            )
+        if part.depth:
+            inner = (
+                f'<mark class="hl depth-{part.depth:d}" data-h="{escape(part.highlight_ids)}" '
+                f'style="--mark: {escape(part.colour)}">{inner}</mark>'
+            )
+        html.append(inner)
     return mark_safe("".join(html))  # noqa: S308 - every piece is escaped above
 
 
 def fragment(parts: list[MarkedSegment]) -> str:
     return marked_html(parts)
-
-
-def note_fragment(note: FieldNote, highlights: list[Highlight]) -> str:
-    spans = [(h.pk, h.start, h.end) for h in highlights]
-    return fragment(marked(note.text, 0, spans, highlight_colours(highlights)))

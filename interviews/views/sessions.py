@@ -46,10 +46,10 @@ def session_detail(request: AuthenticatedHttpRequest, slug: str, session_id: int
         access.project, audience
     ).allows_session(session.pk)
     notes = list(session.field_notes.select_related("author")) if shared else []
-    spans = (
-        evidence.redaction_spans(field_note_ids=[note.pk for note in notes])
-        if audience != evidence.Audience.RESEARCH_TEAM
-        else {}
+    # Outside the research team every redaction reads as its placeholder; inside, erasure's.
+    spans = evidence.redaction_spans(
+        field_note_ids=[note.pk for note in notes],
+        permanent_only=audience == evidence.Audience.RESEARCH_TEAM,
     )
     context = {
         "access": access,

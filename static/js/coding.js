@@ -4,7 +4,11 @@
 //
 // Offsets are UTF-16 code units, which is what the DOM's Range counts; the server converts
 // them to code points (cxresearch/lib/text.py). Each codable element carries data-start16,
-// its own offset into the source text.
+// its own offset into the source text. A redacted span shows a placeholder ("[name]") and
+// carries data-len16, the length of the text it stands for, which offsets count instead.
+//
+// A selection can also be redacted (the panel's Redact button), and a redaction the research
+// team reads (span.redaction) undone by clicking it.
 
 const panel = document.getElementById("coding-panel");
 const highlights = JSON.parse(document.getElementById("highlight-data")?.textContent || "{}");
@@ -32,8 +36,16 @@ function codableOf(node) {
 function offsetWithin(codable, node, offset) {
   const range = document.createRange();
   range.setStart(codable, 0);
-  range.setEnd(node, offset);
-  return range.toString().length;
+  const element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+  const placeholder = element?.closest("[data-len16]");
+  // A selection edge inside a placeholder moves to its start.
+  if (placeholder && codable.contains(placeholder)) range.setEndBefore(placeholder);
+  else range.setEnd(node, offset);
+  let units = range.toString().length;
+  for (const hidden of codable.querySelectorAll("[data-len16]")) {
+    if (range.intersectsNode(hidden)) units += Number(hidden.dataset.len16) - hidden.textContent.length;
+  }
+  return units;
 }
 
 function currentSelection() {
@@ -130,6 +142,7 @@ function openForSelection(chosen) {
   role("quote").textContent = `“${chosen.preview.slice(0, 240)}${chosen.preview.length > 240 ? "…" : ""}”`;
   role("chooser").hidden = true;
   role("delete").hidden = true;
+  role("redact").hidden = false;
   role("meta").textContent = "";
   document.getElementById("coding-panel-title").textContent = "Code this quote";
   place(chosen.rect);
@@ -152,6 +165,7 @@ function openForHighlight(id, rect, coveringIds) {
   role("quote").textContent = `“${data.text.slice(0, 240)}${data.text.length > 240 ? "…" : ""}”`;
   role("meta").textContent = `Coded by ${data.coder}`;
   role("delete").hidden = false;
+  role("redact").hidden = true;
   document.getElementById("coding-panel-title").textContent = "Edit highlight";
   const chooser = role("chooser");
   chooser.hidden = coveringIds.length < 2;
@@ -268,6 +282,35 @@ async function destroy() {
   }
 }
 
+async function redact() {
+  if (!selection) return;
+  showError("");
+  try {
+    const data = await send(config.redactUrl, {
+      source: selection.source,
+      sourceId: selection.sourceId,
+      start16: selection.start16,
+      end16: selection.end16,
+      kind: role("redact-kind").value,
+    });
+    applyFragments(data.fragments);
+    window.getSelection()?.removeAllRanges();
+    close();
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function unredact(span) {
+  if (!window.confirm("Undo this redaction? Viewers will read these words again.")) return;
+  try {
+    const data = await send(config.unredactUrl.replace("/0/", `/${span.dataset.r}/`), {});
+    applyFragments(data.fragments);
+  } catch (error) {
+    window.alert(error.message);
+  }
+}
+
 // --- Wiring -----------------------------------------------------------------------------------
 
 function onMouseUp(event) {
@@ -275,6 +318,11 @@ function onMouseUp(event) {
   const chosen = currentSelection();
   if (chosen) {
     openForSelection(chosen);
+    return;
+  }
+  const redaction = event.target.closest?.(".redaction[data-r]");
+  if (redaction && window.getSelection()?.isCollapsed) {
+    unredact(redaction);
     return;
   }
   const mark = event.target.closest?.("mark[data-h]");
@@ -325,6 +373,7 @@ function start() {
   panel.addEventListener("submit", save);
   role("cancel").addEventListener("click", close);
   role("delete").addEventListener("click", destroy);
+  role("redact-button").addEventListener("click", redact);
   document.getElementById("coding-code-input").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !(event.ctrlKey || event.metaKey)) {
       event.preventDefault();

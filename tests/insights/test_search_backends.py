@@ -28,6 +28,7 @@ from insights.search import whoosh_backend
 from insights.search.base import (
     FACETS,
     And,
+    Cleared,
     Filters,
     Kind,
     Node,
@@ -113,6 +114,7 @@ def ask(
     *,
     offset: int = 0,
     limit: int = 20,
+    cleared: dict[int, Cleared] | None = None,
 ) -> SearchResults:
     return backend.search(
         Query(root=root, filters=Filters()),
@@ -120,6 +122,7 @@ def ask(
         filters=filters or Filters(),
         offset=offset,
         limit=limit,
+        cleared=cleared,
     )
 
 
@@ -128,9 +131,11 @@ def found(
     root: Node | None,
     projects: Sequence[ResearchProject],
     filters: Filters | None = None,
+    *,
+    cleared: dict[int, Cleared] | None = None,
 ) -> set[str]:
     """The keys (doc_id without "<kind>:") of every match."""
-    results = ask(backend, root, projects, filters, limit=100)
+    results = ask(backend, root, projects, filters, limit=100, cleared=cleared)
     assert results.total == len(results.hits)
     return {hit.doc_id.split(":", 1)[1] for hit in results.hits}
 
@@ -369,6 +374,97 @@ def test_no_projects_means_no_results(backend, pricing) -> None:
         )
         assert (results.hits, results.total) == ([], 0)
         assert not any(results.facets.get(facet) for facet in FACETS)
+
+
+# --- Consent ------------------------------------------------------------------------------------
+# Documents carry their session and speaking participant; a project in `cleared` is searched
+# only within the sessions and speakers consent clears (insights.search.service decides which).
+
+
+@pytest.fixture
+def consented(backend: SearchBackend, alpha: ResearchProject, beta: ResearchProject) -> None:
+    backend.index(
+        [
+            doc(
+                alpha,
+                "cleared",
+                "Renewal pricing, said P-011.",
+                session_id=1,
+                speaker_participant_id=11,
+            ),
+            doc(
+                alpha,
+                "speaker",
+                "Renewal pricing, said P-012.",
+                session_id=1,
+                speaker_participant_id=12,
+            ),
+            doc(alpha, "interviewer", "Renewal pricing, asked the interviewer.", session_id=1),
+            doc(alpha, "note", "Renewal pricing on a note.", kind=Kind.FIELD_NOTE, session_id=1),
+            doc(
+                alpha,
+                "session",
+                "Renewal pricing, in session 2.",
+                session_id=2,
+                speaker_participant_id=11,
+            ),
+            doc(alpha, "nowhere", "Renewal pricing, with no session."),
+            doc(beta, "beta", "Renewal pricing in beta.", session_id=3, speaker_participant_id=12),
+        ]
+    )
+
+
+ALPHA_CLEARED = {"cleared", "interviewer", "note", "beta"}
+
+
+@pytest.mark.parametrize(
+    "root",
+    [
+        Term("renewal"),
+        None,
+        Not(Term("zebra")),
+        Term("renew", prefix=True),
+        Phrase(("renewal", "pricing")),
+    ],
+    ids=["words", "filters-only", "negation", "prefix", "phrase"],
+)
+def test_a_cleared_project_finds_only_cleared_sessions_and_speakers(
+    backend, consented, alpha, beta, root
+) -> None:
+    cleared = {alpha.pk: Cleared(session_ids=frozenset({1}), participant_ids=frozenset({11}))}
+    assert found(backend, root, [alpha, beta], cleared=cleared) == ALPHA_CLEARED
+    # Without a restriction, the research team finds everything.
+    assert len(found(backend, root, [alpha, beta])) == 7
+
+
+def test_facet_counts_and_totals_leave_out_what_consent_hides(
+    backend, consented, alpha, beta
+) -> None:
+    cleared = {alpha.pk: Cleared(session_ids=frozenset({1}), participant_ids=frozenset({11}))}
+    results = ask(backend, Term("renewal"), [alpha, beta], limit=1, cleared=cleared)
+    assert results.total == 4
+    assert results.facets["project"] == {"alpha": 3, "beta": 1}
+    assert results.facets["kind"] == {"utterance": 3, "field_note": 1}
+
+
+def test_a_project_with_nothing_cleared_finds_nothing(backend, consented, alpha, beta) -> None:
+    nothing = {alpha.pk: Cleared(session_ids=frozenset(), participant_ids=frozenset())}
+    assert found(backend, Term("renewal"), [alpha], cleared=nothing) == set()
+    assert found(backend, Term("renewal"), [alpha, beta], cleared=nothing) == {"beta"}
+    # Sessions of another project, cleared for this one, open nothing of either.
+    everything = {
+        beta.pk: Cleared(session_ids=frozenset({1, 2}), participant_ids=frozenset({11, 12}))
+    }
+    assert found(backend, Term("renewal"), [beta], cleared=everything) == set()
+
+
+def test_consent_restrictions_are_per_project(backend, consented, alpha, beta) -> None:
+    # Participant 12 is cleared in beta only: their words in alpha stay hidden.
+    cleared = {
+        alpha.pk: Cleared(session_ids=frozenset({1}), participant_ids=frozenset({11})),
+        beta.pk: Cleared(session_ids=frozenset({3}), participant_ids=frozenset({12})),
+    }
+    assert found(backend, Term("renewal"), [alpha, beta], cleared=cleared) == ALPHA_CLEARED
 
 
 # --- Ranking ------------------------------------------------------------------------------------

@@ -623,11 +623,12 @@ def test_all_documents_costs_the_same_queries_for_2_or_20_transcripts(
         code_highlight(transcript, "SAML took three weeks", by=researcher, codes=[sso])
         code_note(note, "Badge reader", by=researcher)
 
-    # 1 utterances with speakers, sessions, studies
-    # 2 field notes with sessions, studies; 3 their sessions' first participants
-    # 4 highlights with stages, utterances, speakers; 5 their codes; 6 first participants
-    #   of the sessions of highlighted notes
-    with django_assert_num_queries(6):
+    # 1 utterances with speakers, sessions, studies; 2 their transcripts' redactions
+    # 3 field notes with sessions, studies; 4 their redactions; 5 their sessions' first
+    #   participants
+    # 6 highlights with stages, utterances, speakers; 7 their codes; 8 their sources'
+    #   redactions; 9 first participants of the sessions of highlighted notes
+    with django_assert_num_queries(9):
         documents = list(all_documents())
     assert len(documents) == sessions * (2 + 1 + 2)
 

@@ -7,7 +7,7 @@ hits per project stands in, so these tests pin what the page asks for and what i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from insights.models import JourneyFramework
-from insights.search.base import Filters, Kind, Query, SearchHit, SearchResults, Term
+from insights.search.base import Cleared, Filters, Kind, Query, SearchHit, SearchResults, Term
 from insights.search.service import search
 from interviews.models import Membership, ResearchProject
 from tests.factories import make_enrollment, make_participant, make_project
@@ -31,6 +31,7 @@ class Call:
     filters: Filters
     offset: int
     limit: int
+    cleared: dict[int, Cleared]
 
 
 @dataclass
@@ -68,8 +69,11 @@ class FakeBackend:
         filters: Filters,
         offset: int = 0,
         limit: int = 20,
+        cleared: Mapping[int, Cleared] | None = None,
     ) -> SearchResults:
-        self.calls.append(Call(query, tuple(project_ids), filters, offset, limit))
+        self.calls.append(
+            Call(query, tuple(project_ids), filters, offset, limit, dict(cleared or {}))
+        )
         kinds = filters.get("kind")
         found = [
             hit

@@ -1,0 +1,284 @@
+"""Right to erasure: the name leaves every place it was written; the evidence stays.
+
+Both transcripts' source files hold her name (the panel's as a speaker label), so both go.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
+from django.test import Client
+from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
+
+from cxresearch.celery import app as celery_app
+from insights.coding import HighlightFields, highlight_create
+from insights.models import Highlight
+from insights.search.backends import reset_backend
+from insights.search.service import search
+from interviews.models import (
+    AuditEvent,
+    FieldNote,
+    Participant,
+    ParticipantIdentity,
+    Redaction,
+    ResearchProject,
+    Session,
+    Speaker,
+    Transcript,
+    Utterance,
+)
+from interviews.services import participant_erase
+from tests.factories import make_participant, make_session, make_transcript
+
+pytestmark = pytest.mark.django_db
+
+Committed = Callable[[], AbstractContextManager[list[Callable[[], object]]]]
+
+INTERVIEW_VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+Sam Rivera: Thanks for making the time, Ingrid. Is ingrid.berg@nordlys.no still best?
+
+00:00:05.000 --> 00:00:11.500
+Ingrid Berg: Yes. At Nordlys we moved to SAML in March, and INGRID is my login.
+
+00:00:12.000 --> 00:00:15.000
+Ingrid: The licence true-up surprised procurement too.
+"""
+
+# Another study's session, where she speaks without being its participant.
+PANEL_VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+Ingrid Berg (Nordlys): Our renewal went through procurement twice.
+
+00:00:05.000 --> 00:00:08.000
+Omar Haddad: Ours too, Ingrid.
+"""
+
+# Every spelling of what must go, as a pattern over any text.
+GONE = re.compile(r"ingrid|berg|nordlys", re.IGNORECASE)
+
+
+@pytest.fixture(autouse=True)
+def whoosh(settings: Settings) -> Iterator[None]:
+    settings.SEARCH_BACKEND = "whoosh"
+    reset_backend()
+    conf = celery_app.conf
+    before = (conf.task_always_eager, conf.task_eager_propagates)
+    conf.task_always_eager = conf.task_eager_propagates = True
+    yield
+    conf.task_always_eager, conf.task_eager_propagates = before
+    reset_backend()
+
+
+@pytest.fixture(autouse=True)
+def search_index_dir(settings: Settings, tmp_path) -> None:
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> Committed:
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def ingrid(db: None) -> Participant:
+    return make_participant(name="Ingrid Berg", email="ingrid.berg@nordlys.no", company="Nordlys")
+
+
+@pytest.fixture
+def world(
+    project: ResearchProject, ingrid: Participant, lead: User, committed: Committed
+) -> dict[str, object]:
+    omar = make_participant(name="Omar Haddad", company="Haddad Freight")
+    with committed():
+        session = make_session(project, participants=[ingrid], title="Ingrid Berg at Nordlys")
+        transcript = make_transcript(
+            session, filename="ingrid_berg_2026-10-12.vtt", data=INTERVIEW_VTT.encode(), by=lead
+        )
+        panel_session = make_session(project, participants=[omar], title="Renewal panel")
+        panel = make_transcript(
+            panel_session, filename="panel.vtt", data=PANEL_VTT.encode(), by=lead
+        )
+        Speaker.objects.filter(transcript=panel, label="Ingrid Berg (Nordlys)").update(
+            participant=ingrid
+        )
+        note = FieldNote.objects.create(
+            session=session, text="Ingrid showed the Nordlys admin console to the team."
+        )
+        start = transcript.text.index("Yes. At Nordlys")
+        quote = highlight_create(
+            project=project,
+            coder=lead,
+            start=start,
+            end=start + len("Yes. At Nordlys we moved to SAML"),
+            fields=HighlightFields(memo="Ingrid sounded annoyed about Nordlys IT."),
+            transcript=transcript,
+        )
+        note_quote = highlight_create(
+            project=project,
+            coder=lead,
+            start=0,
+            end=len("Ingrid showed the Nordlys admin console"),
+            fields=HighlightFields(),
+            field_note=note,
+        )
+    return {
+        "session": session,
+        "transcript": transcript,
+        "panel": panel,
+        "note": note,
+        "quote": quote,
+        "note_quote": note_quote,
+        "file": transcript.source_file.name,
+        "omar": omar,
+    }
+
+
+def erase(ingrid: Participant, lead: User, committed: Committed) -> None:
+    with committed():
+        participant_erase(participant=ingrid, by=lead)
+
+
+def test_the_stored_file_and_transcript_are_named_as_expected_before(world, ingrid) -> None:
+    # What the test below removes is really there to start with.
+    transcript = world["transcript"]
+    assert "ingrid_berg" in transcript.source_filename and "ingrid_berg" in world["file"]
+    assert default_storage.exists(world["file"])
+    assert Speaker.objects.filter(label__icontains="Ingrid").count() == 3
+    assert GONE.search(transcript.text)
+
+
+def test_erasure_leaves_the_name_in_no_text_column_and_no_file(
+    world, ingrid: Participant, lead: User, committed: Committed
+) -> None:
+    erase(ingrid, lead, committed)
+
+    assert not ParticipantIdentity.objects.filter(participant=ingrid).exists()
+    texts: list[str] = []
+    for transcript in Transcript.objects.all():
+        texts += [transcript.text, transcript.title, transcript.source_filename]
+        texts.append(transcript.source_file.name or "")
+    texts += list(Utterance.objects.values_list("text", flat=True))
+    texts += list(Speaker.objects.values_list("label", flat=True))
+    texts += [f"{h.text} {h.memo}" for h in Highlight.objects.all()]
+    texts += list(FieldNote.objects.values_list("text", flat=True))
+    texts += list(Session.objects.values_list("title", flat=True))
+    assert [text for text in texts if GONE.search(text)] == []
+    assert not default_storage.exists(world["file"])
+    # Omar's name in the panel is not hers: it stays.
+    assert "Omar Haddad" in Speaker.objects.filter(transcript=world["panel"]).values_list(
+        "label", flat=True
+    )
+
+
+def test_erasure_keeps_the_quotes_under_the_pseudonym_and_the_offsets(
+    world, ingrid: Participant, lead: User, committed: Committed
+) -> None:
+    highlights_before = Highlight.objects.count()
+    erase(ingrid, lead, committed)
+
+    assert Highlight.objects.count() == highlights_before
+    for transcript in Transcript.objects.all():
+        for u in transcript.utterances.all():
+            assert transcript.text[u.start : u.end] == u.text
+    for h in Highlight.objects.select_related("transcript", "field_note"):
+        source = h.transcript or h.field_note
+        assert source.text[h.start : h.end] == h.text
+    quote = Highlight.objects.get(pk=world["quote"].pk)
+    assert quote.text == "Yes. At ███████ we moved to SAML"
+    assert quote.memo == f"{ingrid.pseudonym} sounded annoyed about [company] IT."
+    assert quote.utterance.speaker.participant_id == ingrid.pk
+    # Her labels are her pseudonym now, merged into one speaker per transcript.
+    labels = Speaker.objects.filter(participant=ingrid).values_list("transcript_id", "label")
+    assert sorted(labels) == sorted(
+        [(world["transcript"].pk, ingrid.pseudonym), (world["panel"].pk, ingrid.pseudonym)]
+    )
+    transcript = Transcript.objects.get(pk=world["transcript"].pk)
+    assert transcript.source_filename == f"{ingrid.pseudonym}_2026-10-12.vtt"
+    assert Session.objects.get(pk=world["session"].pk).title == f"{ingrid.pseudonym} at [company]"
+
+
+def test_erased_spans_are_permanent_redactions_everyone_reads_as_placeholders(
+    world,
+    ingrid: Participant,
+    lead: User,
+    committed: Committed,
+    lead_client: Client,
+    viewer_client: Client,
+) -> None:
+    erase(ingrid, lead, committed)
+    transcript = world["transcript"]
+    redactions = Redaction.objects.filter(transcript=transcript)
+    assert redactions.exists() and all(r.permanent for r in redactions)
+    assert set(redactions.values_list("kind", flat=True)) == {"name", "email", "company"}
+
+    for client in (lead_client, viewer_client):
+        html = client.get(transcript.get_absolute_url()).content.decode()
+        assert not GONE.search(html)
+        assert 'time, <span class="redacted"' in html and ">[name]</span>" in html
+        assert "█" not in html.split("<article", 1)[1].split("</article>", 1)[0]
+    quotes = lead_client.get(reverse("insights:quote-list", args=[transcript.session.project.slug]))
+    texts = [row.text for row in quotes.context["rows"]]
+    assert "Yes. At [company] we moved to SAML" in texts
+    assert not any(GONE.search(text) for text in texts)
+
+
+def test_the_speakers_and_session_pages_no_longer_show_her_name(
+    world, ingrid: Participant, lead: User, committed: Committed, lead_client: Client
+) -> None:
+    erase(ingrid, lead, committed)
+    transcript = world["transcript"]
+    project = transcript.session.project
+    speakers = reverse(
+        "interviews:transcript-speakers", args=[project.slug, transcript.session_id, transcript.pk]
+    )
+    for url in (speakers, transcript.session.get_absolute_url(), ingrid.get_absolute_url()):
+        html = lead_client.get(url).content.decode()
+        assert not GONE.search(html), url
+    notes = lead_client.get(
+        reverse("insights:session-notes", args=[project.slug, transcript.session_id])
+    )
+    assert "[name] showed the [company] admin console" in notes.content.decode()
+
+
+def test_search_finds_her_name_nowhere_after_erasure(
+    world, ingrid: Participant, lead: User, committed: Committed
+) -> None:
+    assert search("Ingrid", user=lead).total > 0
+    erase(ingrid, lead, committed)
+    for words in ("Ingrid", "Berg", "Nordlys", '"ingrid.berg@nordlys.no"', "ingrid*"):
+        assert search(words, user=lead).total == 0, words
+    hits = search("SAML", user=lead).hits
+    assert hits and all(not GONE.search(hit.snippet_html + hit.title) for hit in hits)
+
+
+def test_erasure_is_audited_and_can_run_again(
+    world, ingrid: Participant, lead: User, committed: Committed
+) -> None:
+    erase(ingrid, lead, committed)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PII_ERASED)
+    assert event.user == lead and event.participant == ingrid
+    assert "in 2 transcripts and 1 field note" in event.detail
+    assert "2 source files deleted" in event.detail
+    redactions = Redaction.objects.count()
+    erase(ingrid, lead, committed)  # nothing left to find: nothing changes
+    assert Redaction.objects.count() == redactions
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.PII_ERASED).count() == 2
+
+
+def test_the_erase_view_erases_everywhere(
+    world, ingrid: Participant, lead_client: Client, committed: Committed
+) -> None:
+    url = reverse("interviews:participant-erase", args=[ingrid.pseudonym])
+    with committed():
+        response = lead_client.post(url, {"confirm": ingrid.pseudonym})
+    assert response.status_code == 302
+    assert not GONE.search(Transcript.objects.get(pk=world["transcript"].pk).text)
