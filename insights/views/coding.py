@@ -6,7 +6,6 @@ code points here, once. Every refusal is a 4xx with a readable "error", never a 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -15,6 +14,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
+from cxresearch.lib.http import BadJson, json_object
 from cxresearch.lib.text import codepoint_offset
 from insights.coding import (
     CodingError,
@@ -42,6 +42,8 @@ from interviews.access import ProjectAccess, get_project_for_member
 from interviews.models import FieldNote, Transcript
 
 MAX_BODY_BYTES = 64 * 1024
+# Ids, offsets and choices all fit a 64-bit signed integer, the widest column they go into.
+MAX_INTEGER = 2**63 - 1
 
 
 class BadRequest(Exception):
@@ -53,15 +55,10 @@ def _access(request: HttpRequest, slug: str) -> ProjectAccess:
 
 
 def _payload(request: HttpRequest) -> dict[str, Any]:
-    if len(request.body) > MAX_BODY_BYTES:
-        raise BadRequest("The request is too large.")
     try:
-        data = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("The request is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise BadRequest("The request must be a JSON object.")
-    return data
+        return json_object(request, max_bytes=MAX_BODY_BYTES)
+    except BadJson as refusal:
+        raise BadRequest(str(refusal)) from None
 
 
 def _optional_int(data: dict[str, Any], key: str) -> int | None:
@@ -70,10 +67,15 @@ def _optional_int(data: dict[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise BadRequest(f"“{key}” must be a whole number.")
+    if isinstance(value, str) and not (0 < len(value) <= 20):
+        raise BadRequest(f"“{key}” must be a whole number.")
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise BadRequest(f"“{key}” must be a whole number.") from None
+    if abs(number) > MAX_INTEGER:
+        raise BadRequest(f"“{key}” is out of range.")
+    return number
 
 
 def _fields(data: dict[str, Any], access: ProjectAccess, user: Any) -> HighlightFields:
