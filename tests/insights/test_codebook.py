@@ -123,6 +123,17 @@ def test_duplicate_name_is_refused_ignoring_case_and_nothing_changes(
     assert licences.name == "Licences"
 
 
+@pytest.mark.parametrize("name", ["SSO\u202egnp.exe", "\u2067SSO\u2069", "SSO\x00"])
+def test_names_with_direction_controls_or_nul_are_refused(
+    researcher_client: Client, project, name: str
+) -> None:
+    response = researcher_client.post(url("code-create", project), code_data(name))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "text-direction control" in page or "Null characters are not allowed" in page
+    assert not Code.objects.filter(project=project).exists()
+
+
 def test_same_name_in_another_study_is_fine(researcher_client: Client, project) -> None:
     code(make_project(), "Single sign-on")
     response = researcher_client.post(url("code-create", project), code_data("Single sign-on"))

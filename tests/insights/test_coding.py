@@ -311,6 +311,7 @@ def test_bad_requests_get_a_400_with_a_reason_and_change_nothing(
 def hostile_bodies(transcript: Transcript) -> dict[str, bytes]:
     """Raw bodies that each once gave a 500; the valid parts point at real text."""
     base = f'"source": "transcript", "sourceId": {transcript.pk}, "start16": 0, "end16": 3'
+    many_codes = json.dumps([f"c{n}" for n in range(500)])
     return {
         "a 5,000-digit integer": f'{{{base}, "stage": {"9" * 5000}}}'.encode(),
         "a 5,000-digit string": f'{{{base}, "stage": "{"9" * 5000}"}}'.encode(),
@@ -328,7 +329,7 @@ def hostile_bodies(transcript: Transcript) -> dict[str, bytes]:
         "20,000-deep objects": b'{"a":' * 20_000 + b"1" + b"}" * 20_000,
         "deep nesting inside a field": f'{{{base}, "codes": {"[" * 50}{"]" * 50}}}'.encode(),
         "invalid UTF-8": b'{"memo": "\xff\xfe"}',
-        "too many codes": f'{{{base}, "codes": {json.dumps([f"c{n}" for n in range(500)])}}}'.encode(),
+        "too many codes": f'{{{base}, "codes": {many_codes}}}'.encode(),
     }
 
 
