@@ -36,6 +36,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from openpyxl import load_workbook
 
+from cxresearch.lib.text import name_problem, text_problem
 from interviews import services
 from interviews.audit import audit
 from interviews.models import (
@@ -359,6 +360,8 @@ _NAME_PARTS = {
     "last_name": ("lastname", "surname", "familyname"),
 }
 IDENTITY_FIELDS = ("name", "email", "company", "job_title")
+# Shown as names: text-direction controls are refused in these (cxresearch.lib.text).
+_NAME_COLUMNS = frozenset({"name", "first_name", "last_name", "company", "job_title"})
 OPEN_FIELDS = ("kind", "persona", "segment", "region", "tier", "deployment", "company_size")
 _FIELD_WORDS = {"job_title": "job title", "company_size": "company size", "email": "e-mail"}
 
@@ -677,6 +680,13 @@ def _parse_row(
 
     for column in columns:
         raw = row.cells[column.index] if column.index < len(row.cells) else None
+        if isinstance(raw, str):
+            # The readers refuse NUL and undecodable bytes already; this is the last word
+            # before the database (which refuses both), and names refuse direction controls.
+            check = name_problem if column.key in _NAME_COLUMNS else text_problem
+            if problem := check(raw):
+                error(column, f"cannot be imported: {problem}.")
+                continue
         if column.attribute is not None:
             try:
                 value = _parse_attribute(column.attribute, raw)
