@@ -122,8 +122,34 @@ CONTACT_COOLDOWN_DAYS = env_int("CONTACT_COOLDOWN_DAYS", 90, minimum=0)
 # Scheduling someone who missed this many interviews needs a recorded reason.
 NO_SHOW_LIMIT = env_int("NO_SHOW_LIMIT", 2, minimum=1)
 
-# Celery: with no broker configured, tasks run eagerly in the calling process.
 REDIS_URL = env_str("REDIS_URL")
+
+# The cache holds log-in throttling counters (cxresearch/login.py), so it must be shared by
+# every process and machine: Redis when there is one, else the database (its table is made by
+# cxresearch's migration 0001). A per-process memory cache would not throttle.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cxresearch",
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cxresearch_cache",
+        }
+    }
+LOGIN_THROTTLE_ACCOUNT_FAILURES = env_int("LOGIN_THROTTLE_ACCOUNT_FAILURES", 5, minimum=1)
+LOGIN_THROTTLE_ADDRESS_FAILURES = env_int("LOGIN_THROTTLE_ADDRESS_FAILURES", 30, minimum=1)
+LOGIN_THROTTLE_MINUTES = env_int("LOGIN_THROTTLE_MINUTES", 15, minimum=1)
+# Behind a proxy: the request header holding the client's address, e.g. HTTP_X_FORWARDED_FOR.
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER")
+
+# Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
