@@ -9,8 +9,9 @@ trying thousands. Counters live in Django's default cache, which settings.py poi
 (REDIS_URL) or else at the database: both are shared by every gunicorn process and machine,
 where a per-process memory cache would give each process its own count (a deploy check,
 cxresearch.W001, says so). A counter starts at the first failure and expires with the lock,
-so the lock lifts by itself (the page says when); a successful log-in clears the account's counter but not the
-address's, or one valid account would let its owner reset the address between guesses.
+so the lock lifts by itself (the page says when); a successful log-in clears the account's
+counter but not the address's, or one valid account would let its owner reset the address
+between guesses.
 
 A small cache limiter rather than django-axes: axes brings three tables, a middleware and an
 authentication backend, and resets every counter of the pair on success; this is the two
