@@ -44,7 +44,7 @@ def test_project_list_shows_only_my_studies_with_progress(
     assert "Premium to Ultimate up-tier" in body
     assert "Someone else&#x27;s study" not in body
     assert "2 of 4" in body
-    assert 'aria-valuenow="50"' in body
+    assert 'max="100" value="50"' in body
 
 
 def test_project_list_query_count_does_not_grow_with_studies(
