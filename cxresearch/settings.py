@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from cxresearch.lib.env import env_bool, env_choice, env_int, env_list, env_str
 
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     # Serves STATIC_ROOT (filled by collectstatic) from gunicorn, so a team needs no web server
     # in front just for the stylesheet and scripts.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -138,8 +140,34 @@ CONTACT_COOLDOWN_DAYS = env_int("CONTACT_COOLDOWN_DAYS", 90, minimum=0)
 # Scheduling someone who missed this many interviews needs a recorded reason.
 NO_SHOW_LIMIT = env_int("NO_SHOW_LIMIT", 2, minimum=1)
 
-# Celery: with no broker configured, tasks run eagerly in the calling process.
 REDIS_URL = env_str("REDIS_URL")
+
+# The cache holds log-in throttling counters (cxresearch/login.py), so it must be shared by
+# every process and machine: Redis when there is one, else the database (its table is made by
+# cxresearch's migration 0001). A per-process memory cache would not throttle.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cxresearch",
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cxresearch_cache",
+        }
+    }
+LOGIN_THROTTLE_ACCOUNT_FAILURES = env_int("LOGIN_THROTTLE_ACCOUNT_FAILURES", 5, minimum=1)
+LOGIN_THROTTLE_ADDRESS_FAILURES = env_int("LOGIN_THROTTLE_ADDRESS_FAILURES", 30, minimum=1)
+LOGIN_THROTTLE_MINUTES = env_int("LOGIN_THROTTLE_MINUTES", 15, minimum=1)
+# Behind a proxy: the request header holding the client's address, e.g. HTTP_X_FORWARDED_FOR.
+CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER")
+
+# Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -186,9 +214,24 @@ CELERY_BEAT_SCHEDULE = {
 
 SEARCH_BACKEND = env_choice("SEARCH_BACKEND", "whoosh", ("whoosh", "postgres"))
 SEARCH_INDEX_DIR = Path(env_str("SEARCH_INDEX_DIR") or VAR_DIR / "search-index")
+# Every search is stopped after this long and the page says so; a typical one takes 0.1-0.5 s.
+SEARCH_TIME_LIMIT_MS = env_int("SEARCH_TIME_LIMIT_MS", 5000, minimum=1)
 
 # Security. With DEBUG off these are strict; a deployment behind a TLS-terminating proxy
 # keeps them and sets SECURE_PROXY_SSL_HEADER via SECURE_PROXY_SSL_HEADER_NAME.
+# Content-Security-Policy: scripts and styles come from our own static files only. No inline
+# <script> or style="" (data reaches scripts through json_script's type="application/json",
+# which is never executed, and colours through data-* attributes set by the CSSOM).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

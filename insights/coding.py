@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
+from cxresearch.lib.text import name_problem, text_problem
 from insights.models import Code, CodedHighlight, Highlight, Stage
 from interviews.access import role_in_project
 from interviews.audit import audit
@@ -89,6 +90,8 @@ def _check_fields(project: ResearchProject, fields: HighlightFields) -> None:
         raise CodingError("Pain severity goes from 0 (none) to 3 (severe).")
     if len(fields.memo) > MAX_MEMO_LENGTH:
         raise CodingError(f"Keep the memo under {MAX_MEMO_LENGTH} characters.")
+    if problem := text_problem(fields.memo):
+        raise CodingError(f"The memo cannot be saved: {problem}.")
 
 
 def _check_span(text: str, start: int, end: int, snapshot: str | None) -> None:
@@ -334,6 +337,8 @@ def code_get_or_create(
         raise CodingError("A code needs a name.")
     if len(name) > 100:
         raise CodingError("Keep code names under 100 characters.")
+    if problem := name_problem(name):
+        raise CodingError(f"The code name cannot be saved: {problem}.")
     if not can_code(by, project):
         raise CodingError("Only the study's leads and researchers can add codes.")
     existing = Code.objects.filter(project=project, name__iexact=name).first()
@@ -358,6 +363,12 @@ def codes_get_or_create(
     wanted = list(dict.fromkeys(" ".join(name.split()) for name in names if name.strip()))
     if not wanted:
         return []
+    # Refused before any is created: a long list would add codes one by one first.
+    if len(wanted) > MAX_CODES_PER_HIGHLIGHT:
+        raise CodingError(f"A highlight can carry at most {MAX_CODES_PER_HIGHLIGHT} codes.")
+    for name in wanted:
+        if problem := name_problem(name):
+            raise CodingError(f"The code name cannot be saved: {problem}.")
     existing = {
         code.name.lower(): code
         for code in Code.objects.annotate(lower_name=Lower("name")).filter(

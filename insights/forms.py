@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from cxresearch.lib.concurrency import VersionedModelForm
+from cxresearch.lib.text import validate_name
 from insights.codebook import TreeRow, ancestor_ids, code_tree
 from insights.models import Code
 from interviews.models import ResearchProject
@@ -67,6 +68,7 @@ class CodeForm(VersionedModelForm):
     ) -> None:
         """`codes` is the study's whole codebook, loaded once by the view."""
         super().__init__(*args, **kwargs)
+        self.fields["name"].validators.append(validate_name)
         self.project = project
         self.instance.project = project
         self.parents = {code.pk: code.parent_id for code in codes}

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
+from cxresearch.lib.text import validate_name
 from interviews.models import (
     ConsentRecord,
     Enrollment,
@@ -47,6 +48,7 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args: object, can_set_blind_coding: bool = True, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["title"].validators.append(validate_name)
         self.fields["slug"].required = False
         if not can_set_blind_coding:
             # Only a lead decides whether coders work blind (and when codings are revealed).
@@ -230,6 +232,11 @@ class ParticipantIdentityForm(forms.ModelForm):
         model = ParticipantIdentity
         fields = ["name", "email", "company", "job_title"]
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("name", "company", "job_title"):
+            self.fields[name].validators.append(validate_name)
+
     def clean_email(self) -> str:
         email = self.cleaned_data.get("email", "").strip()
         if email:
@@ -282,6 +289,7 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["title"].validators.append(validate_name)
         self.fields["participants"].queryset = Participant.objects.filter(
             enrollments__project=project
         ).order_by("pseudonym")

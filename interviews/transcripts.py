@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from cxresearch.lib.text import name_problem, text_problem
 from interviews import pipeline
 from interviews.audit import audit
 from interviews.importers.transcripts import (
@@ -238,10 +239,21 @@ def _import_parsed(
 
 
 def _parse(filename: str, data: bytes) -> ParsedTranscript:
+    # The file name becomes the transcript's (and a bulk import's session's) title.
+    if problem := name_problem(filename):
+        raise TranscriptImportError(f"The file name cannot be used: {problem}. Rename the file.")
     try:
         parsed = parse_transcript(filename, data, max_bytes=settings.TRANSCRIPT_MAX_BYTES)
     except TranscriptParseError as error:
         raise TranscriptImportError(str(error)) from None
+    if problem := text_problem(parsed.text):
+        raise TranscriptImportError(f"{filename}: the text cannot be stored: {problem}.")
+    for label in parsed.speakers:
+        if problem := name_problem(label):
+            raise TranscriptImportError(
+                f"{filename}: the speaker name “{label[:40]}” cannot be used: {problem}. "
+                "Remove the character in the file, then import again."
+            )
     # WebVTT voice tags have no length limit; PostgreSQL would refuse the row mid-import.
     limit = Speaker._meta.get_field("label").max_length
     for label in parsed.speakers:

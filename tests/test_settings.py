@@ -274,6 +274,16 @@ def test_source_file_retention_defaults_to_keeping_files(tmp_path: Path) -> None
     assert "SOURCE_FILE_RETENTION_DAYS" in refused["message"]
 
 
+def test_the_cache_is_shared_by_every_process(tmp_path: Path) -> None:
+    # Log-in throttling counts in the cache: the database's, or Redis when there is one.
+    local = load_settings(tmp_path, "CACHES", DEBUG="true")["CACHES"]["default"]
+    assert local["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    url = "redis://cache.example:6380/2"
+    shared = load_settings(tmp_path, "CACHES", DEBUG="true", REDIS_URL=url)["CACHES"]["default"]
+    assert shared["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert shared["LOCATION"] == url
+
+
 def test_unknown_search_backend_is_rejected(tmp_path: Path) -> None:
     loaded = load_settings(tmp_path, "SEARCH_BACKEND", DEBUG="true", SEARCH_BACKEND="elastic")
     assert loaded["error"] == "ImproperlyConfiguredEnv"

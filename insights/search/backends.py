@@ -44,10 +44,12 @@ def _make_backend(name: str) -> SearchBackend:
     if name == "whoosh":
         from insights.search.whoosh_backend import WhooshBackend
 
-        return WhooshBackend(settings.SEARCH_INDEX_DIR)
+        return WhooshBackend(
+            settings.SEARCH_INDEX_DIR, time_limit=settings.SEARCH_TIME_LIMIT_MS / 1000
+        )
     if name == "postgres":
         from insights.search.postgres_backend import PostgresBackend
 
-        return PostgresBackend()
+        return PostgresBackend(time_limit=settings.SEARCH_TIME_LIMIT_MS / 1000)
     # settings.py already refuses other values; this guards a test that overrides it.
     raise ValueError(f"Unknown SEARCH_BACKEND {name!r}: use 'whoosh' or 'postgres'.")

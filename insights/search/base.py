@@ -20,6 +20,10 @@ class IndexBusy(Exception):
     """
 
 
+class SearchTimeout(Exception):
+    """A search ran past its time budget (settings.SEARCH_TIME_LIMIT_MS) and was stopped."""
+
+
 class Kind:
     UTTERANCE = "utterance"
     FIELD_NOTE = "field_note"

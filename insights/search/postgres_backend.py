@@ -31,7 +31,7 @@ from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 
 from insights.models import SearchEntry
 from insights.search.base import (
@@ -47,6 +47,7 @@ from insights.search.base import (
     SearchDocument,
     SearchHit,
     SearchResults,
+    SearchTimeout,
     Term,
 )
 
@@ -82,6 +83,9 @@ _CLEARED = (
     "({table}.project_id = %s AND {table}.session_id = ANY(%s)"
     " AND ({table}.speaker_participant_id IS NULL OR {table}.speaker_participant_id = ANY(%s)))"
 )
+
+# Every search runs under a time limit (settings.SEARCH_TIME_LIMIT_MS), set for its transaction.
+_TIME_LIMIT_SQL = "SELECT set_config('statement_timeout', %s, true)"
 
 # A whole search in one statement, so the matches are found (index scans, heap reads, rank)
 # once: `matches` is materialised, then counted (total), counted per facet value in one pass
@@ -351,7 +355,7 @@ class _Where:
 class PostgresBackend:
     """SearchBackend over PostgreSQL full text; see the module docstring."""
 
-    def __init__(self, using: str = DEFAULT_DB_ALIAS) -> None:
+    def __init__(self, using: str = DEFAULT_DB_ALIAS, *, time_limit: float = 5.0) -> None:
         connection = connections[using]
         if connection.vendor != "postgresql":
             raise ImproperlyConfigured(
@@ -359,6 +363,7 @@ class PostgresBackend:
                 f" the {using!r} database is {connection.vendor}. Use SEARCH_BACKEND='whoosh'."
             )
         self.using = using
+        self.time_limit = time_limit  # seconds a search may take (SearchTimeout after)
         # Markers ts_headline puts around matched words. Letters and digits only, so HTML
         # escaping leaves them alone; random, so a document cannot contain them.
         token = secrets.token_hex(8)
@@ -493,9 +498,18 @@ class PostgresBackend:
             ]
         sql = _SEARCH_SQL.format(table=TABLE, where=where.sql, rank=rank_sql, headline=headline_sql)
         params = [*rank_params, *where.params, max(limit, 0), max(offset, 0), *headline_params]
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        try:
+            with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
+                # Local to this transaction, so the pooled connection keeps its own setting (in
+                # a caller's transaction, until that one ends). 57014: query_canceled.
+                # At least 1 ms: a statement_timeout of 0 means none.
+                cursor.execute(_TIME_LIMIT_SQL, [f"{max(1, round(self.time_limit * 1000))}ms"])
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) == "57014":
+                raise SearchTimeout(f"The search took longer than {self.time_limit:g} s.") from None
+            raise
         total, facet_rows = rows[0][0], rows[0][1]
         if isinstance(facet_rows, str):
             facet_rows = json.loads(facet_rows)

@@ -26,8 +26,9 @@ field filter it is useful (`stage:onboarding -renewal`), and both backends can m
 documents and subtract. Several negations are folded into one: `-a -b` is Not(Or(a, b)).
 
 Nothing here raises on any input: unbalanced quotes and parentheses are closed, stray
-operators dropped, over-long queries cut (1,000 characters, 50 terms, parentheses 8
-deep), and each repair adds a note for the results page. Pure Python: no Django, no
+operators dropped, over-long queries cut (1,000 characters, 50 words, 10 words a phrase,
+parentheses 8 deep), a word repeated in a row in a phrase searched once, and each repair
+adds a note for the results page. Pure Python: no Django, no
 search library, so both backends and the tests share one reading of a query.
 """
 
@@ -40,7 +41,11 @@ from dataclasses import dataclass
 from insights.search.base import FACETS, And, Filters, Kind, Node, Not, Or, Phrase, Query, Term
 
 MAX_LENGTH = 1_000
-MAX_TERMS = 50
+MAX_TERMS = 50  # words in the whole query, a phrase's words each counted
+# Whoosh checks a phrase's word positions in every document that has all its words: a phrase
+# of 50 repeats of one common word took 11 s (200: 47 s). Repeats in a row are searched once
+# ("very very good" is "very good"), and a phrase is its first MAX_PHRASE_WORDS words.
+MAX_PHRASE_WORDS = 10
 MAX_DEPTH = 8
 MIN_PREFIX = 2
 MAX_WORD = 100  # no real word is longer; PostgreSQL ignores words past 2,047 bytes
@@ -224,8 +229,8 @@ def _closing_quote(text: str, start: int) -> int:
     return -1
 
 
-def _phrase_node(text: str) -> Node | None:
-    words = words_of(text)
+def _phrase_node(text: str, notes: _Notes) -> Node | None:
+    words = _phrase_words(words_of(text), notes)
     if not words:
         return None
     if len(words) == 1:
@@ -233,7 +238,18 @@ def _phrase_node(text: str) -> Node | None:
     return Phrase(words)
 
 
-def _bare_node(bare: str) -> Node | None:
+def _phrase_words(words: tuple[str, ...], notes: _Notes) -> tuple[str, ...]:
+    """Repeats in a row collapsed, then cut at MAX_PHRASE_WORDS, each with a note."""
+    collapsed = tuple(word for i, word in enumerate(words) if i == 0 or word != words[i - 1])
+    if len(collapsed) < len(words):
+        notes.add("Searched for a word repeated in a row once.")
+    if len(collapsed) > MAX_PHRASE_WORDS:
+        notes.add(f"Searched for the first {MAX_PHRASE_WORDS} words of a long phrase.")
+        collapsed = collapsed[:MAX_PHRASE_WORDS]
+    return collapsed
+
+
+def _bare_node(bare: str, notes: _Notes) -> Node | None:
     """A word, a prefix (onboard*), or a phrase when punctuation splits the token (true-up).
 
     The star makes a prefix only straight after a word of at least two characters: `sso.*`
@@ -244,7 +260,7 @@ def _bare_node(bare: str) -> Node | None:
     if not words:
         return None
     if len(words) > 1:
-        return Phrase(words)
+        return _phrase_node(stripped, notes)
     starred = stripped != bare and _WORD.match(stripped[-1]) is not None
     return Term(words[0], prefix=starred and len(words[0]) >= MIN_PREFIX)
 
@@ -270,7 +286,7 @@ def _operands(raw: list[_Token | tuple[str, str]], notes: _Notes) -> list[_Token
         else:
             match = _field_match(text) if kind == "bare" else None
         if match is None:
-            add(_phrase_node(text) if kind == "phrase" else _bare_node(text))
+            add(_phrase_node(text, notes) if kind == "phrase" else _bare_node(text, notes))
             continue
         name, value = match.group(1), match.group(2)
         facet = FIELDS.get(name.lower())
@@ -280,8 +296,8 @@ def _operands(raw: list[_Token | tuple[str, str]], notes: _Notes) -> list[_Token
                     f"Unknown field “{name}”: searched for the words instead. "
                     f"Fields: {FIELD_NAMES}."
                 )
-            add(_bare_node(name))
-            add(_phrase_node(value) if kind == "field" else _bare_node(value))
+            add(_bare_node(name, notes))
+            add(_phrase_node(value, notes) if kind == "field" else _bare_node(value, notes))
             continue
         if not value and kind == "bare" and index < len(raw) and _is_text(raw[index]):
             # "stage: onboarding": the value came after a space; take it.
@@ -326,10 +342,12 @@ def _bad_value_note(name: str, facet: str, value: str) -> str:
 
 
 def _limit_terms(tokens: list[_Token], notes: _Notes) -> list[_Token]:
+    """Keep the operands up to MAX_TERMS words (a phrase counts each of its words)."""
     count = 0
     for index, token in enumerate(tokens):
         if isinstance(token, _Operand):
-            count += 1
+            node = token.node
+            count += len(node.words) if isinstance(node, Phrase) else 1
             if count > MAX_TERMS:
                 notes.add(f"Searched for the first {MAX_TERMS} terms only.")
                 return tokens[:index]

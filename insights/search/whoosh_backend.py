@@ -27,6 +27,7 @@ import contextlib
 import html
 import os
 import shutil
+import signal
 import threading
 import time
 from collections import OrderedDict
@@ -39,6 +40,7 @@ from typing import Any
 from whoosh import fields, highlight
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.collectors import FilterCollector, UnlimitedCollector
 from whoosh.filedb.filestore import FileStorage
 from whoosh.idsets import DocIdSet
 from whoosh.index import EmptyIndexError, FileIndex, LockError
@@ -61,6 +63,7 @@ from insights.search.base import (
     SearchDocument,
     SearchHit,
     SearchResults,
+    SearchTimeout,
     Term,
 )
 
@@ -179,8 +182,9 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 class WhooshBackend:
     """SearchBackend over a Whoosh index in index_dir (created by the first write)."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, *, time_limit: float = 5.0) -> None:
         self.index_dir = Path(index_dir).absolute()
+        self.time_limit = time_limit  # seconds a search may take (SearchTimeout after)
 
     # Writing
 
@@ -276,6 +280,7 @@ class WhooshBackend:
            free text or only negations, all allowed documents (but the excluded) in index
            order with score 0.
         3. Total and facet counts over every match; stored fields and snippets for the page.
+        Past self.time_limit the search stops and raises SearchTimeout (see _time_limit).
         """
         translation = _translate(query.root)
         message = " ".join([*query.notes, *filter(None, [translation.message])])
@@ -283,36 +288,70 @@ class WhooshBackend:
             return _no_results(message)
         state = _shared_for(self.index_dir)
         with state.search_lock:
-            searcher = self._searcher(state)
-            if searcher is None or state.docsets is None:
-                return _no_results(message)
-            docsets = state.docsets
-            allowed = docsets.allowed(
-                project_ids, query.filters.merged_with(filters), cleared or {}
-            )
-            if not allowed:
-                # Also a guard: whoosh ignores an empty filter, it would let everything through.
-                return _no_results(message)
-            page: list[tuple[int, float]]
-            if translation.ranked:
-                results = searcher.search(
-                    translation.query, limit=None, filter=_BitsDocIdSet(allowed)
-                )
-                page = [(docnum, score) for score, docnum in results.top_n[offset:][:limit]]
-                matched = _bits(docnum for _, docnum in results.top_n)
-            else:
-                matched = allowed & docsets.live()
-                if translation.excluded is not None:
-                    matched &= ~docsets.of_query(translation.excluded)
-                page = [(docnum, 0.0) for docnum in _first_docnums(matched, offset, limit)]
-            terms = translation.highlight_terms(searcher)
-            hits = [_hit(searcher.stored_fields(docnum), score, terms) for docnum, score in page]
-            return SearchResults(
-                hits=hits,
-                total=matched.bit_count(),
-                facets=docsets.facet_counts(matched),
-                message=message,
-            )
+            try:
+                with _time_limit(self.time_limit):
+                    deadline = time.monotonic() + self.time_limit
+                    return self._search(
+                        state,
+                        translation,
+                        query,
+                        project_ids,
+                        filters,
+                        offset,
+                        limit,
+                        message,
+                        deadline=deadline,
+                        cleared=cleared,
+                    )
+            except SearchTimeout:
+                # Stopped mid-search: start the next one from a freshly opened searcher.
+                self._forget(state)
+                raise SearchTimeout(f"The search took longer than {self.time_limit:g} s.") from None
+
+    def _search(
+        self,
+        state: _Shared,
+        translation: _Translation,
+        query: Query,
+        project_ids: Sequence[int],
+        filters: Filters,
+        offset: int,
+        limit: int,
+        message: str,
+        *,
+        deadline: float,
+        cleared: Mapping[int, Cleared] | None = None,
+    ) -> SearchResults:
+        searcher = self._searcher(state)
+        if searcher is None or state.docsets is None:
+            return _no_results(message)
+        docsets = state.docsets
+        allowed = docsets.allowed(project_ids, query.filters.merged_with(filters), cleared or {})
+        if not allowed:
+            # Also a guard: whoosh ignores an empty filter, it would let everything through.
+            return _no_results(message)
+        page: list[tuple[int, float]]
+        if translation.ranked:
+            # Checks the clock between matches, in any thread; _time_limit's alarm also
+            # stops a matcher that spends long between two matches (main thread only).
+            collector = _AllowedBefore(deadline, UnlimitedCollector(), _BitsDocIdSet(allowed))
+            searcher.search_with_collector(translation.query, collector)
+            results = collector.results()
+            page = [(docnum, score) for score, docnum in results.top_n[offset:][:limit]]
+            matched = _bits(docnum for _, docnum in results.top_n)
+        else:
+            matched = allowed & docsets.live()
+            if translation.excluded is not None:
+                matched &= ~docsets.of_query(translation.excluded)
+            page = [(docnum, 0.0) for docnum in _first_docnums(matched, offset, limit)]
+        terms = translation.highlight_terms(searcher)
+        hits = [_hit(searcher.stored_fields(docnum), score, terms) for docnum, score in page]
+        return SearchResults(
+            hits=hits,
+            total=matched.bit_count(),
+            facets=docsets.facet_counts(matched),
+            message=message,
+        )
 
     def document_ids(self) -> set[str]:
         state = _shared_for(self.index_dir)
@@ -448,6 +487,33 @@ class WhooshBackend:
             yield
         finally:
             lock.release()
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise SearchTimeout inside the block once `seconds` have passed, where a signal can.
+
+    Signals reach only the main thread, which is where gunicorn's sync workers serve requests;
+    elsewhere (threaded servers) the block runs to the end and _AllowedBefore's check between
+    matches is the limit. (Whoosh's TimeLimitCollector alarm installs its handler for good and
+    calls signal.signal, which fails outside the main thread.) Here the timer is cancelled
+    before the old handler comes back, so a late alarm can only raise inside this block's own
+    clean-up, as a SearchTimeout the caller handles.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise SearchTimeout(f"The search took longer than {seconds:g} s.")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _open_index(storage: FileStorage) -> FileIndex | None:
@@ -703,6 +769,26 @@ class _BitsDocIdSet(DocIdSet):
             for bit in range(8):
                 if byte >> bit & 1:
                     yield byte_index * 8 + bit
+
+
+class _AllowedBefore(FilterCollector):
+    """Collects the allowed matches (what search(filter=…) does) until a deadline.
+
+    whoosh's TimeLimitCollector cannot wrap a filter: it hands every match to the collector
+    inside, past the filter's check. The clock is read every 256 matches.
+    """
+
+    def __init__(self, deadline: float, child: Any, allow: DocIdSet) -> None:
+        super().__init__(child, allow=allow)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child, allow, offset = self.child, self._allow, self.offset
+        for count, sub_docnum in enumerate(child.matches()):
+            if not count & 255 and time.monotonic() > self.deadline:
+                raise SearchTimeout("The search ran out of time while ranking its matches.")
+            if offset + sub_docnum in allow:
+                child.collect(sub_docnum)
 
 
 def _any_of(queries: list[wq.Query]) -> wq.Query:

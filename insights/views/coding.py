@@ -6,7 +6,6 @@ code points here, once. Every refusal is a 4xx with a readable "error", never a 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cxresearch.lib.http import AuthenticatedHttpRequest
+from cxresearch.lib.http import AuthenticatedHttpRequest, BadJson, json_object
 from cxresearch.lib.text import codepoint_offset
 from insights.coding import (
     CodingError,
@@ -62,6 +61,8 @@ ALREADY_HIGHLIGHTED = (
     "You had already highlighted exactly this text, so nothing new was saved. "
     "Here is that highlight: change it and save."
 )
+# Ids, offsets and choices all fit a 64-bit signed integer, the widest column they go into.
+MAX_INTEGER = 2**63 - 1
 
 
 class BadRequest(Exception):
@@ -73,15 +74,10 @@ def _access(request: HttpRequest, slug: str) -> ProjectAccess:
 
 
 def _payload(request: HttpRequest) -> dict[str, Any]:
-    if len(request.body) > MAX_BODY_BYTES:
-        raise BadRequest("The request is too large.")
     try:
-        data = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("The request is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise BadRequest("The request must be a JSON object.")
-    return data
+        return json_object(request, max_bytes=MAX_BODY_BYTES)
+    except BadJson as refusal:
+        raise BadRequest(str(refusal)) from None
 
 
 def _optional_int(data: dict[str, Any], key: str) -> int | None:
@@ -90,10 +86,15 @@ def _optional_int(data: dict[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise BadRequest(f"“{key}” must be a whole number.")
+    if isinstance(value, str) and not (0 < len(value) <= 20):
+        raise BadRequest(f"“{key}” must be a whole number.")
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise BadRequest(f"“{key}” must be a whole number.") from None
+    if abs(number) > MAX_INTEGER:
+        raise BadRequest(f"“{key}” is out of range.")
+    return number
 
 
 def _fields(data: dict[str, Any], access: ProjectAccess, user: Any) -> HighlightFields:

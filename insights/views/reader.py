@@ -358,7 +358,7 @@ def marked_html(parts: Sequence[MarkedSegment]) -> SafeString:
         if part.depth:
             inner = (
                 f'<mark class="hl depth-{part.depth:d}" data-h="{escape(part.highlight_ids)}" '
-                f'style="--mark: {escape(part.colour)}">{inner}</mark>'
+                f'data-colour="{escape(part.colour)}">{inner}</mark>'
             )
         html.append(inner)
     return mark_safe("".join(html))  # noqa: S308 - every piece is escaped above

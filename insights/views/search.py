@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from insights.models import Code, Stage
-from insights.search.base import FACETS, Filters, Kind, SearchHit
+from insights.search.base import FACETS, Filters, Kind, SearchHit, SearchResults, SearchTimeout
 from insights.search.query import parse_query
 from insights.search.service import MAX_PAGE, clean_filters, search
 from interviews.access import projects_for_user
@@ -172,12 +172,18 @@ def search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")
     chosen = clean_filters({facet: request.GET.getlist(facet) for facet in FACETS})
     page = _page_number(request.GET.get("page"))
-    results = search(text, user=request.user, filters=chosen, page=page, per_page=PER_PAGE)
-    num_pages = min(max(-(-results.total // PER_PAGE), 1), MAX_PAGE)
-    if not results.hits and page > num_pages:
-        # A stale link past the last page: show the last page instead of nothing.
-        page = num_pages
+    timed_out = False
+    try:
         results = search(text, user=request.user, filters=chosen, page=page, per_page=PER_PAGE)
+        num_pages = min(max(-(-results.total // PER_PAGE), 1), MAX_PAGE)
+        if not results.hits and page > num_pages:
+            # A stale link past the last page: show the last page instead of nothing.
+            page = num_pages
+            results = search(text, user=request.user, filters=chosen, page=page, per_page=PER_PAGE)
+    except SearchTimeout:
+        logger.warning("A search was stopped at its time limit: %d characters.", len(text))
+        timed_out, num_pages = True, 1
+        results = SearchResults(hits=[], total=0, facets={})
 
     parsed = parse_query(text)  # pure and cheap: what the box asked for, to label the page
     typed = parsed.filters  # stage:onboarding in the box
@@ -245,6 +251,7 @@ def search_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "chips": chips,
         # "((" or "OR" alone asks for nothing: the page shows the note and the examples.
         "searched": parsed.root is not None or bool(typed.values or chosen.values),
+        "timed_out": timed_out,
         "page": page,
         "num_pages": num_pages,
         "first_number": (page - 1) * PER_PAGE + 1,

@@ -22,7 +22,8 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -35,7 +36,9 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
 
+from cxresearch.lib.text import name_problem, text_problem
 from interviews import services
 from interviews.access import participants_out_of_reach
 from interviews.audit import audit
@@ -89,8 +92,17 @@ class ImportTable:
 
 
 _MB = 1024 * 1024
-# An .xlsx is a ZIP of XML; real ones unpack to about 5-10 times their size.
-_MAX_UNPACKED_RATIO = 30
+# An .xlsx is a ZIP of XML that openpyxl reads at about 1 MB a second, and holds its shared
+# strings in memory: refuse, before opening it, what no participant list needs. 5,000 people
+# in 20 columns unpack to about 6 MB and 100,000 cells; a 278 KB file once unpacked to 135 MB
+# and took 27 s.
+_MAX_UNPACKED_BYTES = 16 * _MB
+_MAX_CELLS = 200_000
+_MAX_TAGS = 1_500_000  # "<" in the XML: empty rows and cells cost time too
+_MAX_COLUMNS = 200
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+# The column letters of a cell's reference: <c r="AB12" …>.
+_CELL_COLUMN = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*?\br=\"([A-Z]{1,3})[0-9]+\"")
 
 # Files that are plainly not CSV, recognised by their first bytes.
 _BINARY_SIGNATURES = (
@@ -218,15 +230,11 @@ def _read_xlsx(filename: str, data: bytes) -> ImportTable:
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
+            _check_workbook_size(archive)
+    except ImportFileError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError, zlib.error):
         raise ImportFileError(NOT_A_WORKBOOK) from None
-    # openpyxl holds the shared strings in memory: refuse a small file that unpacks to gigabytes.
-    if unpacked > _MAX_UNPACKED_RATIO * settings.PARTICIPANT_IMPORT_MAX_BYTES:
-        raise ImportFileError(
-            f"The workbook unpacks to {format_size(unpacked)}, more than a participant list "
-            "needs. Save just the participants' sheet as a new workbook, or as CSV."
-        )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 — openpyxl raises many types for a damaged or foreign ZIP
@@ -237,13 +245,67 @@ def _read_xlsx(filename: str, data: bytes) -> ImportTable:
         sheet = workbook.worksheets[0]
         # Some tools write a wrong <dimension>; without it openpyxl reads every row there is.
         sheet.reset_dimensions()
-        return _build_table(filename, sheet.iter_rows(values_only=True), "Excel workbook")
+        # Read one column past the limit: openpyxl pads every row to its widest cell, and a
+        # single cell in column XFD would make each row 16,384 values long.
+        rows = sheet.iter_rows(values_only=True, max_col=_MAX_COLUMNS + 1)
+        return _build_table(filename, _within_columns(rows), "Excel workbook")
     except ImportFileError:
         raise
     except Exception:  # noqa: BLE001 — a damaged sheet fails while it is read
         raise ImportFileError(NOT_A_WORKBOOK) from None
     finally:
         workbook.close()
+
+
+def _check_workbook_size(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook that would take too long or too much memory to read.
+
+    Declared sizes bound what zipfile unpacks (it stops there and checks the CRC), so they are
+    checked first; then the cells and tags of the XML are counted without parsing it.
+    """
+    too_big = (
+        "The workbook unpacks to {size}, more than a participant list needs. Save just the "
+        "participants' sheet as a new workbook, or as CSV."
+    )
+    unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > _MAX_UNPACKED_BYTES:
+        raise ImportFileError(too_big.format(size=format_size(unpacked)))
+    cells = tags = 0
+    widest = b"A"
+    for member in archive.infolist():
+        if member.filename.endswith((".xml", ".rels")):
+            xml = archive.read(member)
+            cells += len(_CELL_TAG.findall(xml))
+            tags += xml.count(b"<")
+            if member.filename.startswith("xl/worksheets/"):
+                # Letters of one length sort like their column numbers: "AB" < "AC" < "BA".
+                widest = max([widest, *_CELL_COLUMN.findall(xml)], key=lambda c: (len(c), c))
+    if cells > _MAX_CELLS or tags > _MAX_TAGS:
+        raise ImportFileError(
+            f"The workbook has more than {_MAX_CELLS:,} cells, more than a participant list "
+            "needs. Save just the participants' sheet as a new workbook, or as CSV."
+        )
+    if column_index_from_string(widest.decode()) > _MAX_COLUMNS:
+        raise ImportFileError(_TOO_MANY_COLUMNS)
+
+
+_TOO_MANY_COLUMNS = (
+    f"The workbook has cells beyond column {_MAX_COLUMNS}, more than a participant list "
+    "needs. Save just the participants' columns as a new workbook, or as CSV."
+)
+
+
+def _within_columns(rows: Iterable[Sequence[CellValue]]) -> Iterator[Sequence[CellValue]]:
+    for row in rows:
+        if len(row) > _MAX_COLUMNS and not _is_blank(row[_MAX_COLUMNS]):
+            raise ImportFileError(_TOO_MANY_COLUMNS)
+        if row.count(None) == len(row):  # the padded gaps of a sheet: fast, in C
+            yield ()
+            continue
+        end = min(len(row), _MAX_COLUMNS)
+        while end and row[end - 1] is None:  # the padding openpyxl added
+            end -= 1
+        yield row[:end]
 
 
 def _build_table(
@@ -254,6 +316,8 @@ def _build_table(
     headers: tuple[str, ...] | None = None
     kept: list[SourceRow] = []
     for number, raw_cells in enumerate(rows, start=1):
+        if not raw_cells:
+            continue
         cells = tuple(cell.strip() if isinstance(cell, str) else cell for cell in raw_cells)
         if all(_is_blank(cell) for cell in cells):
             continue
@@ -360,6 +424,8 @@ _NAME_PARTS = {
     "last_name": ("lastname", "surname", "familyname"),
 }
 IDENTITY_FIELDS = ("name", "email", "company", "job_title")
+# Shown as names: text-direction controls are refused in these (cxresearch.lib.text).
+_NAME_COLUMNS = frozenset({"name", "first_name", "last_name", "company", "job_title"})
 OPEN_FIELDS = ("kind", "persona", "segment", "region", "tier", "deployment", "company_size")
 _FIELD_WORDS = {"job_title": "job title", "company_size": "company size", "email": "e-mail"}
 
@@ -678,6 +744,13 @@ def _parse_row(
 
     for column in columns:
         raw = row.cells[column.index] if column.index < len(row.cells) else None
+        if isinstance(raw, str):
+            # The readers refuse NUL and undecodable bytes already; this is the last word
+            # before the database (which refuses both), and names refuse direction controls.
+            check = name_problem if column.key in _NAME_COLUMNS else text_problem
+            if problem := check(raw):
+                error(column, f"cannot be imported: {problem}.")
+                continue
         if column.attribute is not None:
             try:
                 value = _parse_attribute(column.attribute, raw)

@@ -221,10 +221,21 @@ async function send(url, body) {
   return data;
 }
 
+// Each mark's colour comes as data-colour: the Content-Security-Policy allows no style
+// attributes, but setting a property through the CSSOM is not one.
+function paintMarks(root) {
+  for (const mark of root.querySelectorAll("mark[data-colour]")) {
+    mark.style.setProperty("--mark", mark.dataset.colour);
+  }
+}
+
 function applyFragments(fragments) {
   for (const [key, html] of Object.entries(fragments || {})) {
     const element = document.querySelector(`[data-fragment="${key}"]`);
-    if (element) element.innerHTML = html;
+    if (element) {
+      element.innerHTML = html;
+      paintMarks(element);
+    }
   }
 }
 
@@ -361,6 +372,7 @@ function onKeyDown(event) {
 }
 
 function start() {
+  paintMarks(document);
   for (const form of document.querySelectorAll("form[data-confirm]")) {
     form.addEventListener("submit", (event) => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();

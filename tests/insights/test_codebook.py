@@ -126,6 +126,17 @@ def test_duplicate_name_is_refused_ignoring_case_and_nothing_changes(
     assert licences.name == "Licences"
 
 
+@pytest.mark.parametrize("name", ["SSO\u202egnp.exe", "\u2067SSO\u2069", "SSO\x00"])
+def test_names_with_direction_controls_or_nul_are_refused(
+    researcher_client: Client, project, name: str
+) -> None:
+    response = researcher_client.post(url("code-create", project), code_data(name))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "text-direction control" in page or "Null characters are not allowed" in page
+    assert not Code.objects.filter(project=project).exists()
+
+
 def test_same_name_in_another_study_is_fine(researcher_client: Client, project) -> None:
     code(make_project(), "Single sign-on")
     response = researcher_client.post(url("code-create", project), code_data("Single sign-on"))
@@ -452,10 +463,12 @@ def test_codebook_page_shows_the_tree_with_counts(
     rows = [body.index(f'<tr id="code-{c.pk}"') for c in (auditing, identity, sso, saml)]
     assert rows == sorted(rows)  # roots by name ignoring case, each followed by its subtree
     saml_row = body[rows[3] :]
-    assert "padding-left: calc(2 * 1.5rem" in saml_row[: saml_row.index("</th>")]
+    assert 'class="code-depth-2"' in saml_row[: saml_row.index("</th>")]
     assert "under Single sign-on)" in saml_row
-    assert 'title="#f2c14e"' in body
-    assert 'aria-hidden="true" title="#f2c14e"' in body
+    assert "<title>#f2c14e</title>" in body
+    assert (
+        'aria-hidden="true"><title>#f2c14e</title><rect width="1" height="1" fill="#f2c14e"' in body
+    )
     assert '<span class="badge badge-error">Pain point</span>' in body
     assert "<summary>When to use it</summary>" in body
     row = body[body.index(f'id="code-{sso.pk}"') :]

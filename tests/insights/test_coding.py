@@ -308,6 +308,101 @@ def test_bad_requests_get_a_400_with_a_reason_and_change_nothing(
     assert not Code.objects.exists()
 
 
+def hostile_bodies(transcript: Transcript) -> dict[str, bytes]:
+    """Raw bodies that each once gave a 500; the valid parts point at real text."""
+    base = f'"source": "transcript", "sourceId": {transcript.pk}, "start16": 0, "end16": 3'
+    many_codes = json.dumps([f"c{n}" for n in range(500)])
+    return {
+        "a 5,000-digit integer": f'{{{base}, "stage": {"9" * 5000}}}'.encode(),
+        "a 5,000-digit string": f'{{{base}, "stage": "{"9" * 5000}"}}'.encode(),
+        "a 30-digit id": f'{{{base}, "stage": {"9" * 30}}}'.encode(),
+        "an id past 64 bits": f'{{{base}, "stage": "{2**63}"}}'.encode(),
+        "a NUL in a code name": f'{{{base}, "codes": ["SSO\\u0000x"]}}'.encode(),
+        "a NUL in the memo": f'{{{base}, "memo": "a\\u0000b"}}'.encode(),
+        "a lone surrogate in a code name": f'{{{base}, "codes": ["\\ud800"]}}'.encode(),
+        "a lone surrogate in the memo": f'{{{base}, "memo": "x\\udfff"}}'.encode(),
+        "a right-to-left override in a code name": (
+            f'{{{base}, "codes": ["SSO\\u202egnp.exe"]}}'.encode()
+        ),
+        "an isolate in a code name": f'{{{base}, "codes": ["\\u2067x\\u2069"]}}'.encode(),
+        "20,000-deep arrays": b"[" * 20_000 + b"]" * 20_000,
+        "20,000-deep objects": b'{"a":' * 20_000 + b"1" + b"}" * 20_000,
+        "deep nesting inside a field": f'{{{base}, "codes": {"[" * 50}{"]" * 50}}}'.encode(),
+        "invalid UTF-8": b'{"memo": "\xff\xfe"}',
+        "too many codes": f'{{{base}, "codes": {many_codes}}}'.encode(),
+    }
+
+
+HOSTILE = [
+    "a 5,000-digit integer",
+    "a 5,000-digit string",
+    "a 30-digit id",
+    "an id past 64 bits",
+    "a NUL in a code name",
+    "a NUL in the memo",
+    "a lone surrogate in a code name",
+    "a lone surrogate in the memo",
+    "a right-to-left override in a code name",
+    "an isolate in a code name",
+    "20,000-deep arrays",
+    "20,000-deep objects",
+    "deep nesting inside a field",
+    "invalid UTF-8",
+    "too many codes",
+]
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_bodies_get_a_400_and_change_nothing(researcher_client, transcript, case) -> None:
+    body = hostile_bodies(transcript)[case]
+    project = transcript.session.project
+    response = researcher_client.post(create_url(project), body, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["error"]
+    assert not Highlight.objects.exists()
+    assert not Code.objects.exists()
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_bodies_cannot_change_a_highlight(
+    researcher_client, transcript, researcher, case
+) -> None:
+    start, end = span_of(transcript, "SAML setup")
+    highlight = highlight_create(
+        project=transcript.session.project,
+        coder=researcher,
+        start=start,
+        end=end,
+        transcript=transcript,
+        fields=HighlightFields(memo="kept"),
+    )
+    url = reverse("insights:highlight-update", args=[transcript.session.project.slug, highlight.pk])
+    response = researcher_client.post(
+        url, hostile_bodies(transcript)[case], content_type="application/json"
+    )
+    assert response.status_code == 400, response.content[:300]
+    highlight.refresh_from_db()
+    assert highlight.memo == "kept"
+    assert not Code.objects.exists()
+
+
+def test_a_declared_length_over_the_limit_is_refused_unread(researcher_client, transcript) -> None:
+    response = researcher_client.post(
+        create_url(transcript.session.project),
+        b"{}",
+        content_type="application/json",
+        headers={"content-length": str(10 * 1024 * 1024)},
+    )
+    assert response.status_code == 400
+    assert "too large" in response.json()["error"]
+
+
+def test_right_to_left_marks_are_allowed_in_code_names(coded_project, researcher) -> None:
+    # U+200F (RLM) is ordinary in Hebrew and Arabic text; only reordering controls are refused.
+    code, created = code_get_or_create(project=coded_project, name="שלום\u200f SSO", by=researcher)
+    assert created and code.name == "שלום\u200f SSO"
+
+
 def test_offset_inside_an_emoji_is_refused(researcher_client, transcript) -> None:
     inside = utf16(transcript.text, transcript.text.index("👍")) + 1
     status, data = post_json(

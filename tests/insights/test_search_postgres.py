@@ -28,6 +28,7 @@ from insights.search.base import (
     Phrase,
     Query,
     SearchDocument,
+    SearchTimeout,
     Term,
 )
 from insights.search.postgres_backend import (
@@ -555,13 +556,35 @@ def test_a_search_is_one_query(backend, projects, django_assert_num_queries) -> 
     alpha, _ = projects
     backend.index([make_doc(alpha, number, f"sso {number}") for number in range(1, 4)])
     for root in [Term("sso"), Term("nothing"), None, Not(Term("sso"))]:
-        # 1. matches, total, facet counts and the page of hits with snippets
-        with django_assert_num_queries(1):
+        # 1. savepoint (the test's transaction is open), 2. the time limit, 3. matches, total,
+        # facet counts and the page of hits with snippets, 4. release the savepoint
+        with django_assert_num_queries(4):
             ask(backend, root, projects)
     # Nothing to search for: no query at all.
     with django_assert_num_queries(0):
         assert ask(backend, Term("the"), projects).total == 0
         assert ask(backend, Term("sso"), []).total == 0
+
+
+@postgres_only
+def test_a_search_past_its_time_limit_is_stopped_and_the_connection_recovers(projects) -> None:
+    alpha, _ = projects
+    slow = PostgresBackend(time_limit=0.001)
+    words = "team rollout licence renewal pricing onboarding security review"
+    slow.index([make_doc(alpha, number, f"{words} {number}") for number in range(3000)])
+    root = Or(tuple(Term(word) for word in words.split()))
+    with pytest.raises(SearchTimeout):
+        ask(slow, root, projects)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] != "1ms"
+    assert ask(PostgresBackend(time_limit=30), root, projects).total == 3000
+
+
+def search_statement(captured: CaptureQueriesContext) -> str:
+    """The search itself, among the savepoint and time-limit statements around it."""
+    (sql,) = [query["sql"] for query in captured.captured_queries if "matches" in query["sql"]]
+    return sql
 
 
 def explain(sql: str) -> str:
@@ -584,8 +607,7 @@ def test_searches_can_use_the_gin_index(backend, projects) -> None:
         # tests left them; without the btree, the GIN index is the one way that is no scan.
         # (DDL is transactional: the test's rollback brings the index back.)
         cursor.execute("DROP INDEX search_entry_project_kind")
-    (statement,) = captured.captured_queries
-    plan = explain(statement["sql"])
+    plan = explain(search_statement(captured))
     assert "Bitmap Index Scan on search_entry_vector_gin" in plan, plan
 
 
@@ -597,7 +619,7 @@ def test_a_compound_query_is_folded_into_one_constant_tsquery(backend, projects)
     query = And((Term("sso"), Term("onboard", prefix=True), Not(Phrase(("a", "b")))))
     with CaptureQueriesContext(connection) as captured:
         assert ask(backend, query, projects).total == 1
-    plan = explain(captured.captured_queries[0]["sql"])
+    plan = explain(search_statement(captured))
     # The prefix's two forms are the same here, so it is there once.
     folded = "'''sso'' & ''onboard'':* & !''b'''::tsquery"
     assert f"search_vector @@ {folded}" in plan, plan

@@ -663,6 +663,47 @@ def test_a_value_too_long_for_its_field_is_a_row_error(lead_client, project):
     assert db_counts() == before
 
 
+def test_direction_controls_in_names_are_row_errors(lead_client, project):
+    before = db_counts()
+    text = "name,company,persona\nAda \u202eecalevoL,Acme,ok\nBob,\u2066Acme\u2069,ok\n"
+
+    response = preview(lead_client, import_url(project), csv_file(text))
+
+    errors = [str(e) for e in response.context["plan"].errors]
+    assert errors[0].startswith("Row 2, name: cannot be imported: it contains the text-direction")
+    assert errors[1].startswith("Row 3, company: cannot be imported: it contains the text-direct")
+    assert response.context["confirm_form"] is None
+    assert db_counts() == before
+
+
+def test_direction_controls_in_an_xlsx_name_are_row_errors(lead_client, project):
+    upload = xlsx_file([["name", "email"], ["\u202eAda", "ada@x.com"]])
+
+    response = preview(lead_client, import_url(project), upload)
+
+    assert "U+202E" in str(response.context["plan"].errors[0])
+
+
+def test_text_that_cannot_be_stored_is_a_row_error_whatever_the_reader(project):
+    # Neither reader lets these through; the row check stands before the database anyway.
+    table = importer.ImportTable(
+        filename="people.csv",
+        headers=("name", "persona"),
+        rows=(importer.SourceRow(2, ("Ada", "SRE\ud800")), importer.SourceRow(3, ("B\x00", ""))),
+        description="CSV",
+    )
+
+    plan = importer.validate_rows(table, project=project)
+
+    assert [str(e) for e in plan.errors] == [
+        "Row 2, persona: cannot be imported: it contains an unpaired surrogate "
+        "(U+D800–U+DFFF), which is not valid text.",
+        "Row 3, name: cannot be imported: it contains a NUL character (U+0000), "
+        "which cannot be stored.",
+    ]
+    assert not plan.can_apply
+
+
 def test_a_file_without_name_or_email_column_is_refused(lead_client, project):
     before = db_counts()
 

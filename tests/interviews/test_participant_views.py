@@ -164,6 +164,17 @@ def test_create_participant_assigns_a_pseudonym_and_refuses_a_taken_email(
     assert created.identity.name == "Kim Lee"
 
 
+def test_a_participant_name_with_a_direction_override_is_refused(
+    researcher_client: Client, ada
+) -> None:
+    response = researcher_client.post(
+        reverse("interviews:participant-create"),
+        {"kind": "customer", "identity-name": "Kim \u202eeeL", "identity-email": "k@l.example"},
+    )
+    assert "text-direction control U+202E" in response.content.decode()
+    assert Participant.objects.count() == 1
+
+
 def test_consent_recorded_and_withdrawn_from_the_page(researcher_client: Client, ada) -> None:
     url = reverse("interviews:consent-create", args=[ada.pseudonym])
     bad = researcher_client.post(

@@ -44,7 +44,7 @@ def test_project_list_shows_only_my_studies_with_progress(
     assert "Premium to Ultimate up-tier" in body
     assert "Someone else&#x27;s study" not in body
     assert "2 of 4" in body
-    assert 'aria-valuenow="50"' in body
+    assert 'max="100" value="50"' in body
 
 
 def test_project_list_query_count_does_not_grow_with_studies(
@@ -278,6 +278,46 @@ def test_lead_manages_members_but_keeps_one_lead(
     )
     assert "needs at least one lead" in response.content.decode()
     assert project.memberships.filter(user=lead).exists()
+
+
+def test_a_study_title_with_a_right_to_left_override_is_refused(
+    lead_client: Client, project
+) -> None:
+    response = lead_client.post(
+        reverse("interviews:project-edit", args=[project.slug]),
+        {
+            "title": "Up-tier \u202eFDP.exe",
+            "slug": project.slug,
+            "status": "backlog",
+            "segment": "large",
+            "lens": "customer",
+            "target_interviews": 10,
+            "quarter": "FY27-Q2",
+        },
+    )
+    assert response.status_code == 200
+    assert "text-direction control U+202E" in response.content.decode()
+    project.refresh_from_db()
+    assert project.title == "Premium to Ultimate up-tier"
+
+
+def test_a_session_title_with_an_isolate_is_refused(
+    researcher_client: Client, project: ResearchProject, researcher
+) -> None:
+    response = researcher_client.post(
+        reverse("interviews:session-create", args=[project.slug]),
+        {
+            "title": "Kick-off \u2066x\u2069",
+            "kind": "interview",
+            "mode": "video",
+            "scheduled_at": "2026-11-02T10:00",
+            "duration_minutes": 60,
+            "interviewers": [researcher.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert "text-direction control U+2066" in response.content.decode()
+    assert not project.sessions.exists()
 
 
 def test_session_create_limits_participants_to_the_study(

@@ -340,6 +340,24 @@ def test_a_speaker_name_longer_than_the_column_is_refused(session: Session):
     assert counts() == before and stored_files() == files
 
 
+@pytest.mark.parametrize(
+    ("filename", "data", "message"),
+    [
+        ("rlo.vtt", vtt((1, "Ada\u202eecalevoL", "Hello.")), "U+202E"),
+        ("isolate.vtt", vtt((1, "\u2067Ada\u2069", "Hello.")), "U+2067"),
+        ("P-014\u202egnp.txt", b"Ada: Hello there.\n", "file name cannot be used"),
+        ("nul\x00.txt", b"Ada: Hello there.\n", "NUL"),
+    ],
+)
+def test_direction_controls_in_speaker_or_file_names_are_refused(
+    session: Session, filename: str, data: bytes, message: str
+):
+    before, files = counts(), stored_files()
+
+    assert message in import_error(session, filename, data)
+    assert counts() == before and stored_files() == files
+
+
 # --- Service: importing twice -------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from insights.search.backends import get_backend
-from insights.search.base import Filters
+from insights.search.base import Filters, SearchTimeout
 from insights.search.query import normalise_facet_value, parse_query
 from interviews.models import ResearchProject
 
@@ -66,9 +66,12 @@ class Command(BaseCommand):
         if parsed.root is None and not filters.values:
             raise CommandError("Nothing to search for: give some words or a field:value filter.")
 
-        results = get_backend().search(
-            parsed, project_ids=project_ids, filters=filters, offset=0, limit=limit
-        )
+        try:
+            results = get_backend().search(
+                parsed, project_ids=project_ids, filters=filters, offset=0, limit=limit
+            )
+        except SearchTimeout as timeout:
+            raise CommandError(f"{timeout} Try fewer or rarer words, or a filter.") from None
         for note in dict.fromkeys([*parsed.notes, *([results.message] if results.message else [])]):
             self.stdout.write(self.style.WARNING(note))
         for hit in results.hits:

@@ -19,6 +19,7 @@ header (title, date, SUMMARY KEYWORDS, SPEAKERS) that becomes the transcript's m
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 
 import docx
 from docx.document import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
@@ -57,8 +59,19 @@ _DAMAGED_PACKAGE_ERRORS = (
     PackageNotFoundError,
     etree.XMLSyntaxError,
 )
-# A .docx is a ZIP archive: refuse archives that would unpack to far more than any transcript.
-_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+# A .docx is a ZIP archive whose XML python-docx parses whole, into about ten times its size
+# in memory: refuse, before parsing, what no transcript needs. A 40,000-word interview is
+# about 0.3 MB of XML in 735 paragraphs (Word's own markup is a few times larger); a 614 KB
+# file once unpacked to 199 MB of XML in 5.4 million paragraphs and took a worker to 2.5 GB.
+_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # everything, images included
+_MAX_XML_BYTES = 10 * 1024 * 1024
+_MAX_PARAGRAPHS = 20_000
+# python-docx reads each run's text with an XPath query that costs more the bigger the
+# document: 30,000 runs take about a second, 120,000 about ten.
+_MAX_RUNS = 40_000
+_MAX_TAGS = 1_000_000  # "<" in the XML: every element costs memory, paragraph or not
+_PARAGRAPH_TAG = re.compile(rb"<(?:[\w.-]+:)?p[\s/>]")
+_RUN_TAG = re.compile(rb"<(?:[\w.-]+:)?r[\s/>]")
 
 
 def parse_docx(filename: str, data: bytes) -> ParsedTranscript:
@@ -104,12 +117,38 @@ def _check_word_package(filename: str, archive: zipfile.ZipFile) -> None:
         else:
             kind = "a ZIP archive"
         raise parse_error(filename, f"this is {kind}, not a Word document.")
+    # Declared sizes are what zipfile will unpack at most: it stops there and checks the CRC.
     if sum(info.file_size for info in archive.infolist()) > _MAX_UNZIPPED_BYTES:
         raise parse_error(filename, "this Word document is too large to import once unpacked.")
+    xml_parts = [info for info in archive.infolist() if info.filename.endswith((".xml", ".rels"))]
+    if sum(info.file_size for info in xml_parts) > _MAX_XML_BYTES:
+        raise parse_error(
+            filename,
+            "this Word document holds far more text and markup than a transcript. "
+            "Split it into smaller documents, or save it as plain text (.txt).",
+        )
+    paragraphs = runs = tags = 0
+    for info in xml_parts:
+        try:
+            xml = archive.read(info)
+        except _DAMAGED_PACKAGE_ERRORS:
+            raise parse_error(
+                filename, "this Word document is damaged and could not be read."
+            ) from None
+        paragraphs += len(_PARAGRAPH_TAG.findall(xml))
+        runs += len(_RUN_TAG.findall(xml))
+        tags += xml.count(b"<")
+    if paragraphs > _MAX_PARAGRAPHS or runs > _MAX_RUNS or tags > _MAX_TAGS:
+        raise parse_error(
+            filename,
+            f"this Word document has more than {_MAX_PARAGRAPHS:,} paragraphs, or more "
+            "formatting than a transcript needs. Split it into smaller documents, or save it "
+            "as plain text (.txt).",
+        )
 
 
 def _turns(document: Document) -> tuple[list[Turn], Metadata]:
-    lines, headings = _paragraph_lines(document.paragraphs)
+    lines, headings = _paragraph_lines(document.paragraphs, _heading_styles(document))
     reading = turns_from_lines(lines)
     metadata = dict(reading.metadata)
     if headings:
@@ -128,7 +167,9 @@ def _turns(document: Document) -> tuple[list[Turn], Metadata]:
 # --- Paragraphs -------------------------------------------------------------------------------
 
 
-def _paragraph_lines(paragraphs: Iterable[Paragraph]) -> tuple[list[str], list[str]]:
+def _paragraph_lines(
+    paragraphs: Iterable[Paragraph], styles: _HeadingStyles
+) -> tuple[list[str], list[str]]:
     """Lines for turn detection: a blank line after every Word paragraph, as in plain text.
 
     Line breaks inside a paragraph (Shift+Enter) become lines of their own, which turn detection
@@ -137,7 +178,7 @@ def _paragraph_lines(paragraphs: Iterable[Paragraph]) -> tuple[list[str], list[s
     lines = []
     headings = []
     for paragraph in paragraphs:
-        if _is_heading(paragraph):
+        if styles.is_heading(paragraph):
             if heading := collapse_spaces(clean_text(paragraph.text).replace("\n", " ")):
                 headings.append(heading)
             continue
@@ -146,8 +187,37 @@ def _paragraph_lines(paragraphs: Iterable[Paragraph]) -> tuple[list[str], list[s
     return lines, headings
 
 
-def _is_heading(paragraph: Paragraph) -> bool:
-    style_name = paragraph.style.name if paragraph.style is not None else ""
+@dataclass(frozen=True)
+class _HeadingStyles:
+    """Which paragraph styles are headings, read once per document.
+
+    python-docx's paragraph.style scans every style of the document for each paragraph (to
+    find the default): with the few hundred styles of Word's template that cost 4 ms a
+    paragraph, and a file with thousands of styles could make one import take minutes.
+    """
+
+    by_id: dict[str, bool]
+    default: bool  # a paragraph without a style, or with an unknown one, has the default
+
+    def is_heading(self, paragraph: Paragraph) -> bool:
+        style_id = paragraph._p.style
+        return self.default if style_id is None else self.by_id.get(style_id, self.default)
+
+
+def _heading_styles(document: Document) -> _HeadingStyles:
+    styles = document.styles
+    default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    return _HeadingStyles(
+        by_id={
+            style.style_id: _is_heading_name(style.name or "")
+            for style in styles
+            if style.type == WD_STYLE_TYPE.PARAGRAPH
+        },
+        default=_is_heading_name(default.name or "") if default is not None else False,
+    )
+
+
+def _is_heading_name(style_name: str) -> bool:
     return style_name.startswith(("Heading", "Title", "Subtitle"))
 
 
