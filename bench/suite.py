@@ -743,6 +743,56 @@ def qdpx_export(ctx: Context) -> Trial:
         info["bytes"] = len(export.qdpx(exported))
         info["selections"] = sum(len(source.selections) for source in exported.sources)
 
+
+# --- Themes and reports -------------------------------------------------------------------------
+
+# The floor: what any aggregation must at least do, one GROUP BY in SQL over every coded
+# highlight of the repository, counting quotes and distinct speaking participants per
+# (study, stage, code).
+EVIDENCE_GROUP_BY = """
+    SELECT h.project_id, h.stage_id, c.tag_id, COUNT(*), COUNT(DISTINCT s.participant_id)
+    FROM insights_highlight h
+    JOIN insights_codedhighlight c ON c.content_object_id = h.id
+    LEFT JOIN interviews_utterance u ON u.id = h.utterance_id
+    LEFT JOIN interviews_speaker s ON s.id = u.speaker_id
+    {where}
+    GROUP BY h.project_id, h.stage_id, c.tag_id
+"""
+
+
+def _group_by(where: str = "", params: tuple[object, ...] = ()) -> Callable[[int], None]:
+    sql = EVIDENCE_GROUP_BY.format(where=where)
+
+    def run(i: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    return run
+
+
+@measurement("floor: SQL GROUP BY stage, code (every study)", is_floor=True)
+def evidence_group_by(ctx: Context) -> Trial:
+    return Trial(_group_by())
+
+
+@measurement(
+    "theme aggregation: every study",
+    floor="floor: SQL GROUP BY stage, code (every study)",
+    targets=(MaxRatio(5), MaxP95(2000)),
+)
+def aggregate_every_study(ctx: Context) -> Trial:
+    """insights.themes.themes_aggregate for each study in turn, as `aggregate_themes --all`
+    does: load, measure each (stage, code), co-occurrence, candidates, and the swap. The
+    warm-up calls create the candidates; the timed ones are re-runs that update figures."""
+    from insights.themes import themes_aggregate
+
+    projects = list(ResearchProject.objects.order_by("pk"))
+    info: dict[str, object] = {"studies": len(projects)}
+
+    def run(i: int) -> None:
+        info["highlights"] = sum(themes_aggregate(project=p).highlights for p in projects)
+
     return Trial(run, info=info)
 
 
@@ -804,3 +854,38 @@ def qdpx_import_row(ctx: Context) -> Trial:
         remove(0)
 
     return Trial(run, teardown=teardown, before=_settle, after=remove, info=info)
+
+
+@measurement("floor: SQL GROUP BY stage, code (one study)", is_floor=True)
+def evidence_group_by_one(ctx: Context) -> Trial:
+    return Trial(_group_by("WHERE h.project_id = %s", (_project(ctx).pk,)))
+
+
+@measurement(
+    "report build: one study",
+    floor="floor: SQL GROUP BY stage, code (one study)",
+    targets=(MaxP95(2000),),
+)
+def report_build_one(ctx: Context) -> Trial:
+    """insights.reports.report_build for the first study, its candidates all confirmed (the
+    reports it builds are deleted afterwards)."""
+    from insights.models import Report, Theme
+    from insights.reports import report_build
+    from insights.themes import themes_aggregate
+
+    project = _project(ctx)
+    themes_aggregate(project=project)
+    Theme.objects.filter(project=project, status=Theme.Status.CANDIDATE).update(
+        status=Theme.Status.CONFIRMED
+    )
+    user = _user(ctx)
+    info: dict[str, object] = {}
+
+    def run(i: int) -> None:
+        report = report_build(project=project, by=user)
+        info["themes"] = sum(len(stage["themes"]) for stage in report.snapshot["stages"])
+
+    def teardown() -> None:
+        Report.objects.filter(project=project).delete()
+
+    return Trial(run, teardown=teardown, info=info)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django import forms
 from django.db.models import QuerySet
@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from cxresearch.lib.concurrency import VersionedModelForm
 from cxresearch.lib.text import validate_name
 from insights.codebook import TreeRow, ancestor_ids, code_tree
-from insights.models import Code
+from insights.models import Code, Level, Recommendation, Stage, Theme
 from interviews.models import ResearchProject
 
 # --- Codebook -----------------------------------------------------------------------------------
@@ -232,4 +232,140 @@ class QdpxImportForm(forms.Form):
             self.cleaned_data["file"],
             extensions=(".qdpx", ".zip"),
             limit=settings.REFI_QDA_IMPORT_MAX_BYTES,
+        )
+
+
+# --- Themes and recommendations -----------------------------------------------------------------
+# Each form carries the version of the row the researcher saw (insights.themes checks it).
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={"required": "The page is out of date: reload it and try again."},
+    )
+
+
+class ThemeRenameForm(VersionForm):
+    name = forms.CharField(max_length=200, label="Name")
+
+
+class ThemeSummaryForm(VersionForm):
+    summary = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Summary",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the pattern is and why it matters, in a few sentences.",
+    )
+
+
+class ThemeSplitForm(VersionForm):
+    codes = forms.ModelMultipleChoiceField(
+        queryset=Code.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Codes that go to the new theme",
+        error_messages={
+            "required": "Choose the codes that go to the new theme.",
+            "invalid_choice": "Choose codes of this theme.",
+        },
+    )
+    name = forms.CharField(max_length=200, label="Name of the new theme")
+
+    def __init__(self, *args: object, codes: QuerySet[Code], **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "split_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["codes"].queryset = codes
+
+
+class ThemeMergeForm(forms.Form):
+    """Merge other themes of the stage into this one; each carries the version seen."""
+
+    others = forms.ModelMultipleChoiceField(
+        queryset=Theme.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Themes to merge into this one",
+        error_messages={
+            "required": "Choose at least one theme to merge into this one.",
+            "invalid_choice": "Choose open themes of the same stage.",
+        },
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, candidates: QuerySet[Theme], **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "merge_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["others"].queryset = candidates
+
+    def versions(self, data: Mapping[str, str]) -> dict[int, int]:
+        """The version of each chosen theme the page showed (hidden fields version_<id>)."""
+        seen = {}
+        for theme in self.cleaned_data["others"]:
+            raw = data.get(f"version_{theme.pk}", "")
+            if raw.isdigit():
+                seen[theme.pk] = int(raw)
+        return seen
+
+
+class ThemeQuotesForm(VersionForm):
+    highlights = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Representative quotes",
+        error_messages={"invalid_choice": "Pick quotes listed on this page."},
+    )
+
+    def __init__(self, *args: object, choices: Sequence[int], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["highlights"].choices = [(pk, str(pk)) for pk in choices]
+
+
+class RecommendationForm(forms.Form):
+    statement = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="An action a team can take, e.g. “Ship an SSO setup checklist with the order”.",
+    )
+    themes = forms.ModelMultipleChoiceField(
+        queryset=Theme.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The themes it rests on.",
+        error_messages={"invalid_choice": "Choose themes of this study."},
+    )
+    stage = forms.ModelChoiceField(
+        queryset=Stage.objects.none(),
+        required=False,
+        empty_label="— across stages —",
+        error_messages={"invalid_choice": "Choose a stage of this study's journey."},
+    )
+    owning_team = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Owning team",
+        help_text="Leave empty to use the stage's owning team.",
+    )
+    impact = forms.ChoiceField(choices=[("", "— not assessed —"), *Level.choices], required=False)
+    effort = forms.ChoiceField(choices=[("", "— not assessed —"), *Level.choices], required=False)
+    status = forms.ChoiceField(choices=Recommendation.Status.choices)
+    version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Open themes, and on an edit the ones it already rests on whatever became of them.
+        self.fields["themes"].queryset = (
+            Theme.objects.filter(project=project)
+            .exclude(status=Theme.Status.MERGED)
+            .select_related("stage")
+            .order_by("stage__position", "name")
+        )
+        self.fields["themes"].label_from_instance = lambda theme: (
+            f"{theme.name} ({theme.stage or 'no stage'}, {theme.get_status_display().lower()})"
+        )
+        self.fields["stage"].queryset = (
+            Stage.objects.filter(framework_id=project.framework_id).order_by("position")
+            if project.framework_id
+            else Stage.objects.none()
         )

@@ -17,7 +17,7 @@ from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from insights import agreement_snapshots
+from insights import agreement_snapshots, reports, themes
 from insights.search import indexing
 
 # The Whoosh backend's lock timeout; importing it loads whoosh, which is always installed.
@@ -101,3 +101,18 @@ def drain_index_outbox() -> dict[str, int]:
 def compute_agreement(self: JobTask, job_id: int) -> None:
     """Compute a project's coder agreement and replace its snapshot."""
     run_job(self, job_id, agreement_snapshots.agreement_job)
+
+
+# --- Jobs of the analysis (jobs.runner records their progress and outcome) ---------------------
+
+
+@shared_task(base=JobTask, bind=True)
+def aggregate_themes(self: JobTask, job_id: int) -> None:
+    """Recompute a study's evidence strength and propose themes (insights.themes)."""
+    run_job(self, job_id, themes.aggregate_job)
+
+
+@shared_task(base=JobTask, bind=True)
+def build_report(self: JobTask, job_id: int) -> None:
+    """Build a study's next report snapshot (insights.reports)."""
+    run_job(self, job_id, reports.build_report_job)

@@ -12,10 +12,41 @@ from insights.views import (
     reader,
     redactions,
     refi_qda,
+    reports,
     search,
+    themes,
 )
 
 app_name = "insights"
+
+# /studies/<slug>/themes/...
+theme_urls = [
+    path("", themes.theme_list, name="theme-list"),
+    path("aggregate/", themes.theme_aggregate, name="theme-aggregate"),
+    path("<int:theme_id>/", themes.theme_detail, name="theme-detail"),
+    path("<int:theme_id>/confirm/", themes.theme_confirm, name="theme-confirm"),
+    path("<int:theme_id>/reject/", themes.theme_reject, name="theme-reject"),
+    path("<int:theme_id>/rename/", themes.theme_rename, name="theme-rename"),
+    path("<int:theme_id>/summary/", themes.theme_summary, name="theme-summary"),
+    path("<int:theme_id>/quotes/", themes.theme_quotes, name="theme-quotes"),
+    path("<int:theme_id>/split/", themes.theme_split, name="theme-split"),
+    path("<int:theme_id>/merge/", themes.theme_merge, name="theme-merge"),
+]
+
+# /studies/<slug>/recommendations/...
+recommendation_urls = [
+    path("", themes.recommendation_list, name="recommendation-list"),
+    path("new/", themes.recommendation_create, name="recommendation-create"),
+    path("<int:recommendation_id>/edit/", themes.recommendation_edit, name="recommendation-edit"),
+]
+
+# /studies/<slug>/reports/...
+report_urls = [
+    path("", reports.report_list, name="report-list"),
+    path("build/", reports.report_build, name="report-build"),
+    path("<int:number>/", reports.report_detail, name="report-detail"),
+    path("<int:number>/publish/", reports.report_publish, name="report-publish"),
+]
 
 # /studies/<slug>/...
 project_urls = [
@@ -76,6 +107,9 @@ project_urls = [
         redactions.note_redactions,
         name="note-redactions",
     ),
+    path("themes/", include(theme_urls)),
+    path("recommendations/", include(recommendation_urls)),
+    path("reports/", include(report_urls)),
 ]
 
 urlpatterns = [

@@ -19,11 +19,17 @@ from insights.coding import HighlightFields, code_get_or_create, highlight_creat
 from insights.models import (
     Code,
     CodedHighlight,
+    EvidenceSummary,
     Highlight,
     JourneyFramework,
     JourneyMap,
     JourneyMapCell,
+    Recommendation,
+    Report,
+    Theme,
+    ThemeCode,
 )
+from insights.reports import report_build, report_publish
 from interviews.models import (
     ConsentRecord,
     Enrollment,
@@ -151,6 +157,27 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:redaction-delete": [Rule("post", WRITE)],
     "insights:transcript-redactions": [Rule("get", WRITE), Rule("post", WRITE)],
     "insights:note-redactions": [Rule("get", WRITE), Rule("post", WRITE)],
+    # Themes and recommendations are the research team's working analysis: viewers get 403
+    # even to read them, and read the published reports instead.
+    "insights:theme-list": [Rule("get", WRITE)],
+    "insights:theme-aggregate": [Rule("post", WRITE)],
+    "insights:theme-detail": [Rule("get", WRITE)],
+    "insights:theme-confirm": [Rule("post", WRITE)],
+    "insights:theme-reject": [Rule("post", WRITE)],
+    "insights:theme-rename": [Rule("post", WRITE)],
+    "insights:theme-summary": [Rule("post", WRITE)],
+    "insights:theme-quotes": [Rule("post", WRITE)],
+    "insights:theme-split": [Rule("post", WRITE)],
+    "insights:theme-merge": [Rule("post", WRITE)],
+    "insights:recommendation-list": [Rule("get", WRITE)],
+    "insights:recommendation-create": [Rule("get", WRITE), Rule("post", WRITE)],
+    "insights:recommendation-edit": [Rule("get", WRITE), Rule("post", WRITE)],
+    # Viewers read published reports (the world's report is published; a draft is a 404 for
+    # them, tested in tests/insights/test_report_pages.py); only leads publish.
+    "insights:report-list": [Rule("get", READ)],
+    "insights:report-build": [Rule("post", WRITE)],
+    "insights:report-detail": [Rule("get", READ)],
+    "insights:report-publish": [Rule("post", LEAD_ONLY)],
     # A study's (non-private) jobs: members follow them; researchers may run them again.
     "jobs:job-detail": [Rule("get", READ)],
     "jobs:job-status": [Rule("get", READ)],
@@ -212,6 +239,11 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
     project.save(update_fields=["framework"])
     for state in JourneyMap.State:
         JourneyMap.objects.create(project=project, state=state, published_at=timezone.now())
+    theme = Theme.objects.create(project=project, name="SSO pain", status=Theme.Status.CONFIRMED)
+    ThemeCode.objects.create(theme=theme, code=code)
+    recommendation = Recommendation.objects.create(project=project, statement="Ship a checklist")
+    EvidenceSummary.objects.create(project=project, participants=1, computed_at=timezone.now())
+    report = report_publish(report=report_build(project=project, by=lead), by=lead)
     return {
         "project": project,
         "participant": participant,
@@ -226,6 +258,9 @@ def world(project: ResearchProject, lead) -> dict[str, object]:
         "redaction": redaction,
         "membership": viewer_membership,
         "job": job,
+        "theme": theme,
+        "recommendation": recommendation,
+        "report": report,
     }
 
 
@@ -245,6 +280,9 @@ def url_for(name: str, world: dict) -> str:
         "highlight_id": world["highlight"].pk,
         "redaction_id": world["redaction"].pk,
         "pk": world["job"].pk,
+        "theme_id": world["theme"].pk,
+        "recommendation_id": world["recommendation"].pk,
+        "number": world["report"].number,
         "state": "current",
         "framework_slug": "cx-journey",
         "stage_slug": "onboarding",
@@ -287,6 +325,15 @@ POST_DATA = {
     "interviews:consent-create": {"scope": "internal", "given_on": "2026-01-05"},
     "interviews:fieldnote-create": {"kind": "observation", "text": "New note"},
     "interviews:fieldnote-edit": {"kind": "quote", "text": "Edited note"},
+    "insights:theme-confirm": {"version": 1},
+    "insights:theme-reject": {"version": 1},
+    "insights:theme-rename": {"version": 1, "name": "Renamed theme"},
+    "insights:theme-summary": {"version": 1, "summary": "A new summary"},
+    "insights:theme-quotes": {"version": 1},
+    "insights:theme-split": {"version": 1, "name": "Part"},
+    "insights:theme-merge": {"version": 1},
+    "insights:recommendation-create": {"statement": "Do it", "status": "proposed"},
+    "insights:recommendation-edit": {"statement": "Edited", "status": "accepted", "version": 1},
     "interviews:participant-edit": {
         "kind": "customer",
         "persona": "Edited persona",
@@ -378,6 +425,10 @@ def _counts() -> tuple:
         Code.objects.count(),
         CodedHighlight.objects.count(),
         ResearchProject.objects.filter(codings_revealed=True).count(),
+        list(Theme.objects.values_list("name", "summary", "status", "version")),
+        list(Recommendation.objects.values_list("statement", "status", "version")),
+        Report.objects.count(),
+        BackgroundJob.objects.count(),
         JourneyMapCell.objects.count(),
         JourneyMap.objects.filter(published_at__isnull=True).count(),
         Participant.objects.filter(persona="Edited persona").count(),

@@ -20,12 +20,21 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.test import Client
+from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from cxresearch.celery import app as celery_app
 from insights.coding import HighlightFields, code_get_or_create, highlight_create
-from insights.models import JourneyFramework
+from insights.models import (
+    EvidenceSummary,
+    JourneyFramework,
+    Recommendation,
+    Theme,
+    ThemeCode,
+)
+from insights.reports import report_build, report_publish
 from insights.search.backends import reset_backend
+from insights.themes import ThemeError, themes_aggregate
 from interviews.evidence import propose_redactions
 from interviews.models import (
     ConsentRecord,
@@ -205,12 +214,28 @@ def study(project: ResearchProject, lead: User, committed: Committed) -> dict[st
         state=BackgroundJob.State.DONE,
     )
     job.result_file.save("agreement.txt", ContentFile(b"figures"))
+    # Aggregated themes, one confirmed, and a published report: viewers read reports.
+    try:
+        themes_aggregate(project=project)
+    except ThemeError:  # quotes without a stage: nothing to aggregate, the report still builds
+        EvidenceSummary.objects.create(project=project, participants=3, computed_at=timezone.now())
+    theme = Theme.objects.filter(project=project).first() or Theme.objects.create(
+        project=project, name="SSO pain"
+    )
+    theme.status = Theme.Status.CONFIRMED
+    theme.save(update_fields=["status"])
+    ThemeCode.objects.get_or_create(theme=theme, code=code)
+    recommendation = Recommendation.objects.create(project=project, statement="Ship a checklist")
+    report = report_publish(report=report_build(project=project, by=lead), by=lead)
     common = {
         "project": project,
         "attribute": attribute,
         "code": code,
         "membership": project.memberships.get(role=Membership.Role.VIEWER),
         "job": job,
+        "theme": theme,
+        "recommendation": recommendation,
+        "report": report,
         "redaction": Redaction.objects.filter(transcript=ingrid["transcript"]).first(),
     }
     return {"worlds": [{**common, **person} for person in (ada, omar, ingrid)]}

@@ -27,7 +27,7 @@ from insights.demo import (
     steps,
 )
 from insights.demo import load_demo as load_full_demo
-from insights.models import Code, CodedHighlight, Highlight
+from insights.models import Code, CodedHighlight, Highlight, Theme
 from insights.search.backends import get_backend
 from insights.search.base import Kind
 from insights.search.documents import doc_id
@@ -637,6 +637,10 @@ def test_command_loads_once_then_only_prints_the_accounts(
     assert "19 transcripts" in first.getvalue()
     assert "highlights" in first.getvalue()
     assert "Rebuilt the search index" in first.getvalue()
+    assert re.search(
+        r"Aggregated themes in [\d.]+ s: \d+ candidate themes in \d studies", first.getvalue()
+    )
+    assert Theme.objects.filter(status=Theme.Status.CANDIDATE).exists()
     # Indexing was suspended during the load and the index rebuilt once: every utterance,
     # field note and highlight of the demo is searchable.
     indexed = get_backend().document_ids()

@@ -21,8 +21,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from insights.demo import load_demo
 from insights.search import indexing
+from insights.themes import ThemeError, themes_aggregate
 from interviews.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from interviews.models import Enrollment
+from interviews.models import Enrollment, ResearchProject
 
 
 class Command(BaseCommand):
@@ -69,11 +70,31 @@ class Command(BaseCommand):
             for note in summary.notes:
                 self.stdout.write(self.style.WARNING(note))
             self._rebuild_search_index(verbose=verbose)
+            self._aggregate_themes()
         self.stdout.write("Demo accounts:")
         for account in DEMO_ACCOUNTS:
             self.stdout.write(
                 f"  {account.username:<10} password {DEMO_PASSWORD}   ({account.description})"
             )
+
+    def _aggregate_themes(self) -> None:
+        """Candidate themes for each coded study, so the themes page has something to curate.
+
+        The same service as the page's "Aggregate themes" button, run here in-process.
+        """
+        started = time.monotonic()
+        studies = candidates = 0
+        for project in ResearchProject.objects.order_by("slug"):
+            try:
+                summary = themes_aggregate(project=project)
+            except ThemeError:
+                continue  # not coded: nothing to aggregate
+            studies += 1
+            candidates += summary.new_candidates
+        self.stdout.write(
+            f"Aggregated themes in {time.monotonic() - started:.1f} s: {candidates} candidate "
+            f"themes in {studies} studies."
+        )
 
     def _rebuild_search_index(self, *, verbose: bool) -> None:
         started = time.monotonic()

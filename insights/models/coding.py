@@ -1,7 +1,5 @@
-"""The analysis: journey frameworks and stages, codebooks, and coded highlights.
-
-Themes, recommendations and reports join this module as the roadmap lands.
-"""
+"""The analysis, first half: journey frameworks and stages, codebooks, coded highlights, search
+entries and journey maps."""
 
 from __future__ import annotations
 

@@ -1,0 +1,443 @@
+"""Theme evidence: from coded highlights to strength, co-occurrence and candidate themes.
+
+Pure functions on ids and small values: no Django, no database. `insights.themes` loads a
+study's highlights as EvidenceRows, calls these, and stores what they return.
+
+Definitions (each is what a test checks by hand):
+  - The evidence of (stage, codes) is every highlight at that stage carrying at least one of
+    the codes. A highlight with no stage belongs to stage None ("no stage").
+  - quotes: how many highlights (the loader counts two coders' highlights of the very same
+    span and stage as one); sessions: how many distinct sessions they come from;
+    participants: how many distinct people said them (a transcript quote has its speaker,
+    a field-note quote every participant of its session, an interviewer's quote nobody).
+  - share: participants / the study's participants (the roster).
+  - coverage: per dimension (segment, region, tier, and "group" = segment and deployment
+    together, e.g. large:self_managed), how many of the participants have each value.
+  - mean sentiment and mean pain severity: over the highlights that have one; None if none do.
+  - co-occurrence: per stage, how many highlights carry both codes of a pair.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Literal, NamedTuple
+
+StageId = int | None
+DIMENSIONS = ("segment", "region", "tier", "group")
+
+
+class EvidenceRow(NamedTuple):
+    """One coded highlight, as aggregation sees it (a tuple: a study loads tens of thousands)."""
+
+    highlight_id: int
+    stage_id: StageId
+    code_ids: tuple[int, ...]  # in no particular order
+    participant_ids: tuple[int, ...]
+    session_id: int | None
+    sentiment: int | None = None
+    severity: int | None = None
+    length: int = 0  # characters of the quote, to prefer quotes that read well alone
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A participant's open facets (never their identity)."""
+
+    segment: str = ""
+    region: str = ""
+    tier: str = ""
+    deployment: str = ""
+
+    def facets(self) -> dict[str, str]:
+        values = {"segment": self.segment, "region": self.region, "tier": self.tier}
+        if self.segment and self.deployment:
+            values["group"] = f"{self.segment}:{self.deployment}"
+        return {dimension: value for dimension, value in values.items() if value}
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Everyone who took part in the study: the denominators of share and coverage."""
+
+    people: Mapping[int, Person]
+    # Each person's (dimension, value) pairs, worked out once: coverage counts them often.
+    facets: Mapping[int, tuple[tuple[str, str], ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        facets = {pk: tuple(person.facets().items()) for pk, person in self.people.items()}
+        object.__setattr__(self, "facets", facets)
+
+    @property
+    def size(self) -> int:
+        return len(self.people)
+
+    def totals(self) -> dict[str, dict[str, int]]:
+        return _coverage(self.people.keys(), self)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What makes evidence strong enough to propose, and how candidates are built."""
+
+    min_quotes: int = 3
+    min_participants: int = 2
+    min_share: float = 0.2
+    # Two codes co-occur when at least this many highlights carry both, and those are at
+    # least this share of the rarer code's highlights.
+    min_cooccurrence: int = 2
+    min_overlap: float = 0.5
+    max_cluster: int = 4
+    # At most this many candidates per stage, the strongest: a researcher reviews them all.
+    max_per_stage: int = 8
+    quotes_per_theme: int = 3
+    # A neighbouring stage owned by another team holds enough of the same evidence.
+    handoff_min_participants: int = 2
+    handoff_min_share: float = 0.25
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class Strength:
+    quotes: int
+    participants: int
+    sessions: int
+    share: float
+    coverage: dict[str, dict[str, int]] = field(default_factory=dict)
+    mean_sentiment: float | None = None
+    mean_severity: float | None = None
+
+    def is_strong(self, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> bool:
+        return (
+            self.quotes >= thresholds.min_quotes
+            and self.participants >= thresholds.min_participants
+            and self.share >= thresholds.min_share
+        )
+
+
+EMPTY = Strength(quotes=0, participants=0, sessions=0, share=0.0)
+
+
+def _coverage(participant_ids: Iterable[int], roster: Roster) -> dict[str, dict[str, int]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    facets = roster.facets
+    for pk in participant_ids:
+        counts.update(facets.get(pk, ()))
+    result: dict[str, dict[str, int]] = {dimension: {} for dimension in DIMENSIONS}
+    for (dimension, value), count in sorted(counts.items()):
+        result[dimension][value] = count
+    return result
+
+
+def _mean(total: int, count: int) -> float | None:
+    # Rounded so that the same evidence always stores the same figure, whatever the order.
+    return round(total / count, 3) if count else None
+
+
+def strength_of(rows: Iterable[EvidenceRow], roster: Roster) -> Strength:
+    """The strength of a body of evidence (each highlight once)."""
+    quotes = 0
+    participants: set[int] = set()
+    sessions: set[int] = set()
+    sentiment_total = sentiment_count = severity_total = severity_count = 0
+    for row in rows:
+        quotes += 1
+        participants.update(row.participant_ids)
+        if row.session_id is not None:
+            sessions.add(row.session_id)
+        if row.sentiment is not None:
+            sentiment_total += row.sentiment
+            sentiment_count += 1
+        if row.severity is not None:
+            severity_total += row.severity
+            severity_count += 1
+    if not quotes:
+        return EMPTY
+    return Strength(
+        quotes=quotes,
+        participants=len(participants),
+        sessions=len(sessions),
+        share=round(len(participants) / roster.size, 4) if roster.size else 0.0,
+        coverage=_coverage(participants, roster),
+        mean_sentiment=_mean(sentiment_total, sentiment_count),
+        mean_severity=_mean(severity_total, severity_count),
+    )
+
+
+class EvidenceIndex:
+    """The rows of a study, found by (stage, code), and the strength of any (stage, codes),
+    each worked out once: candidates, themes and hand-offs ask for the same ones again."""
+
+    def __init__(self, rows: Iterable[EvidenceRow], roster: Roster) -> None:
+        self.rows: list[EvidenceRow] = list(rows)
+        self.roster = roster
+        self.by_stage_code: dict[tuple[StageId, int], list[EvidenceRow]] = defaultdict(list)
+        for row in self.rows:
+            for code_id in row.code_ids:
+                self.by_stage_code[(row.stage_id, code_id)].append(row)
+        self._strengths: dict[tuple[StageId, tuple[int, ...]], Strength] = {}
+
+    def strength(self, stage_id: StageId, code_ids: Iterable[int]) -> Strength:
+        key = (stage_id, tuple(sorted(set(code_ids))))
+        found = self._strengths.get(key)
+        if found is None:
+            found = strength_of(self.rows_for(stage_id, key[1]), self.roster)
+            self._strengths[key] = found
+        return found
+
+    def rows_for(self, stage_id: StageId, code_ids: Iterable[int]) -> list[EvidenceRow]:
+        """Highlights at the stage with any of the codes, each once, in highlight order."""
+        codes = list(code_ids)
+        if len(codes) == 1:
+            return list(self.by_stage_code.get((stage_id, codes[0]), ()))
+        found: dict[int, EvidenceRow] = {}
+        for code_id in codes:
+            for row in self.by_stage_code.get((stage_id, code_id), ()):
+                found[row.highlight_id] = row
+        return [found[pk] for pk in sorted(found)]
+
+    def stages(self) -> list[StageId]:
+        return sorted({stage for stage, _code in self.by_stage_code}, key=_stage_sort)
+
+
+def _stage_sort(stage_id: StageId) -> tuple[int, int]:
+    return (1, 0) if stage_id is None else (0, stage_id)
+
+
+def code_strengths(index: EvidenceIndex) -> dict[tuple[StageId, int], Strength]:
+    """The strength of every (stage, code) that has evidence."""
+    return {
+        (stage_id, code_id): index.strength(stage_id, (code_id,))
+        for stage_id, code_id in sorted(
+            index.by_stage_code, key=lambda key: (_stage_sort(key[0]), key[1])
+        )
+    }
+
+
+def cooccurrence(rows: Iterable[EvidenceRow]) -> dict[tuple[StageId, int, int], int]:
+    """Per stage, how many highlights carry both codes of each pair (first code id < second)."""
+    pairs: Counter[tuple[StageId, int, int]] = Counter()
+    for row in rows:
+        if len(row.code_ids) < 2:
+            continue
+        stage_id = row.stage_id
+        pairs.update(
+            (stage_id, first, second)
+            for first, second in combinations(sorted(set(row.code_ids)), 2)
+        )
+    return dict(sorted(pairs.items(), key=lambda item: (_stage_sort(item[0][0]), item[0][1:])))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A theme the evidence suggests: one strong code, or a cluster of codes that co-occur."""
+
+    stage_id: StageId
+    code_ids: tuple[int, ...]  # sorted
+    kind: Literal["code", "cluster"]
+    strength: Strength
+
+    @property
+    def key(self) -> str:
+        return proposal_key(self.stage_id, self.code_ids)
+
+
+def proposal_key(stage_id: StageId, code_ids: Iterable[int]) -> str:
+    """A candidate's identity across runs: "<stage id or 0>:<sorted code ids>"."""
+    return f"{stage_id or 0}:{','.join(str(pk) for pk in sorted(set(code_ids)))}"
+
+
+def _clusters(
+    stage_id: StageId,
+    strengths: Mapping[tuple[StageId, int], Strength],
+    pairs: Mapping[tuple[StageId, int, int], int],
+    thresholds: Thresholds,
+) -> list[tuple[int, ...]]:
+    """Codes joined along their strongest co-occurrences first, no cluster above max_cluster."""
+    edges = []
+    for (stage, first, second), together in pairs.items():
+        if stage != stage_id or together < thresholds.min_cooccurrence:
+            continue
+        rarer = min(strengths[(stage, first)].quotes, strengths[(stage, second)].quotes)
+        if rarer and together / rarer >= thresholds.min_overlap:
+            edges.append((-together, first, second))
+    edges.sort()
+    cluster_of: dict[int, frozenset[int]] = {}
+    for _negative, first, second in edges:
+        a = cluster_of.get(first, frozenset([first]))
+        b = cluster_of.get(second, frozenset([second]))
+        if a is b or a == b or len(a) + len(b) > thresholds.max_cluster:
+            continue
+        joined = a | b
+        for code_id in joined:
+            cluster_of[code_id] = joined
+    return sorted({tuple(sorted(cluster)) for cluster in cluster_of.values()})
+
+
+def propose_candidates(
+    index: EvidenceIndex,
+    *,
+    strengths: Mapping[tuple[StageId, int], Strength] | None = None,
+    pairs: Mapping[tuple[StageId, int, int], int] | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> list[Candidate]:
+    """Candidate themes, per stage: strong clusters of co-occurring codes, and strong codes
+    that are in no strong cluster; the strongest max_per_stage of them (participants, then
+    quotes), strongest first."""
+    strengths = code_strengths(index) if strengths is None else strengths
+    pairs = cooccurrence(index.rows) if pairs is None else pairs
+    candidates: list[Candidate] = []
+    for stage_id in index.stages():
+        found: list[Candidate] = []
+        clustered: set[int] = set()
+        for codes in _clusters(stage_id, strengths, pairs, thresholds):
+            strength = index.strength(stage_id, codes)
+            if strength.is_strong(thresholds):
+                found.append(Candidate(stage_id, codes, "cluster", strength))
+                clustered.update(codes)
+        for (stage, code_id), strength in strengths.items():
+            if stage == stage_id and code_id not in clustered and strength.is_strong(thresholds):
+                found.append(Candidate(stage_id, (code_id,), "code", strength))
+        found.sort(key=lambda c: (-c.strength.participants, -c.strength.quotes, c.code_ids))
+        candidates.extend(found[: thresholds.max_per_stage])
+    return candidates
+
+
+# Quotes this long read well on their own in a report.
+GOOD_QUOTE_LENGTH = range(40, 401)
+
+
+class QuotePicker:
+    """Chooses representative quotes: up to `limit` highlight ids, each from people not yet
+    quoted.
+
+    Preferred, in order: quotes a report may show its viewers (`shareable(row)`; None: all),
+    more of the theme's codes, coded quote-worthy, a readable length, higher pain severity,
+    stronger sentiment either way, then the older highlight. Quotes nobody can be named for
+    (an interviewer's) are never picked. What does not depend on the theme is ranked once
+    per highlight, however many themes it supports.
+    """
+
+    def __init__(
+        self,
+        *,
+        quote_worthy: Set[int] = frozenset(),
+        shareable: Callable[[EvidenceRow], bool] | None = None,
+    ) -> None:
+        self.quote_worthy = quote_worthy
+        self.shareable = shareable
+        self._ranks: dict[int, tuple[int, int, int, int, int, int]] = {}
+
+    def _rank(self, row: EvidenceRow) -> tuple[int, int, int, int, int, int]:
+        found = self._ranks.get(row.highlight_id)
+        if found is None:
+            found = (
+                0 if self.shareable is None or self.shareable(row) else 1,
+                0 if self.quote_worthy.intersection(row.code_ids) else 1,
+                0 if row.length in GOOD_QUOTE_LENGTH else 1,
+                -(row.severity or 0),
+                -abs(row.sentiment or 0),
+                row.highlight_id,
+            )
+            self._ranks[row.highlight_id] = found
+        return found
+
+    def pick(
+        self,
+        rows: Sequence[EvidenceRow],
+        *,
+        code_ids: Set[int],
+        limit: int = DEFAULT_THRESHOLDS.quotes_per_theme,
+    ) -> list[int]:
+        rank = self._rank
+        if len(code_ids) == 1:  # every row carries the one code
+            ordered = sorted(rows, key=rank)
+        else:
+            ordered = sorted(
+                rows,
+                key=lambda row: (
+                    rank(row)[0],
+                    -len(code_ids.intersection(row.code_ids)),
+                    *rank(row)[1:],
+                ),
+            )
+        chosen: list[int] = []
+        quoted: set[int] = set()
+        for row in ordered:
+            if len(chosen) >= limit:
+                break
+            if not row.participant_ids or quoted.intersection(row.participant_ids):
+                continue
+            chosen.append(row.highlight_id)
+            quoted.update(row.participant_ids)
+        return chosen
+
+
+def pick_quotes(
+    rows: Sequence[EvidenceRow],
+    *,
+    code_ids: Set[int],
+    quote_worthy: Set[int] = frozenset(),
+    shareable: Set[int] | None = None,
+    limit: int = DEFAULT_THRESHOLDS.quotes_per_theme,
+) -> list[int]:
+    """QuotePicker's choice for one theme (see QuotePicker); `shareable` as highlight ids."""
+    picker = QuotePicker(
+        quote_worthy=quote_worthy,
+        shareable=None if shareable is None else (lambda row: row.highlight_id in shareable),
+    )
+    return picker.pick(rows, code_ids=code_ids, limit=limit)
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    id: int
+    position: int
+    team: str
+
+
+def handoff_stage(
+    index: EvidenceIndex,
+    *,
+    stage_id: StageId,
+    code_ids: Iterable[int],
+    stages: Sequence[StageInfo],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> int | None:
+    """The neighbouring stage, owned by another team, where the same codes have enough evidence
+    for the theme to sit at a hand-off; None when there is none.
+
+    Enough: at least handoff_min_participants people there, and quotes there at least
+    handoff_min_share of the theme's own. Of two such neighbours, the one with more quotes
+    (then the earlier).
+    """
+    if stage_id is None:
+        return None
+    ordered = sorted(stages, key=lambda stage: stage.position)
+    where = next((i for i, stage in enumerate(ordered) if stage.id == stage_id), None)
+    if where is None:
+        return None
+    own_team = ordered[where].team.strip()
+    codes = list(code_ids)
+    own_quotes = index.strength(stage_id, codes).quotes
+    if not own_team or not own_quotes:
+        return None
+    best: tuple[int, int] | None = None  # (quotes, stage id)
+    for neighbour in (where - 1, where + 1):
+        if not 0 <= neighbour < len(ordered):
+            continue
+        stage = ordered[neighbour]
+        if not stage.team.strip() or stage.team.strip() == own_team:
+            continue
+        strength = index.strength(stage.id, codes)
+        if (
+            strength.participants >= thresholds.handoff_min_participants
+            and strength.quotes >= thresholds.handoff_min_share * own_quotes
+            and (best is None or strength.quotes > best[0])
+        ):
+            best = (strength.quotes, stage.id)
+    return None if best is None else best[1]
