@@ -29,6 +29,7 @@ from django.test import Client
 from django.urls import reverse
 
 from bench import formats
+from bench import http as bench_http
 from bench.measure import (
     Context,
     MaxP95,
@@ -37,6 +38,7 @@ from bench.measure import (
     Trial,
     measurement,
 )
+from bench.scales import Scale
 from bench.text import Talk
 from insights.models import Code, Highlight, Stage
 from interviews.models import (
@@ -889,3 +891,115 @@ def report_build_one(ctx: Context) -> Trial:
         Report.objects.filter(project=project).delete()
 
     return Trial(run, teardown=teardown, info=info)
+
+
+# --- Over HTTP, as `make run` serves it ---------------------------------------------------------
+# Last: these rows add highlights and sessions through a server process of their own.
+
+HTTP_HIGHLIGHT_P95_MS = 10
+HTTP_IMPORT_P95_MS = 30
+HTTP_IMPORT_WORDS = 3_000  # the documents of the Taguette comparison (issue 14)
+
+
+def _http_calls(count: int) -> Callable[[Scale], int]:
+    # p95 of a few dozen calls says little: these rows take more than the scale's default.
+    return lambda scale: count if scale.name != "tiny" else scale.repetitions
+
+
+def _http_server(ctx: Context) -> bench_http.Server:
+    user = _user(ctx)
+    user.set_password(bench_http.PASSWORD)
+    user.save(update_fields=["password"])
+    return bench_http.start(user.get_username())
+
+
+def _http_done(ctx: Context, server: bench_http.Server) -> None:
+    server.stop()
+    user = _user(ctx)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+
+
+@measurement(
+    "HTTP: highlight POST (make run)",
+    targets=(MaxP95(HTTP_HIGHLIGHT_P95_MS),),
+    repetitions=_http_calls(200),
+    warmup=lambda scale: 5,
+    count_queries=False,  # the server is another process; the in-process rows count them
+)
+def http_highlight(ctx: Context) -> Trial:
+    """POST insights:highlight-create over a kept-alive connection, as coding.js does."""
+    project = _project(ctx)
+    codes, stage = _codes_and_stage(ctx)
+    spans = _spans(ctx, ctx.calls)
+    server = _http_server(ctx)
+    url = server.url(reverse("insights:highlight-create", args=[project.slug]))
+    bodies = [
+        {
+            "source": "transcript",
+            "sourceId": transcript.pk,
+            "start16": start,
+            "end16": end,
+            "text": transcript.text[start:end],
+            "stage": stage.pk,
+            "codes": [code.name for code in codes],
+            "sentiment": -1,
+        }
+        for transcript, _utterance, start, end in spans
+    ]
+    headers = {"X-CSRFToken": server.csrf, "Referer": server.base + "/"}
+    info: dict[str, object] = {"server": server.kind}
+
+    def run(i: int) -> None:
+        response = server.http.post(url, json=bodies[i], headers=headers, timeout=30)
+        if response.status_code != 201:
+            raise AssertionError(f"POST {url} answered {response.status_code}: {response.text}")
+
+    return Trial(run, before=_settle, teardown=lambda: _http_done(ctx, server), info=info)
+
+
+@measurement(
+    "HTTP: transcript import, 3,000 words (make run)",
+    targets=(MaxP95(HTTP_IMPORT_P95_MS),),
+    repetitions=_http_calls(60),
+    warmup=lambda scale: 3,
+    count_queries=False,
+)
+def http_import(ctx: Context) -> Trial:
+    """POST interviews:transcript-import with one new .txt file a call (each a new session)."""
+    user = _user(ctx)
+    project = ResearchProject.objects.create(
+        title="HTTP import benchmark", slug="http-import-bench"
+    )
+    Membership.objects.create(project=project, user=user, role=Membership.Role.RESEARCHER)
+    # A new document each call: the same bytes twice would be found already imported.
+    files = [
+        formats.txt(
+            Talk(random.Random(f"http-import-{i}")).interview(  # noqa: S311 - reproducible
+                HTTP_IMPORT_WORDS, interviewer=user.get_full_name(), participant="Respondent"
+            )
+        )
+        for i in range(ctx.calls)
+    ]
+    server = _http_server(ctx)
+    url = server.url(reverse("interviews:transcript-import", args=[project.slug]))
+    headers = {"Referer": server.base + "/"}
+    info: dict[str, object] = {"server": server.kind, "words": HTTP_IMPORT_WORDS}
+
+    def run(i: int) -> None:
+        response = server.http.post(
+            url,
+            data={"csrfmiddlewaretoken": server.csrf},
+            files={"files": (f"interview-{i}.txt", files[i], "text/plain")},
+            headers=headers,
+            allow_redirects=False,
+            timeout=60,
+        )
+        if response.status_code != 302 or "/jobs/" in response.headers.get("Location", ""):
+            raise AssertionError(f"POST {url} answered {response.status_code}: not imported")
+
+    def teardown() -> None:
+        _http_done(ctx, server)
+        project.delete()
+
+    return Trial(run, before=_settle, teardown=teardown, info=info)
