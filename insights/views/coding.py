@@ -108,7 +108,7 @@ def _fields(data: dict[str, Any], access: ProjectAccess, user: Any) -> Highlight
     names = data.get("codes", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise BadRequest("“codes” must be a list of code names.")
-    codes = codes_get_or_create(project=project, names=names, by=user)
+    codes = codes_get_or_create(project=project, names=names, by=user, role=access.role)
     memo = data.get("memo", "")
     if not isinstance(memo, str):
         raise BadRequest("“memo” must be text.")
@@ -163,6 +163,22 @@ def source_fragments(
 
     `shown`: the source's redactions (redactions_shown) when the caller has read them.
     """
+    fragments, _highlights = _fragments_and_highlights(
+        reader, transcript=transcript, note=note, start=start, end=end, shown=shown
+    )
+    return fragments
+
+
+def _fragments_and_highlights(
+    reader: EvidenceReader,
+    *,
+    transcript: Transcript | None = None,
+    note: FieldNote | None = None,
+    start: int,
+    end: int,
+    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
+) -> tuple[dict[str, str], list[Highlight]]:
+    """source_fragments, and the highlights drawn in them (with codes, stage and coder)."""
     from insights.views.reader import fragment, redact_segments
 
     if transcript is not None:
@@ -172,7 +188,7 @@ def source_fragments(
             .order_by("position")
         )
         if not utterances:
-            return {}
+            return {}, []
         highlights = highlights_for(
             Q(transcript=transcript, start__lt=utterances[-1].end, end__gt=utterances[0].start),
             reader=reader,
@@ -183,7 +199,7 @@ def source_fragments(
         rows = utterance_rows(
             transcript, utterances, highlights, shown.get(("transcript", transcript.pk), [])
         )
-        return {f"u-{u.pk}": fragment(parts) for u, _start16, parts in rows}
+        return {f"u-{u.pk}": fragment(parts) for u, _start16, parts in rows}, highlights
     assert note is not None
     highlights = highlights_for(Q(field_note=note), reader=reader, mine_only=False)
     spans = [(h.pk, h.start, h.end) for h in highlights]
@@ -194,7 +210,7 @@ def source_fragments(
         0,
         shown.get(("field_note", note.pk), []),
     )
-    return {f"note-{note.pk}": fragment(parts)}
+    return {f"note-{note.pk}": fragment(parts)}, highlights
 
 
 def _respond(
@@ -204,11 +220,11 @@ def _respond(
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> JsonResponse:
-    highlight = (
-        Highlight.objects.select_related("stage", "coder", "transcript", "field_note")
-        .prefetch_related("coded_items__tag")
-        .get(pk=highlight.pk)
-    )
+    """The highlight as the coding panel edits it, and the re-rendered text around it.
+
+    The highlight comes from the fragments' own read of the source's highlights, with its
+    codes; only one that no utterance's text overlaps (a speaker label) is read on its own.
+    """
     reader = _reader(access, user)
     # The source's redactions, read once for the quote's text and the fragments.
     shown = redactions_shown(
@@ -216,15 +232,19 @@ def _respond(
         transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
         field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
     )
-    data = highlight_data([highlight], reader=reader, shown=shown)[str(highlight.pk)]
-    return JsonResponse(
-        {
-            "highlight": data,
-            "fragments": _fragments(access, user, highlight, shown),
-            **(extra or {}),
-        },
-        status=status,
+    fragments, drawn = _fragments_and_highlights(
+        reader,
+        transcript=highlight.transcript,
+        note=highlight.field_note,
+        start=highlight.start,
+        end=highlight.end,
+        shown=shown,
     )
+    found = [h for h in drawn if h.pk == highlight.pk] or highlights_for(
+        Q(pk=highlight.pk), reader=reader, mine_only=False
+    )
+    data = highlight_data(found, reader=reader, shown=shown)[str(highlight.pk)]
+    return JsonResponse({"highlight": data, "fragments": fragments, **(extra or {})}, status=status)
 
 
 def _error(message: str, status: int = 400) -> JsonResponse:
@@ -296,6 +316,7 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
             transcript=transcript,
             field_note=note,
             snapshot=snapshot if isinstance(snapshot, str) else None,
+            role=access.role,
         )
     if not created:
         # A second click or a retried request: the first save stands, unchanged.
@@ -317,7 +338,10 @@ def highlight_update(request: HttpRequest, slug: str, highlight_id: int) -> Json
     data = _payload(request)
     with transaction.atomic():
         update_highlight(
-            highlight=highlight, by=request.user, fields=_fields(data, access, request.user)
+            highlight=highlight,
+            by=request.user,
+            fields=_fields(data, access, request.user),
+            role=access.role,
         )
     return _respond(access, request.user, highlight)
 
@@ -355,7 +379,7 @@ def highlight_memo_share(
 def highlight_delete(request: HttpRequest, slug: str, highlight_id: int) -> JsonResponse:
     access = _access(request, slug)
     highlight = _highlight_for_coder(access, request.user, highlight_id)
-    delete_highlight(highlight=highlight, by=request.user)
+    delete_highlight(highlight=highlight, by=request.user, role=access.role)
     highlight.pk = highlight_id
     fragments = _fragments(access, request.user, highlight)
     return JsonResponse({"deleted": highlight_id, "fragments": fragments})
