@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run serve test lint format bench install clean-var
+.PHONY: run dev serve test lint format bench install clean-var
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || (echo "Python $(PYTHON_VERSION) not found: install it (pyenv install $(PYTHON_VERSION))" && exit 1)
@@ -19,7 +19,16 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# `make run` serves with gunicorn (cxresearch/gunicorn_embedded.py: one process, threads, the
+# search index written by a thread of its own); `make dev` with Django's auto-reloading
+# development server, which indexes inside each request and answers more slowly.
 run: install
+	mkdir -p var
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/gunicorn cxresearch.wsgi --config python:cxresearch.gunicorn_embedded --bind $(HOST)
+
+dev: install
 	mkdir -p var
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo

@@ -2,10 +2,24 @@
 
 One worker process, because the embedded set-up keeps its Whoosh index in var/ and Whoosh has
 one writer at a time: threads of one process share it. Threads (gthread) also keep
-connections alive, which the browser reuses for the coding panel's requests.
+connections alive, which the browser reuses for the coding panel's requests. The worker
+runs the search index writer (insights.search.writer), so no request waits for a Whoosh commit.
 """
 
 workers = 1
 worker_class = "gthread"
 threads = 4
 timeout = 120
+
+
+def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    """Index changes in a thread of the worker (insights.search.writer), not in the request."""
+    from insights.search.writer import start_writer
+
+    start_writer()
+
+
+def worker_exit(server, worker):  # noqa: ANN001, ANN201
+    from insights.search.writer import stop_writer
+
+    stop_writer()

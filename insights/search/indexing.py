@@ -217,9 +217,20 @@ def resume_publishing() -> None:
 
 
 def _enqueue(changes: _Changes) -> None:
-    """Publish the tasks for a committed set of changes; log, never raise, when that fails."""
+    """Publish the tasks for a committed set of changes; log, never raise, when that fails.
+
+    Without a broker, in a server that runs the index writer (insights.search.writer), wake
+    the writer instead: it indexes the outbox rows these changes wrote, outside the request.
+    """
     global _paused_until
     from insights import tasks
+    from insights.search.writer import running_writer
+
+    eager = bool(tasks.index_transcript.app.conf.task_always_eager)
+    writer = running_writer()
+    if eager and writer is not None:
+        writer.wake()
+        return
 
     def outbox_of(source: str, pks: Iterable[int]) -> list[int]:
         return sorted(chain.from_iterable(changes.outbox.get((source, pk), []) for pk in pks))
@@ -246,7 +257,6 @@ def _enqueue(changes: _Changes) -> None:
             for chunk in _chunks(highlights, HIGHLIGHTS_PER_TASK)
         )
 
-    eager = bool(tasks.index_transcript.app.conf.task_always_eager)
     if not eager and time.monotonic() < _paused_until:
         if calls:
             log.warning(
