@@ -10,6 +10,9 @@ workers = 1
 worker_class = "gthread"
 threads = 4
 timeout = 120
+# gunicorn's control socket has one default path per user: a second server on the machine
+# (another checkout, the benchmarks) would take it over. make run needs none.
+control_socket_disable = True
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
