@@ -221,12 +221,10 @@ class JourneyFindings:
     reports: list[tuple[ResearchProject, Report | None]]
     shows_drafts: bool  # some study's findings are shown as they stand, drafts included
 
+    handoffs: list[StageHandoff]  # every stage's, in journey order of the boundary
+
     def stage(self, stage: Stage) -> StageFindings:
         return self.by_stage.get(stage.pk) or StageFindings()
-
-    @property
-    def handoffs(self) -> list[StageHandoff]:
-        return [handoff for found in self.by_stage.values() for handoff in found.handoffs]
 
 
 def research_roles(user: AbstractBaseUser, projects: list[ResearchProject]) -> dict[int, str]:
@@ -279,10 +277,16 @@ def journey_findings(
     for findings in found.values():
         findings.themes.sort(key=lambda t: (-t.participants, -t.quotes, t.name.casefold()))
         findings.handoffs.sort(key=lambda h: (-h.participants, -h.quotes, h.theme.casefold()))
+    position = {stage.name: stage.position for stage in stages}
+    handoffs = sorted(
+        (handoff for findings in found.values() for handoff in findings.handoffs),
+        key=lambda h: (position.get(h.from_stage, 0), -h.participants, -h.quotes, h.theme),
+    )
     return JourneyFindings(
         by_stage=dict(found),
         reports=[(project, reports.get(project.pk)) for project in chosen],
         shows_drafts=bool(researched),
+        handoffs=handoffs,
     )
 
 
