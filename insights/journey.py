@@ -256,14 +256,22 @@ def journey_findings(
 ) -> JourneyFindings:
     """The themes, hand-offs and recommendations at these stages, from the chosen studies.
 
-    Viewers read each study's latest published report and nothing else: a report is an
-    immutable snapshot, so a draft can never reach them. The research team reads the
+    A segment lens keeps the studies of that segment and the cross-segment ones; the other
+    lenses do not narrow study-wide findings. Viewers read each study's latest published
+    report and nothing else: a report is an immutable snapshot, so a draft can never reach
+    them. The research team reads the
     themes and recommendations as they stand (rejected, merged and dropped ones left out),
     each marked published when the latest published report holds it, else draft.
     Queries: roles, reports; and for studies the user researches, themes, their codes,
     evidence summaries, recommendations with their themes (4 more).
     """
     chosen = [p for p in projects if not lenses.project_ids or p.pk in lenses.project_ids]
+    if lenses.segment:
+        # Findings are study-wide: a segment lens keeps the studies of that segment and
+        # the cross-segment ones, whose themes may speak for it.
+        chosen = [
+            p for p in chosen if p.segment in (lenses.segment, ResearchProject.ProjectSegment.CROSS)
+        ]
     roles = research_roles(user, chosen)
     reports = latest_published_reports(chosen)
     stage_ids = {stage.pk for stage in stages}

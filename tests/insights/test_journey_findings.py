@@ -222,3 +222,17 @@ def test_journey_pages_with_themes_have_bounded_queries(
         researcher_client.get(OVERVIEW)
     with django_assert_max_num_queries(23):
         researcher_client.get(ONBOARDING)
+
+
+def test_a_segment_lens_keeps_that_segments_studies_and_cross_segment_ones(
+    published: dict,
+    viewer_client: Client,
+    project,  # noqa: ANN001
+) -> None:
+    project.segment = "large"
+    project.save(update_fields=["segment"])
+    assert cards(viewer_client, segment="mid_market")["onboarding"].themes == []
+    assert len(cards(viewer_client, segment="large")["onboarding"].themes) == 1
+    project.segment = "cross"
+    project.save(update_fields=["segment"])
+    assert len(cards(viewer_client, segment="mid_market")["onboarding"].themes) == 1
