@@ -43,7 +43,7 @@ from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from insights.search import indexing
+from insights.search import scheduling
 from interviews.importers.participants import UPLOAD_DIR as IMPORT_PREVIEWS
 
 FORMAT = 1
@@ -221,7 +221,7 @@ def _restore_from(archive: tarfile.TarFile, progress: Callable[[str], None]) -> 
     with tempfile.TemporaryDirectory(prefix="cxresearch-restore-") as scratch:
         dump = Path(scratch) / DATABASE
         dump.write_bytes(_member_bytes(archive, DATABASE))
-        with transaction.atomic(), indexing.suspended():
+        with transaction.atomic(), scheduling.suspended():
             _clear_rows_made_by_migrate()
             progress(f"Loading {sum(manifest['counts'].values()):,} rows…")
             call_command("loaddata", str(dump), verbosity=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -64,7 +65,7 @@ class CodeForm(VersionedModelForm):
         help_texts = {"definition": "What the code means, in a sentence or two."}
 
     def __init__(
-        self, *args: object, project: ResearchProject, codes: Sequence[Code], **kwargs: object
+        self, *args: Any, project: ResearchProject, codes: Sequence[Code], **kwargs: Any
     ) -> None:
         """`codes` is the study's whole codebook, loaded once by the view."""
         super().__init__(*args, **kwargs)
@@ -131,10 +132,10 @@ class CodeMergeForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         project: ResearchProject,
         rows: Sequence[TreeRow] | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         """`rows`: the codebook as a tree, when the form is shown (not needed to validate)."""
         kwargs.setdefault("auto_id", "merge_%s")  # shares the page with the copy form
@@ -161,7 +162,7 @@ class CodebookCopyForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of your other studies."},
     )
 
-    def __init__(self, *args: object, sources: QuerySet[ResearchProject], **kwargs: object) -> None:
+    def __init__(self, *args: Any, sources: QuerySet[ResearchProject], **kwargs: Any) -> None:
         """`sources`: the studies the user can read, other than this one."""
         kwargs.setdefault("auto_id", "copy_%s")  # shares the page with the merge form
         super().__init__(*args, **kwargs)
@@ -273,7 +274,7 @@ class ThemeSplitForm(VersionForm):
     )
     name = forms.CharField(max_length=200, label="Name of the new theme")
 
-    def __init__(self, *args: object, codes: QuerySet[Code], **kwargs: object) -> None:
+    def __init__(self, *args: Any, codes: QuerySet[Code], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "split_%s")
         super().__init__(*args, **kwargs)
         self.fields["codes"].queryset = codes
@@ -293,7 +294,7 @@ class ThemeMergeForm(forms.Form):
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, candidates: QuerySet[Theme], **kwargs: object) -> None:
+    def __init__(self, *args: Any, candidates: QuerySet[Theme], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "merge_%s")
         super().__init__(*args, **kwargs)
         self.fields["others"].queryset = candidates
@@ -317,7 +318,7 @@ class ThemeQuotesForm(VersionForm):
         error_messages={"invalid_choice": "Pick quotes listed on this page."},
     )
 
-    def __init__(self, *args: object, choices: Sequence[int], **kwargs: object) -> None:
+    def __init__(self, *args: Any, choices: Sequence[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["highlights"].choices = [(pk, str(pk)) for pk in choices]
 
@@ -352,7 +353,7 @@ class RecommendationForm(forms.Form):
     status = forms.ChoiceField(choices=Recommendation.Status.choices)
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+    def __init__(self, *args: Any, project: ResearchProject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Open themes, and on an edit the ones it already rests on whatever became of them.
         self.fields["themes"].queryset = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Avg, Count, Q, QuerySet
 
 from insights.models import Code, CodedHighlight, Highlight, JourneyFramework, Stage, StageMetric
@@ -58,12 +58,12 @@ class StageSummary:
     metrics: list[StageMetric] = field(default_factory=list)
 
 
-def readable_projects(user: AbstractBaseUser, framework: JourneyFramework) -> list[ResearchProject]:
+def readable_projects(user: User, framework: JourneyFramework) -> list[ResearchProject]:
     return list(projects_for_user(user).filter(framework=framework).order_by("title"))
 
 
 def journey_evidence(
-    *, user: AbstractBaseUser, projects: list[ResearchProject], lenses: Lenses
+    *, user: User, projects: list[ResearchProject], lenses: Lenses
 ) -> QuerySet[Highlight]:
     """The highlights of these studies this user may see, narrowed by the lenses.
 

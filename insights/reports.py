@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -525,7 +525,7 @@ def _stage_snap(
 
 
 def report_build(
-    *, project: ResearchProject, by: AbstractBaseUser | None, job: BackgroundJob | None = None
+    *, project: ResearchProject, by: User | None, job: BackgroundJob | None = None
 ) -> Report:
     """Build the next report of a study from its confirmed findings.
 
@@ -571,7 +571,7 @@ def build_report_job(context: JobContext) -> JobOutcome:
     )
 
 
-def report_publish(*, report: Report, by: AbstractBaseUser) -> Report:
+def report_publish(*, report: Report, by: User) -> Report:
     """Make a report visible to the study's viewers (leads only; publishing twice is a no-op)."""
     if role_in_project(by, report.project) != Membership.Role.LEAD:
         raise ReportError("Only the study's lead can publish a report.")
@@ -598,7 +598,7 @@ def reports_for(*, project: ResearchProject, role: str) -> list[Report]:
 
 
 def visible_quote_texts(
-    *, project: ResearchProject, user: AbstractBaseUser, role: str, highlight_ids: Iterable[int]
+    *, project: ResearchProject, user: User, role: str, highlight_ids: Iterable[int]
 ) -> dict[int, str]:
     """The quotes among `highlight_ids` this member may read now, with the text they may read.
 
@@ -636,7 +636,7 @@ class ShownStage:
     themes: list[ShownTheme]
 
 
-def shown_stages(report: Report, *, user: AbstractBaseUser, role: str) -> list[ShownStage]:
+def shown_stages(report: Report, *, user: User, role: str) -> list[ShownStage]:
     """The snapshot's stages, each theme with the quotes this reader may see (one query)."""
     snapshot: Snapshot = report.snapshot
     ids = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
@@ -46,7 +48,7 @@ class ProjectForm(forms.ModelForm):
         widgets = {"objective": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"slug": "Short name used in links, e.g. uptier-large-self-managed."}
 
-    def __init__(self, *args: object, can_set_blind_coding: bool = True, **kwargs: object) -> None:
+    def __init__(self, *args: Any, can_set_blind_coding: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["title"].validators.append(validate_name)
         self.fields["slug"].required = False
@@ -96,7 +98,7 @@ class AttributeForm(forms.ModelForm):
         fields = ["label", "key", "kind", "choices"]
         help_texts = {"key": "The column name in import files, e.g. uses_ci_cd."}
 
-    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+    def __init__(self, *args: Any, project: ResearchProject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
         self.instance.project = project
@@ -142,7 +144,7 @@ class EnrollForm(forms.Form):
         help_text="Participants who are not in this study yet. Type to narrow the list.",
     )
 
-    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+    def __init__(self, *args: Any, project: ResearchProject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["participants"].queryset = Participant.objects.exclude(
             enrollments__project=project
@@ -157,9 +159,7 @@ class AddToStudyForm(forms.Form):
         queryset=ResearchProject.objects.none(), label="Study", empty_label="Choose a study"
     )
 
-    def __init__(
-        self, *args: object, projects: QuerySet[ResearchProject], **kwargs: object
-    ) -> None:
+    def __init__(self, *args: Any, projects: QuerySet[ResearchProject], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["project"].queryset = projects  # type: ignore[attr-defined]
 
@@ -178,10 +178,10 @@ class EnrollmentForm(forms.ModelForm):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         attributes: QuerySet[ProjectAttribute] | list[ProjectAttribute],
         current: dict[int, object],
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.attributes = list(attributes)
@@ -232,7 +232,7 @@ class ParticipantIdentityForm(forms.ModelForm):
         model = ParticipantIdentity
         fields = ["name", "email", "company", "job_title"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("name", "company", "job_title"):
             self.fields[name].validators.append(validate_name)
@@ -256,9 +256,7 @@ class ConsentForm(forms.ModelForm):
         fields = ["scope", "project", "given_on", "expires_on", "note"]
         widgets = {"given_on": DATE_INPUT, "expires_on": DATE_INPUT}
 
-    def __init__(
-        self, *args: object, projects: QuerySet[ResearchProject], **kwargs: object
-    ) -> None:
+    def __init__(self, *args: Any, projects: QuerySet[ResearchProject], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = projects
         self.fields["project"].empty_label = "Every study"
@@ -287,7 +285,7 @@ class SessionForm(forms.ModelForm):
             "interviewers": "Leads and researchers of this study.",
         }
 
-    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+    def __init__(self, *args: Any, project: ResearchProject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["title"].validators.append(validate_name)
         self.fields["participants"].queryset = Participant.objects.filter(
@@ -326,7 +324,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """A file field that takes several files at once and cleans to a list."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
@@ -366,7 +364,7 @@ MAX_TRANSCRIPT_FILES = 50
 class SpeakerMappingForm(forms.Form):
     """One choice per speaker: a session participant, an interviewer, or left as labelled."""
 
-    def __init__(self, *args: object, transcript: Transcript, **kwargs: object) -> None:
+    def __init__(self, *args: Any, transcript: Transcript, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         session = transcript.session
         choices = [("", "Not mapped (keep the label)")]
@@ -429,7 +427,7 @@ class FieldNoteForm(forms.ModelForm):
         fields = ["kind", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.observed_at_ms is not None:
             seconds = self.instance.observed_at_ms // 1000

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import IntegerField, Max, Q, QuerySet
 from django.db.models.functions import Cast, Length, Substr
@@ -183,7 +183,7 @@ def enrollment_move(
     *,
     enrollment: Enrollment,
     to_status: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     override_reason: str = "",
     note: str = "",
     today: dt.date | None = None,
@@ -254,7 +254,7 @@ def consent_record(
     participant: Participant,
     scope: str,
     given_on: dt.date,
-    recorded_by: AbstractBaseUser | None,
+    recorded_by: User | None,
     project: ResearchProject | None = None,
     expires_on: dt.date | None = None,
     note: str = "",
@@ -319,7 +319,7 @@ def attribute_values_set(
 
 
 @transaction.atomic
-def participant_erase(*, participant: Participant, by: AbstractBaseUser) -> Participant:
+def participant_erase(*, participant: Participant, by: User) -> Participant:
     """Right to erasure: remove the person's name wherever it was written; keep the evidence.
 
     1. Lock the participant and read what erasure looks for: their name (whole, and each
@@ -408,7 +408,7 @@ def participant_erase(*, participant: Participant, by: AbstractBaseUser) -> Part
     return participant
 
 
-def field_note_delete(*, note: FieldNote, by: AbstractBaseUser) -> None:
+def field_note_delete(*, note: FieldNote, by: User) -> None:
     """Delete a field note with its highlights; audited."""
     with transaction.atomic():
         audit(
@@ -424,7 +424,7 @@ def field_note_delete(*, note: FieldNote, by: AbstractBaseUser) -> None:
 
 
 def membership_set(
-    *, project: ResearchProject, user: AbstractBaseUser, role: str, by: AbstractBaseUser | None
+    *, project: ResearchProject, user: User, role: str, by: User | None
 ) -> tuple[Membership, bool]:
     """Give `user` this role in the study, adding them if needed: (membership, created).
 
@@ -449,7 +449,7 @@ def membership_set(
     return membership, created
 
 
-def membership_remove(*, membership: Membership, by: AbstractBaseUser | None) -> None:
+def membership_remove(*, membership: Membership, by: User | None) -> None:
     with transaction.atomic():
         membership.delete()
         audit_membership(

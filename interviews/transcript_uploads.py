@@ -25,7 +25,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -55,7 +55,7 @@ def transcripts_upload_start(
     project: ResearchProject,
     session: Session | None,
     files: Sequence[UploadedFile],
-    by: AbstractBaseUser,
+    by: User,
 ) -> BackgroundJob:
     """Store the uploads and start the job that imports them, into `session` or as new sessions.
 
@@ -174,7 +174,7 @@ def _import_file(
     filename: str,
     project: ResearchProject,
     session: Session | None,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> ImportOutcome:
     if refused := params.get("refused"):
         return ImportOutcome(filename, error=str(refused))

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import PurePath
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -196,7 +196,7 @@ def transcript_import(
     session: Session,
     filename: str,
     data: bytes,
-    by: AbstractBaseUser | None,
+    by: User | None,
     today: dt.date | None = None,
 ) -> tuple[Transcript, bool]:
     """Import one file into a session. Returns (transcript, created); raises TranscriptImportError.
@@ -222,7 +222,7 @@ def _import_parsed(
     filename: str,
     data: bytes,
     parsed: ParsedTranscript,
-    by: AbstractBaseUser | None,
+    by: User | None,
     today: dt.date | None = None,
 ) -> tuple[Transcript, bool]:
     """`today`: the day consent must be valid on (the import date unless replaying history)."""
@@ -272,7 +272,7 @@ def _store(
     data: bytes,
     digest: str,
     parsed: ParsedTranscript,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> Transcript:
     times = [u.end_ms or u.start_ms for u in parsed.utterances if (u.end_ms or u.start_ms)]
     title = title_from_filename(
@@ -338,7 +338,7 @@ def _store_rows(transcript: Transcript, parsed: ParsedTranscript, *, session: Se
 # --- Delete -------------------------------------------------------------------------------------
 
 
-def transcript_delete(*, transcript: Transcript, by: AbstractBaseUser) -> None:
+def transcript_delete(*, transcript: Transcript, by: User) -> None:
     """Delete a transcript with its utterances and highlights, then its stored file; audited."""
     stored = transcript.source_file
     with transaction.atomic():
@@ -527,7 +527,7 @@ def transcripts_import_as_sessions(
     *,
     project: ResearchProject,
     files: Sequence[tuple[str, bytes]],
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> list[ImportOutcome]:
     """Import each file as a new session of the study; a refused file leaves nothing behind."""
     interviewers = []
@@ -555,7 +555,7 @@ def _import_as_session(
     filename: str,
     data: bytes,
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     interviewers: list,
 ) -> ImportOutcome:
     digest = hashlib.sha256(data).hexdigest()

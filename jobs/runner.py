@@ -23,7 +23,7 @@ from typing import Any
 
 from celery import Task, current_app
 from celery.exceptions import SoftTimeLimitExceeded
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -110,7 +110,7 @@ def job_start(
     kind: str,
     task: Task,
     project: object | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     params: Mapping[str, Any] | None = None,
     items: Sequence[tuple[str, Mapping[str, Any]]] = (),
     private: bool = False,

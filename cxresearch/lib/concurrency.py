@@ -44,7 +44,7 @@ from typing import Any, Self
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models, transaction
 
 OUT_OF_DATE = "This form is out of date: reload the page and make your change again."
@@ -66,7 +66,7 @@ class VersionedModel(models.Model):
     class Meta:
         abstract = True
 
-    def save_versioned(self, *, expected_version: int, by: AbstractBaseUser | None) -> None:
+    def save_versioned(self, *, expected_version: int, by: User | None) -> None:
         """Save this row if its stored version is still `expected_version`; raise EditConflict
         if someone saved it (or deleted it) since."""
         model = type(self)
@@ -120,7 +120,7 @@ class VersionedModelForm(forms.ModelForm):
         else:
             self.fields["version"].initial = self.instance.version
 
-    def save_versioned(self, *, by: AbstractBaseUser | None) -> Any:
+    def save_versioned(self, *, by: User | None) -> Any:
         """Save the form's row, unless it changed since the form was opened (EditConflict)."""
         instance = self.instance
         if instance.pk is None:

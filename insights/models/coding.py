@@ -3,7 +3,7 @@ entries and journey maps."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -122,7 +122,7 @@ class Code(VersionedModel, TagBase):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A renamed code gets a new slug, so code:"New name" in a search finds it.
         if self.pk is not None and not self._state.adding:
             stored = Code.objects.filter(pk=self.pk).values_list("name", flat=True).first()

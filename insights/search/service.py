@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from insights.search.backends import get_backend
 from insights.search.base import (
@@ -59,7 +59,7 @@ def clean_filters(raw: dict[str, Sequence[str]]) -> Filters:
 def search(
     text: str,
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     filters: Filters | None = None,
     page: int = 1,
     per_page: int = 20,
@@ -141,7 +141,7 @@ def search(
 
 
 def _visible_projects(
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
 ) -> tuple[list[int], list[int], list[int]]:
     """(ids searched in full, ids whose highlights this user may not see yet, ids where the
     user is outside the research team).

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -1055,7 +1055,7 @@ NEW_DO_NOT_CONTACT_REASON = "Marked do-not-contact in a participant import"
 
 
 def import_plan_apply(
-    *, plan: ImportPlan, project: ResearchProject | None, by: AbstractBaseUser
+    *, plan: ImportPlan, project: ResearchProject | None, by: User
 ) -> ImportResult:
     """Write a plan without errors in one transaction, or raise ParticipantImportError."""
     if plan.errors or not plan.participants:
@@ -1073,9 +1073,7 @@ def import_plan_apply(
 
 
 @transaction.atomic
-def _apply(
-    *, plan: ImportPlan, project: ResearchProject | None, by: AbstractBaseUser
-) -> ImportResult:
+def _apply(*, plan: ImportPlan, project: ResearchProject | None, by: User) -> ImportResult:
     """1. Lock the participants to merge into, in id order, so two overlapping imports queue.
     2. Create the new participants in one go (services.participants_create_bulk: numbered in
        the file's order); update the existing ones' changed fields only (update_fields).

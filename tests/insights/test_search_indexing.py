@@ -27,7 +27,7 @@ from insights import tasks
 from insights.codebook import code_delete, code_merge
 from insights.coding import HighlightFields, code_get_or_create, highlight_create, highlight_delete
 from insights.models import Code, Highlight, JourneyFramework, Stage
-from insights.search import indexing
+from insights.search import indexing, scheduling
 from insights.search.backends import get_backend, reset_backend
 from insights.search.base import Filters, SearchHit
 from insights.search.documents import all_documents, highlight_documents, transcript_documents
@@ -471,7 +471,7 @@ def test_a_deleted_source_is_removed_not_reindexed(
 def test_nothing_is_queued_while_indexing_is_suspended(
     session: Session, queued: Queued, committed: Committed
 ) -> None:
-    with committed(), indexing.suspended():
+    with committed(), scheduling.suspended():
         FieldNote.objects.create(session=session, text="Bulk-loaded")
     assert queued == []
     with committed():
@@ -723,5 +723,5 @@ def test_scheduling_outside_a_transaction_runs_at_once(monkeypatch: pytest.Monke
     calls: list[tuple] = []
     monkeypatch.setattr(tasks.remove_documents, "delay", lambda *args, **kwargs: calls.append(args))
     monkeypatch.setattr(transaction.get_connection(), "in_atomic_block", False)
-    indexing.schedule_removal(indexing.FIELD_NOTE, 7, ["field_note:7"])
+    scheduling.schedule_removal(indexing.FIELD_NOTE, 7, ["field_note:7"])
     assert calls == [(["field_note:7"],)]

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from insights.demo import load_demo
-from insights.search import indexing
+from insights.search import scheduling
 from insights.themes import ThemeError, themes_aggregate
 from interviews.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from interviews.models import Enrollment, ResearchProject
@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 "DEBUG on. Pass --allow-without-debug to load it anyway."
             )
         verbose = options["verbosity"] >= 2
-        with indexing.suspended():
+        with scheduling.suspended():
             summary = load_demo(stdout=self.stdout if verbose else None)
         if summary.already_loaded:
             self.stdout.write("Demo data already loaded.")
