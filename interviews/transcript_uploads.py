@@ -54,7 +54,7 @@ def transcripts_upload_start(
     *,
     project: ResearchProject,
     session: Session | None,
-    files: Sequence[UploadedFile],
+    files: Sequence[UploadedFile[bytes]],
     by: User,
 ) -> BackgroundJob:
     """Store the uploads and start the job that imports them, into `session` or as new sessions.
@@ -85,7 +85,7 @@ def transcripts_upload_start(
         raise
 
 
-def _store(upload: UploadedFile, folder: str) -> tuple[str, dict[str, Any]]:
+def _store(upload: UploadedFile[bytes], folder: str) -> tuple[str, dict[str, Any]]:
     """(label, item params) for one upload; one over the size limit is refused unread."""
     filename = PurePath(upload.name or "").name or "unnamed file"
     try:

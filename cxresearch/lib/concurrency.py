@@ -96,13 +96,13 @@ class EditConflict(Exception):
 
     @property
     def changed_by(self) -> str:
-        user = getattr(self.current, "changed_by", None)
+        user: User | None = getattr(self.current, "changed_by", None)
         if user is None:
             return "Someone"
         return user.get_full_name() or user.get_username()
 
 
-class VersionedModelForm(forms.ModelForm):
+class VersionedModelForm[M: VersionedModel](forms.ModelForm[M]):
     """A ModelForm for a VersionedModel: carries the version opened, saves with save_versioned."""
 
     version = forms.IntegerField(
@@ -120,7 +120,7 @@ class VersionedModelForm(forms.ModelForm):
         else:
             self.fields["version"].initial = self.instance.version
 
-    def save_versioned(self, *, by: User | None) -> Any:
+    def save_versioned(self, *, by: User | None) -> M:
         """Save the form's row, unless it changed since the form was opened (EditConflict)."""
         instance = self.instance
         if instance.pk is None:
@@ -131,7 +131,7 @@ class VersionedModelForm(forms.ModelForm):
         except EditConflict as conflict:
             conflict.attempted = self._differences(conflict.current)
             raise
-        self._save_m2m()
+        self.save_m2m()
         return instance
 
     def show_conflict(self, conflict: EditConflict, *, noun: str) -> Self:
