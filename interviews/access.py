@@ -104,7 +104,8 @@ def is_researcher_anywhere(user: User | AnonymousUser) -> bool:
         cached = Membership.objects.filter(
             user=user, role__in=[Role.LEAD, Role.RESEARCHER]
         ).exists()
-        user._cx_is_researcher_anywhere = cached  # type: ignore[union-attr]
+        # A per-request cache kept on the user object, which has no such field.
+        user._cx_is_researcher_anywhere = cached  # type: ignore[attr-defined]
     return cached
 
 

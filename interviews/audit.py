@@ -18,10 +18,12 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser, User
 
+from cxresearch.lib.text import max_length
 from interviews.models import AuditEvent, Participant, ResearchProject
 
-AnyUser = User | AnonymousUser
-DETAIL_LENGTH = AuditEvent._meta.get_field("detail").max_length
+# None: no one (a command or a background job acting on its own).
+AnyUser = User | AnonymousUser | None
+DETAIL_LENGTH = max_length(AuditEvent, "detail")
 
 
 def _event(

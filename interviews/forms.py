@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from django import forms
@@ -189,7 +190,7 @@ class EnrollmentForm(forms.ModelForm[Enrollment]):
         self,
         *args: Any,
         attributes: QuerySet[ProjectAttribute] | list[ProjectAttribute],
-        current: dict[int, object],
+        current: Mapping[int, object],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django_stubs_ext import WithAnnotations
 
 from interviews import pipeline
 from interviews.access import is_researcher_anywhere, projects_for_user
@@ -20,7 +23,14 @@ from interviews.models import (
 Status = Enrollment.Status
 
 
-def projects_with_progress(user: User | AnonymousUser) -> QuerySet[ResearchProject]:
+class ProjectProgress(TypedDict):
+    completed_count: int
+    enrolled_count: int
+
+
+def projects_with_progress(
+    user: User | AnonymousUser,
+) -> QuerySet[WithAnnotations[ResearchProject, ProjectProgress]]:
     """The studies a user belongs to, each with its completed-interview count (one query)."""
     return (
         projects_for_user(user)

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from functools import partial
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -360,12 +361,10 @@ def participant_erase(*, participant: Participant, by: User) -> Participant:
         _relabel_speakers(transcript, participant, identity)
         transcript.title = identity.replaced(transcript.title, pseudonym)[:200]
         transcript.source_filename = identity.replaced(transcript.source_filename, pseudonym)[:255]
-        if transcript.source_file.name:
+        if stored_name := transcript.source_file.name:
             files += 1
-            stored_file = transcript.source_file
-            transaction.on_commit(
-                partial(stored_file.storage.delete, stored_file.name), robust=True
-            )
+            storage = transcript.source_file.storage
+            transaction.on_commit(partial(storage.delete, stored_name), robust=True)
             transcript.source_file = ""
         transcript.save(update_fields=["text", "title", "source_filename", "source_file"])
 
@@ -472,7 +471,11 @@ def _recut(utterances: QuerySet[Utterance], text: str) -> None:
 
 
 def _erase_from_highlights(
-    highlights: QuerySet, text: str, identity: Identity, pseudonym: str
+    # insights.Highlight rows: this app does not import insights, so they go untyped.
+    highlights: QuerySet[Any],
+    text: str,
+    identity: Identity,
+    pseudonym: str,
 ) -> None:
     """A masked source's highlights (insights.Highlight, reached through the source so that
     this app does not import that one): snapshots cut again, the name taken out of memos."""

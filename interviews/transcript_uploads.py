@@ -44,6 +44,8 @@ from jobs.runner import TRANSIENT_ERRORS, JobContext, JobError, JobOutcome, job_
 logger = logging.getLogger(__name__)
 
 UPLOAD_DIR = "transcript-uploads"
+# Raised on for the job runner to handle: it retries the transient ones and fails the job.
+_FOR_THE_RUNNER: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, SoftTimeLimitExceeded, JobError)
 Outcome = JobItem.Outcome
 
 
@@ -161,7 +163,7 @@ def _import_item(
             else:
                 outcome = _import_file(item.params, filename, project, session, by)
             _record(context, item, outcome, new_session=session is None)
-    except (*TRANSIENT_ERRORS, SoftTimeLimitExceeded, JobError):
+    except _FOR_THE_RUNNER:
         raise  # the runner retries, or fails the job, as for any job
     except Exception:
         logger.exception("Transcript upload: %s (job item %s) failed", filename, item.pk)
@@ -222,7 +224,8 @@ def _read(name: str) -> bytes | None:
         return None
     try:
         with default_storage.open(name, "rb") as file:
-            return file.read()
+            data: bytes = file.read()
+            return data
     except FileNotFoundError:
         return None
 

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from cxresearch.lib.text import name_problem, text_problem
+from cxresearch.lib.text import max_length, name_problem, text_problem
 from interviews import pipeline
 from interviews.audit import audit
 from interviews.importers.transcripts import (
@@ -147,9 +147,9 @@ def match_speakers(
             normalise_name(LABEL_ASIDE.sub("", label)), []
         )
         if not found and key in INTERVIEWER_WORDS and len(interviewers) == 1:
-            found = interviewers
+            found = [*interviewers]
         if not found and key in PARTICIPANT_WORDS and len(participants) == 1:
-            found = participants
+            found = [*participants]
         if len(found) == 1:
             who = found[0]
             mapping[label] = (who, None) if isinstance(who, Participant) else (None, who)
@@ -255,7 +255,7 @@ def _parse(filename: str, data: bytes) -> ParsedTranscript:
                 "Remove the character in the file, then import again."
             )
     # WebVTT voice tags have no length limit; PostgreSQL would refuse the row mid-import.
-    limit = Speaker._meta.get_field("label").max_length
+    limit = max_length(Speaker, "label")
     for label in parsed.speakers:
         if len(label) > limit:
             raise TranscriptImportError(
@@ -274,7 +274,7 @@ def _store(
     parsed: ParsedTranscript,
     by: User | None,
 ) -> Transcript:
-    times = [u.end_ms or u.start_ms for u in parsed.utterances if (u.end_ms or u.start_ms)]
+    times = [time for u in parsed.utterances if (time := u.end_ms or u.start_ms)]
     title = title_from_filename(
         filename, participants=session.participants.all(), tool=_meeting_tool(parsed)
     )
@@ -530,7 +530,7 @@ def transcripts_import_as_sessions(
     by: User | None,
 ) -> list[ImportOutcome]:
     """Import each file as a new session of the study; a refused file leaves nothing behind."""
-    interviewers = []
+    interviewers: list[User] = []
     if (
         by is not None
         and Membership.objects.filter(
@@ -556,7 +556,7 @@ def _import_as_session(
     data: bytes,
     *,
     by: User | None,
-    interviewers: list,
+    interviewers: list[User],
 ) -> ImportOutcome:
     digest = hashlib.sha256(data).hexdigest()
     already = Transcript.objects.filter(session__project=project, source_sha256=digest).first()

@@ -248,7 +248,8 @@ def _read_xlsx(filename: str, data: bytes) -> ImportTable:
         # Read one column past the limit: openpyxl pads every row to its widest cell, and a
         # single cell in column XFD would make each row 16,384 values long.
         rows = sheet.iter_rows(values_only=True, max_col=_MAX_COLUMNS + 1)
-        return _build_table(filename, _within_columns(rows), "Excel workbook")
+        cells = (tuple(_workbook_cell(value) for value in row) for row in rows)
+        return _build_table(filename, _within_columns(cells), "Excel workbook")
     except ImportFileError:
         raise
     except Exception:  # noqa: BLE001 — a damaged sheet fails while it is read
@@ -293,6 +294,15 @@ _TOO_MANY_COLUMNS = (
     f"The workbook has cells beyond column {_MAX_COLUMNS}, more than a participant list "
     "needs. Save just the participants' columns as a new workbook, or as CSV."
 )
+
+
+def _workbook_cell(value: object) -> CellValue:
+    """openpyxl's value as a CellValue: the rarer kinds (Decimal, formulas) as their text."""
+    if value is None or isinstance(
+        value, str | int | float | dt.datetime | dt.date | dt.time | dt.timedelta
+    ):
+        return value
+    return str(value)
 
 
 def _within_columns(rows: Iterable[Sequence[CellValue]]) -> Iterator[Sequence[CellValue]]:
@@ -480,7 +490,7 @@ def template_rows(attributes: Sequence[ProjectAttribute] = ()) -> list[list[str]
         CompanySize.SIZE_1001_5000,
         "no",
     ]
-    samples = {
+    samples: dict[str, str] = {
         ProjectAttribute.Kind.TEXT: "example",
         ProjectAttribute.Kind.NUMBER: "12",
         ProjectAttribute.Kind.DATE: "2026-03-31",
@@ -797,7 +807,7 @@ def _parse_row(
     texts.pop("first_name", None)
     texts.pop("last_name", None)
     values = ParticipantValues(
-        **texts,  # type: ignore[arg-type]  # keys are IDENTITY_FIELDS and OPEN_FIELDS
+        **texts,
         do_not_contact=do_not_contact,
         attributes=attributes,
     )
