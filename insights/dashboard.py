@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count, QuerySet, Sum
 
 from insights.charts import BarChart, HeatMap, LineChart, bar_chart, emotion_curve, heat_map
-from insights.models import CodedHighlight, Stage
+from insights.models import CodedHighlight, Highlight, Stage
 from insights.visibility import EvidenceReader, visible_highlights
 from interviews import pipeline
 from interviews.models import Transcript
@@ -122,7 +122,9 @@ def project_dashboard(reader: EvidenceReader) -> Dashboard:
     )
 
 
-def _code_frequency(highlights, stages: list[Stage]) -> tuple[HeatMap | None, int]:  # noqa: ANN001
+def _code_frequency(
+    highlights: QuerySet[Highlight], stages: list[Stage]
+) -> tuple[HeatMap | None, int]:
     """Quotes per (code, stage) for the most used codes; and how many codes were left out."""
     uses: dict[tuple[int, str], dict[int | None, int]] = defaultdict(dict)
     for code_id, name, stage_id, count in (

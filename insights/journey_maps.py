@@ -217,7 +217,7 @@ def journey_cell_update(
             raise EditConflict(cell)
         cell.text = text.strip()[:MAX_CELL_LENGTH]
         cell.version += 1
-        cell.updated_by = by  # type: ignore[assignment]
+        cell.updated_by = by
         cell.save(update_fields=["text", "version", "updated_by", "updated_at"])
         JourneyMap.objects.filter(pk=journey_map.pk).update(updated_at=timezone.now())
     return cell
@@ -226,5 +226,5 @@ def journey_cell_update(
 def journey_map_publish(*, journey_map: JourneyMap, by: User, publish: bool) -> None:
     """Show the map to the study's viewers, or take it back."""
     journey_map.published_at = timezone.now() if publish else None
-    journey_map.published_by = by if publish else None  # type: ignore[assignment]
+    journey_map.published_by = by if publish else None
     journey_map.save(update_fields=["published_at", "published_by", "updated_at"])

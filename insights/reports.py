@@ -53,17 +53,21 @@ TOP_RECOMMENDATIONS = 3
 COVERAGE_GROUPS = 3  # groups named in a coverage line, the largest first
 
 # Best first. Drafts (not yet rewritten by a researcher) and dropped ones stay out of reports.
-RECOMMENDATION_ORDER = {
+RECOMMENDATION_ORDER: dict[str, int] = {
     Recommendation.Status.IN_PROGRESS: 0,
     Recommendation.Status.ACCEPTED: 1,
     Recommendation.Status.PROPOSED: 2,
     Recommendation.Status.DONE: 3,
 }
-IMPACT_ORDER = {Level.HIGH: 0, Level.MEDIUM: 1, Level.LOW: 2, "": 3}
-EFFORT_ORDER = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2, "": 3}
+IMPACT_ORDER: dict[str, int] = {Level.HIGH: 0, Level.MEDIUM: 1, Level.LOW: 2, "": 3}
+EFFORT_ORDER: dict[str, int] = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2, "": 3}
 
-SEGMENT_WORDS = {Segment.LARGE: "large", Segment.MID_MARKET: "mid-market", Segment.SMB: "SMB"}
-DEPLOYMENT_WORDS = {
+SEGMENT_WORDS: dict[str, str] = {
+    Segment.LARGE: "large",
+    Segment.MID_MARKET: "mid-market",
+    Segment.SMB: "SMB",
+}
+DEPLOYMENT_WORDS: dict[str, str] = {
     Deployment.SELF_MANAGED: "self-managed",
     Deployment.SAAS: "SaaS",
     Deployment.DEDICATED: "dedicated",
@@ -578,7 +582,7 @@ def report_publish(*, report: Report, by: User) -> Report:
     if report.is_published:
         return report
     report.status = Report.Status.PUBLISHED
-    report.published_by = by  # type: ignore[assignment]
+    report.published_by = by
     report.published_at = timezone.now()
     with transaction.atomic():
         report.save(update_fields=["status", "published_by", "published_at"])

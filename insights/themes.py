@@ -448,7 +448,7 @@ def _sync_pairs(
         for key, n in pairs.items()
         if n >= thresholds.min_cooccurrence and key[1] in codes and key[2] in codes
     }
-    existing = {
+    existing: dict[tuple[int | None, int, int], tuple[int, int]] = {
         (stage_id, first, second): (pk, n)
         for pk, stage_id, first, second, n in CodePair.objects.filter(project=project).values_list(
             "id", "stage_id", "first_id", "second_id", "highlights"
@@ -640,7 +640,7 @@ def _draft_recommendations(
             "drafted_from_id", flat=True
         )
     )
-    stage_names = dict(
+    stage_names: dict[int | None, str] = dict(
         Stage.objects.filter(pk__in={t.stage_id for t in wanted}).values_list("id", "name")
     )
     teams = {stage.id: stage.team for stage in stages}

@@ -181,7 +181,9 @@ class Highlight(models.Model):
     stage = models.ForeignKey(
         Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="highlights"
     )
-    codes = TaggableManager(through="CodedHighlight", blank=True)
+    codes = TaggableManager(  # type: ignore[no-untyped-call]  # django-taggit is untyped
+        through="CodedHighlight", blank=True
+    )
     sentiment = models.SmallIntegerField(null=True, blank=True)
     pain_severity = models.PositiveSmallIntegerField(null=True, blank=True)
     memo = models.TextField(blank=True)
@@ -254,7 +256,10 @@ class CodedHighlight(TaggedItemBase):
     content_object = models.ForeignKey(
         Highlight, on_delete=models.CASCADE, related_name="coded_items"
     )
-    tag = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="coded_items")
+    # taggit's documented way to use a custom tag model: the through model redefines `tag`.
+    tag = models.ForeignKey(  # type: ignore[assignment]
+        Code, on_delete=models.CASCADE, related_name="coded_items"
+    )
     coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

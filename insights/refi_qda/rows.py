@@ -623,7 +623,7 @@ PARTICIPANT_VARIABLES = {
     "Region": "region",
     "Tier": "tier",
 }
-ATTRIBUTE_TYPES = {
+ATTRIBUTE_TYPES: dict[str, str] = {
     ProjectAttribute.Kind.TEXT: "Text",
     ProjectAttribute.Kind.CHOICE: "Text",
     ProjectAttribute.Kind.NUMBER: "Float",

@@ -21,6 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 
 from django.db.models import F
@@ -183,9 +184,9 @@ def _work_off(rows: Sequence[IndexOutbox]) -> tuple[int, int]:
     for row in rows:
         by_source[row.source][row.source_id].append(row.pk)
     for pk, row_ids in sorted(by_source[TRANSCRIPT].items()):
-        attempt(lambda pk=pk: reindex_transcript(pk), row_ids)
+        attempt(partial(reindex_transcript, pk), row_ids)
     for pk, row_ids in sorted(by_source[FIELD_NOTE].items()):
-        attempt(lambda pk=pk: reindex_field_note(pk), row_ids)
+        attempt(partial(reindex_field_note, pk), row_ids)
     highlights = sorted(by_source[HIGHLIGHT])
     if highlights:
         row_ids = list(chain.from_iterable(by_source[HIGHLIGHT].values()))

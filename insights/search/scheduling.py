@@ -102,9 +102,9 @@ def _record(source: str, pks: list[int], *, removals: list[str] | None, using: s
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
         # Autocommit: the change is already committed; note it and publish at once.
-        changes = _Changes()
-        _write_outbox(changes, source, pks, removals, using=using, connection=None)
-        _safe(changes.flush)()
+        committed = _Changes()
+        _write_outbox(committed, source, pks, removals, using=using, connection=None)
+        _safe(committed.flush)()
         return
     changes: _Changes | None = getattr(connection, "_search_changes", None)
     if changes is None or changes.flushed or not _still_registered(connection, changes.callback):
@@ -112,7 +112,7 @@ def _record(source: str, pks: list[int], *, removals: list[str] | None, using: s
         # a rollback): start a new set and queue it on commit.
         changes = _Changes()
         changes.callback = _safe(changes.flush)
-        connection._search_changes = changes  # type: ignore[attr-defined]
+        connection._search_changes = changes
         transaction.on_commit(changes.callback, using=using, robust=True)
     _write_outbox(changes, source, pks, removals, using=using, connection=connection)
 

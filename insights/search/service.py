@@ -150,7 +150,7 @@ def _visible_projects(
     blind-coding state. Leads, viewers and staff see every coding; staff act as leads.
     """
     visible = list(projects_for_user(user).order_by("id").values_list("id", flat=True))
-    if not visible or user.is_staff:
+    if not visible or isinstance(user, AnonymousUser) or user.is_staff:
         return visible, [], []
     blind: set[int] = set()
     outside_team: set[int] = set()

@@ -96,7 +96,7 @@ def redaction_changed(instance: Redaction, using: str, **kwargs: Any) -> None:
     # Documents hold the redacted text: the placeholder instead of the span.
     if instance.transcript_id is not None:
         scheduling.schedule_index(TRANSCRIPT, [instance.transcript_id], using=using)
-    else:
+    elif instance.field_note_id is not None:
         scheduling.schedule_index(FIELD_NOTE, [instance.field_note_id], using=using)
 
 

@@ -26,7 +26,7 @@ from interviews.access import ProjectAccess, get_project_for_member, projects_fo
 from interviews.models import ResearchProject
 
 # Badge colour per kind, so pain points and delights stand out in a long codebook.
-KIND_BADGES = {
+KIND_BADGES: dict[str, str] = {
     Code.Kind.PAIN_POINT: "badge-error",
     Code.Kind.NEED: "badge-info",
     Code.Kind.DELIGHT: "badge-ok",

@@ -56,7 +56,7 @@ from jobs.runner import job_start, latest_job
 
 # The theme page lists at most this many quotes of its evidence to pick from.
 MAX_EVIDENCE_SHOWN = 100
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     Theme.Status.CANDIDATE: "badge-info",
     Theme.Status.CONFIRMED: "badge-ok",
     Theme.Status.REJECTED: "badge-error",
