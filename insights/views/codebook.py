@@ -41,7 +41,7 @@ def _plural(count: int, word: str) -> str:
 def _flash_errors(request: AuthenticatedHttpRequest, form: Form) -> None:
     for errors in form.errors.values():
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, str(error))
 
 
 def _codebook_url(slug: str, code_id: int | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -102,7 +103,7 @@ def journey_stage(
     return render(request, "insights/journey_stage.html", context)
 
 
-def _by_sentiment(quotes, value: str):  # noqa: ANN001, ANN202 - QuerySet[Highlight]
+def _by_sentiment(quotes: QuerySet[Highlight], value: str) -> QuerySet[Highlight]:
     if value == "negative":
         return quotes.filter(sentiment__lt=0)
     if value == "positive":
@@ -117,7 +118,8 @@ def _quote_rows(request: AuthenticatedHttpRequest, ids: list[int]) -> list[dict[
     found = (
         Highlight.objects.filter(pk__in=ids)
         .select_related("project", "utterance__speaker__participant", "transcript__session")
-        .prefetch_related("codes")
+        # A taggit manager, which the Django plugin does not take for a relation.
+        .prefetch_related("codes")  # type: ignore[misc]
         .defer("transcript__text", "utterance__text")
     )
     by_project: dict[int, list[Highlight]] = defaultdict(list)
