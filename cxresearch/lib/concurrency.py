@@ -131,7 +131,9 @@ class VersionedModelForm[M: VersionedModel](forms.ModelForm[M]):
         except EditConflict as conflict:
             conflict.attempted = self._differences(conflict.current)
             raise
-        self.save_m2m()
+        # ModelForm.save()'s own second step (save_m2m exists only after save(commit=False));
+        # the row itself was saved by save_versioned. Private, so not in the stubs.
+        self._save_m2m()  # type: ignore[attr-defined]
         return instance
 
     def show_conflict(self, conflict: EditConflict, *, noun: str) -> Self:

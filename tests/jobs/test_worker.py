@@ -46,7 +46,7 @@ def test_a_bulk_upload_is_imported_by_the_worker(
     )
 
     job = BackgroundJob.objects.get()
-    assert response.url == reverse("jobs:job-detail", args=[job.pk])
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
     wait_until(lambda: finished(job.pk), "finished the import job")
     status = lead_client.get(reverse("jobs:job-status", args=[job.pk])).json()
     assert (status["state"], status["progress"]) == ("done", 100)
