@@ -24,6 +24,7 @@ from tests.interviews.test_transcript_import import ZOOM, upload
 from tests.workers import RanTasks, wait_until
 
 pytestmark = [
+    pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
