@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
@@ -61,7 +61,7 @@ class HighlightFields:
     memo: str = ""
 
 
-def can_code(user: AbstractBaseUser, project: ResearchProject) -> bool:
+def can_code(user: User, project: ResearchProject) -> bool:
     if not user.is_authenticated:
         return False
     if user.is_staff:
@@ -119,7 +119,7 @@ def utterance_at(transcript: Transcript, offset: int) -> Utterance | None:
     )
 
 
-def _apply_codes(highlight: Highlight, codes: Iterable[Code], *, coder: AbstractBaseUser) -> None:
+def _apply_codes(highlight: Highlight, codes: Iterable[Code], *, coder: User) -> None:
     wanted = {code.pk: code for code in codes}
     current = set(
         CodedHighlight.objects.filter(content_object=highlight).values_list("tag_id", flat=True)
@@ -135,7 +135,7 @@ def _apply_codes(highlight: Highlight, codes: Iterable[Code], *, coder: Abstract
 def highlight_create(
     *,
     project: ResearchProject,
-    coder: AbstractBaseUser,
+    coder: User,
     start: int,
     end: int,
     fields: HighlightFields,
@@ -161,7 +161,7 @@ def highlight_create(
 def highlight_get_or_create(
     *,
     project: ResearchProject,
-    coder: AbstractBaseUser,
+    coder: User,
     start: int,
     end: int,
     fields: HighlightFields,
@@ -243,9 +243,7 @@ def _lock_transcripts(transcript_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
-def highlight_update(
-    *, highlight: Highlight, by: AbstractBaseUser, fields: HighlightFields
-) -> Highlight:
+def highlight_update(*, highlight: Highlight, by: User, fields: HighlightFields) -> Highlight:
     """Change a highlight's stage, codes, sentiment, severity or memo; its span stays."""
     if not can_code(by, highlight.project):
         raise CodingError("Only the study's leads and researchers can code it.")
@@ -266,7 +264,7 @@ def highlight_update(
 
 
 @transaction.atomic
-def highlight_delete(*, highlight: Highlight, by: AbstractBaseUser) -> None:
+def highlight_delete(*, highlight: Highlight, by: User) -> None:
     if not can_code(by, highlight.project):
         raise CodingError("Only the study's leads and researchers can code it.")
     transcript = highlight.transcript
@@ -293,7 +291,7 @@ def memo_visible(highlight: Highlight, *, role: str | None) -> bool:
     return role in (Membership.Role.LEAD, Membership.Role.RESEARCHER) or highlight.memo_shared
 
 
-def highlight_memo_share(*, highlight: Highlight, by: AbstractBaseUser, shared: bool) -> Highlight:
+def highlight_memo_share(*, highlight: Highlight, by: User, shared: bool) -> Highlight:
     """Let viewers read a highlight's memo, or stop them; only a lead decides. Audited."""
     if role_in_project(by, highlight.project) != Membership.Role.LEAD:
         raise CodingError("Only the study's lead can share a memo with viewers.")
@@ -329,7 +327,7 @@ def transcript_coverage_refresh(transcript: Transcript) -> None:
 
 
 def code_get_or_create(
-    *, project: ResearchProject, name: str, by: AbstractBaseUser, kind: str = Code.Kind.TOPIC
+    *, project: ResearchProject, name: str, by: User, kind: str = Code.Kind.TOPIC
 ) -> tuple[Code, bool]:
     """Find a code by name in the project's codebook (ignoring case), or add it."""
     name = " ".join(name.split())
@@ -353,9 +351,7 @@ def code_get_or_create(
         return Code.objects.get(project=project, name__iexact=name), False
 
 
-def codes_get_or_create(
-    *, project: ResearchProject, names: Sequence[str], by: AbstractBaseUser
-) -> list[Code]:
+def codes_get_or_create(*, project: ResearchProject, names: Sequence[str], by: User) -> list[Code]:
     """The codes with these names (ignoring case), adding the missing ones, in input order.
 
     The coding panel sends names; this looks them all up in one query instead of one each.

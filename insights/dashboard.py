@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Max, Q, Sum
+from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 from django.urls import reverse
 
 from insights.charts import BarChart, HeatMap, LineChart, bar_chart, emotion_curve, heat_map
 from insights.models import (
     CodedHighlight,
+    Highlight,
     JourneyMap,
     JourneyMapCell,
     Recommendation,
@@ -189,7 +190,9 @@ def _findings_deliverables(project: ResearchProject) -> tuple[Deliverable, ...]:
     )
 
 
-def _code_frequency(highlights, stages: list[Stage]) -> tuple[HeatMap | None, int]:  # noqa: ANN001
+def _code_frequency(
+    highlights: QuerySet[Highlight], stages: list[Stage]
+) -> tuple[HeatMap | None, int]:
     """Quotes per (code, stage) for the most used codes; and how many codes were left out."""
     uses: dict[tuple[int, str], dict[int | None, int]] = defaultdict(dict)
     for code_id, name, stage_id, count in (

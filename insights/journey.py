@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery
 
 from insights.models import (
@@ -73,12 +73,12 @@ class StageSummary:
     metrics: list[StageMetric] = field(default_factory=list)
 
 
-def readable_projects(user: AbstractBaseUser, framework: JourneyFramework) -> list[ResearchProject]:
+def readable_projects(user: User, framework: JourneyFramework) -> list[ResearchProject]:
     return list(projects_for_user(user).filter(framework=framework).order_by("title"))
 
 
 def journey_evidence(
-    *, user: AbstractBaseUser, projects: list[ResearchProject], lenses: Lenses
+    *, user: User, projects: list[ResearchProject], lenses: Lenses
 ) -> QuerySet[Highlight]:
     """The highlights of these studies this user may see, narrowed by the lenses.
 
@@ -227,7 +227,7 @@ class JourneyFindings:
         return self.by_stage.get(stage.pk) or StageFindings()
 
 
-def research_roles(user: AbstractBaseUser, projects: list[ResearchProject]) -> dict[int, str]:
+def research_roles(user: User, projects: list[ResearchProject]) -> dict[int, str]:
     """Each study's role of this user, in one query (staff are leads everywhere)."""
     if user.is_staff:
         return {project.pk: Membership.Role.LEAD for project in projects}
@@ -252,7 +252,7 @@ def latest_published_reports(projects: list[ResearchProject]) -> dict[int, Repor
 
 
 def journey_findings(
-    *, user: AbstractBaseUser, projects: list[ResearchProject], lenses: Lenses, stages: list[Stage]
+    *, user: User, projects: list[ResearchProject], lenses: Lenses, stages: list[Stage]
 ) -> JourneyFindings:
     """The themes, hand-offs and recommendations at these stages, from the chosen studies.
 
@@ -330,7 +330,7 @@ def _from_report(
             )
         shown = {theme["id"] for theme in stage["themes"]}
         for handoff in stage["handoffs"]:
-            figure = figures.get(str(handoff["theme_id"]), {})
+            figure = figures.get(str(handoff["theme_id"]))
             here.handoffs.append(
                 StageHandoff(
                     theme_id=handoff["theme_id"],
@@ -342,8 +342,8 @@ def _from_report(
                     to_stage=handoff["to_stage"],
                     from_team=handoff["from_team"],
                     to_team=handoff["to_team"],
-                    participants=figure.get("participants", 0),
-                    quotes=figure.get("quotes", 0),
+                    participants=figure["participants"] if figure else 0,
+                    quotes=figure["quotes"] if figure else 0,
                     published=True,
                     linked=handoff["theme_id"] in shown,
                 )
@@ -397,6 +397,7 @@ def _as_they_stand(
     summaries = {s.project_id: s for s in EvidenceSummary.objects.filter(project__in=projects)}
     for theme in themes:
         assert theme.stage is not None
+        stage_id = theme.stage.id
         project = by_pk[theme.project_id]
         summary = summaries.get(theme.project_id)
         is_published = theme.pk in published[theme.project_id][0]
@@ -409,12 +410,12 @@ def _as_they_stand(
             if summary
             else f"{theme.participant_count} participants"
         )
-        here = found[theme.stage_id]
+        here = found[stage_id]
         here.themes.append(
             StageTheme(
                 theme_id=theme.pk,
                 project=project,
-                stage_id=theme.stage_id,
+                stage_id=stage_id,
                 name=theme.name,
                 summary=theme.summary,
                 codes=tuple(sorted(codes[theme.pk], key=str.casefold)),
@@ -437,7 +438,7 @@ def _as_they_stand(
                 StageHandoff(
                     theme_id=theme.pk,
                     project=project,
-                    stage_id=theme.stage_id,
+                    stage_id=stage_id,
                     stage_slug=theme.stage.slug,
                     theme=theme.name,
                     from_stage=first.name,

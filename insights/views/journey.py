@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
@@ -132,14 +133,14 @@ def journey_stage(
     return render(request, "insights/journey_stage.html", context)
 
 
-def _without(params, *names: str) -> str:  # noqa: ANN001 - a QueryDict
+def _without(params: QueryDict, *names: str) -> str:
     kept = params.copy()
     for name in names:
         kept.pop(name, None)
     return kept.urlencode()
 
 
-def _by_sentiment(quotes, value: str):  # noqa: ANN001, ANN202 - QuerySet[Highlight]
+def _by_sentiment(quotes: QuerySet[Highlight], value: str) -> QuerySet[Highlight]:
     if value == "negative":
         return quotes.filter(sentiment__lt=0)
     if value == "positive":
@@ -154,7 +155,8 @@ def _quote_rows(request: AuthenticatedHttpRequest, ids: list[int]) -> list[dict[
     found = (
         Highlight.objects.filter(pk__in=ids)
         .select_related("project", "utterance__speaker__participant", "transcript__session")
-        .prefetch_related("codes")
+        # A taggit manager, which the Django plugin does not take for a relation.
+        .prefetch_related("codes")  # type: ignore[misc]
         .defer("transcript__text", "utterance__text")
     )
     by_project: dict[int, list[Highlight]] = defaultdict(list)

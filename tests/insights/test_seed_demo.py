@@ -243,7 +243,7 @@ class TestDemoContent(TestCase):
         enrollments = Enrollment.objects.prefetch_related("events")
         for enrollment in enrollments:
             events = sorted(enrollment.events.all(), key=lambda event: (event.at, event.id))
-            status = Status.IDENTIFIED
+            status: str = Status.IDENTIFIED
             for event in events:
                 assert event.from_status == status, enrollment
                 assert event.to_status in pipeline.ALLOWED_MOVES[status], (enrollment, event)

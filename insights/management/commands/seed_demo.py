@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from insights.demo import load_demo
 from insights.models import Theme
 from insights.reports import report_build, report_publish
-from insights.search import indexing
+from insights.search import scheduling
 from insights.themes import ThemeError, theme_confirm, themes_aggregate
 from interviews.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, LEAD_USERNAME
 from interviews.models import Enrollment, Membership, ResearchProject
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 "DEBUG on. Pass --allow-without-debug to load it anyway."
             )
         verbose = options["verbosity"] >= 2
-        with indexing.suspended():
+        with scheduling.suspended():
             summary = load_demo(stdout=self.stdout if verbose else None)
         if summary.already_loaded:
             self.stdout.write("Demo data already loaded.")
