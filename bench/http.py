@@ -69,7 +69,9 @@ class Server:
 
     @property
     def csrf(self) -> str:
-        return self.http.cookies["csrftoken"]
+        token = self.http.cookies.get("csrftoken")
+        assert token is not None, "log in first: the server sets the CSRF cookie"
+        return token
 
     def stop(self) -> None:
         self.http.close()

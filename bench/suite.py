@@ -19,12 +19,12 @@ import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models.signals import post_save
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -71,7 +71,7 @@ def _client(ctx: Context) -> Client:
     return client
 
 
-def _get(client: Client, url: str) -> HttpResponse:
+def _get(client: Client, url: str):  # noqa: ANN202 - a test client response
     # secure=True: the production settings redirect plain HTTP to HTTPS.
     response = client.get(url, secure=True)
     if response.status_code != 200:
@@ -584,7 +584,9 @@ def _post_highlights(ctx: Context, *, inline_index: bool) -> Trial:
     def run(i: int) -> None:
         response = client.post(url, bodies[i], content_type="application/json", secure=True)
         if response.status_code != 201:
-            raise AssertionError(f"POST {url} answered {response.status_code}: {response.content}")
+            raise AssertionError(
+                f"POST {url} answered {response.status_code}: {response.content!r}"
+            )
 
     return Trial(run, before=_settle, teardown=_index_tasks(inline=inline_index))
 
@@ -745,6 +747,8 @@ def qdpx_export(ctx: Context) -> Trial:
         info["bytes"] = len(export.qdpx(exported))
         info["selections"] = sum(len(source.selections) for source in exported.sources)
 
+    return Trial(run, info=info)
+
 
 # --- Themes and reports -------------------------------------------------------------------------
 
@@ -762,7 +766,7 @@ EVIDENCE_GROUP_BY = """
 """
 
 
-def _group_by(where: str = "", params: tuple[object, ...] = ()) -> Callable[[int], None]:
+def _group_by(where: str = "", params: tuple[Any, ...] = ()) -> Callable[[int], None]:
     sql = EVIDENCE_GROUP_BY.format(where=where)
 
     def run(i: int) -> None:
@@ -947,11 +951,15 @@ def http_highlight(ctx: Context) -> Trial:
         }
         for transcript, _utterance, start, end in spans
     ]
-    headers = {"X-CSRFToken": server.csrf, "Referer": server.base + "/"}
+    headers = {
+        "X-CSRFToken": server.csrf,
+        "Referer": server.base + "/",
+        "Content-Type": "application/json",
+    }
     info: dict[str, object] = {"server": server.kind}
 
     def run(i: int) -> None:
-        response = server.http.post(url, json=bodies[i], headers=headers, timeout=30)
+        response = server.http.post(url, data=json.dumps(bodies[i]), headers=headers, timeout=30)
         if response.status_code != 201:
             raise AssertionError(f"POST {url} answered {response.status_code}: {response.text}")
 

@@ -15,14 +15,14 @@ timeout = 120
 control_socket_disable = True
 
 
-def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+def post_worker_init(worker: object) -> None:
     """Index changes in a thread of the worker (insights.search.writer), not in the request."""
     from insights.search.writer import start_writer
 
     start_writer()
 
 
-def worker_exit(server, worker):  # noqa: ANN001, ANN201
+def worker_exit(server: object, worker: object) -> None:
     from insights.search.writer import stop_writer
 
     stop_writer()

@@ -11,7 +11,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Lower
@@ -61,7 +61,7 @@ class HighlightFields:
     memo: str = ""
 
 
-def can_code(user: AbstractBaseUser, project: ResearchProject, *, role: str | None = None) -> bool:
+def can_code(user: User, project: ResearchProject, *, role: str | None = None) -> bool:
     """Whether the user leads or researches the project (staff do everything).
 
     `role`: the user's role as interviews.access found it when a view went through the door
@@ -127,7 +127,7 @@ def utterance_at(transcript: Transcript, offset: int) -> Utterance | None:
 
 
 def _apply_codes(
-    highlight: Highlight, codes: Iterable[Code], *, coder: AbstractBaseUser, new: bool = False
+    highlight: Highlight, codes: Iterable[Code], *, coder: User, new: bool = False
 ) -> None:
     """Make the highlight's codings these codes; `new`: it has none yet (nothing to read)."""
     wanted = {code.pk: code for code in codes}
@@ -146,7 +146,7 @@ def _apply_codes(
 def highlight_create(
     *,
     project: ResearchProject,
-    coder: AbstractBaseUser,
+    coder: User,
     start: int,
     end: int,
     fields: HighlightFields,
@@ -174,7 +174,7 @@ def highlight_create(
 def highlight_get_or_create(
     *,
     project: ResearchProject,
-    coder: AbstractBaseUser,
+    coder: User,
     start: int,
     end: int,
     fields: HighlightFields,
@@ -259,7 +259,7 @@ def _lock_transcripts(transcript_ids: Iterable[int]) -> None:
 
 @transaction.atomic
 def highlight_update(
-    *, highlight: Highlight, by: AbstractBaseUser, fields: HighlightFields, role: str | None = None
+    *, highlight: Highlight, by: User, fields: HighlightFields, role: str | None = None
 ) -> Highlight:
     """Change a highlight's stage, codes, sentiment, severity or memo; its span stays.
 
@@ -285,9 +285,7 @@ def highlight_update(
 
 
 @transaction.atomic
-def highlight_delete(
-    *, highlight: Highlight, by: AbstractBaseUser, role: str | None = None
-) -> None:
+def highlight_delete(*, highlight: Highlight, by: User, role: str | None = None) -> None:
     """Delete a highlight, audited, and take what only it covered off the coverage count."""
     if not can_code(by, highlight.project, role=role):
         raise CodingError("Only the study's leads and researchers can code it.")
@@ -315,7 +313,7 @@ def memo_visible(highlight: Highlight, *, role: str | None) -> bool:
     return role in (Membership.Role.LEAD, Membership.Role.RESEARCHER) or highlight.memo_shared
 
 
-def highlight_memo_share(*, highlight: Highlight, by: AbstractBaseUser, shared: bool) -> Highlight:
+def highlight_memo_share(*, highlight: Highlight, by: User, shared: bool) -> Highlight:
     """Let viewers read a highlight's memo, or stop them; only a lead decides. Audited."""
     if role_in_project(by, highlight.project) != Membership.Role.LEAD:
         raise CodingError("Only the study's lead can share a memo with viewers.")
@@ -346,12 +344,14 @@ def _coverage_change(highlight: Highlight, sign: int) -> None:
     count stays what transcript_coverage_refresh would count. The instance's
     coded_utterance_count is not changed: refresh it to read the new count.
     """
+    transcript_id = highlight.transcript_id
+    assert transcript_id is not None  # only transcript highlights have a coverage count
     others = Highlight.objects.filter(
-        transcript_id=highlight.transcript_id, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+        transcript_id=transcript_id, start__lt=OuterRef("end"), end__gt=OuterRef("start")
     ).exclude(pk=highlight.pk)
     only_this = (
         Utterance.objects.filter(
-            transcript_id=highlight.transcript_id, start__lt=highlight.end, end__gt=highlight.start
+            transcript_id=transcript_id, start__lt=highlight.end, end__gt=highlight.start
         )
         .exclude(Exists(others))
         .order_by()
@@ -359,7 +359,7 @@ def _coverage_change(highlight: Highlight, sign: int) -> None:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    Transcript.objects.filter(pk=highlight.transcript_id).update(
+    Transcript.objects.filter(pk=transcript_id).update(
         coded_utterance_count=F("coded_utterance_count") + sign * Coalesce(Subquery(only_this), 0)
     )
 
@@ -382,7 +382,7 @@ def code_get_or_create(
     *,
     project: ResearchProject,
     name: str,
-    by: AbstractBaseUser,
+    by: User,
     kind: str = Code.Kind.TOPIC,
     role: str | None = None,
 ) -> tuple[Code, bool]:
@@ -412,7 +412,7 @@ def codes_get_or_create(
     *,
     project: ResearchProject,
     names: Sequence[str],
-    by: AbstractBaseUser,
+    by: User,
     role: str | None = None,
 ) -> list[Code]:
     """The codes with these names (ignoring case), adding the missing ones, in input order.

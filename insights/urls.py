@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from insights.views import (
     agreement,
@@ -49,7 +49,7 @@ report_urls = [
 ]
 
 # /studies/<slug>/...
-project_urls = [
+project_urls: list[URLPattern | URLResolver] = [
     path("codebook/", codebook.codebook, name="codebook"),
     path("codebook/new/", codebook.code_create, name="code-create"),
     path("codebook/merge/", codebook.code_merge, name="code-merge"),

@@ -6,7 +6,9 @@ until someone decides who may use it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -79,7 +81,7 @@ PARTICIPANT_WRITE = {"lead": "ok", "researcher": "ok", "viewer": 403, "outsider"
 @dataclass(frozen=True)
 class Rule:
     method: str
-    expect: dict[str, object]
+    expect: Mapping[str, object]
 
 
 ACCESS: dict[str, list[Rule]] = {
@@ -209,7 +211,7 @@ def test_every_url_has_an_access_rule() -> None:
 
 
 @pytest.fixture
-def world(project: ResearchProject, lead) -> dict[str, object]:
+def world(project: ResearchProject, lead) -> dict[str, Any]:
     participant = make_participant(name="Ada Lovelace", email="ada@analytical.example")
     enrollment = make_enrollment(project, participant, status=Enrollment.Status.IDENTIFIED)
     consent = make_consent(participant)
@@ -310,7 +312,7 @@ def _flat_patterns() -> list[tuple[str, str]]:
     return found
 
 
-POST_DATA = {
+POST_DATA: dict[str, dict[str, Any]] = {
     "interviews:project-edit": {
         "title": "Renamed",
         "slug": "uptier",
@@ -343,7 +345,7 @@ POST_DATA = {
     "insights:highlight-memo-share": {"shared": "1"},
 }
 
-POST_JSON = {
+POST_JSON: dict[str, dict[str, Any]] = {
     "insights:highlight-create": {"source": "transcript", "codes": ["SSO"]},
     "insights:highlight-update": {"codes": ["Pricing"]},
     "insights:highlight-delete": {},

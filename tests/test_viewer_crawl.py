@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from html import unescape
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
@@ -119,7 +119,7 @@ def interview(
     scope: str,
     filename: str,
     vtt: str,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     person = make_participant(name=name, email=email, company=company, job_title=job_title)
     enrollment = make_enrollment(project, person, status=Enrollment.Status.COMPLETED)
     consent = make_consent(person, scope=scope)
@@ -157,7 +157,7 @@ def interview(
 
 
 @pytest.fixture
-def study(project: ResearchProject, lead: User, committed: Committed) -> dict[str, object]:
+def study(project: ResearchProject, lead: User, committed: Committed) -> dict[str, Any]:
     project.framework = JourneyFramework.objects.get(slug="cx-journey")
     project.save()
     with committed():
@@ -263,7 +263,7 @@ def leaks(text: str, words: list[str]) -> list[str]:
     ]
 
 
-def body(response: HttpResponse) -> str:
+def body(response) -> str:  # noqa: ANN001 - a test client response
     if response.streaming:
         return b"".join(response.streaming_content).decode(errors="replace")
     return response.content.decode(errors="replace")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import User
 from django.db.models import Q
 
 from insights.models import Code, CodedHighlight, Highlight
@@ -244,7 +244,7 @@ class ExportError(Exception):
     """An export cannot be written; the message is shown to the user as-is."""
 
 
-def _visible_highlight_ids(*, project: ResearchProject, user: AbstractBaseUser) -> list[int]:
+def _visible_highlight_ids(*, project: ResearchProject, user: User) -> list[int]:
     """The highlights this user may see (insights.visibility: blind coding binds researchers).
 
     Only the research team exports a study: its sources go out unredacted, as they read them.
@@ -623,7 +623,7 @@ PARTICIPANT_VARIABLES = {
     "Region": "region",
     "Tier": "tier",
 }
-ATTRIBUTE_TYPES = {
+ATTRIBUTE_TYPES: dict[str, str] = {
     ProjectAttribute.Kind.TEXT: "Text",
     ProjectAttribute.Kind.CHOICE: "Text",
     ProjectAttribute.Kind.NUMBER: "Float",

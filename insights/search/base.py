@@ -65,7 +65,7 @@ class SearchDocument:
     speaker_participant_id: int | None = None
 
     def facet_values(self, facet: str) -> tuple[str, ...]:
-        value = {
+        values: dict[str, str | tuple[str, ...]] = {
             "project": self.project_slug,
             "kind": self.kind,
             "stage": self.stage,
@@ -74,7 +74,8 @@ class SearchDocument:
             "region": self.region,
             "tier": self.tier,
             "speaker_kind": self.speaker_kind,
-        }[facet]
+        }
+        value = values[facet]
         if isinstance(value, tuple):
             return value
         return (value,) if value else ()

@@ -20,6 +20,7 @@ below, with the index it relies on.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -50,6 +51,9 @@ from insights.search.base import (
     SearchTimeout,
     Term,
 )
+
+# What the SQL here passes as a parameter: words, numbers, dates, and arrays of ids or words.
+type SqlParam = str | int | float | bool | dt.date | list[int] | list[str] | None
 
 BATCH_SIZE = 500
 SNIPPET_CHARS = 200  # a text this long or shorter is its own snippet (as with Whoosh)
@@ -216,7 +220,7 @@ class TsQuery:
     """An SQL expression that evaluates to a tsquery, and its parameters (in order)."""
 
     sql: str
-    params: tuple[object, ...]
+    params: tuple[SqlParam, ...]
 
 
 @dataclass
@@ -310,7 +314,7 @@ def _words(tokens: Sequence[str]) -> TsQuery | None:
         text = " ".join(token for token, _distance in kept)
         return TsQuery(f"phraseto_tsquery('{TS_CONFIG}', %s)", (text,))
     sql = f"phraseto_tsquery('{TS_CONFIG}', %s)"
-    params: list[object] = [kept[0][0]]
+    params: list[SqlParam] = [kept[0][0]]
     for token, distance in kept[1:]:
         sql = f"tsquery_phrase({sql}, phraseto_tsquery('{TS_CONFIG}', %s), %s)"
         params += [token, distance]
@@ -349,7 +353,7 @@ def phrase_bonus(root: Node | None) -> TsQuery | None:
 @dataclass(frozen=True)
 class _Where:
     sql: str
-    params: tuple[object, ...]
+    params: tuple[SqlParam, ...]
 
 
 class PostgresBackend:
@@ -467,7 +471,7 @@ class PostgresBackend:
         no_facets: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
         translation = translate(query.root) if query.root is not None else None
         tsquery = translation.tsquery if translation else None
-        message = " ".join(filter(None, [*query.notes, translation and translation.message]))
+        message = " ".join(filter(None, [*query.notes, translation.message if translation else ""]))
         if not project_ids or (translation and tsquery is None):
             return SearchResults(hits=[], total=0, facets=no_facets, message=message)
 
@@ -478,8 +482,8 @@ class PostgresBackend:
             cleared=cleared or {},
         )
         rank_sql, headline_sql = _NO_RANK, "NULL"
-        rank_params: list[object] = []
-        headline_params: list[object] = []
+        rank_params: list[SqlParam] = []
+        headline_params: list[SqlParam] = []
         # A query of only NOT has nothing to rank or mark: every match would score 0.
         if tsquery is not None and not isinstance(query.root, Not):
             rank_sql = _RANK.format(table=TABLE, query=tsquery.sql)
@@ -527,7 +531,7 @@ class PostgresBackend:
         cleared: Mapping[int, Cleared],
     ) -> _Where:
         clauses: list[str] = []
-        params: list[object] = [[pk for pk in project_ids if pk not in cleared]]
+        params: list[SqlParam] = [[pk for pk in project_ids if pk not in cleared]]
         projects = [_PROJECTS.format(table=TABLE)]
         for pk in sorted(set(project_ids) & set(cleared)):
             projects.append(_CLEARED.format(table=TABLE))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from insights.search.backends import get_backend
 from insights.search.base import (
@@ -59,7 +59,7 @@ def clean_filters(raw: dict[str, Sequence[str]]) -> Filters:
 def search(
     text: str,
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     filters: Filters | None = None,
     page: int = 1,
     per_page: int = 20,
@@ -141,7 +141,7 @@ def search(
 
 
 def _visible_projects(
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
 ) -> tuple[list[int], list[int], list[int]]:
     """(ids searched in full, ids whose highlights this user may not see yet, ids where the
     user is outside the research team).
@@ -150,7 +150,7 @@ def _visible_projects(
     blind-coding state. Leads, viewers and staff see every coding; staff act as leads.
     """
     visible = list(projects_for_user(user).order_by("id").values_list("id", flat=True))
-    if not visible or user.is_staff:
+    if not visible or isinstance(user, AnonymousUser) or user.is_staff:
         return visible, [], []
     blind: set[int] = set()
     outside_team: set[int] = set()

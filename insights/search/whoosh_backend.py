@@ -983,7 +983,7 @@ class _MarkFormatter(highlight.Formatter):
         return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
 
     def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> str:
-        inner = super().format_fragment(fragment, replace=replace).strip()
+        inner: str = super().format_fragment(fragment, replace=replace).strip()
         before = "… " if fragment.startchar > 0 else ""
         after = " …" if fragment.endchar < len(fragment.text) else ""
         return before + inner + after
@@ -1000,7 +1000,7 @@ def _snippet(text: str, terms: frozenset[str]) -> str:
     """The best ~200 characters around the matched words; the start of the text if none."""
     if terms:
         fragmenter = _WHOLE if len(text) <= SNIPPET_CHARS else _CONTEXT
-        marked = highlight.highlight(
+        marked: str = highlight.highlight(
             text, terms, _ANALYZER, fragmenter, _FORMATTER, top=1, mode="index"
         )
         if marked:

@@ -4,7 +4,7 @@ of committed changes a moment after the request, in batches, instead of inside i
 Without a broker (Celery eager) each change's index task would run inside the request that
 made it, and a Whoosh commit costs tens of milliseconds. The server of `make run`
 (cxresearch.gunicorn_embedded) starts this writer in its worker process; from then on
-indexing._enqueue only wakes it. Management commands, `make dev` and the tests start none and
+scheduling._enqueue only wakes it. Management commands, `make dev` and the tests start none and
 keep indexing inline.
 
 The work itself is the outbox's: every change wrote its IndexOutbox rows in its own

@@ -6,7 +6,9 @@ code points here, once. Every refusal is a 4xx with a readable "error", never a 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import update_wrapper
+from typing import Any, Concatenate
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -251,8 +253,15 @@ def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def _json_errors(view):  # noqa: ANN001, ANN202 - a decorator over the three views below
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+type _JsonView[**P] = Callable[Concatenate[AuthenticatedHttpRequest, P], JsonResponse]
+
+
+def _json_errors[**P](view: _JsonView[P]) -> _JsonView[P]:
+    """Refusals as JSON errors, for the coding endpoints below."""
+
+    def wrapped(
+        request: AuthenticatedHttpRequest, /, *args: P.args, **kwargs: P.kwargs
+    ) -> JsonResponse:
         try:
             return view(request, *args, **kwargs)
         except (BadRequest, CodingError, RedactionError) as refusal:
@@ -262,8 +271,7 @@ def _json_errors(view):  # noqa: ANN001, ANN202 - a decorator over the three vie
         except Http404:
             return _error("Not found.", status=404)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
+    update_wrapper(wrapped, view)
     return wrapped
 
 
@@ -301,7 +309,7 @@ def _selection(
 
 @require_POST
 @_json_errors
-def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
+def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
     access = _access(request, slug)
     data = _payload(request)
     transcript, note, start, end = _selection(data, access)
@@ -332,7 +340,9 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_POST
 @_json_errors
-def highlight_update(request: HttpRequest, slug: str, highlight_id: int) -> JsonResponse:
+def highlight_update(
+    request: AuthenticatedHttpRequest, slug: str, highlight_id: int
+) -> JsonResponse:
     access = _access(request, slug)
     highlight = _highlight_for_coder(access, request.user, highlight_id)
     data = _payload(request)
@@ -376,7 +386,9 @@ def highlight_memo_share(
 
 @require_POST
 @_json_errors
-def highlight_delete(request: HttpRequest, slug: str, highlight_id: int) -> JsonResponse:
+def highlight_delete(
+    request: AuthenticatedHttpRequest, slug: str, highlight_id: int
+) -> JsonResponse:
     access = _access(request, slug)
     highlight = _highlight_for_coder(access, request.user, highlight_id)
     delete_highlight(highlight=highlight, by=request.user, role=access.role)
@@ -387,7 +399,7 @@ def highlight_delete(request: HttpRequest, slug: str, highlight_id: int) -> Json
 
 @require_POST
 @_json_errors
-def redaction_add(request: HttpRequest, slug: str) -> JsonResponse:
+def redaction_add(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
     """Redact a selection: {source, sourceId, start16, end16, kind}. Answers the redaction
     and the re-rendered text around it."""
     access = _access(request, slug)
@@ -415,7 +427,9 @@ def redaction_add(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_POST
 @_json_errors
-def redaction_remove(request: HttpRequest, slug: str, redaction_id: int) -> JsonResponse:
+def redaction_remove(
+    request: AuthenticatedHttpRequest, slug: str, redaction_id: int
+) -> JsonResponse:
     access = _access(request, slug)
     redaction = get_object_or_404(
         Redaction.objects.select_related("transcript__session", "field_note__session"),

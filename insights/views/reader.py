@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from cxresearch.lib.text import utf16_length, utf16_offsets
 from insights.coding import memo_visible, segments, spans_by_utterance
-from insights.models import Code, CodedHighlight, Highlight
+from insights.models import Code, CodedHighlight, Highlight, Stage
 from insights.quotes import (
     PAIN_SEVERITY_WORDS,
     SENTIMENT_WORDS,
@@ -80,10 +80,12 @@ def highlights_for(where: Q, *, reader: EvidenceReader, mine_only: bool) -> list
     )
 
 
-def marked(text: str, offset: int, spans: Sequence[tuple[int, int, int]], colours: dict[int, str]):
+def marked(
+    text: str, offset: int, spans: Sequence[tuple[int, int, int]], colours: dict[int, str]
+) -> list[MarkedSegment]:
     """Segments of a text ready for the template: colour of the innermost highlight, depth."""
     length = {pk: end - start for pk, start, end in spans}
-    result = []
+    result: list[MarkedSegment] = []
     for segment in segments(text, offset, spans):
         inner_first = sorted(segment.highlight_ids, key=lambda pk: length[pk])
         result.append(
@@ -110,7 +112,7 @@ def highlight_data(
     *,
     reader: EvidenceReader,
     shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
-) -> dict[str, dict]:
+) -> dict[str, dict[str, object]]:
     """What the coding panel needs to edit each highlight, passed with json_script.
 
     `shown`: the sources' redactions when the caller has read them (saves a query).
@@ -198,10 +200,10 @@ def speaker_display(speaker: Speaker | None, *, show_label: bool) -> str:
     """A speaker as a reader sees it: never a label that may be a participant's name to a viewer."""
     if speaker is None:
         return ""
-    if speaker.participant_id:
-        return speaker.participant.pseudonym
-    if speaker.interviewer_id:
-        user = speaker.interviewer
+    # Without an id the relation is None, read without a query.
+    if (participant := speaker.participant) is not None:
+        return participant.pseudonym
+    if (user := speaker.interviewer) is not None:
         return f"{user.get_full_name() or user.username} (interviewer)"
     if show_label and speaker.label:
         return speaker.label
@@ -211,7 +213,11 @@ def speaker_display(speaker: Speaker | None, *, show_label: bool) -> str:
 def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
     """Codebook and stages for the coding panel."""
     project = access.project
-    stages = list(project.framework.stages.all()) if project.framework_id else []
+    stages = (
+        list(Stage.objects.filter(framework_id=project.framework_id))
+        if project.framework_id
+        else []
+    )
     codes = list(project.codes.order_by("name").values("id", "name", "colour", "kind"))
     return {
         "coding_data": {
@@ -252,7 +258,9 @@ def transcript_detail(
     mine_only = request.GET.get("show") == "mine"
     speakers = {s.pk: s for s in transcript.speakers.select_related("participant", "interviewer")}
     show_labels = pii.can_see_pii(request.user)
-    names = {pk: speaker_display(s, show_label=show_labels) for pk, s in speakers.items()}
+    names: dict[int | None, str] = {
+        pk: speaker_display(s, show_label=show_labels) for pk, s in speakers.items()
+    }
     page = _turn_page(request, transcript)
     utterances = list(
         transcript.utterances.only("id", "speaker_id", "start", "end", "start_ms", "text").order_by(
@@ -326,8 +334,9 @@ def _turn_page(request: AuthenticatedHttpRequest, transcript: Transcript) -> Tur
     number = 1
     at, page = request.GET.get("at", ""), request.GET.get("page", "")
     if count > 1 and at.isdigit() and len(at) <= 18:
-        position = transcript.utterances.filter(pk=int(at)).values_list("position", flat=True)
-        position = position.first()
+        position = (
+            transcript.utterances.filter(pk=int(at)).values_list("position", flat=True).first()
+        )
         if position is not None:
             before = transcript.utterances.filter(position__lt=position).count()
             number = before // TURNS_PER_PAGE + 1
@@ -362,7 +371,8 @@ def session_notes(request: AuthenticatedHttpRequest, slug: str, session_id: int)
     colours = highlight_colours(highlights)
     by_note: dict[int, list[tuple[int, int, int]]] = {n.pk: [] for n in notes}
     for h in highlights:
-        by_note[h.field_note_id].append((h.pk, h.start, h.end))
+        if h.field_note_id is not None:  # always, by the filter above
+            by_note[h.field_note_id].append((h.pk, h.start, h.end))
     spans = redactions_shown(reader, field_note_ids=[note.pk for note in notes])
     rows = [
         (
@@ -413,7 +423,7 @@ def marked_html(parts: Sequence[MarkedSegment]) -> SafeString:
     """
     html = []
     for part in parts:
-        inner = escape(part.text)
+        inner: str = escape(part.text)
         redaction = part.redaction
         if redaction is not None and part.shown is not None:
             inner = (

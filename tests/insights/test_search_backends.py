@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -30,6 +31,7 @@ from insights.search.base import (
     And,
     Cleared,
     Filters,
+    IndexBusy,
     Kind,
     Node,
     Not,
@@ -91,7 +93,7 @@ def beta() -> ResearchProject:
 
 
 def doc(
-    project: ResearchProject, key: str, text: str, *, kind: str = Kind.UTTERANCE, **fields: object
+    project: ResearchProject, key: str, text: str, *, kind: str = Kind.UTTERANCE, **fields: Any
 ) -> SearchDocument:
     """A document of project; key makes the doc_id ("<kind>:<key>")."""
     return SearchDocument(
@@ -102,7 +104,7 @@ def doc(
         text=text,
         url=f"/studies/{project.slug}/reader#u-{key}",
         title=f"P-{key} · {project.title}",
-        **fields,  # type: ignore[arg-type]  # the SearchDocument fields a test sets
+        **fields,
     )
 
 
@@ -359,7 +361,13 @@ def test_a_document_of_another_project_never_appears(backend, alpha, beta) -> No
             doc(beta, "b1", "Renewal pricing in beta, renewal again."),
         ]
     )
-    for root in [Term("renewal"), Not(Term("zebra")), None, Term("renew", prefix=True)]:
+    roots: list[Node | None] = [
+        Term("renewal"),
+        Not(Term("zebra")),
+        None,
+        Term("renew", prefix=True),
+    ]
+    for root in roots:
         assert found(backend, root, [alpha]) == {"a1"}
         assert found(backend, root, [beta]) == {"b1"}
         assert found(backend, root, [alpha, beta]) == {"a1", "b1"}
@@ -824,7 +832,7 @@ def test_whoosh_a_write_waits_for_another_process_then_says_busy(
     try:
         assert other.stdout is not None and other.stdout.readline() == "holding\n"
         monkeypatch.setattr(whoosh_backend, "WRITE_TIMEOUT", 0.3)
-        with pytest.raises(whoosh_backend.IndexBusy):
+        with pytest.raises(IndexBusy):
             whoosh.index([doc(alpha, "2", "Blocked.")])
         # Searching goes on while the other process holds the writer.
         assert found(whoosh, Term("before"), [alpha]) == {"1"}
@@ -841,7 +849,7 @@ def test_whoosh_a_write_waits_for_another_process_then_says_busy(
 
 def test_whoosh_a_write_during_a_directory_swap_is_busy(whoosh, tmp_path, alpha) -> None:
     (tmp_path / "index.old").mkdir()  # rebuild() between its two renames
-    with pytest.raises(whoosh_backend.IndexBusy):
+    with pytest.raises(IndexBusy):
         whoosh.index([doc(alpha, "1", "Too early.")])
     assert not (tmp_path / "index").exists()
 

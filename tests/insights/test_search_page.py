@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -42,7 +43,7 @@ class FakeBackend:
     facets: dict[str, dict[str, int]] | None = None
     calls: list[Call] = field(default_factory=list)
 
-    def add(self, project: ResearchProject, number: int, **overrides: object) -> SearchHit:
+    def add(self, project: ResearchProject, number: int, **overrides: Any) -> SearchHit:
         fields: dict[str, object] = {
             "doc_id": f"utterance:{project.pk}{number:03d}",
             "kind": Kind.UTTERANCE,
@@ -107,7 +108,7 @@ def other_project(outsider: User) -> ResearchProject:
     )
 
 
-def page(client: Client, **params: object) -> str:
+def page(client: Client, **params: Any) -> str:
     response = client.get(URL, params)
     assert response.status_code == 200
     return response.content.decode()

@@ -11,6 +11,7 @@ import datetime as dt
 import importlib
 import os
 import threading
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -81,7 +82,7 @@ def projects(db):
     return make_project(slug="alpha"), make_project(slug="beta")
 
 
-def make_doc(project, number: int, text: str, **fields: object) -> SearchDocument:
+def make_doc(project, number: int, text: str, **fields: Any) -> SearchDocument:
     fields.setdefault("kind", "utterance")
     return SearchDocument(
         doc_id=f"{fields['kind']}:{number}",
@@ -90,7 +91,7 @@ def make_doc(project, number: int, text: str, **fields: object) -> SearchDocumen
         text=text,
         url=f"/reader#u-{number}",
         title=f"P-{number:03d}",
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 
