@@ -300,6 +300,7 @@ class SearchEntry(models.Model):
     codes = models.JSONField(default=list, blank=True)
     code_names = models.JSONField(default=list, blank=True)
     sentiment = models.SmallIntegerField(null=True, blank=True)
+    pain_severity = models.SmallIntegerField(null=True, blank=True)  # ranks with the text
     segment = models.CharField(max_length=20, blank=True)
     region = models.CharField(max_length=20, blank=True)
     tier = models.CharField(max_length=20, blank=True)

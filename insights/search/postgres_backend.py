@@ -32,10 +32,14 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+from django.utils import timezone
 
 from insights.models import SearchEntry
 from insights.search.base import (
     FACETS,
+    PAIN_WEIGHT,
+    RECENCY_WEIGHT,
+    UNDATED_AGE_DAYS,
     And,
     Cleared,
     Filters,
@@ -143,6 +147,13 @@ _PREFIX = f"""(CASE
     WHEN to_tsquery('{TS_CONFIG}', %s) = to_tsquery('simple', %s) THEN to_tsquery('simple', %s)
     ELSE to_tsquery('{TS_CONFIG}', %s) || to_tsquery('simple', %s)
 END)"""
+# The text's rank times base.rank_weight, written in SQL: pain severity and recency, with
+# today's date as the two parameters.
+_WEIGHT = (
+    " * (1 + {pain} * coalesce({table}.pain_severity, 0))"
+    " * (1 + {recency} / (1 + greatest(%s::date"
+    " - coalesce({table}.session_date, %s::date - {undated}), 0) / 365.0))"
+)
 _NO_RANK = "0.0::real"  # no words to rank by (filters only, or only NOT): doc_id order
 # A short text is shown whole with every match marked (HighlightAll); a long one as up to two
 # fragments around the best matches. The text goes in as it was indexed (see SEPARATED).
@@ -186,6 +197,7 @@ _UPDATE_FIELDS = [
     "codes",
     "code_names",
     "sentiment",
+    "pain_severity",
     "segment",
     "region",
     "tier",
@@ -487,6 +499,11 @@ class PostgresBackend:
             if bonus := phrase_bonus(query.root):
                 rank_sql += _PHRASE_BONUS.format(table=TABLE, phrase=bonus.sql)
                 rank_params += bonus.params
+            rank_sql = f"({rank_sql})" + _WEIGHT.format(
+                table=TABLE, pain=PAIN_WEIGHT, recency=RECENCY_WEIGHT, undated=UNDATED_AGE_DAYS
+            )
+            today = timezone.localdate()
+            rank_params += [today, today]
             headline_sql = _HEADLINE.format(query=tsquery.sql)
             headline_params = [
                 SEPARATED,
@@ -651,6 +668,7 @@ def _entry(document: SearchDocument) -> SearchEntry:
         # Counted once per code in the facets, so no repeats.
         codes=_facet_values(code for code in document.codes if code),
         code_names=list(document.code_names),
+        pain_severity=document.pain_severity,
         sentiment=document.sentiment,
         segment=document.segment.lower(),
         region=document.region.lower(),

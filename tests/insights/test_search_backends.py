@@ -499,6 +499,55 @@ def test_a_document_matching_more_words_ranks_higher(backend, alpha) -> None:
     assert hits[0].score > hits[1].score > hits[2].score
 
 
+def test_among_passages_that_match_alike_the_more_painful_ranks_first(backend, alpha) -> None:
+    text = "Procurement held the renewal for a month."
+    backend.index(
+        [
+            doc(alpha, "a-mild", text, kind=Kind.HIGHLIGHT, pain_severity=1),
+            doc(alpha, "b-none", text, kind=Kind.HIGHLIGHT),
+            doc(alpha, "c-severe", text, kind=Kind.HIGHLIGHT, pain_severity=3),
+        ]
+    )
+    assert ranked(backend, Term("renewal"), [alpha]) == ["c-severe", "a-mild", "b-none"]
+
+
+def test_among_passages_that_match_alike_the_more_recent_ranks_first(backend, alpha) -> None:
+    text = "Procurement held the renewal for a month."
+    today = dt.date.today()
+    backend.index(
+        [
+            doc(alpha, "a-old", text, session_date=today - dt.timedelta(days=3 * 365)),
+            doc(alpha, "b-undated", text),
+            doc(alpha, "c-new", text, session_date=today - dt.timedelta(days=7)),
+        ]
+    )
+    assert ranked(backend, Term("renewal"), [alpha]) == ["c-new", "b-undated", "a-old"]
+
+
+def test_text_still_outweighs_severity_and_recency(backend, alpha) -> None:
+    today = dt.date.today()
+    backend.index(
+        [
+            doc(
+                alpha,
+                "a-one-word",
+                "The renewal came up once in a long and winding talk.",
+                kind=Kind.HIGHLIGHT,
+                pain_severity=3,
+                session_date=today,
+            ),
+            doc(
+                alpha,
+                "b-all-words",
+                "Renewal, discount and seats came up in a winding talk.",
+                session_date=today - dt.timedelta(days=2 * 365),
+            ),
+        ]
+    )
+    root = Or(words("renewal", "discount", "seats"))
+    assert ranked(backend, root, [alpha]) == ["b-all-words", "a-one-word"]
+
+
 # --- Facets and pages ---------------------------------------------------------------------------
 
 
