@@ -572,7 +572,9 @@ def _fields(doc: SearchDocument) -> dict[str, Any]:
         "session_id": doc.session_id or 0,
         "speaker_participant_id": doc.speaker_participant_id or 0,
         "codes": ",".join(code for code in doc.codes if code) or None,
-        "text": doc.text,
+        # A highlight's code names are searched as its words are, but only its text is shown.
+        "text": "\n".join([doc.text, *doc.code_names]),
+        "_stored_text": doc.text,
         "url": doc.url,
         "title": doc.title,
         "speaker": doc.speaker,

@@ -499,6 +499,30 @@ def test_a_document_matching_more_words_ranks_higher(backend, alpha) -> None:
     assert hits[0].score > hits[1].score > hits[2].score
 
 
+def test_plain_words_also_match_a_highlights_code_names(backend, alpha) -> None:
+    backend.index(
+        [
+            doc(
+                alpha,
+                "coded",
+                "It took them a month to sign.",
+                kind=Kind.HIGHLIGHT,
+                codes=("procurement-delay",),
+                code_names=("Procurement delay",),
+            ),
+            doc(alpha, "said", "Procurement asked for the security review again."),
+            doc(alpha, "other", "The wizard was fine."),
+        ]
+    )
+    assert found(backend, Term("procurement"), [alpha]) == {"coded", "said"}
+    assert found(backend, And(words("month", "delays")), [alpha]) == {"coded"}  # stemmed
+    assert found(backend, Phrase(("procurement", "delay")), [alpha]) == {"coded"}
+    assert found(backend, Term("procure", prefix=True), [alpha]) == {"coded", "said"}
+    [hit] = ask(backend, Term("delay"), [alpha]).hits
+    assert "Procurement" not in hit.snippet_html  # the snippet shows the text only
+    assert hit.code_names == ("Procurement delay",)
+
+
 def test_among_passages_that_match_alike_the_more_painful_ranks_first(backend, alpha) -> None:
     text = "Procurement held the renewal for a month."
     backend.index(
