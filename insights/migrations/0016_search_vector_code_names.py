@@ -41,7 +41,7 @@ def text_only(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0015_search_entry_pain_severity"),
+        ("insights", "0015_search_entry_ranking_and_passage"),
     ]
 
     operations = [

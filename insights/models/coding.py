@@ -304,6 +304,7 @@ class SearchEntry(models.Model):
     code_text = models.TextField(blank=True, default="")
     sentiment = models.SmallIntegerField(null=True, blank=True)
     pain_severity = models.SmallIntegerField(null=True, blank=True)  # ranks with the text
+    passage = models.CharField(max_length=100, blank=True, default="")  # found once per passage
     segment = models.CharField(max_length=20, blank=True)
     region = models.CharField(max_length=20, blank=True)
     tier = models.CharField(max_length=20, blank=True)

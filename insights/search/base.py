@@ -55,6 +55,9 @@ class SearchDocument:
     code_names: tuple[str, ...] = ()
     sentiment: int | None = None
     pain_severity: int | None = None  # highlights: 0..3, weighs in the ranking (rank_weight)
+    # Highlights: the span they quote ("transcript:<id>:<start>:<end>"). Several coders'
+    # highlights of one passage are found once: a search keeps the best-ranked of them.
+    passage: str = ""
     segment: str = ""  # the participant's segment value, e.g. "large"
     region: str = ""
     tier: str = ""

@@ -99,10 +99,12 @@ _TIME_LIMIT_SQL = "SELECT set_config('statement_timeout', %s, true)"
 # hit) when the page is empty.
 _SEARCH_SQL = """
 WITH matches AS MATERIALIZED (
-    SELECT id, doc_id, project_slug, kind, stage, segment, region, tier, speaker_kind, codes,
+    SELECT DISTINCT ON ({passage})
+           id, doc_id, project_slug, kind, stage, segment, region, tier, speaker_kind, codes,
            {rank} AS rank
     FROM {table}
     WHERE {where}
+    ORDER BY {passage}, rank DESC, doc_id
 ),
 facet_counts AS (
     SELECT CASE
@@ -155,6 +157,9 @@ _WEIGHT = (
     " - coalesce({table}.session_date, %s::date - {undated}), 0) / 365.0))"
 )
 _NO_RANK = "0.0::real"  # no words to rank by (filters only, or only NOT): doc_id order
+# Several coders' highlights of one passage are one match, the best-ranked (base.SearchDocument
+# .passage); every other document is its own passage.
+_PASSAGE = "coalesce(nullif({table}.passage, ''), {table}.doc_id)"
 # A short text is shown whole with every match marked (HighlightAll); a long one as up to two
 # fragments around the best matches. The text goes in as it was indexed (see SEPARATED).
 _HEADLINE = f"""ts_headline(
@@ -206,6 +211,7 @@ _UPDATE_FIELDS = [
     "time_ms",
     "session_id",
     "speaker_participant_id",
+    "passage",
 ]
 
 
@@ -514,7 +520,13 @@ class PostgresBackend:
                 self._whole_text_options,
                 self._fragments_options,
             ]
-        sql = _SEARCH_SQL.format(table=TABLE, where=where.sql, rank=rank_sql, headline=headline_sql)
+        sql = _SEARCH_SQL.format(
+            table=TABLE,
+            where=where.sql,
+            rank=rank_sql,
+            headline=headline_sql,
+            passage=_PASSAGE.format(table=TABLE),
+        )
         params = [*rank_params, *where.params, max(limit, 0), max(offset, 0), *headline_params]
         try:
             with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
@@ -671,6 +683,7 @@ def _entry(document: SearchDocument) -> SearchEntry:
         code_names=list(document.code_names),
         pain_severity=document.pain_severity,
         code_text=_text("\n".join(document.code_names)),
+        passage=document.passage,
         sentiment=document.sentiment,
         segment=document.segment.lower(),
         region=document.region.lower(),

@@ -57,6 +57,7 @@ from insights.search.base import (
     Cleared,
     Filters,
     IndexBusy,
+    Kind,
     Node,
     Not,
     Or,
@@ -125,6 +126,7 @@ def _schema() -> fields.Schema:
         # match without loading its stored fields. 0 is none (no severity, no session date).
         pain_severity=fields.COLUMN(columns.NumericColumn("B", default=0)),
         rank_day=fields.COLUMN(columns.NumericColumn("I", default=0)),
+        passage=fields.COLUMN(columns.VarBytesColumn()),  # base.SearchDocument.passage
         url=fields.STORED(),
         title=fields.STORED(),
         speaker=fields.STORED(),
@@ -344,13 +346,16 @@ class WhooshBackend:
             collector = _AllowedBefore(deadline, UnlimitedCollector(), _BitsDocIdSet(allowed))
             searcher.search_with_collector(translation.query, collector)
             results = collector.results()
-            weighted = _weighted(searcher, results.top_n)
+            weighted = _one_per_passage(searcher, _weighted(searcher, results.top_n))
             page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
-            matched = _bits(docnum for _, docnum in results.top_n)
+            matched = _bits(docnum for _, docnum in weighted)
         else:
             matched = allowed & docsets.live()
             if translation.excluded is not None:
                 matched &= ~docsets.of_query(translation.excluded)
+            matched = _without_repeated_passages(
+                searcher, matched, docsets.term("kind", Kind.HIGHLIGHT)
+            )
             page = [(docnum, 0.0) for docnum in _first_docnums(matched, offset, limit)]
         terms = translation.highlight_terms(searcher)
         hits = [_hit(searcher.stored_fields(docnum), score, terms) for docnum, score in page]
@@ -584,6 +589,7 @@ def _fields(doc: SearchDocument) -> dict[str, Any]:
         "sentiment": doc.sentiment,
         "pain_severity": doc.pain_severity or 0,
         "rank_day": doc.session_date.toordinal() if doc.session_date else 0,
+        "passage": doc.passage.encode("utf-8"),
     }
     if doc.session_date is not None:
         values["session_date"] = doc.session_date.toordinal()
@@ -740,6 +746,39 @@ def _weighted(searcher: Searcher, top_n: Sequence[tuple[float, int]]) -> list[tu
         weighted.append((score * rank_weight(pains[docnum], session_date, today), docnum))
     weighted.sort(key=lambda pair: (-pair[0], pair[1]))
     return weighted
+
+
+def _one_per_passage(
+    searcher: Searcher, ranked: list[tuple[float, int]]
+) -> list[tuple[float, int]]:
+    """The ranked matches with only the first of each passage (base.SearchDocument.passage)."""
+    passages = searcher.reader().column_reader("passage")
+    seen: set[bytes] = set()
+    kept = []
+    for score, docnum in ranked:
+        passage = passages[docnum]
+        if passage:
+            if passage in seen:
+                continue
+            seen.add(passage)
+        kept.append((score, docnum))
+    return kept
+
+
+def _without_repeated_passages(searcher: Searcher, matched: int, highlights: int) -> int:
+    """Unranked matches without the second and later highlights of one passage."""
+    candidates = matched & highlights
+    if not candidates:
+        return matched
+    passages = searcher.reader().column_reader("passage")
+    seen: set[bytes] = set()
+    for docnum in _first_docnums(candidates, 0, candidates.bit_count()):
+        passage = passages[docnum]
+        if passage in seen:
+            matched &= ~(1 << docnum)
+        elif passage:
+            seen.add(passage)
+    return matched
 
 
 def _bits(docnums: Iterable[int]) -> int:

@@ -499,6 +499,54 @@ def test_a_document_matching_more_words_ranks_higher(backend, alpha) -> None:
     assert hits[0].score > hits[1].score > hits[2].score
 
 
+def _two_coders_one_passage(alpha: ResearchProject) -> list[SearchDocument]:
+    """Two coders' highlights of one span, a third coder's of another, and the utterance."""
+    text = "Procurement held the renewal for a month."
+    passage = "transcript:7:120:161"
+    return [
+        doc(alpha, "1", text, kind=Kind.HIGHLIGHT, passage=passage, codes=("delay",)),
+        doc(
+            alpha,
+            "2",
+            text,
+            kind=Kind.HIGHLIGHT,
+            passage=passage,
+            pain_severity=3,
+            codes=("procurement",),
+        ),
+        doc(alpha, "3", "held the renewal", kind=Kind.HIGHLIGHT, passage="transcript:7:132:148"),
+        doc(alpha, "4", text),
+    ]
+
+
+def test_a_passage_coded_by_two_coders_is_found_once(backend, alpha) -> None:
+    backend.index(_two_coders_one_passage(alpha))
+    results = ask(backend, Term("renewal"), [alpha])
+    keys = [hit.doc_id for hit in results.hits]
+    assert sorted(keys) == ["highlight:2", "highlight:3", "utterance:4"]  # the best-ranked kept
+    assert results.total == 3
+    assert results.facets["kind"] == {"highlight": 2, "utterance": 1}
+
+
+def test_a_passage_is_found_once_without_words_too(backend, alpha) -> None:
+    backend.index(_two_coders_one_passage(alpha))
+    results = ask(backend, None, [alpha], Filters(values={"kind": (Kind.HIGHLIGHT,)}))
+    assert results.total == 2
+    assert {hit.doc_id for hit in results.hits} in (
+        {"highlight:1", "highlight:3"},
+        {"highlight:2", "highlight:3"},
+    )
+
+
+def test_a_filter_finds_the_coding_of_a_passage_that_matches_it(backend, alpha) -> None:
+    backend.index(_two_coders_one_passage(alpha))
+    only = Filters(values={"code": ("delay",)})
+    assert [hit.doc_id for hit in ask(backend, Term("renewal"), [alpha], only).hits] == [
+        "highlight:1"
+    ]
+    assert [hit.doc_id for hit in ask(backend, None, [alpha], only).hits] == ["highlight:1"]
+
+
 def test_plain_words_also_match_a_highlights_code_names(backend, alpha) -> None:
     backend.index(
         [

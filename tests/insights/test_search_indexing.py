@@ -261,6 +261,7 @@ def test_highlight_documents_carry_stage_codes_and_the_place(
     assert document.code_names == ("IdP delays", "SSO")
     assert document.sentiment == -1
     assert document.pain_severity == 3  # weighs in the ranking
+    assert document.passage == f"transcript:{transcript.pk}:{highlight.start}:{highlight.end}"
     assert document.speaker == ada.pseudonym
     assert document.tier == "premium"
     assert document.url.endswith(f"#u-{highlight.utterance_id}")
