@@ -376,7 +376,12 @@ function labelMarks() {
     const names = highlights[id]?.codes || [];
     if (names.length) labels.set(mark, [...(labels.get(mark) || []), names.join(", ")]);
   }
-  for (const [mark, texts] of labels) mark.dataset.codes = texts.join(" | ");
+  for (const [mark, texts] of labels) {
+    // Several coders' highlights ending together with the same codes read once, counted.
+    const counted = new Map();
+    for (const text of texts) counted.set(text, (counted.get(text) || 0) + 1);
+    mark.dataset.codes = [...counted].map(([text, n]) => (n > 1 ? `${text} ×${n}` : text)).join(" | ");
+  }
 }
 
 function applyFragments(fragments) {

@@ -8,6 +8,7 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
+from insights.coding import HighlightFields, code_get_or_create, highlight_create
 from insights.models import Highlight, JourneyFramework
 from interviews.models import Membership
 from tests.factories import make_participant, make_project, make_session, make_transcript, make_user
@@ -196,3 +197,27 @@ def test_a_selection_across_turns_says_it_spans_two_speakers(coding_page) -> Non
     assert highlight.text.startswith("team was busy.")
     assert highlight.text.endswith("What happened")
     assert "three weeks" in highlight.utterance.text  # attributed to the first speaker
+
+
+def test_marks_label_their_codes_and_count_repeats(coding_page) -> None:  # noqa: ANN001
+    page, transcript = coding_page(1280, 720)
+    project = transcript.session.project
+    lead = make_user("lena")
+    Membership.objects.create(project=project, user=lead, role=Membership.Role.LEAD)
+    researcher = project.memberships.get(role=Membership.Role.RESEARCHER).user
+    sso, _ = code_get_or_create(project=project, name="SSO", by=lead)
+    start = transcript.text.index("three weeks")
+    for coder in (lead, researcher):
+        highlight_create(
+            project=project,
+            coder=coder,
+            start=start,
+            end=start + len("three weeks"),
+            fields=HighlightFields(codes=[sso]),
+            transcript=transcript,
+        )
+    page.reload()
+    label = page.evaluate(
+        "() => getComputedStyle(document.querySelector('mark.hl'), '::after').content"
+    )
+    assert label == '"SSO ×2"'
