@@ -74,10 +74,17 @@ def _basis_row(label: str, figures: Figures) -> dict[str, object]:
     }
 
 
+# Fewer utterances than this carrying a code: its figures are flagged as resting on too few.
+FEW_APPLIED = 5
+
+
 def _code_row(code: selectors.AgreementCode, agreement: Agreement) -> dict[str, object]:
     all_units, coded_units = agreement.all_units, agreement.coded_units
+    applied = all_units.applied
     return {
         "code": code,
+        "applied": None if applied is None else _units(applied, UTTERANCES),
+        "too_few": applied is not None and applied < FEW_APPLIED,
         "alpha_all": _alpha(all_units.alpha, _units(all_units.items, UTTERANCES)),
         "alpha_coded": _alpha(coded_units.alpha, _units(coded_units.items, UTTERANCES)),
         "pairs": [
@@ -135,6 +142,7 @@ def _page_context(project: ResearchProject, stored: StoredAgreement) -> dict[str
             _basis_row("Utterances someone coded", report.overall.coded_units),
         ],
         "code_rows": [_code_row(data.codes[c], a) for c, a in report.by_code.items()],
+        "few_applied": FEW_APPLIED,
         "disagreements": disagreements,
         "disagreement_count": stored.disagreement_count,
         "more_disagreements": stored.disagreement_count - len(report.disagreements),

@@ -129,6 +129,9 @@ def test_each_figure_says_how_many_units_it_rests_on(
     assert '<div class="muted small">1 utterance</div>' in cost_row  # coded: the one utterance
     assert '<div class="muted small">6 utterances</div>' in cost_row  # all six turns
     assert '<div class="muted small">6 utterance–code pairs</div>' in page  # pooled: 6 × 1
+    assert '<td class="num">1 utterance<div><span class="badge badge-warn">too few to judge' in (
+        cost_row
+    )
     assert ">Items<" not in page and " compared</div>" not in page
 
 
