@@ -304,7 +304,12 @@ class SearchEntry(models.Model):
     # and counts codes with jsonb_array_elements_text().
     codes = models.JSONField(default=list, blank=True)
     code_names = models.JSONField(default=list, blank=True)
+    # The code names as words: search_vector covers them with `text` (migration
+    # search_vector_code_names), so a plain word finds a highlight by its codes.
+    code_text = models.TextField(blank=True, default="")
     sentiment = models.SmallIntegerField(null=True, blank=True)
+    pain_severity = models.SmallIntegerField(null=True, blank=True)  # ranks with the text
+    passage = models.CharField(max_length=100, blank=True, default="")  # found once per passage
     segment = models.CharField(max_length=20, blank=True)
     region = models.CharField(max_length=20, blank=True)
     tier = models.CharField(max_length=20, blank=True)

@@ -33,10 +33,14 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+from django.utils import timezone
 
 from insights.models import SearchEntry
 from insights.search.base import (
     FACETS,
+    PAIN_WEIGHT,
+    RECENCY_WEIGHT,
+    UNDATED_AGE_DAYS,
     And,
     Cleared,
     Filters,
@@ -99,10 +103,12 @@ _TIME_LIMIT_SQL = "SELECT set_config('statement_timeout', %s, true)"
 # hit) when the page is empty.
 _SEARCH_SQL = """
 WITH matches AS MATERIALIZED (
-    SELECT id, doc_id, project_slug, kind, stage, segment, region, tier, speaker_kind, codes,
+    SELECT DISTINCT ON ({passage})
+           id, doc_id, project_slug, kind, stage, segment, region, tier, speaker_kind, codes,
            {rank} AS rank
     FROM {table}
     WHERE {where}
+    ORDER BY {passage}, rank DESC, doc_id
 ),
 facet_counts AS (
     SELECT CASE
@@ -147,7 +153,17 @@ _PREFIX = f"""(CASE
     WHEN to_tsquery('{TS_CONFIG}', %s) = to_tsquery('simple', %s) THEN to_tsquery('simple', %s)
     ELSE to_tsquery('{TS_CONFIG}', %s) || to_tsquery('simple', %s)
 END)"""
+# The text's rank times base.rank_weight, written in SQL: pain severity and recency, with
+# today's date as the two parameters.
+_WEIGHT = (
+    " * (1 + {pain} * coalesce({table}.pain_severity, 0))"
+    " * (1 + {recency} / (1 + greatest(%s::date"
+    " - coalesce({table}.session_date, %s::date - {undated}), 0) / 365.0))"
+)
 _NO_RANK = "0.0::real"  # no words to rank by (filters only, or only NOT): doc_id order
+# Several coders' highlights of one passage are one match, the best-ranked (base.SearchDocument
+# .passage); every other document is its own passage.
+_PASSAGE = "coalesce(nullif({table}.passage, ''), {table}.doc_id)"
 # A short text is shown whole with every match marked (HighlightAll); a long one as up to two
 # fragments around the best matches. The text goes in as it was indexed (see SEPARATED).
 _HEADLINE = f"""ts_headline(
@@ -189,7 +205,9 @@ _UPDATE_FIELDS = [
     "stage_name",
     "codes",
     "code_names",
+    "code_text",
     "sentiment",
+    "pain_severity",
     "segment",
     "region",
     "tier",
@@ -197,6 +215,7 @@ _UPDATE_FIELDS = [
     "time_ms",
     "session_id",
     "speaker_participant_id",
+    "passage",
 ]
 
 
@@ -491,6 +510,11 @@ class PostgresBackend:
             if bonus := phrase_bonus(query.root):
                 rank_sql += _PHRASE_BONUS.format(table=TABLE, phrase=bonus.sql)
                 rank_params += bonus.params
+            rank_sql = f"({rank_sql})" + _WEIGHT.format(
+                table=TABLE, pain=PAIN_WEIGHT, recency=RECENCY_WEIGHT, undated=UNDATED_AGE_DAYS
+            )
+            today = timezone.localdate()
+            rank_params += [today, today]
             headline_sql = _HEADLINE.format(query=tsquery.sql)
             headline_params = [
                 SEPARATED,
@@ -500,7 +524,13 @@ class PostgresBackend:
                 self._whole_text_options,
                 self._fragments_options,
             ]
-        sql = _SEARCH_SQL.format(table=TABLE, where=where.sql, rank=rank_sql, headline=headline_sql)
+        sql = _SEARCH_SQL.format(
+            table=TABLE,
+            where=where.sql,
+            rank=rank_sql,
+            headline=headline_sql,
+            passage=_PASSAGE.format(table=TABLE),
+        )
         params = [*rank_params, *where.params, max(limit, 0), max(offset, 0), *headline_params]
         try:
             with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
@@ -655,6 +685,9 @@ def _entry(document: SearchDocument) -> SearchEntry:
         # Counted once per code in the facets, so no repeats.
         codes=_facet_values(code for code in document.codes if code),
         code_names=list(document.code_names),
+        pain_severity=document.pain_severity,
+        code_text=_text("\n".join(document.code_names)),
+        passage=document.passage,
         sentiment=document.sentiment,
         segment=document.segment.lower(),
         region=document.region.lower(),

@@ -547,7 +547,7 @@ def test_reader_draws_marks_and_shows_the_panel_only_to_coders(
     page = researcher_client.get(transcript.get_absolute_url()).content.decode()
     assert "SAML setup took three weeks</mark>" in page
     assert 'id="coding-panel"' in page
-    assert "25% of turns coded" in page
+    assert '<span id="coding-coverage">25</span>% of turns coded' in page
     viewer_page = viewer_client.get(transcript.get_absolute_url()).content.decode()
     assert "SAML setup took three weeks</mark>" in viewer_page
     assert 'id="coding-panel"' not in viewer_page

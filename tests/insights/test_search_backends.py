@@ -507,6 +507,127 @@ def test_a_document_matching_more_words_ranks_higher(backend, alpha) -> None:
     assert hits[0].score > hits[1].score > hits[2].score
 
 
+def _two_coders_one_passage(alpha: ResearchProject) -> list[SearchDocument]:
+    """Two coders' highlights of one span, a third coder's of another, and the utterance."""
+    text = "Procurement held the renewal for a month."
+    passage = "transcript:7:120:161"
+    return [
+        doc(alpha, "1", text, kind=Kind.HIGHLIGHT, passage=passage, codes=("delay",)),
+        doc(
+            alpha,
+            "2",
+            text,
+            kind=Kind.HIGHLIGHT,
+            passage=passage,
+            pain_severity=3,
+            codes=("procurement",),
+        ),
+        doc(alpha, "3", "held the renewal", kind=Kind.HIGHLIGHT, passage="transcript:7:132:148"),
+        doc(alpha, "4", text),
+    ]
+
+
+def test_a_passage_coded_by_two_coders_is_found_once(backend, alpha) -> None:
+    backend.index(_two_coders_one_passage(alpha))
+    results = ask(backend, Term("renewal"), [alpha])
+    keys = [hit.doc_id for hit in results.hits]
+    assert sorted(keys) == ["highlight:2", "highlight:3", "utterance:4"]  # the best-ranked kept
+    assert results.total == 3
+    assert results.facets["kind"] == {"highlight": 2, "utterance": 1}
+
+
+def test_a_passage_is_found_once_without_words_too(backend, alpha) -> None:
+    backend.index(_two_coders_one_passage(alpha))
+    results = ask(backend, None, [alpha], Filters(values={"kind": (Kind.HIGHLIGHT,)}))
+    assert results.total == 2
+    assert {hit.doc_id for hit in results.hits} in (
+        {"highlight:1", "highlight:3"},
+        {"highlight:2", "highlight:3"},
+    )
+
+
+def test_a_filter_finds_the_coding_of_a_passage_that_matches_it(backend, alpha) -> None:
+    backend.index(_two_coders_one_passage(alpha))
+    only = Filters(values={"code": ("delay",)})
+    assert [hit.doc_id for hit in ask(backend, Term("renewal"), [alpha], only).hits] == [
+        "highlight:1"
+    ]
+    assert [hit.doc_id for hit in ask(backend, None, [alpha], only).hits] == ["highlight:1"]
+
+
+def test_plain_words_also_match_a_highlights_code_names(backend, alpha) -> None:
+    backend.index(
+        [
+            doc(
+                alpha,
+                "coded",
+                "It took them a month to sign.",
+                kind=Kind.HIGHLIGHT,
+                codes=("procurement-delay",),
+                code_names=("Procurement delay",),
+            ),
+            doc(alpha, "said", "Procurement asked for the security review again."),
+            doc(alpha, "other", "The wizard was fine."),
+        ]
+    )
+    assert found(backend, Term("procurement"), [alpha]) == {"coded", "said"}
+    assert found(backend, And(words("month", "delays")), [alpha]) == {"coded"}  # stemmed
+    assert found(backend, Phrase(("procurement", "delay")), [alpha]) == {"coded"}
+    assert found(backend, Term("procure", prefix=True), [alpha]) == {"coded", "said"}
+    [hit] = ask(backend, Term("delay"), [alpha]).hits
+    assert "Procurement" not in hit.snippet_html  # the snippet shows the text only
+    assert hit.code_names == ("Procurement delay",)
+
+
+def test_among_passages_that_match_alike_the_more_painful_ranks_first(backend, alpha) -> None:
+    text = "Procurement held the renewal for a month."
+    backend.index(
+        [
+            doc(alpha, "a-mild", text, kind=Kind.HIGHLIGHT, pain_severity=1),
+            doc(alpha, "b-none", text, kind=Kind.HIGHLIGHT),
+            doc(alpha, "c-severe", text, kind=Kind.HIGHLIGHT, pain_severity=3),
+        ]
+    )
+    assert ranked(backend, Term("renewal"), [alpha]) == ["c-severe", "a-mild", "b-none"]
+
+
+def test_among_passages_that_match_alike_the_more_recent_ranks_first(backend, alpha) -> None:
+    text = "Procurement held the renewal for a month."
+    today = dt.date.today()
+    backend.index(
+        [
+            doc(alpha, "a-old", text, session_date=today - dt.timedelta(days=3 * 365)),
+            doc(alpha, "b-undated", text),
+            doc(alpha, "c-new", text, session_date=today - dt.timedelta(days=7)),
+        ]
+    )
+    assert ranked(backend, Term("renewal"), [alpha]) == ["c-new", "b-undated", "a-old"]
+
+
+def test_text_still_outweighs_severity_and_recency(backend, alpha) -> None:
+    today = dt.date.today()
+    backend.index(
+        [
+            doc(
+                alpha,
+                "a-one-word",
+                "The renewal came up once in a long and winding talk.",
+                kind=Kind.HIGHLIGHT,
+                pain_severity=3,
+                session_date=today,
+            ),
+            doc(
+                alpha,
+                "b-all-words",
+                "Renewal, discount and seats came up in a winding talk.",
+                session_date=today - dt.timedelta(days=2 * 365),
+            ),
+        ]
+    )
+    root = Or(words("renewal", "discount", "seats"))
+    assert ranked(backend, root, [alpha]) == ["b-all-words", "a-one-word"]
+
+
 # --- Facets and pages ---------------------------------------------------------------------------
 
 

@@ -253,7 +253,7 @@ def test_highlight_documents_carry_stage_codes_and_the_place(
     sso, _ = code_get_or_create(project=project, name="SSO", by=researcher)
     idp, _ = code_get_or_create(project=project, name="IdP delays", by=researcher)
     highlight = code_highlight(transcript, "SAML took three weeks", by=researcher, codes=[sso, idp])
-    Highlight.objects.filter(pk=highlight.pk).update(sentiment=-1)
+    Highlight.objects.filter(pk=highlight.pk).update(sentiment=-1, pain_severity=3)
 
     [document] = highlight_documents([highlight.pk])
     assert document.text == "SAML took three weeks"
@@ -261,6 +261,8 @@ def test_highlight_documents_carry_stage_codes_and_the_place(
     assert document.codes == ("idp-delays", "sso")
     assert document.code_names == ("IdP delays", "SSO")
     assert document.sentiment == -1
+    assert document.pain_severity == 3  # weighs in the ranking
+    assert document.passage == f"transcript:{transcript.pk}:{highlight.start}:{highlight.end}"
     assert document.speaker == ada.pseudonym
     assert document.tier == "premium"
     assert document.url.endswith(f"#u-{highlight.utterance_id}")

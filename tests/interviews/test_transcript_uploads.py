@@ -332,3 +332,33 @@ def test_the_starter_follows_each_file_on_the_job_page_and_others_get_404(
     assert "broken.srt: " in page
     assert "Imported 1, already imported 0, refused 1." in page
     assert researcher_client.get(response["Location"]).status_code == 404
+
+
+def test_unsupported_and_binary_files_are_refused_by_name_and_the_rest_imported(
+    lead_client: Client, project: ResearchProject, run_jobs: Any
+) -> None:
+    files = [
+        upload("slides.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
+        upload("first.txt", GOOD),
+        upload("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"),
+        upload("second.vtt", ZOOM),
+    ]
+
+    with run_jobs():
+        response = lead_client.post(import_url(project), {"files": files})
+
+    assert response.status_code == 302
+    job = BackgroundJob.objects.get()
+    assert outcomes(job) == [
+        ("slides.pdf", "refused"),
+        ("first.txt", "done"),
+        ("photo.txt", "refused"),
+        ("second.vtt", "done"),
+    ]
+    pdf, _first, png, _second = messages(job)
+    assert pdf.startswith("slides.pdf: ")
+    assert png.startswith("photo.txt: ")
+    assert sorted(Transcript.objects.values_list("source_filename", flat=True)) == [
+        "first.txt",
+        "second.vtt",
+    ]
