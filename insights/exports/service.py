@@ -60,6 +60,10 @@ def export_filters(query: Mapping[str, str]) -> dict[str, str]:
 
 def export_highlight_ids(reader: EvidenceReader, filters: Mapping[str, str]) -> list[int]:
     """Ids of the quotes to export, filtered and ordered as the quote list shows them."""
+    unknown = sorted(set(filters) - set(QuoteFilter.base_filters))
+    if unknown:
+        known = ", ".join(QuoteFilter.base_filters)
+        raise ExportError(f"Unknown filter {', '.join(unknown)}: the filters are {known}.")
     data = QueryDict(mutable=True)
     data.update(filters)
     quote_filter = QuoteFilter(data, quotes_for_project(reader), project=reader.project)

@@ -653,3 +653,29 @@ def test_the_command_refuses_names_without_a_member(study: Study, tmp_path: Path
     with pytest.raises(CommandError, match="No study"):
         call_command("export_xlsx", "--project", "nope", "-o", str(tmp_path / "x.xlsx"))
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_command_takes_the_quote_lists_filters(study: Study, tmp_path: Path) -> None:
+    path = tmp_path / "onboarding.xlsx"
+    call_command(
+        "export_xlsx",
+        "--project",
+        study.project.slug,
+        "-o",
+        str(path),
+        "--filter",
+        "stage=onboarding",
+        "--filter",
+        "segment=large",
+    )
+    quotes = as_dicts(openpyxl.load_workbook(path), "Quotes")
+    assert [str(q["Quote"])[:12] for q in quotes] == ["SAML took th"]
+
+    with pytest.raises(CommandError, match="Unknown filter segmnt"):
+        call_command(
+            "export_xlsx", "--project", study.project.slug, "-o", str(path), "--filter", "segmnt=x"
+        )
+    with pytest.raises(CommandError, match="NAME=VALUE"):
+        call_command(
+            "export_xlsx", "--project", study.project.slug, "-o", str(path), "--filter", "stage"
+        )

@@ -34,6 +34,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--csv", action="store_true", help="The quotes alone, as CSV.")
         parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="A filter of the quote list, as in its address: stage=onboarding, "
+            "segment=mid_market, region=emea, code=ID, participant=P-014, sentiment=negative, "
+            "coder=ID, q=WORDS, order=stage. Repeat for several.",
+        )
+        parser.add_argument(
             "--with-names",
             action="store_true",
             help="Participants' names, e-mails and companies (needs --user of a lead or "
@@ -63,8 +72,16 @@ class Command(BaseCommand):
                 project=project, user=None, role=Role.LEAD, audience=Audience.RESEARCH_TEAM
             )
         fmt = "csv" if options["csv"] else "xlsx"
+        filters: dict[str, str] = {}
+        for given in options["filter"]:
+            name, equals, value = given.partition("=")
+            if not equals or not name.strip():
+                raise CommandError(
+                    f"Write a filter as NAME=VALUE, e.g. stage=onboarding: “{given}”."
+                )
+            filters[name.strip()] = value.strip()
         try:
-            ids = service.export_highlight_ids(reader, {})
+            ids = service.export_highlight_ids(reader, filters)
             path = Path(options["output"])
             with path.open("wb") as out:
                 rows = service.export_write(
