@@ -893,16 +893,20 @@ def report_build_one(ctx: Context) -> Trial:
 
 # --- Spreadsheet export -------------------------------------------------------------------------
 
-XLSX_QUOTES = 100_000
 XLSX_CODER_PREFIX = "bench-xlsx-coder-"
 
 
+def _xlsx_quotes() -> int:
+    """Quotes in the exported study: 100,000, or BENCH_XLSX_QUOTES for a quicker run."""
+    return int(os.environ.get("BENCH_XLSX_QUOTES", "100000"))
+
+
 def _xlsx_repetitions(scale):  # noqa: ANN001, ANN202
-    return 3  # 100,000 quotes a call, tens of seconds each
+    return 3  # 100,000 quotes a call: minutes each
 
 
 def _xlsx_study(ctx: Context) -> tuple[ResearchProject, list[int]]:
-    """The first study grown to 100,000 quotes: its highlights (with their codes) copied
+    """The first study grown to _xlsx_quotes() quotes: its highlights (with their codes) copied
     for more coders, as a study with many coders has them. Removed by _xlsx_cleanup."""
     if "xlsx_ids" in ctx.cache:
         return _project(ctx), ctx.cache["xlsx_ids"]  # type: ignore[return-value]
@@ -920,7 +924,7 @@ def _xlsx_study(ctx: Context) -> tuple[ResearchProject, list[int]]:
     spans = list(
         {(h.transcript_id, h.field_note_id, h.start, h.end): h for h in originals}.values()
     )
-    missing = XLSX_QUOTES - len(originals)
+    missing = _xlsx_quotes() - len(originals)
     with transaction.atomic():
         for n in range(-(-missing // len(spans))):
             coder = User.objects.create(
@@ -959,7 +963,7 @@ def _xlsx_study(ctx: Context) -> tuple[ResearchProject, list[int]]:
     from insights.visibility import evidence_reader
 
     ids = export_highlight_ids(evidence_reader(project=project, user=_user(ctx)), {})
-    assert len(ids) == XLSX_QUOTES, len(ids)
+    assert len(ids) == _xlsx_quotes(), len(ids)
     ctx.cache["xlsx_ids"] = ids
     return project, ids
 
@@ -992,7 +996,7 @@ def _peak_mb(run: Callable[[], object]) -> float:
 
 
 @measurement(
-    "floor: openpyxl write-only, 100,000 quote rows",
+    "floor: openpyxl write-only, the same quote rows",
     is_floor=True,
     repetitions=_xlsx_repetitions,
     warmup=_no_warmup,
@@ -1027,8 +1031,8 @@ def bare_openpyxl(ctx: Context) -> Trial:
 
 
 @measurement(
-    "spreadsheet export: 100,000 quotes (.xlsx, every sheet)",
-    floor="floor: openpyxl write-only, 100,000 quote rows",
+    "spreadsheet export of a study (.xlsx, every sheet)",
+    floor="floor: openpyxl write-only, the same quote rows",
     targets=(MaxRatio(1.3),),
     repetitions=_xlsx_repetitions,
     warmup=_no_warmup,
