@@ -897,6 +897,179 @@ def report_build_one(ctx: Context) -> Trial:
     return Trial(run, teardown=teardown, info=info)
 
 
+# --- Spreadsheet export -------------------------------------------------------------------------
+
+XLSX_CODER_PREFIX = "bench-xlsx-coder-"
+
+
+def _xlsx_quotes() -> int:
+    """Quotes in the exported study: 100,000, or BENCH_XLSX_QUOTES for a quicker run."""
+    return int(os.environ.get("BENCH_XLSX_QUOTES", "100000"))
+
+
+def _xlsx_repetitions(scale):  # noqa: ANN001, ANN202
+    return 3  # 100,000 quotes a call: minutes each
+
+
+def _xlsx_study(ctx: Context) -> tuple[ResearchProject, list[int]]:
+    """The first study grown to _xlsx_quotes() quotes: its highlights (with their codes) copied
+    for more coders, as a study with many coders has them. Removed by _xlsx_cleanup."""
+    if "xlsx_ids" in ctx.cache:
+        return _project(ctx), ctx.cache["xlsx_ids"]  # type: ignore[return-value]
+    from insights.models import CodedHighlight
+
+    _xlsx_cleanup()  # what an interrupted run with --reuse left
+    project = _project(ctx)
+    originals = list(Highlight.objects.filter(project=project).order_by("pk"))
+    codings: dict[int, list[int]] = {}
+    for highlight_id, tag_id in CodedHighlight.objects.filter(
+        content_object__project=project
+    ).values_list("content_object_id", "tag_id"):
+        codings.setdefault(highlight_id, []).append(tag_id)
+    # A coder highlights a span once: each new coder copies each span once.
+    spans = list(
+        {(h.transcript_id, h.field_note_id, h.start, h.end): h for h in originals}.values()
+    )
+    missing = _xlsx_quotes() - len(originals)
+    with transaction.atomic():
+        for n in range(-(-missing // len(spans))):
+            coder = User.objects.create(
+                username=f"{XLSX_CODER_PREFIX}{n}", first_name="Coder", last_name=str(n)
+            )
+            batch = spans[: min(len(spans), missing)]
+            missing -= len(batch)
+            copies: list[Highlight] = []
+            for h in batch:
+                copy = Highlight(
+                    project_id=h.project_id,
+                    transcript_id=h.transcript_id,
+                    field_note_id=h.field_note_id,
+                    utterance_id=h.utterance_id,
+                    start=h.start,
+                    end=h.end,
+                    text=h.text,
+                    stage_id=h.stage_id,
+                    sentiment=h.sentiment,
+                    pain_severity=h.pain_severity,
+                    memo=h.memo,
+                    coder=coder,
+                )
+                copy.source_id = h.pk  # type: ignore[attr-defined]
+                copies.append(copy)
+            Highlight.objects.bulk_create(copies, batch_size=2000)
+            CodedHighlight.objects.bulk_create(
+                (
+                    CodedHighlight(content_object_id=copy.pk, tag_id=tag_id, coder=coder)
+                    for copy in copies
+                    for tag_id in codings.get(copy.source_id, ())  # type: ignore[attr-defined]
+                ),
+                batch_size=2000,
+            )
+    from insights.exports.service import export_highlight_ids
+    from insights.visibility import evidence_reader
+
+    ids = export_highlight_ids(evidence_reader(project=project, user=_user(ctx)), {})
+    assert len(ids) == _xlsx_quotes(), len(ids)
+    ctx.cache["xlsx_ids"] = ids
+    return project, ids
+
+
+def _xlsx_cleanup() -> None:
+    """Delete the copied quotes and their coders (raw deletes: nothing else points at them)."""
+    coders = list(
+        User.objects.filter(username__startswith=XLSX_CODER_PREFIX).values_list("pk", flat=True)
+    )
+    if not coders:
+        return
+    marks = ",".join(["%s"] * len(coders))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM insights_codedhighlight WHERE coder_id IN ({marks})", coders)  # noqa: S608
+        cursor.execute(f"DELETE FROM insights_highlight WHERE coder_id IN ({marks})", coders)  # noqa: S608
+        cursor.execute(f"DELETE FROM auth_user WHERE id IN ({marks})", coders)  # noqa: S608
+
+
+def _peak_mb(run: Callable[[], object]) -> float:
+    """Peak Python memory of one call (tracemalloc: slower, so never on a timed call)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        run()
+        return round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    finally:
+        tracemalloc.stop()
+
+
+@measurement(
+    "floor: openpyxl write-only, the same quote rows",
+    is_floor=True,
+    repetitions=_xlsx_repetitions,
+    warmup=_no_warmup,
+)
+def bare_openpyxl(ctx: Context) -> Trial:
+    """The same Quotes rows the export writes, appended as plain values to a write-only
+    sheet and saved: what any .xlsx of these quotes costs."""
+    import tempfile
+
+    from openpyxl import Workbook
+
+    from insights.exports.rows import ExportOptions, quote_columns, quote_values, study_export
+    from insights.visibility import evidence_reader
+
+    project, ids = _xlsx_study(ctx)
+    reader = evidence_reader(project=project, user=_user(ctx))
+    export = study_export(reader, user=_user(ctx), options=ExportOptions())
+    header = [column.header for column in quote_columns(reader)]
+    values = list(quote_values(export, ids))
+
+    def run(i: int) -> None:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Quotes")
+        sheet.append(header)
+        for row in values:
+            sheet.append(row)
+        with tempfile.TemporaryFile() as out:
+            workbook.save(out)
+
+    info: dict[str, object] = {"rows": len(values), "peak_mb": _peak_mb(lambda: run(0))}
+    return Trial(run, info=info, teardown=_xlsx_cleanup)
+
+
+@measurement(
+    "spreadsheet export of a study (.xlsx, every sheet)",
+    floor="floor: openpyxl write-only, the same quote rows",
+    targets=(MaxRatio(1.3),),
+    repetitions=_xlsx_repetitions,
+    warmup=_no_warmup,
+)
+def xlsx_export_100k(ctx: Context) -> Trial:
+    """What the export job does for the lead: the ids through the quote list's filter, the
+    quotes read 500 at a time through the evidence selector, the workbook with every sheet,
+    the audit row."""
+    import tempfile
+
+    from insights.exports.rows import ExportOptions
+    from insights.exports.service import export_highlight_ids, export_write
+    from insights.visibility import evidence_reader
+
+    project, _ids = _xlsx_study(ctx)
+    user = _user(ctx)
+    info: dict[str, object] = {}
+
+    def run(i: int) -> None:
+        reader = evidence_reader(project=project, user=user)
+        ids = export_highlight_ids(reader, {})
+        with tempfile.TemporaryFile() as out:
+            info["rows"] = export_write(
+                reader=reader, user=user, ids=ids, fmt="xlsx", options=ExportOptions(), out=out
+            )
+            info["bytes"] = out.tell()
+
+    info["peak_mb"] = _peak_mb(lambda: run(0))
+    return Trial(run, info=info, teardown=_xlsx_cleanup)
+
+
 # --- Over HTTP, as `make run` serves it ---------------------------------------------------------
 # Last: these rows add highlights and sessions through a server process of their own.
 

@@ -19,6 +19,7 @@ from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from insights import agreement_snapshots, reports, themes
+from insights.exports import service as exports
 from insights.search import indexing
 
 # The Whoosh backend's lock timeout; importing it loads whoosh, which is always installed.
@@ -118,3 +119,9 @@ def aggregate_themes(self: JobTask, job_id: int) -> None:
 def build_report(self: JobTask, job_id: int) -> None:
     """Build a study's next report snapshot (insights.reports)."""
     run_job(self, job_id, reports.build_report_job)
+
+
+@shared_task(base=JobTask, bind=True)
+def export_spreadsheet(self: JobTask, job_id: int) -> None:
+    """Write a large quotes export to the job's private file (insights.exports.service)."""
+    run_job(self, job_id, exports.export_job)

@@ -139,6 +139,8 @@ ACCESS: dict[str, list[Rule]] = {
     # Importing creates a new study, led by the importer: any researcher, as for a new study.
     "insights:project-import-qdpx": [Rule("get", POOL_WRITE), Rule("post", POOL_WRITE)],
     "insights:quote-list": [Rule("get", READ)],
+    # Any member exports the quotes they may read (viewers: pseudonymised, consented).
+    "insights:quote-export": [Rule("post", READ)],
     "insights:project-dashboard": [Rule("get", WRITE)],
     "insights:journey-overview": [Rule("get", GLOBAL_READ)],
     # A framework none of your studies uses is not there for you.

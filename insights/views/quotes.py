@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
+from insights.exports.service import INLINE_MAX_ROWS
 from insights.filters import QuoteFilter
 from insights.quotes import quote_rows, quotes_for_project
 from insights.visibility import evidence_reader
@@ -55,5 +56,6 @@ def quote_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             request.GET.get(key, "").strip() for key in request.GET if key not in NOT_FILTERS
         ),
         "only_own": reader.own_codings_only,
+        "export_inline_max": INLINE_MAX_ROWS,
     }
     return render(request, "insights/quote_list.html", context)
