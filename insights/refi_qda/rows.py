@@ -24,7 +24,7 @@ from insights.models import Code, CodedHighlight, Highlight
 from insights.refi_qda.offsets import SpanMap, cleaned
 from insights.visibility import evidence_reader, visible_highlights
 from interviews import pii
-from interviews.audit import audit
+from interviews.audit import audit, audit_export
 from interviews.importers.transcripts.turns import is_name_like
 from interviews.models import (
     AttributeValue,
@@ -688,3 +688,16 @@ def _lexical(value: AttributeValue, kind: str) -> str:
     if kind == ProjectAttribute.Kind.DATE and value.date_value is not None:
         return value.date_value.isoformat()
     return value.text_value
+
+
+def audit_project_export(
+    user: User, project: ResearchProject, exported: ProjectRows, *, personal_data: bool
+) -> None:
+    """Record a .qdpx export in the audit log, as every export is (its rows: coded selections)."""
+    audit_export(
+        user,
+        project=project,
+        what="REFI-QDA project (.qdpx)",
+        rows=sum(len(source.selections) for source in exported.sources),
+        personal_data=personal_data,
+    )

@@ -69,7 +69,9 @@ def project_export_qdpx(request: AuthenticatedHttpRequest, slug: str) -> HttpRes
         user=request.user,
         options=rows.ExportOptions(include_names=include_names),
     )
-    return _download(export.qdpx(exported), filename=f"{slug}.qdpx", content_type="application/zip")
+    data = export.qdpx(exported)
+    rows.audit_project_export(request.user, access.project, exported, personal_data=include_names)
+    return _download(data, filename=f"{slug}.qdpx", content_type="application/zip")
 
 
 def project_import_qdpx(request: AuthenticatedHttpRequest) -> HttpResponse:
