@@ -175,7 +175,7 @@ CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER")
 # The REST API (api/): JSON only, personal tokens or the browser's session, cursor pages, and
 # a request budget per token (or per signed-in user) kept in the shared cache above.
 API_PAGE_SIZE = 100
-API_RATE_PER_TOKEN = "600/minute"
+API_RATE_PER_TOKEN = "600/minute"  # noqa: S105 - a rate, not a secret
 API_RATE_PER_USER = "600/minute"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
