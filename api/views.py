@@ -16,7 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -333,9 +333,8 @@ def _source(
     found = model.objects.select_related("session").filter(pk=source_id, session__project=project)
     source = found.first()
     if source is None:
-        raise ValidationError(
-            {"source_id": [f"This study has no {kind.replace('_', ' ')} {source_id}."]}
-        )
+        # As for ids in the path: another study's transcript is not there for this study.
+        raise NotFound(f"This study has no {kind.replace('_', ' ')} {source_id}.")
     return (source, None) if kind == "transcript" else (None, source)
 
 
