@@ -298,9 +298,11 @@ def test_the_highlight_list_costs_the_same_whatever_its_length(
         response = lead_api.get(api(world, "highlights/"), {"page_size": 5})
     page = response.json()
     assert len(page["results"]) == 5 and page["next"]
-    rest = lead_api.get(page["next"]).json()["results"]
-    seen = [r["id"] for r in page["results"] + rest]
-    assert seen == sorted(seen) and len(set(seen)) == 11
+    seen = [r["id"] for r in page["results"]]
+    while page["next"]:
+        page = lead_api.get(page["next"]).json()
+        seen += [r["id"] for r in page["results"]]
+    assert seen == sorted(set(seen)) and len(seen) == 11
 
 
 # --- Analysis ---------------------------------------------------------------------------------
