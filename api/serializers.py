@@ -356,6 +356,7 @@ class StageMetricValueSerializer(serializers.ModelSerializer):
         model = StageMetricValue
         fields = ["id", "kind", "value", "measured_on", "recorded_at"]
         read_only_fields = ["id", "recorded_at"]
+        extra_kwargs = {"kind": {"default": StageMetricValue.Kind.ACTUAL}}
         # The unique constraint is an upsert key here (api.views), not a refusal.
         validators: list[object] = []
 

@@ -204,6 +204,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a "kind" or a "status": name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ParticipantKindEnum": "interviews.models.Participant.Kind",
+        "SessionKindEnum": "interviews.models.Session.Kind",
+        "CodeKindEnum": "insights.models.Code.Kind",
+        "MetricValueKindEnum": "insights.models.StageMetricValue.Kind",
+        "ProjectStatusEnum": "interviews.models.ResearchProject.Status",
+        "ProjectSegmentEnum": "interviews.models.ResearchProject.ProjectSegment",
+        "SegmentEnum": "interviews.models.Segment",
+        "EnrollmentStatusEnum": "interviews.models.Enrollment.Status",
+        "ThemeStatusEnum": "insights.models.Theme.Status",
+        "RecommendationStatusEnum": "insights.models.Recommendation.Status",
+        "LevelEnum": "insights.models.themes.Level",
+    },
 }
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
