@@ -9,12 +9,15 @@ reaches every endpoint and every write. Examples are bounded so the whole walk s
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import hypothesis
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from schemathesis.checks import not_a_server_error
@@ -61,6 +64,19 @@ def lead_token(world: dict, lead: User, settings) -> str:
     return raw
 
 
+@pytest.fixture
+def wsgi_app() -> Iterator[WSGIHandler]:
+    """The site as WSGI, which keeps the test's database connection open between requests
+    (as Django's test client does): closing it would end the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 schema = schemathesis.openapi.from_dict(openapi_document())
 schema.config.generation.update(max_examples=MAX_EXAMPLES, database="none")
 # Random inputs, valid and invalid, within MAX_EXAMPLES; the coverage phase's exhaustive
@@ -73,7 +89,7 @@ schema.config.phases.update(phases=["examples", "fuzzing"])
 @schema.parametrize()
 @hypothesis.settings(suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
 def test_the_api_keeps_to_its_schema_and_never_fails(
-    case: schemathesis.Case, world: dict, lead_token: str
+    case: schemathesis.Case, world: dict, lead_token: str, wsgi_app: WSGIHandler
 ) -> None:
     # Real ids, so the walk reaches the study's content rather than a 404 for each case.
     real = {
@@ -85,7 +101,7 @@ def test_the_api_keeps_to_its_schema_and_never_fails(
     for name in set(case.path_parameters or {}) & set(real):
         case.path_parameters[name] = real[name]
     case.call_and_validate(
-        app=WSGIHandler(),
+        app=wsgi_app,
         headers={"Authorization": f"Bearer {lead_token}"},
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
