@@ -30,9 +30,7 @@ def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error("name", str(refusal))
         else:
             form = TokenForm()
-            messages.success(
-                request, f"Token “{token.name}” made. Copy it now: it is not shown again."
-            )
+            messages.success(request, f"Token “{token.name}” made.")
     context = {
         "form": form,
         "new_token": new_token,
