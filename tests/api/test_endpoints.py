@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from insights.coding import HighlightFields, highlight_create
 from insights.models import Code, Highlight, StageMetric, StageMetricValue
 from insights.reports import report_build
+from insights.visibility import highlights_visible_to
 from interviews.models import AuditEvent, ConsentRecord, Enrollment, Participant, ResearchProject
 from tests.factories import make_participant, make_project, make_session, make_transcript
 
@@ -172,6 +173,46 @@ def test_viewers_read_quotes_redacted_and_within_consent(
     world["participant"].consents.update(scope=ConsentRecord.Scope.RESEARCH_TEAM)
     assert viewer_api.get(api(world, "highlights/")).json()["results"] == []
     assert len(lead_api.get(api(world, "highlights/")).json()["results"]) == 2
+
+
+@pytest.mark.parametrize("persona", ["lead", "researcher", "viewer"])
+def test_each_persona_gets_exactly_what_the_evidence_selector_gives_them(
+    world: dict, lead: User, researcher: User, persona: str, request: pytest.FixtureRequest
+) -> None:
+    """Blind coding on, one quote by each coder, one from a participant who kept it to the team."""
+    project = world["project"]
+    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
+    project.refresh_from_db()
+    highlight_create(
+        project=project,
+        coder=researcher,
+        start=9,
+        end=18,
+        fields=HighlightFields(),
+        transcript=world["transcript"],
+    )
+    private = make_participant(name="Omar Haddad")
+    team_only = make_transcript(make_session(project, participants=[private]))
+    private.consents.update(scope=ConsentRecord.Scope.RESEARCH_TEAM)
+    highlight_create(
+        project=project,
+        coder=lead,
+        start=0,
+        end=6,
+        fields=HighlightFields(),
+        transcript=team_only,
+    )
+    user = request.getfixturevalue(persona)
+    expected = set(highlights_visible_to(project=project, user=user).values_list("pk", flat=True))
+    rows = request.getfixturevalue(f"{persona}_api").get(api(world, "highlights/")).json()
+    assert {r["id"] for r in rows["results"]} == expected
+    assert len(expected) == {"lead": 3, "researcher": 1, "viewer": 2}[persona]
+
+
+def test_a_viewer_is_told_why_they_may_not_write(world: dict, viewer_api: APIClient) -> None:
+    response = viewer_api.post(api(world, "codes/"), {"name": "Pricing"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Viewers can read this study but not change it."
 
 
 def test_highlights_of_one_stage(world: dict, lead: User, viewer_api: APIClient) -> None:
