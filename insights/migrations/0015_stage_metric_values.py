@@ -6,28 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('insights', '0014_themes_recommendations_reports'),
-        ('interviews', '0008_audit_append_only'),
+        ("insights", "0014_themes_recommendations_reports"),
+        ("interviews", "0008_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StageMetricValue',
+            name="StageMetricValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('baseline', 'Baseline'), ('actual', 'Actual')], default='actual', max_length=20)),
-                ('value', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('measured_on', models.DateField()),
-                ('recorded_at', models.DateTimeField(auto_now=True)),
-                ('metric', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='insights.stagemetric')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='metric_values', to='interviews.researchproject')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("baseline", "Baseline"), ("actual", "Actual")],
+                        default="actual",
+                        max_length=20,
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("measured_on", models.DateField()),
+                ("recorded_at", models.DateTimeField(auto_now=True)),
+                (
+                    "metric",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="insights.stagemetric",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="metric_values",
+                        to="interviews.researchproject",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('project', 'metric', 'kind', 'measured_on'), name='stage_metric_value_one_per_day')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "metric", "kind", "measured_on"),
+                        name="stage_metric_value_one_per_day",
+                    )
+                ],
             },
         ),
     ]
