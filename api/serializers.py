@@ -256,6 +256,23 @@ class HighlightCreateSerializer(serializers.Serializer):
     memo = serializers.CharField(max_length=MAX_MEMO_LENGTH, allow_blank=True, default="")
 
 
+class HighlightUpdateSerializer(serializers.Serializer):
+    """What may change on a highlight (its span stays); a field left out keeps its value."""
+
+    stage = serializers.SlugField(required=False, allow_null=True, max_length=120)
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        max_length=MAX_CODES_PER_HIGHLIGHT,
+        required=False,
+        help_text="The whole list of code names: codes left out are removed.",
+    )
+    sentiment = serializers.IntegerField(required=False, allow_null=True, min_value=-2, max_value=2)
+    pain_severity = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=3
+    )
+    memo = serializers.CharField(max_length=MAX_MEMO_LENGTH, allow_blank=True, required=False)
+
+
 class ThemeSerializer(serializers.ModelSerializer):
     stage = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     codes = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)

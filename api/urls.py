@@ -33,6 +33,7 @@ project_urls = [
     ),
     path("codes/", _api(views.CodeList), name="code-list"),
     path("highlights/", _api(views.HighlightList), name="highlight-list"),
+    path("highlights/<int:highlight_id>/", _api(views.HighlightDetail), name="highlight-detail"),
     path("themes/", _api(views.ThemeList), name="theme-list"),
     path("recommendations/", _api(views.RecommendationList), name="recommendation-list"),
     path("reports/", _api(views.ReportList), name="report-list"),

@@ -22,11 +22,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
-from insights.coding import HighlightFields, codes_get_or_create, highlight_get_or_create
+from insights.coding import (
+    HighlightFields,
+    codes_get_or_create,
+    highlight_delete,
+    highlight_get_or_create,
+    highlight_update,
+)
 from insights.filters import QuoteFilter
 from insights.forms import CodeForm
 from insights.models import (
     Code,
+    Highlight,
     Recommendation,
     Report,
     Stage,
@@ -327,6 +334,55 @@ class HighlightList(ProjectScopedList):
             s.HighlightSerializer(row).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+class HighlightDetail(ProjectScoped):
+    serializer_class = s.HighlightSerializer
+
+    def highlight(self, reader: EvidenceReader) -> Highlight:
+        """A highlight this reader may see; under blind coding another's is a 404."""
+        return get_object_or_404(quotes_for_project(reader), pk=self.kwargs["highlight_id"])
+
+    def respond(self, reader: EvidenceReader, highlight_id: int) -> Response:
+        row = quote_rows(reader, [quotes_for_project(reader).get(pk=highlight_id)])[0]
+        return Response(s.HighlightSerializer(row).data)
+
+    def get(self, request: Request, slug: str, highlight_id: int) -> Response:
+        reader = self.reader(self.access())
+        return self.respond(reader, self.highlight(reader).pk)
+
+    @extend_schema(request=s.HighlightUpdateSerializer, responses={200: s.HighlightSerializer})
+    def patch(self, request: Request, slug: str, highlight_id: int) -> Response:
+        """Change a highlight's stage, codes, sentiment, pain severity or memo."""
+        access = self.access(write=True)
+        reader = self.reader(access)
+        highlight = self.highlight(reader)
+        shape = s.HighlightUpdateSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        data = shape.validated_data
+        stage = _stage(access.project, data["stage"]) if "stage" in data else highlight.stage
+        with transaction.atomic():
+            if "codes" in data:
+                codes = codes_get_or_create(
+                    project=access.project, names=data["codes"], by=request.user
+                )
+            else:
+                codes = [item.tag for item in highlight.coded_items.all()]
+            fields = HighlightFields(
+                stage=stage,
+                codes=codes,
+                sentiment=data.get("sentiment", highlight.sentiment),
+                pain_severity=data.get("pain_severity", highlight.pain_severity),
+                memo=data.get("memo", highlight.memo),
+            )
+            highlight_update(highlight=highlight, by=request.user, fields=fields)
+        return self.respond(reader, highlight.pk)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, slug: str, highlight_id: int) -> Response:
+        access = self.access(write=True)
+        highlight_delete(highlight=self.highlight(self.reader(access)), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _source(

@@ -209,6 +209,7 @@ API_ACCESS: dict[str, list[Rule]] = {
     "api:enrollment-move": [Rule("post", WRITE)],
     "api:code-list": [Rule("get", READ), Rule("post", WRITE)],
     "api:highlight-list": [Rule("get", READ), Rule("post", WRITE)],
+    "api:highlight-detail": [Rule("get", READ), Rule("patch", WRITE), Rule("delete", WRITE)],
     "api:theme-list": [Rule("get", WRITE)],
     "api:recommendation-list": [Rule("get", WRITE)],
     "api:report-list": [Rule("get", READ)],
@@ -483,6 +484,7 @@ API_POST_JSON = {
     "api:enrollment-move": {"to_status": "contacted"},
     "api:code-list": {"name": "Pricing"},
     "api:highlight-list": {"source": "transcript", "start": 10, "end": 20, "codes": ["SSO"]},
+    "api:highlight-detail": {"codes": ["Pricing"], "sentiment": 1},
     "api:stage-metric-values": {"kind": "actual", "value": "12.5", "measured_on": "2026-11-30"},
 }
 
@@ -511,6 +513,8 @@ def test_api_access(
     counts_before = (_counts(), StageMetricValue.objects.count())
     if method == "get":
         response = client.get(url)
+    elif method == "delete":
+        response = client.delete(url)
     else:
         body = dict(API_POST_JSON[name])
         if name == "api:highlight-list":
@@ -518,13 +522,13 @@ def test_api_access(
         if name == "api:enrollment-list":
             body["participant"] = make_participant().pseudonym
             counts_before = (_counts(), StageMetricValue.objects.count())
-        response = client.post(url, body, format="json")
+        response = getattr(client, method)(url, body, format="json")
     if expected == "ok":
-        assert response.status_code in (200, 201), (name, persona, response.status_code)
+        assert response.status_code in (200, 201, 204), (name, persona, response.status_code)
     else:
         assert response.status_code == expected, (name, persona, response.status_code)
         assert response.json()["detail"], "a refusal says why"
-        if method == "post":
+        if method != "get":
             after = (_counts(), StageMetricValue.objects.count())
             assert after == counts_before, "a refused request must change nothing"
 

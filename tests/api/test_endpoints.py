@@ -307,6 +307,36 @@ def test_bad_coding_is_refused_readably_and_saves_nothing(
     assert (Highlight.objects.count(), Code.objects.count()) == counts
 
 
+def test_changing_a_highlight_keeps_what_is_not_sent(world: dict, lead_api: APIClient) -> None:
+    highlight = world["highlight"]
+    url = api(world, f"highlights/{highlight.pk}/")
+    response = lead_api.patch(url, {"stage": "onboarding", "sentiment": -2}, format="json")
+    assert response.status_code == 200, response.json()
+    changed = response.json()
+    assert (changed["stage"], changed["sentiment"], changed["codes"]) == ("onboarding", -2, ["SSO"])
+    assert changed["memo"] == "Ask about the IdP team."
+    recoded = lead_api.patch(url, {"codes": ["Pricing"]}, format="json").json()
+    assert (recoded["codes"], recoded["stage"]) == (["Pricing"], "onboarding")
+    refused = lead_api.patch(url, {"stage": "nowhere", "codes": []}, format="json")
+    assert refused.status_code == 400
+    highlight.refresh_from_db()
+    assert [c.name for c in highlight.codes.all()] == ["Pricing"]
+    assert lead_api.get(url).json()["stage"] == "onboarding"
+
+
+def test_under_blind_coding_anothers_highlight_is_not_there_to_change(
+    world: dict, researcher_api: APIClient, lead_api: APIClient
+) -> None:
+    ResearchProject.objects.filter(pk=world["project"].pk).update(blind_coding=True)
+    url = api(world, f"highlights/{world['highlight'].pk}/")  # the lead's
+    assert researcher_api.get(url).status_code == 404
+    assert researcher_api.patch(url, {"sentiment": 1}, format="json").status_code == 404
+    assert researcher_api.delete(url).status_code == 404
+    assert Highlight.objects.filter(pk=world["highlight"].pk, sentiment=None).exists()
+    assert lead_api.delete(url).status_code == 204
+    assert not Highlight.objects.filter(pk=world["highlight"].pk).exists()
+
+
 def test_another_studys_transcript_is_a_404(world: dict, researcher: User, researcher_api) -> None:
     elsewhere = make_project("Elsewhere", slug="elsewhere", members={researcher: "researcher"})
     foreign = make_transcript(make_session(elsewhere))
