@@ -5,21 +5,52 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run serve test lint format bench install clean-var
+.PHONY: run dev serve test check lint typecheck imports migrations-check format bench install install-runtime lock clean-var
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || (echo "Python $(PYTHON_VERSION) not found: install it (pyenv install $(PYTHON_VERSION))" && exit 1)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when requirements.txt changes.
-$(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+# Two hashed lock files, both generated from pyproject.toml by `make lock`: requirements/runtime.txt
+# (what production needs: `make serve`) and requirements/dev.txt (runtime plus tests, lint, types).
+# Each is installed again only when it changes. pip adds what a lock gained and never removes what
+# it lost: after a removal, delete .venv.
+RUNTIME_LOCK := requirements/runtime.txt
+DEV_LOCK := requirements/dev.txt
+
+$(VENV)/.installed-runtime: $(RUNTIME_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(RUNTIME_LOCK)
+	touch $@
+
+$(VENV)/.installed: $(DEV_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK)
 	touch $@
 
 install: $(VENV)/.installed
 
+install-runtime: $(VENV)/.installed-runtime
+
+# Regenerates both locks after a change to the dependencies in pyproject.toml. Versions already
+# locked stay as they are; `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed.
+# The dev lock is constrained by the runtime lock, so both install the same runtime versions.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes \
+	--python-version $(PYTHON_VERSION) $(LOCK_ARGS)
+
+lock: install
+	$(UV_COMPILE) -o $(RUNTIME_LOCK)
+	$(UV_COMPILE) --group dev --constraints $(RUNTIME_LOCK) -o $(DEV_LOCK)
+
+# `make run` serves with gunicorn (cxresearch/gunicorn_embedded.py: one process, threads, the
+# search index written by a thread of its own); `make dev` with Django's auto-reloading
+# development server, which indexes inside each request and answers more slowly.
 run: install
+	mkdir -p var
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/gunicorn cxresearch.wsgi --config python:cxresearch.gunicorn_embedded --bind $(HOST)
+
+dev: install
 	mkdir -p var
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
@@ -31,7 +62,7 @@ run: install
 PROCESSES ?=
 
 # `honcho run` gives each step the environment plus a .env file, as `honcho start` does.
-serve: install
+serve: install-runtime
 	@$(BIN)/honcho run sh -c 'test -n "$$DATABASE_URL" && test -n "$$REDIS_URL"' || \
 		(echo "make serve needs DATABASE_URL and REDIS_URL (README: Running for a team)" && exit 1)
 	mkdir -p var
@@ -42,9 +73,22 @@ serve: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# What CI checks before the tests: lint and format, types, the import contracts, and that every
+# model change has its migration.
+check: lint typecheck imports migrations-check
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+imports: install
+	$(BIN)/lint-imports
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=cxresearch.test_settings $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install
 	$(BIN)/ruff format .

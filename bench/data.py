@@ -140,7 +140,7 @@ class _Writer:
     def create(self, model: type[M], rows: Iterable[M], *, batch_size: int = 2000) -> list[M]:
         rows = list(rows)
         started = time.perf_counter()
-        created = model.objects.bulk_create(rows, batch_size=batch_size)
+        created = model._default_manager.bulk_create(rows, batch_size=batch_size)
         timing = self.tables.setdefault(model._meta.db_table, TableTiming())
         timing.rows += len(rows)
         timing.seconds += time.perf_counter() - started

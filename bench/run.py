@@ -182,9 +182,9 @@ def write_report(
     suffix += "-only" if partial else ""
     day = dt.datetime.now(dt.UTC).astimezone().date().isoformat()  # the machine's local date
     path = results_dir / f"{day}-{report['scale']}{suffix}.json"
-    partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    partial.replace(path)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    temporary.replace(path)
     return path
 
 

@@ -19,16 +19,17 @@ import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models.signals import post_save
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
 from bench import formats
+from bench import http as bench_http
 from bench.measure import (
     Context,
     MaxP95,
@@ -37,6 +38,7 @@ from bench.measure import (
     Trial,
     measurement,
 )
+from bench.scales import Scale
 from bench.text import Talk
 from insights.models import Code, Highlight, Stage
 from interviews.models import (
@@ -69,7 +71,7 @@ def _client(ctx: Context) -> Client:
     return client
 
 
-def _get(client: Client, url: str) -> HttpResponse:
+def _get(client: Client, url: str):  # noqa: ANN202 - a test client response
     # secure=True: the production settings redirect plain HTTP to HTTPS.
     response = client.get(url, secure=True)
     if response.status_code != 200:
@@ -582,7 +584,9 @@ def _post_highlights(ctx: Context, *, inline_index: bool) -> Trial:
     def run(i: int) -> None:
         response = client.post(url, bodies[i], content_type="application/json", secure=True)
         if response.status_code != 201:
-            raise AssertionError(f"POST {url} answered {response.status_code}: {response.content}")
+            raise AssertionError(
+                f"POST {url} answered {response.status_code}: {response.content!r}"
+            )
 
     return Trial(run, before=_settle, teardown=_index_tasks(inline=inline_index))
 
@@ -743,6 +747,8 @@ def qdpx_export(ctx: Context) -> Trial:
         info["bytes"] = len(export.qdpx(exported))
         info["selections"] = sum(len(source.selections) for source in exported.sources)
 
+    return Trial(run, info=info)
+
 
 # --- Themes and reports -------------------------------------------------------------------------
 
@@ -760,7 +766,7 @@ EVIDENCE_GROUP_BY = """
 """
 
 
-def _group_by(where: str = "", params: tuple[object, ...] = ()) -> Callable[[int], None]:
+def _group_by(where: str = "", params: tuple[Any, ...] = ()) -> Callable[[int], None]:
     sql = EVIDENCE_GROUP_BY.format(where=where)
 
     def run(i: int) -> None:
@@ -889,3 +895,292 @@ def report_build_one(ctx: Context) -> Trial:
         Report.objects.filter(project=project).delete()
 
     return Trial(run, teardown=teardown, info=info)
+
+
+# --- Spreadsheet export -------------------------------------------------------------------------
+
+XLSX_CODER_PREFIX = "bench-xlsx-coder-"
+
+
+def _xlsx_quotes() -> int:
+    """Quotes in the exported study: 100,000, or BENCH_XLSX_QUOTES for a quicker run."""
+    return int(os.environ.get("BENCH_XLSX_QUOTES", "100000"))
+
+
+def _xlsx_repetitions(scale):  # noqa: ANN001, ANN202
+    return 3  # 100,000 quotes a call: minutes each
+
+
+def _xlsx_study(ctx: Context) -> tuple[ResearchProject, list[int]]:
+    """The first study grown to _xlsx_quotes() quotes: its highlights (with their codes) copied
+    for more coders, as a study with many coders has them. Removed by _xlsx_cleanup."""
+    if "xlsx_ids" in ctx.cache:
+        return _project(ctx), ctx.cache["xlsx_ids"]  # type: ignore[return-value]
+    from insights.models import CodedHighlight
+
+    _xlsx_cleanup()  # what an interrupted run with --reuse left
+    project = _project(ctx)
+    originals = list(Highlight.objects.filter(project=project).order_by("pk"))
+    codings: dict[int, list[int]] = {}
+    for highlight_id, tag_id in CodedHighlight.objects.filter(
+        content_object__project=project
+    ).values_list("content_object_id", "tag_id"):
+        codings.setdefault(highlight_id, []).append(tag_id)
+    # A coder highlights a span once: each new coder copies each span once.
+    spans = list(
+        {(h.transcript_id, h.field_note_id, h.start, h.end): h for h in originals}.values()
+    )
+    missing = _xlsx_quotes() - len(originals)
+    with transaction.atomic():
+        for n in range(-(-missing // len(spans))):
+            coder = User.objects.create(
+                username=f"{XLSX_CODER_PREFIX}{n}", first_name="Coder", last_name=str(n)
+            )
+            batch = spans[: min(len(spans), missing)]
+            missing -= len(batch)
+            copies: list[Highlight] = []
+            for h in batch:
+                copy = Highlight(
+                    project_id=h.project_id,
+                    transcript_id=h.transcript_id,
+                    field_note_id=h.field_note_id,
+                    utterance_id=h.utterance_id,
+                    start=h.start,
+                    end=h.end,
+                    text=h.text,
+                    stage_id=h.stage_id,
+                    sentiment=h.sentiment,
+                    pain_severity=h.pain_severity,
+                    memo=h.memo,
+                    coder=coder,
+                )
+                copy.source_id = h.pk  # type: ignore[attr-defined]
+                copies.append(copy)
+            Highlight.objects.bulk_create(copies, batch_size=2000)
+            CodedHighlight.objects.bulk_create(
+                (
+                    CodedHighlight(content_object_id=copy.pk, tag_id=tag_id, coder=coder)
+                    for copy in copies
+                    for tag_id in codings.get(copy.source_id, ())  # type: ignore[attr-defined]
+                ),
+                batch_size=2000,
+            )
+    from insights.exports.service import export_highlight_ids
+    from insights.visibility import evidence_reader
+
+    ids = export_highlight_ids(evidence_reader(project=project, user=_user(ctx)), {})
+    assert len(ids) == _xlsx_quotes(), len(ids)
+    ctx.cache["xlsx_ids"] = ids
+    return project, ids
+
+
+def _xlsx_cleanup() -> None:
+    """Delete the copied quotes and their coders (raw deletes: nothing else points at them)."""
+    coders = list(
+        User.objects.filter(username__startswith=XLSX_CODER_PREFIX).values_list("pk", flat=True)
+    )
+    if not coders:
+        return
+    marks = ",".join(["%s"] * len(coders))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM insights_codedhighlight WHERE coder_id IN ({marks})", coders)  # noqa: S608
+        cursor.execute(f"DELETE FROM insights_highlight WHERE coder_id IN ({marks})", coders)  # noqa: S608
+        cursor.execute(f"DELETE FROM auth_user WHERE id IN ({marks})", coders)  # noqa: S608
+
+
+def _peak_mb(run: Callable[[], object]) -> float:
+    """Peak Python memory of one call (tracemalloc: slower, so never on a timed call)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        run()
+        return round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    finally:
+        tracemalloc.stop()
+
+
+@measurement(
+    "floor: openpyxl write-only, the same quote rows",
+    is_floor=True,
+    repetitions=_xlsx_repetitions,
+    warmup=_no_warmup,
+)
+def bare_openpyxl(ctx: Context) -> Trial:
+    """The same Quotes rows the export writes, appended as plain values to a write-only
+    sheet and saved: what any .xlsx of these quotes costs."""
+    import tempfile
+
+    from openpyxl import Workbook
+
+    from insights.exports.rows import ExportOptions, quote_columns, quote_values, study_export
+    from insights.visibility import evidence_reader
+
+    project, ids = _xlsx_study(ctx)
+    reader = evidence_reader(project=project, user=_user(ctx))
+    export = study_export(reader, user=_user(ctx), options=ExportOptions())
+    header = [column.header for column in quote_columns(reader)]
+    values = list(quote_values(export, ids))
+
+    def run(i: int) -> None:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Quotes")
+        sheet.append(header)
+        for row in values:
+            sheet.append(row)
+        with tempfile.TemporaryFile() as out:
+            workbook.save(out)
+
+    info: dict[str, object] = {"rows": len(values), "peak_mb": _peak_mb(lambda: run(0))}
+    return Trial(run, info=info, teardown=_xlsx_cleanup)
+
+
+@measurement(
+    "spreadsheet export of a study (.xlsx, every sheet)",
+    floor="floor: openpyxl write-only, the same quote rows",
+    targets=(MaxRatio(1.3),),
+    repetitions=_xlsx_repetitions,
+    warmup=_no_warmup,
+)
+def xlsx_export_100k(ctx: Context) -> Trial:
+    """What the export job does for the lead: the ids through the quote list's filter, the
+    quotes read 500 at a time through the evidence selector, the workbook with every sheet,
+    the audit row."""
+    import tempfile
+
+    from insights.exports.rows import ExportOptions
+    from insights.exports.service import export_highlight_ids, export_write
+    from insights.visibility import evidence_reader
+
+    project, _ids = _xlsx_study(ctx)
+    user = _user(ctx)
+    info: dict[str, object] = {}
+
+    def run(i: int) -> None:
+        reader = evidence_reader(project=project, user=user)
+        ids = export_highlight_ids(reader, {})
+        with tempfile.TemporaryFile() as out:
+            info["rows"] = export_write(
+                reader=reader, user=user, ids=ids, fmt="xlsx", options=ExportOptions(), out=out
+            )
+            info["bytes"] = out.tell()
+
+    info["peak_mb"] = _peak_mb(lambda: run(0))
+    return Trial(run, info=info, teardown=_xlsx_cleanup)
+
+
+# --- Over HTTP, as `make run` serves it ---------------------------------------------------------
+# Last: these rows add highlights and sessions through a server process of their own.
+
+HTTP_HIGHLIGHT_P95_MS = 10
+HTTP_IMPORT_P95_MS = 30
+HTTP_IMPORT_WORDS = 3_000  # the documents of the Taguette comparison (issue 14)
+
+
+def _http_calls(count: int) -> Callable[[Scale], int]:
+    # p95 of a few dozen calls says little: these rows take more than the scale's default.
+    return lambda scale: count if scale.name != "tiny" else scale.repetitions
+
+
+def _http_server(ctx: Context) -> bench_http.Server:
+    user = _user(ctx)
+    user.set_password(bench_http.PASSWORD)
+    user.save(update_fields=["password"])
+    return bench_http.start(user.get_username())
+
+
+def _http_done(ctx: Context, server: bench_http.Server) -> None:
+    server.stop()
+    user = _user(ctx)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+
+
+@measurement(
+    "HTTP: highlight POST (make run)",
+    targets=(MaxP95(HTTP_HIGHLIGHT_P95_MS),),
+    repetitions=_http_calls(200),
+    warmup=lambda scale: 5,
+    count_queries=False,  # the server is another process; the in-process rows count them
+)
+def http_highlight(ctx: Context) -> Trial:
+    """POST insights:highlight-create over a kept-alive connection, as coding.js does."""
+    project = _project(ctx)
+    codes, stage = _codes_and_stage(ctx)
+    spans = _spans(ctx, ctx.calls)
+    server = _http_server(ctx)
+    url = server.url(reverse("insights:highlight-create", args=[project.slug]))
+    bodies = [
+        {
+            "source": "transcript",
+            "sourceId": transcript.pk,
+            "start16": start,
+            "end16": end,
+            "text": transcript.text[start:end],
+            "stage": stage.pk,
+            "codes": [code.name for code in codes],
+            "sentiment": -1,
+        }
+        for transcript, _utterance, start, end in spans
+    ]
+    headers = {
+        "X-CSRFToken": server.csrf,
+        "Referer": server.base + "/",
+        "Content-Type": "application/json",
+    }
+    info: dict[str, object] = {"server": server.kind}
+
+    def run(i: int) -> None:
+        response = server.http.post(url, data=json.dumps(bodies[i]), headers=headers, timeout=30)
+        if response.status_code != 201:
+            raise AssertionError(f"POST {url} answered {response.status_code}: {response.text}")
+
+    return Trial(run, before=_settle, teardown=lambda: _http_done(ctx, server), info=info)
+
+
+@measurement(
+    "HTTP: transcript import, 3,000 words (make run)",
+    targets=(MaxP95(HTTP_IMPORT_P95_MS),),
+    repetitions=_http_calls(60),
+    warmup=lambda scale: 3,
+    count_queries=False,
+)
+def http_import(ctx: Context) -> Trial:
+    """POST interviews:transcript-import with one new .txt file a call (each a new session)."""
+    user = _user(ctx)
+    project = ResearchProject.objects.create(
+        title="HTTP import benchmark", slug="http-import-bench"
+    )
+    Membership.objects.create(project=project, user=user, role=Membership.Role.RESEARCHER)
+    # A new document each call: the same bytes twice would be found already imported.
+    files = [
+        formats.txt(
+            Talk(random.Random(f"http-import-{i}")).interview(  # noqa: S311 - reproducible
+                HTTP_IMPORT_WORDS, interviewer=user.get_full_name(), participant="Respondent"
+            )
+        )
+        for i in range(ctx.calls)
+    ]
+    server = _http_server(ctx)
+    url = server.url(reverse("interviews:transcript-import", args=[project.slug]))
+    headers = {"Referer": server.base + "/"}
+    info: dict[str, object] = {"server": server.kind, "words": HTTP_IMPORT_WORDS}
+
+    def run(i: int) -> None:
+        response = server.http.post(
+            url,
+            data={"csrfmiddlewaretoken": server.csrf},
+            files={"files": (f"interview-{i}.txt", files[i], "text/plain")},
+            headers=headers,
+            allow_redirects=False,
+            timeout=60,
+        )
+        if response.status_code != 302 or "/jobs/" in response.headers.get("Location", ""):
+            raise AssertionError(f"POST {url} answered {response.status_code}: not imported")
+
+    def teardown() -> None:
+        _http_done(ctx, server)
+        project.delete()
+
+    return Trial(run, before=_settle, teardown=teardown, info=info)

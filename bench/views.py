@@ -6,7 +6,6 @@ from functools import cache
 
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
-from django.template.backends.django import Template
 
 from interviews.models import Participant
 
@@ -22,7 +21,7 @@ FLOOR_TEMPLATE = """<!doctype html>
 
 
 @cache
-def _template() -> Template:
+def _template():  # noqa: ANN202 - the engine's template
     # Compiled once, as the cached template loader does for file templates with DEBUG off.
     return engines["django"].from_string(FLOOR_TEMPLATE)
 

@@ -34,6 +34,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Any
 
 from django.apps import apps
 from django.core.files.base import File
@@ -43,7 +45,7 @@ from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from insights.search import indexing
+from insights.search import scheduling
 from interviews.importers.participants import UPLOAD_DIR as IMPORT_PREVIEWS
 
 FORMAT = 1
@@ -131,8 +133,13 @@ class _snapshot:  # noqa: N801 - used as a context manager, like transaction.ato
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
-    def __exit__(self, *exc: object) -> None:
-        self.atomic.__exit__(*exc)
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.atomic.__exit__(exc_type, exc, traceback)
 
 
 def _backed_up_models() -> Iterator[type]:
@@ -221,7 +228,7 @@ def _restore_from(archive: tarfile.TarFile, progress: Callable[[str], None]) -> 
     with tempfile.TemporaryDirectory(prefix="cxresearch-restore-") as scratch:
         dump = Path(scratch) / DATABASE
         dump.write_bytes(_member_bytes(archive, DATABASE))
-        with transaction.atomic(), indexing.suspended():
+        with transaction.atomic(), scheduling.suspended():
             _clear_rows_made_by_migrate()
             progress(f"Loading {sum(manifest['counts'].values()):,} rows…")
             call_command("loaddata", str(dump), verbosity=0)
@@ -232,13 +239,13 @@ def _restore_from(archive: tarfile.TarFile, progress: Callable[[str], None]) -> 
     return RestoreResult(rows=sum(manifest["counts"].values()), files=len(media))
 
 
-def _read_manifest(archive: tarfile.TarFile) -> dict:
+def _read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
     try:
         manifest = json.loads(_member_bytes(archive, MANIFEST))
     except (KeyError, ValueError):
-        raise BackupError(
-            "The archive has no readable manifest.json: it is not a backup."
-        ) from None
+        manifest = None
+    if not isinstance(manifest, dict):
+        raise BackupError("The archive has no readable manifest.json: it is not a backup.")
     if manifest.get("format") != FORMAT:
         raise BackupError(
             f"The archive is in backup format {manifest.get('format')!r}; this version reads "
@@ -255,7 +262,7 @@ def _member_bytes(archive: tarfile.TarFile, name: str) -> bytes:
     return stream.read()
 
 
-def _check_migrations(manifest: dict) -> None:
+def _check_migrations(manifest: dict[str, Any]) -> None:
     here = _applied_migrations()
     there = manifest["migrations"]
     differ = sorted(

@@ -59,7 +59,7 @@ def client_address(request: HttpRequest) -> str:
     CLIENT_ADDRESS_HEADER (e.g. HTTP_X_FORWARDED_FOR), whose last address is the one the
     proxy saw. IPv6 addresses count per /64, the block one client usually holds.
     """
-    raw = request.META.get("REMOTE_ADDR", "")
+    raw: str = request.META.get("REMOTE_ADDR", "")
     if header := settings.CLIENT_ADDRESS_HEADER:
         forwarded = request.META.get(header, "")
         raw = forwarded.split(",")[-1].strip() or raw

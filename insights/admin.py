@@ -6,27 +6,27 @@ from django.http import HttpRequest
 from insights.models import IndexOutbox, JourneyFramework, Stage, StageMetric
 
 
-class StageInline(admin.TabularInline):
+class StageInline(admin.TabularInline[Stage, JourneyFramework]):
     model = Stage
     extra = 0
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(JourneyFramework)
-class JourneyFrameworkAdmin(admin.ModelAdmin):
+class JourneyFrameworkAdmin(admin.ModelAdmin[JourneyFramework]):
     list_display = ["name", "slug"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StageInline]
 
 
-class StageMetricInline(admin.TabularInline):
+class StageMetricInline(admin.TabularInline[StageMetric, Stage]):
     model = StageMetric
     extra = 0
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(admin.ModelAdmin[Stage]):
     list_display = ["name", "framework", "position", "owning_team"]
     list_filter = ["framework"]
     search_fields = ["name", "owning_team", "measured_by"]
@@ -35,7 +35,7 @@ class StageAdmin(admin.ModelAdmin):
 
 
 @admin.register(StageMetric)
-class StageMetricAdmin(admin.ModelAdmin):
+class StageMetricAdmin(admin.ModelAdmin[StageMetric]):
     list_display = ["name", "stage", "owner", "baseline", "target", "unit"]
     search_fields = ["name", "owner", "stage__name"]
     list_select_related = ["stage__framework"]
@@ -43,7 +43,7 @@ class StageMetricAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndexOutbox)
-class IndexOutboxAdmin(admin.ModelAdmin):
+class IndexOutboxAdmin(admin.ModelAdmin[IndexOutbox]):
     """Search index work still owed (see insights.search.indexing); read-only, drained by the
     periodic task or `manage.py rebuild_index --pending`."""
 

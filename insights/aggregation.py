@@ -337,7 +337,7 @@ class QuotePicker:
         if found is None:
             found = (
                 0 if self.shareable is None or self.shareable(row) else 1,
-                0 if self.quote_worthy.intersection(row.code_ids) else 1,
+                0 if not self.quote_worthy.isdisjoint(row.code_ids) else 1,
                 0 if row.length in GOOD_QUOTE_LENGTH else 1,
                 -(row.severity or 0),
                 -abs(row.sentiment or 0),
@@ -361,7 +361,7 @@ class QuotePicker:
                 rows,
                 key=lambda row: (
                     rank(row)[0],
-                    -len(code_ids.intersection(row.code_ids)),
+                    -len(code_ids & set(row.code_ids)),
                     *rank(row)[1:],
                 ),
             )

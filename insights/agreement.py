@@ -169,6 +169,9 @@ class Figures:
     items: int  # items in the basis: units for one code, (unit, code) pairs pooled
     alpha: float | None
     pairs: tuple[PairKappa, ...]
+    # Items some coder applied the code to: a perfect figure over one such item says little.
+    # None in snapshots stored before it was counted.
+    applied: int | None = None
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,8 @@ def _figures(
         observed = sum(x == y for x, y in both) / len(both) if both else None
         pair_figures.append(PairKappa((first, second), len(both), observed, cohens_kappa(a, b)))
     alpha = krippendorff_alpha([rows[coder] for coder in coders])
-    return Figures(len(items), alpha, tuple(pair_figures))
+    applied = sum(any(rows[coder][i] == 1 for coder in coders) for i in range(len(items)))
+    return Figures(len(items), alpha, tuple(pair_figures), applied)
 
 
 def agreement_report(

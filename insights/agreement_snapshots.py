@@ -156,6 +156,7 @@ def _encode_figures(figures: Figures) -> Json:
         "items": figures.items,
         "alpha": figures.alpha,
         "pairs": [[list(p.coders), p.items, p.observed, p.kappa] for p in figures.pairs],
+        "applied": figures.applied,
     }
 
 
@@ -167,6 +168,7 @@ def _decode_figures(data: Json) -> Figures:
             PairKappa((first, second), items, observed, kappa)
             for (first, second), items, observed, kappa in data["pairs"]
         ),
+        applied=data.get("applied"),
     )
 
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -97,7 +97,7 @@ def _merged_text(target_text: str, source_text: str, source_name: str) -> str:
 
 
 @transaction.atomic
-def code_merge(*, source: Code, target: Code, by: AbstractBaseUser) -> MergeResult:
+def code_merge(*, source: Code, target: Code, by: User) -> MergeResult:
     """Merge `source` into `target`, then delete `source`. No highlight loses a code.
 
     1. Check both codes are in one codebook the user may edit, and are two codes.
@@ -186,7 +186,7 @@ def code_uses(code: Code) -> int:
 
 
 @transaction.atomic
-def code_delete(*, code: Code, by: AbstractBaseUser, confirm_uses: int | None) -> DeleteResult:
+def code_delete(*, code: Code, by: User, confirm_uses: int | None) -> DeleteResult:
     """Delete a code. A code in use is deleted only when the caller confirms how many
     highlights will lose it, and that number is still right.
 
@@ -235,7 +235,7 @@ class CopyResult:
 
 @transaction.atomic
 def codebook_copy(
-    *, source_project: ResearchProject, target_project: ResearchProject, by: AbstractBaseUser
+    *, source_project: ResearchProject, target_project: ResearchProject, by: User
 ) -> CopyResult:
     """Copy a codebook into another study: codes, hierarchy, kinds, definitions, notes, colours.
 

@@ -11,10 +11,10 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 
 from cxresearch.lib.text import name_problem, text_problem
 from insights.models import Code, CodedHighlight, Highlight, Stage
@@ -61,11 +61,18 @@ class HighlightFields:
     memo: str = ""
 
 
-def can_code(user: AbstractBaseUser, project: ResearchProject) -> bool:
+def can_code(user: User, project: ResearchProject, *, role: str | None = None) -> bool:
+    """Whether the user leads or researches the project (staff do everything).
+
+    `role`: the user's role as interviews.access found it when a view went through the door
+    already, so the membership is not read a second time.
+    """
     if not user.is_authenticated:
         return False
     if user.is_staff:
         return True
+    if role is not None:
+        return role in (Membership.Role.LEAD, Membership.Role.RESEARCHER)
     return Membership.objects.filter(
         project=project, user=user, role__in=[Membership.Role.LEAD, Membership.Role.RESEARCHER]
     ).exists()
@@ -119,12 +126,16 @@ def utterance_at(transcript: Transcript, offset: int) -> Utterance | None:
     )
 
 
-def _apply_codes(highlight: Highlight, codes: Iterable[Code], *, coder: AbstractBaseUser) -> None:
+def _apply_codes(
+    highlight: Highlight, codes: Iterable[Code], *, coder: User, new: bool = False
+) -> None:
+    """Make the highlight's codings these codes; `new`: it has none yet (nothing to read)."""
     wanted = {code.pk: code for code in codes}
-    current = set(
-        CodedHighlight.objects.filter(content_object=highlight).values_list("tag_id", flat=True)
-    )
-    CodedHighlight.objects.filter(content_object=highlight).exclude(tag_id__in=wanted).delete()
+    current: set[int] = set()
+    if not new:
+        codings = CodedHighlight.objects.filter(content_object=highlight)
+        current = set(codings.values_list("tag_id", flat=True))
+        codings.exclude(tag_id__in=wanted).delete()
     CodedHighlight.objects.bulk_create(
         CodedHighlight(content_object=highlight, tag=code, coder=coder)
         for pk, code in wanted.items()
@@ -135,13 +146,14 @@ def _apply_codes(highlight: Highlight, codes: Iterable[Code], *, coder: Abstract
 def highlight_create(
     *,
     project: ResearchProject,
-    coder: AbstractBaseUser,
+    coder: User,
     start: int,
     end: int,
     fields: HighlightFields,
     transcript: Transcript | None = None,
     field_note: FieldNote | None = None,
     snapshot: str | None = None,
+    role: str | None = None,
 ) -> Highlight:
     """highlight_get_or_create, for callers that do not ask whether the span was new."""
     highlight, _created = highlight_get_or_create(
@@ -153,6 +165,7 @@ def highlight_create(
         transcript=transcript,
         field_note=field_note,
         snapshot=snapshot,
+        role=role,
     )
     return highlight
 
@@ -161,17 +174,18 @@ def highlight_create(
 def highlight_get_or_create(
     *,
     project: ResearchProject,
-    coder: AbstractBaseUser,
+    coder: User,
     start: int,
     end: int,
     fields: HighlightFields,
     transcript: Transcript | None = None,
     field_note: FieldNote | None = None,
     snapshot: str | None = None,
+    role: str | None = None,
 ) -> tuple[Highlight, bool]:
     """Create a highlight on a transcript or a field note of the project: (highlight, created).
 
-    1. Check the coder may code the project and the source belongs to it.
+    1. Check the coder may code the project (`role`: see can_code) and the source belongs to it.
     2. Check the span lies inside the source's text (and matches the client's snapshot).
     3. Check the stage is in the project's framework and the codes in its codebook.
     4. Lock the transcript, so concurrent codings of it count coverage one after the other.
@@ -179,8 +193,9 @@ def highlight_get_or_create(
        retried request), return that highlight unchanged: created is False. A unique
        constraint backs this up where the lock does not reach (field notes).
     6. Save the highlight with its quoted text, and one CodedHighlight per code.
+    7. Add the utterances only this highlight covers to the transcript's coverage count.
     """
-    if not can_code(coder, project):
+    if not can_code(coder, project, role=role):
         raise CodingError("Only the study's leads and researchers can code it.")
     if (transcript is None) == (field_note is None):
         raise CodingError("Highlight either a transcript or a field note.")
@@ -222,9 +237,9 @@ def highlight_get_or_create(
         if existing is None:
             raise
         return existing, False
-    _apply_codes(highlight, fields.codes, coder=coder)
+    _apply_codes(highlight, fields.codes, coder=coder, new=True)
     if transcript is not None:
-        transcript_coverage_refresh(transcript)
+        _coverage_change(highlight, +1)
     return highlight, True
 
 
@@ -244,14 +259,18 @@ def _lock_transcripts(transcript_ids: Iterable[int]) -> None:
 
 @transaction.atomic
 def highlight_update(
-    *, highlight: Highlight, by: AbstractBaseUser, fields: HighlightFields
+    *, highlight: Highlight, by: User, fields: HighlightFields, role: str | None = None
 ) -> Highlight:
-    """Change a highlight's stage, codes, sentiment, severity or memo; its span stays."""
-    if not can_code(by, highlight.project):
+    """Change a highlight's stage, codes, sentiment, severity or memo; its span stays.
+
+    `role`: the editor's role when the caller has it (see can_code)."""
+    if not can_code(by, highlight.project, role=role):
         raise CodingError("Only the study's leads and researchers can code it.")
     _check_fields(highlight.project, fields)
     memo = fields.memo.strip()
-    if memo != highlight.memo and role_in_project(by, highlight.project) != Membership.Role.LEAD:
+    if role is None:
+        role = role_in_project(by, highlight.project)
+    if memo != highlight.memo and role != Membership.Role.LEAD:
         # A lead shared the memo as it read then; a changed memo waits for a lead again.
         highlight.memo_shared = False
     highlight.stage = fields.stage
@@ -266,8 +285,9 @@ def highlight_update(
 
 
 @transaction.atomic
-def highlight_delete(*, highlight: Highlight, by: AbstractBaseUser) -> None:
-    if not can_code(by, highlight.project):
+def highlight_delete(*, highlight: Highlight, by: User, role: str | None = None) -> None:
+    """Delete a highlight, audited, and take what only it covered off the coverage count."""
+    if not can_code(by, highlight.project, role=role):
         raise CodingError("Only the study's leads and researchers can code it.")
     transcript = highlight.transcript
     if transcript is not None:
@@ -282,9 +302,9 @@ def highlight_delete(*, highlight: Highlight, by: AbstractBaseUser) -> None:
         detail=f"highlight {highlight.pk} of {source}, {highlight.start}–{highlight.end}, "
         f"coded by {highlight.coder.get_username()}",
     )
-    highlight.delete()
     if transcript is not None:
-        transcript_coverage_refresh(transcript)
+        _coverage_change(highlight, -1)
+    highlight.delete()
 
 
 def memo_visible(highlight: Highlight, *, role: str | None) -> bool:
@@ -293,7 +313,7 @@ def memo_visible(highlight: Highlight, *, role: str | None) -> bool:
     return role in (Membership.Role.LEAD, Membership.Role.RESEARCHER) or highlight.memo_shared
 
 
-def highlight_memo_share(*, highlight: Highlight, by: AbstractBaseUser, shared: bool) -> Highlight:
+def highlight_memo_share(*, highlight: Highlight, by: User, shared: bool) -> Highlight:
     """Let viewers read a highlight's memo, or stop them; only a lead decides. Audited."""
     if role_in_project(by, highlight.project) != Membership.Role.LEAD:
         raise CodingError("Only the study's lead can share a memo with viewers.")
@@ -314,6 +334,36 @@ def highlight_memo_share(*, highlight: Highlight, by: AbstractBaseUser, shared: 
     return highlight
 
 
+def _coverage_change(highlight: Highlight, sign: int) -> None:
+    """Add (+1) or subtract (-1) the utterances the highlight overlaps that no other highlight
+    overlaps: what its creation or deletion changes in its transcript's coverage count.
+
+    One UPDATE, whose work is bounded by the highlight's span, not by the transcript: a long,
+    well-coded transcript costs no more than a short one. The caller holds the transcript's
+    lock (_lock_transcripts), so no other coding of it commits in between and the stored
+    count stays what transcript_coverage_refresh would count. The instance's
+    coded_utterance_count is not changed: refresh it to read the new count.
+    """
+    transcript_id = highlight.transcript_id
+    assert transcript_id is not None  # only transcript highlights have a coverage count
+    others = Highlight.objects.filter(
+        transcript_id=transcript_id, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+    ).exclude(pk=highlight.pk)
+    only_this = (
+        Utterance.objects.filter(
+            transcript_id=transcript_id, start__lt=highlight.end, end__gt=highlight.start
+        )
+        .exclude(Exists(others))
+        .order_by()
+        .values("transcript_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Transcript.objects.filter(pk=transcript_id).update(
+        coded_utterance_count=F("coded_utterance_count") + sign * Coalesce(Subquery(only_this), 0)
+    )
+
+
 def transcript_coverage_refresh(transcript: Transcript) -> None:
     """Recount the utterances that at least one highlight overlaps (one query, one update).
 
@@ -329,7 +379,12 @@ def transcript_coverage_refresh(transcript: Transcript) -> None:
 
 
 def code_get_or_create(
-    *, project: ResearchProject, name: str, by: AbstractBaseUser, kind: str = Code.Kind.TOPIC
+    *,
+    project: ResearchProject,
+    name: str,
+    by: User,
+    kind: str = Code.Kind.TOPIC,
+    role: str | None = None,
 ) -> tuple[Code, bool]:
     """Find a code by name in the project's codebook (ignoring case), or add it."""
     name = " ".join(name.split())
@@ -339,7 +394,7 @@ def code_get_or_create(
         raise CodingError("Keep code names under 100 characters.")
     if problem := name_problem(name):
         raise CodingError(f"The code name cannot be saved: {problem}.")
-    if not can_code(by, project):
+    if not can_code(by, project, role=role):
         raise CodingError("Only the study's leads and researchers can add codes.")
     existing = Code.objects.filter(project=project, name__iexact=name).first()
     if existing is not None:
@@ -354,7 +409,11 @@ def code_get_or_create(
 
 
 def codes_get_or_create(
-    *, project: ResearchProject, names: Sequence[str], by: AbstractBaseUser
+    *,
+    project: ResearchProject,
+    names: Sequence[str],
+    by: User,
+    role: str | None = None,
 ) -> list[Code]:
     """The codes with these names (ignoring case), adding the missing ones, in input order.
 
@@ -379,7 +438,7 @@ def codes_get_or_create(
     for name in wanted:
         code = existing.get(name.lower())
         if code is None:
-            code, _created = code_get_or_create(project=project, name=name, by=by)
+            code, _created = code_get_or_create(project=project, name=name, by=by, role=role)
             existing[name.lower()] = code
         codes.append(code)
     return codes

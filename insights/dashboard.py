@@ -10,24 +10,37 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+from django.urls import reverse
 
 from insights.charts import BarChart, HeatMap, LineChart, bar_chart, emotion_curve, heat_map
-from insights.models import CodedHighlight, Stage
+from insights.models import (
+    CodedHighlight,
+    Highlight,
+    JourneyMap,
+    JourneyMapCell,
+    Recommendation,
+    Report,
+    Stage,
+)
+from insights.reports import RECOMMENDATION_ORDER
 from insights.visibility import EvidenceReader, visible_highlights
 from interviews import pipeline
-from interviews.models import Transcript
+from interviews.models import ResearchProject, Transcript
 from interviews.selectors import pipeline_counts
 
 # The heat map shows the most used codes; the rest are summed in the text under it.
 HEAT_MAP_CODES = 15
+# A study's findings are complete with at least this many recommendations a report would show.
+RECOMMENDATIONS_WANTED = 3
 
 
 @dataclass(frozen=True)
 class Deliverable:
     label: str
     done: bool
-    detail: str
+    detail: str  # the number behind it: "7 of 8", "12 cells written"
+    url: str
 
 
 @dataclass(frozen=True)
@@ -59,8 +72,8 @@ class Dashboard:
 
 def project_dashboard(reader: EvidenceReader) -> Dashboard:
     """Queries: 1 pipeline counts, 2 transcripts' coverage, 3 stages, 4 quotes per stage
-    with mean sentiment, 5 code uses per (code, stage); plus the selector's own (none for
-    the research team)."""
+    with mean sentiment, 5 code uses per (code, stage), 6–8 deliverables (map cells,
+    recommendations, reports); plus the selector's own (none for the research team)."""
     project = reader.project
     counts = pipeline_counts(project)
     done = counts[pipeline.Status.COMPLETED]
@@ -98,7 +111,9 @@ def project_dashboard(reader: EvidenceReader) -> Dashboard:
             "Interviews done",
             bool(target) and done >= target,
             f"{done} of {target}" if target else f"{done} (no target set)",
+            project.get_absolute_url(),
         ),
+        *_findings_deliverables(project),
     )
     return Dashboard(
         deliverables=deliverables,
@@ -122,7 +137,62 @@ def project_dashboard(reader: EvidenceReader) -> Dashboard:
     )
 
 
-def _code_frequency(highlights, stages: list[Stage]) -> tuple[HeatMap | None, int]:  # noqa: ANN001
+def _findings_deliverables(project: ResearchProject) -> tuple[Deliverable, ...]:
+    """Journey maps drafted, recommendations made, a report published (3 queries).
+
+    A map is drafted once researchers wrote in any of its cells (as MapView.drafted); a
+    recommendation counts once a researcher proposed it (what a report would show: not the
+    job's drafts, not dropped ones).
+    """
+    written = dict(
+        JourneyMapCell.objects.filter(journey_map__project=project)
+        .exclude(text="")
+        .values_list("journey_map__state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    recommendations = Recommendation.objects.filter(
+        project=project, status__in=list(RECOMMENDATION_ORDER)
+    ).count()
+    reports = Report.objects.filter(project=project).aggregate(
+        published=Count("id", filter=Q(status=Report.Status.PUBLISHED)),
+        latest=Max("number", filter=Q(status=Report.Status.PUBLISHED)),
+        built=Count("id"),
+    )
+    maps = []
+    for state in JourneyMap.State:
+        cells = written.get(state.value, 0)
+        maps.append(
+            Deliverable(
+                f"{state.label} journey map drafted",
+                cells > 0,
+                f"{cells} cell{'' if cells == 1 else 's'} written",
+                reverse("insights:journey-map", args=[project.slug, state.value]),
+            )
+        )
+    published = reports["published"]
+    return (
+        *maps,
+        Deliverable(
+            f"At least {RECOMMENDATIONS_WANTED} recommendations",
+            recommendations >= RECOMMENDATIONS_WANTED,
+            f"{recommendations} of {RECOMMENDATIONS_WANTED}",
+            reverse("insights:recommendation-list", args=[project.slug]),
+        ),
+        Deliverable(
+            "Report published",
+            published > 0,
+            f"{published} published of {reports['built']} built",
+            reverse("insights:report-detail", args=[project.slug, reports["latest"]])
+            if published
+            else reverse("insights:report-list", args=[project.slug]),
+        ),
+    )
+
+
+def _code_frequency(
+    highlights: QuerySet[Highlight], stages: list[Stage]
+) -> tuple[HeatMap | None, int]:
     """Quotes per (code, stage) for the most used codes; and how many codes were left out."""
     uses: dict[tuple[int, str], dict[int | None, int]] = defaultdict(dict)
     for code_id, name, stage_id, count in (

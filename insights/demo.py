@@ -35,10 +35,10 @@ from interviews.demo import (
     DemoContext,
     DemoSummary,
     Loader,
-    Writer,
 )
 from interviews.demo import load_demo as load_interviews_demo
 from interviews.demo.choice import chance, pick, stable_hash
+from interviews.demo.context import Writer
 from interviews.demo.studies import FIRST_ORDER, PLG, UPTIER
 from interviews.models import FieldNote, Participant, Transcript, Utterance
 
@@ -879,7 +879,7 @@ VIVID = re.compile(
 
 
 # A pain point reads negative and a delight positive before the words are weighed.
-KIND_LEANING = {Kind.PAIN_POINT: -1, Kind.DELIGHT: 1}
+KIND_LEANING: dict[str, int] = {Kind.PAIN_POINT: -1, Kind.DELIGHT: 1}
 UNRATED_PERCENT = 40
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from cxresearch.lib.concurrency import VersionedModelForm
+from cxresearch.lib.forms import choice_field, model_choice_field
 from cxresearch.lib.text import validate_name
 from insights.codebook import TreeRow, ancestor_ids, code_tree
 from insights.models import Code, Level, Recommendation, Stage, Theme
@@ -28,7 +31,7 @@ def _tree_choices(rows: Sequence[TreeRow], *, blank: str | None = None) -> list[
     return choices
 
 
-class CodeForm(VersionedModelForm):
+class CodeForm(VersionedModelForm[Code]):
     """Create or edit one code of a study's codebook; two people editing one code at once do
     not overwrite each other (VersionedModelForm)."""
 
@@ -38,7 +41,7 @@ class CodeForm(VersionedModelForm):
         widget=forms.TextInput(attrs={"type": "color"}),
         help_text="Shown on the codebook and on coded quotes.",
     )
-    parent = forms.ModelChoiceField(
+    parent: forms.ModelChoiceField[Code] = forms.ModelChoiceField(
         queryset=Code.objects.none(),
         required=False,
         help_text="Nest this code under another, e.g. “SAML” under “Single sign-on”.",
@@ -64,7 +67,7 @@ class CodeForm(VersionedModelForm):
         help_texts = {"definition": "What the code means, in a sentence or two."}
 
     def __init__(
-        self, *args: object, project: ResearchProject, codes: Sequence[Code], **kwargs: object
+        self, *args: Any, project: ResearchProject, codes: Sequence[Code], **kwargs: Any
     ) -> None:
         """`codes` is the study's whole codebook, loaded once by the view."""
         super().__init__(*args, **kwargs)
@@ -72,7 +75,7 @@ class CodeForm(VersionedModelForm):
         self.project = project
         self.instance.project = project
         self.parents = {code.pk: code.parent_id for code in codes}
-        parent_field = self.fields["parent"]
+        parent_field = model_choice_field(self, "parent")
         # Validation looks the id up in the study's codebook; the options shown leave out
         # the code itself and its descendants, which clean() would refuse anyway.
         parent_field.queryset = Code.objects.filter(project=project)
@@ -118,12 +121,12 @@ class CodeForm(VersionedModelForm):
 
 
 class CodeMergeForm(forms.Form):
-    source = forms.ModelChoiceField(
+    source: forms.ModelChoiceField[Code] = forms.ModelChoiceField(
         queryset=Code.objects.none(),
         label="Merge",
         error_messages={"invalid_choice": "Choose a code from this study's codebook."},
     )
-    target = forms.ModelChoiceField(
+    target: forms.ModelChoiceField[Code] = forms.ModelChoiceField(
         queryset=Code.objects.none(),
         label="into",
         error_messages={"invalid_choice": "Choose a code from this study's codebook."},
@@ -131,16 +134,16 @@ class CodeMergeForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         project: ResearchProject,
         rows: Sequence[TreeRow] | None = None,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         """`rows`: the codebook as a tree, when the form is shown (not needed to validate)."""
         kwargs.setdefault("auto_id", "merge_%s")  # shares the page with the copy form
         super().__init__(*args, **kwargs)
         for name in ("source", "target"):
-            field = self.fields[name]
+            field = model_choice_field(self, name)
             field.queryset = Code.objects.filter(project=project)
             if rows is not None:
                 field.choices = _tree_choices(rows, blank="Choose a code…")
@@ -161,11 +164,12 @@ class CodebookCopyForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of your other studies."},
     )
 
-    def __init__(self, *args: object, sources: QuerySet[ResearchProject], **kwargs: object) -> None:
+    def __init__(self, *args: Any, sources: QuerySet[ResearchProject], **kwargs: Any) -> None:
         """`sources`: the studies the user can read, other than this one."""
         kwargs.setdefault("auto_id", "copy_%s")  # shares the page with the merge form
         super().__init__(*args, **kwargs)
-        field = self.fields["source"]
+        self.sources = sources
+        field = model_choice_field(self, "source")
         field.queryset = sources
         # A callable is listed only when the select renders, from the same list the page
         # uses to ask "are there other studies?": one query for both.
@@ -176,7 +180,7 @@ class CodebookCopyForm(forms.Form):
 
     @cached_property
     def studies(self) -> list[ResearchProject]:
-        return list(self.fields["source"].queryset)
+        return list(self.sources)
 
 
 class CodeDeleteForm(forms.Form):
@@ -186,7 +190,9 @@ class CodeDeleteForm(forms.Form):
 # --- REFI-QDA and CSV exchange ------------------------------------------------------------------
 
 
-def _checked_upload(upload, *, extensions: tuple[str, ...], limit: int):  # noqa: ANN001, ANN202
+def _checked_upload(
+    upload: UploadedFile[bytes], *, extensions: tuple[str, ...], limit: int
+) -> UploadedFile[bytes]:
     name = (upload.name or "").lower()
     if not name.endswith(extensions):
         raise forms.ValidationError(f"Choose a {' or '.join(extensions)} file.")
@@ -206,7 +212,7 @@ class CodebookImportForm(forms.Form):
         error_messages={"required": "Choose a .qdc or .csv file to import."},
     )
 
-    def clean_file(self):  # noqa: ANN201
+    def clean_file(self) -> UploadedFile[bytes]:
         from django.conf import settings
 
         return _checked_upload(
@@ -225,7 +231,7 @@ class QdpxImportForm(forms.Form):
         error_messages={"required": "Choose a .qdpx file to import."},
     )
 
-    def clean_file(self):  # noqa: ANN201
+    def clean_file(self) -> UploadedFile[bytes]:
         from django.conf import settings
 
         return _checked_upload(
@@ -262,7 +268,7 @@ class ThemeSummaryForm(VersionForm):
 
 
 class ThemeSplitForm(VersionForm):
-    codes = forms.ModelMultipleChoiceField(
+    codes: forms.ModelMultipleChoiceField[Code] = forms.ModelMultipleChoiceField(
         queryset=Code.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Codes that go to the new theme",
@@ -273,10 +279,10 @@ class ThemeSplitForm(VersionForm):
     )
     name = forms.CharField(max_length=200, label="Name of the new theme")
 
-    def __init__(self, *args: object, codes: QuerySet[Code], **kwargs: object) -> None:
+    def __init__(self, *args: Any, codes: QuerySet[Code], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "split_%s")
         super().__init__(*args, **kwargs)
-        self.fields["codes"].queryset = codes
+        model_choice_field(self, "codes").queryset = codes
 
 
 class ThemeMergeForm(forms.Form):
@@ -293,10 +299,10 @@ class ThemeMergeForm(forms.Form):
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, candidates: QuerySet[Theme], **kwargs: object) -> None:
+    def __init__(self, *args: Any, candidates: QuerySet[Theme], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "merge_%s")
         super().__init__(*args, **kwargs)
-        self.fields["others"].queryset = candidates
+        model_choice_field(self, "others").queryset = candidates
 
     def versions(self, data: Mapping[str, str]) -> dict[int, int]:
         """The version of each chosen theme the page showed (hidden fields version_<id>)."""
@@ -317,9 +323,14 @@ class ThemeQuotesForm(VersionForm):
         error_messages={"invalid_choice": "Pick quotes listed on this page."},
     )
 
-    def __init__(self, *args: object, choices: Sequence[int], **kwargs: object) -> None:
+    def __init__(self, *args: Any, choices: Sequence[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["highlights"].choices = [(pk, str(pk)) for pk in choices]
+        choice_field(self, "highlights").choices = [(pk, str(pk)) for pk in choices]
+
+
+class ThemeMultipleChoiceField(forms.ModelMultipleChoiceField[Theme]):
+    def label_from_instance(self, obj: Theme) -> str:
+        return f"{obj.name} ({obj.stage or 'no stage'}, {obj.get_status_display().lower()})"
 
 
 class RecommendationForm(forms.Form):
@@ -328,7 +339,7 @@ class RecommendationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="An action a team can take, e.g. “Ship an SSO setup checklist with the order”.",
     )
-    themes = forms.ModelMultipleChoiceField(
+    themes = ThemeMultipleChoiceField(
         queryset=Theme.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -352,19 +363,16 @@ class RecommendationForm(forms.Form):
     status = forms.ChoiceField(choices=Recommendation.Status.choices)
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+    def __init__(self, *args: Any, project: ResearchProject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Open themes, and on an edit the ones it already rests on whatever became of them.
-        self.fields["themes"].queryset = (
+        model_choice_field(self, "themes").queryset = (
             Theme.objects.filter(project=project)
             .exclude(status=Theme.Status.MERGED)
             .select_related("stage")
             .order_by("stage__position", "name")
         )
-        self.fields["themes"].label_from_instance = lambda theme: (
-            f"{theme.name} ({theme.stage or 'no stage'}, {theme.get_status_display().lower()})"
-        )
-        self.fields["stage"].queryset = (
+        model_choice_field(self, "stage").queryset = (
             Stage.objects.filter(framework_id=project.framework_id).order_by("position")
             if project.framework_id
             else Stage.objects.none()

@@ -45,6 +45,8 @@ class LensForm(forms.Form):
 
 class StageQuoteForm(forms.Form):
     code = forms.CharField(label="Code", required=False, max_length=100)
+    # The quotes behind one theme of the stage (its id in the study or report it came from).
+    theme = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     sentiment = forms.ChoiceField(
         label="Sentiment",
         required=False,

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Avg, Count
 from django.urls import reverse
@@ -198,7 +198,7 @@ def journey_cell_update(
     lane: str,
     text: str,
     expected_version: int,
-    by: AbstractBaseUser,
+    by: User,
 ) -> JourneyMapCell:
     """Save a cell's text if nobody saved it since `expected_version`; else EditConflict.
 
@@ -217,14 +217,14 @@ def journey_cell_update(
             raise EditConflict(cell)
         cell.text = text.strip()[:MAX_CELL_LENGTH]
         cell.version += 1
-        cell.updated_by = by  # type: ignore[assignment]
+        cell.updated_by = by
         cell.save(update_fields=["text", "version", "updated_by", "updated_at"])
         JourneyMap.objects.filter(pk=journey_map.pk).update(updated_at=timezone.now())
     return cell
 
 
-def journey_map_publish(*, journey_map: JourneyMap, by: AbstractBaseUser, publish: bool) -> None:
+def journey_map_publish(*, journey_map: JourneyMap, by: User, publish: bool) -> None:
     """Show the map to the study's viewers, or take it back."""
     journey_map.published_at = timezone.now() if publish else None
-    journey_map.published_by = by if publish else None  # type: ignore[assignment]
+    journey_map.published_by = by if publish else None
     journey_map.save(update_fields=["published_at", "published_by", "updated_at"])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -53,17 +53,21 @@ TOP_RECOMMENDATIONS = 3
 COVERAGE_GROUPS = 3  # groups named in a coverage line, the largest first
 
 # Best first. Drafts (not yet rewritten by a researcher) and dropped ones stay out of reports.
-RECOMMENDATION_ORDER = {
+RECOMMENDATION_ORDER: dict[str, int] = {
     Recommendation.Status.IN_PROGRESS: 0,
     Recommendation.Status.ACCEPTED: 1,
     Recommendation.Status.PROPOSED: 2,
     Recommendation.Status.DONE: 3,
 }
-IMPACT_ORDER = {Level.HIGH: 0, Level.MEDIUM: 1, Level.LOW: 2, "": 3}
-EFFORT_ORDER = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2, "": 3}
+IMPACT_ORDER: dict[str, int] = {Level.HIGH: 0, Level.MEDIUM: 1, Level.LOW: 2, "": 3}
+EFFORT_ORDER: dict[str, int] = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2, "": 3}
 
-SEGMENT_WORDS = {Segment.LARGE: "large", Segment.MID_MARKET: "mid-market", Segment.SMB: "SMB"}
-DEPLOYMENT_WORDS = {
+SEGMENT_WORDS: dict[str, str] = {
+    Segment.LARGE: "large",
+    Segment.MID_MARKET: "mid-market",
+    Segment.SMB: "SMB",
+}
+DEPLOYMENT_WORDS: dict[str, str] = {
     Deployment.SELF_MANAGED: "self-managed",
     Deployment.SAAS: "SaaS",
     Deployment.DEDICATED: "dedicated",
@@ -525,7 +529,7 @@ def _stage_snap(
 
 
 def report_build(
-    *, project: ResearchProject, by: AbstractBaseUser | None, job: BackgroundJob | None = None
+    *, project: ResearchProject, by: User | None, job: BackgroundJob | None = None
 ) -> Report:
     """Build the next report of a study from its confirmed findings.
 
@@ -571,14 +575,14 @@ def build_report_job(context: JobContext) -> JobOutcome:
     )
 
 
-def report_publish(*, report: Report, by: AbstractBaseUser) -> Report:
+def report_publish(*, report: Report, by: User) -> Report:
     """Make a report visible to the study's viewers (leads only; publishing twice is a no-op)."""
     if role_in_project(by, report.project) != Membership.Role.LEAD:
         raise ReportError("Only the study's lead can publish a report.")
     if report.is_published:
         return report
     report.status = Report.Status.PUBLISHED
-    report.published_by = by  # type: ignore[assignment]
+    report.published_by = by
     report.published_at = timezone.now()
     with transaction.atomic():
         report.save(update_fields=["status", "published_by", "published_at"])
@@ -598,7 +602,7 @@ def reports_for(*, project: ResearchProject, role: str) -> list[Report]:
 
 
 def visible_quote_texts(
-    *, project: ResearchProject, user: AbstractBaseUser, role: str, highlight_ids: Iterable[int]
+    *, project: ResearchProject, user: User, role: str, highlight_ids: Iterable[int]
 ) -> dict[int, str]:
     """The quotes among `highlight_ids` this member may read now, with the text they may read.
 
@@ -636,7 +640,7 @@ class ShownStage:
     themes: list[ShownTheme]
 
 
-def shown_stages(report: Report, *, user: AbstractBaseUser, role: str) -> list[ShownStage]:
+def shown_stages(report: Report, *, user: User, role: str) -> list[ShownStage]:
     """The snapshot's stages, each theme with the quotes this reader may see (one query)."""
     snapshot: Snapshot = report.snapshot
     ids = [

@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from celery import Task, shared_task
+from celery.exceptions import Retry
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from insights import agreement_snapshots, reports, themes
+from insights.exports import service as exports
 from insights.search import indexing
 
 # The Whoosh backend's lock timeout; importing it loads whoosh, which is always installed.
@@ -29,19 +31,20 @@ from jobs.runner import JobTask, run_job
 TRANSIENT_ERRORS = (IndexBusy, OperationalError, InterfaceError, RedisConnectionError)
 
 
-class SearchTask(Task):
+class SearchTask(Task[..., Any]):
     autoretry_for = TRANSIENT_ERRORS
     retry_backoff = True  # 1 s, 2 s, 4 s … with jitter
     retry_backoff_max = 300
     max_retries = 8
 
-    def retry(self, *args: Any, exc: BaseException | None = None, **kwargs: Any) -> Any:
-        if self.request.is_eager and exc is not None:
+    def retry(self, *args: Any, **kwargs: Any) -> Retry:
+        exc = kwargs.get("exc")
+        if self.request.is_eager and isinstance(exc, Exception):
             # Inline (no broker) a retry would run again at once, eight times, inside the
             # user's request. Fail now: the caller logs it and a later change or
             # `manage.py rebuild_index` catches up.
             raise exc
-        return super().retry(*args, exc=exc, **kwargs)
+        return super().retry(*args, **kwargs)
 
 
 # Each indexing task takes the ids of the outbox rows it settles (insights.search.indexing) and
@@ -116,3 +119,9 @@ def aggregate_themes(self: JobTask, job_id: int) -> None:
 def build_report(self: JobTask, job_id: int) -> None:
     """Build a study's next report snapshot (insights.reports)."""
     run_job(self, job_id, reports.build_report_job)
+
+
+@shared_task(base=JobTask, bind=True)
+def export_spreadsheet(self: JobTask, job_id: int) -> None:
+    """Write a large quotes export to the job's private file (insights.exports.service)."""
+    run_job(self, job_id, exports.export_job)

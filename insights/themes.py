@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Model, Q, QuerySet
 from django.urls import reverse
@@ -448,7 +448,7 @@ def _sync_pairs(
         for key, n in pairs.items()
         if n >= thresholds.min_cooccurrence and key[1] in codes and key[2] in codes
     }
-    existing = {
+    existing: dict[tuple[int | None, int, int], tuple[int, int]] = {
         (stage_id, first, second): (pk, n)
         for pk, stage_id, first, second, n in CodePair.objects.filter(project=project).values_list(
             "id", "stage_id", "first_id", "second_id", "highlights"
@@ -640,7 +640,7 @@ def _draft_recommendations(
             "drafted_from_id", flat=True
         )
     )
-    stage_names = dict(
+    stage_names: dict[int | None, str] = dict(
         Stage.objects.filter(pk__in={t.stage_id for t in wanted}).values_list("id", "name")
     )
     teams = {stage.id: stage.team for stage in stages}
@@ -691,7 +691,7 @@ def write_if_unchanged(
         raise ThemeError(STALE_MESSAGE.format(what=what))
 
 
-def _edit(theme: Theme, *, by: AbstractBaseUser, version: int, **fields: object) -> Theme:
+def _edit(theme: Theme, *, by: User, version: int, **fields: object) -> Theme:
     write_if_unchanged(
         Theme,
         theme.pk,
@@ -714,7 +714,7 @@ def _require_open(theme: Theme) -> None:
 
 
 @transaction.atomic
-def theme_confirm(*, theme: Theme, by: AbstractBaseUser, version: int) -> Theme:
+def theme_confirm(*, theme: Theme, by: User, version: int) -> Theme:
     """Confirm a candidate (or a rejected theme): it joins the study's findings."""
     _require_open(theme)
     if theme.status == Theme.Status.CONFIRMED:
@@ -730,7 +730,7 @@ def theme_confirm(*, theme: Theme, by: AbstractBaseUser, version: int) -> Theme:
 
 
 @transaction.atomic
-def theme_reject(*, theme: Theme, by: AbstractBaseUser, version: int) -> Theme:
+def theme_reject(*, theme: Theme, by: User, version: int) -> Theme:
     """Reject a theme; later runs never propose it again. Its untouched draft recommendation
     is dropped with it."""
     _require_open(theme)
@@ -764,7 +764,7 @@ def _clean_name(name: str) -> str:
 
 
 @transaction.atomic
-def theme_rename(*, theme: Theme, by: AbstractBaseUser, version: int, name: str) -> Theme:
+def theme_rename(*, theme: Theme, by: User, version: int, name: str) -> Theme:
     _require_open(theme)
     name = _clean_name(name)
     if name == theme.name:
@@ -773,9 +773,7 @@ def theme_rename(*, theme: Theme, by: AbstractBaseUser, version: int, name: str)
 
 
 @transaction.atomic
-def theme_update_summary(
-    *, theme: Theme, by: AbstractBaseUser, version: int, summary: str
-) -> Theme:
+def theme_update_summary(*, theme: Theme, by: User, version: int, summary: str) -> Theme:
     _require_open(theme)
     summary = summary.strip()
     if len(summary) > MAX_SUMMARY_LENGTH:
@@ -790,7 +788,7 @@ def theme_merge(
     *,
     into: Theme,
     others: Sequence[Theme],
-    by: AbstractBaseUser,
+    by: User,
     versions: Mapping[int, int],
 ) -> Theme:
     """Merge themes of one stage into `into`: it takes their codes (so their evidence), and
@@ -852,7 +850,7 @@ def theme_merge(
 def theme_split(
     *,
     theme: Theme,
-    by: AbstractBaseUser,
+    by: User,
     version: int,
     code_ids: Iterable[int],
     name: str,
@@ -893,7 +891,7 @@ def theme_split(
 
 @transaction.atomic
 def theme_pick_quotes(
-    *, theme: Theme, by: AbstractBaseUser, version: int, highlight_ids: Sequence[int]
+    *, theme: Theme, by: User, version: int, highlight_ids: Sequence[int]
 ) -> Theme:
     """Set a theme's representative quotes, in order; an empty list hands the choice back to
     the aggregation job."""
@@ -997,7 +995,7 @@ def _check_recommendation(project: ResearchProject, fields: RecommendationFields
 
 @transaction.atomic
 def recommendation_create(
-    *, project: ResearchProject, by: AbstractBaseUser, fields: RecommendationFields
+    *, project: ResearchProject, by: User, fields: RecommendationFields
 ) -> Recommendation:
     statement = _check_recommendation(project, fields)
     team = fields.owning_team.strip() or (fields.stage.owning_team if fields.stage else "")
@@ -1019,7 +1017,7 @@ def recommendation_create(
 def recommendation_update(
     *,
     recommendation: Recommendation,
-    by: AbstractBaseUser,
+    by: User,
     version: int,
     fields: RecommendationFields,
 ) -> Recommendation:

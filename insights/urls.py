@@ -1,10 +1,11 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from insights.views import (
     agreement,
     codebook,
     coding,
     dashboard,
+    exports,
     frameworks,
     journey,
     journey_maps,
@@ -49,7 +50,7 @@ report_urls = [
 ]
 
 # /studies/<slug>/...
-project_urls = [
+project_urls: list[URLPattern | URLResolver] = [
     path("codebook/", codebook.codebook, name="codebook"),
     path("codebook/new/", codebook.code_create, name="code-create"),
     path("codebook/merge/", codebook.code_merge, name="code-merge"),
@@ -60,6 +61,7 @@ project_urls = [
     path("codebook/<int:code_id>/edit/", codebook.code_edit, name="code-edit"),
     path("codebook/<int:code_id>/delete/", codebook.code_delete, name="code-delete"),
     path("quotes/", quotes.quote_list, name="quote-list"),
+    path("quotes/export/", exports.quote_export, name="quote-export"),
     path("quotes/<int:highlight_id>/context/", journey.quote_context, name="quote-context"),
     path("dashboard/", dashboard.project_dashboard_page, name="project-dashboard"),
     path("journey/compare/", journey_maps.journey_map_compare, name="journey-map-compare"),

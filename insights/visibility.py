@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from insights.models import Highlight
@@ -60,7 +60,7 @@ class EvidenceReader:
     """Someone reading one study's evidence, with what limits them."""
 
     project: ResearchProject
-    user: AbstractBaseUser | AnonymousUser | None  # None: a job reading as an audience
+    user: User | AnonymousUser | None  # None: a job reading as an audience
     role: str | None
     audience: Audience
 
@@ -94,7 +94,7 @@ class EvidenceReader:
 def evidence_reader(
     *,
     project: ResearchProject,
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: User | AnonymousUser | None,
     role: str | None = None,
     audience: Audience | None = None,
 ) -> EvidenceReader:
@@ -136,7 +136,7 @@ def visible_highlights(reader: EvidenceReader) -> QuerySet[Highlight]:
 def highlights_visible_to(
     *,
     project: ResearchProject,
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: User | AnonymousUser | None,
     role: str | None = None,
     audience: Audience | None = None,
 ) -> QuerySet[Highlight]:

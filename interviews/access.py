@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest
@@ -46,7 +46,7 @@ class ProjectAccess:
         return self.role == Role.LEAD
 
 
-def role_in_project(user: AbstractBaseUser | AnonymousUser, project: ResearchProject) -> str | None:
+def role_in_project(user: User | AnonymousUser, project: ResearchProject) -> str | None:
     if not user.is_authenticated:
         return None
     if user.is_staff:
@@ -71,7 +71,7 @@ def get_project_for_member(
     return access
 
 
-def projects_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[ResearchProject]:
+def projects_for_user(user: User | AnonymousUser) -> QuerySet[ResearchProject]:
     if not user.is_authenticated:
         return ResearchProject.objects.none()
     if user.is_staff:
@@ -79,7 +79,7 @@ def projects_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Resear
     return ResearchProject.objects.filter(memberships__user=user)
 
 
-def editable_projects(user: AbstractBaseUser | AnonymousUser) -> QuerySet[ResearchProject]:
+def editable_projects(user: User | AnonymousUser) -> QuerySet[ResearchProject]:
     if not user.is_authenticated:
         return ResearchProject.objects.none()
     if user.is_staff:
@@ -89,7 +89,7 @@ def editable_projects(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Resear
     )
 
 
-def is_researcher_anywhere(user: AbstractBaseUser | AnonymousUser) -> bool:
+def is_researcher_anywhere(user: User | AnonymousUser) -> bool:
     """Researchers and leads share one participant pool across studies (recruiting, cooldowns).
 
     The answer is kept on the user object, which lives for one request, because list pages
@@ -104,7 +104,8 @@ def is_researcher_anywhere(user: AbstractBaseUser | AnonymousUser) -> bool:
         cached = Membership.objects.filter(
             user=user, role__in=[Role.LEAD, Role.RESEARCHER]
         ).exists()
-        user._cx_is_researcher_anywhere = cached  # type: ignore[union-attr]
+        # A per-request cache kept on the user object, which has no such field.
+        user._cx_is_researcher_anywhere = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -134,16 +135,12 @@ OUTSIDE_YOUR_STUDIES = (
 )
 
 
-def can_change_participant(
-    user: AbstractBaseUser | AnonymousUser, participant: Participant
-) -> bool:
+def can_change_participant(user: User | AnonymousUser, participant: Participant) -> bool:
     """Whether this user may change the participant's record (the rule in the module docstring)."""
     return participant.pk not in participants_out_of_reach(user, [participant.pk])
 
 
-def participants_out_of_reach(
-    user: AbstractBaseUser | AnonymousUser, participant_ids: list[int]
-) -> set[int]:
+def participants_out_of_reach(user: User | AnonymousUser, participant_ids: list[int]) -> set[int]:
     """Of these participants, those whose record this user may not change, in one query."""
     if not user.is_authenticated:
         return set(participant_ids)

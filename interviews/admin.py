@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 
@@ -27,13 +27,13 @@ from interviews.models import (
 )
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, ResearchProject]):
     model = Membership
     raw_id_fields = ["user"]
     extra = 0
 
 
-class ProjectAttributeInline(admin.TabularInline):
+class ProjectAttributeInline(admin.TabularInline[ProjectAttribute, ResearchProject]):
     model = ProjectAttribute
     extra = 0
 
@@ -60,7 +60,7 @@ def _audit_membership_removed(request: HttpRequest, membership: Membership) -> N
 
 
 @admin.register(ResearchProject)
-class ResearchProjectAdmin(admin.ModelAdmin):
+class ResearchProjectAdmin(admin.ModelAdmin[ResearchProject]):
     list_display = ["title", "slug", "status", "segment", "region", "quarter", "target_interviews"]
     list_filter = ["status", "segment", "region", "lens", "quarter"]
     search_fields = ["title", "slug", "objective"]
@@ -69,7 +69,11 @@ class ResearchProjectAdmin(admin.ModelAdmin):
     inlines = [MembershipInline, ProjectAttributeInline]
 
     def save_formset(
-        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+        self,
+        request: HttpRequest,
+        form: ModelForm[ResearchProject],
+        formset: BaseInlineFormSet[Any, ResearchProject, Any],
+        change: bool,
     ) -> None:
         if formset.model is not Membership:
             super().save_formset(request, form, formset, change)
@@ -84,7 +88,7 @@ class ResearchProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["project", "user", "role"]
     list_filter = ["role", "project"]
     search_fields = ["project__title", "user__username", "user__email"]
@@ -92,7 +96,7 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["project", "user"]
 
     def save_model(
-        self, request: HttpRequest, obj: Membership, form: ModelForm, change: bool
+        self, request: HttpRequest, obj: Membership, form: ModelForm[Membership], change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
         _audit_membership_saved(request, obj, created=not change, changed=form.changed_data)
@@ -108,18 +112,18 @@ class MembershipAdmin(admin.ModelAdmin):
             _audit_membership_removed(request, membership)
 
 
-class ParticipantIdentityInline(admin.StackedInline):
+class ParticipantIdentityInline(admin.StackedInline[ParticipantIdentity, Participant]):
     model = ParticipantIdentity
     can_delete = False
 
 
-class ConsentInline(admin.TabularInline):
+class ConsentInline(admin.TabularInline[ConsentRecord, Participant]):
     model = ConsentRecord
     raw_id_fields = ["project", "recorded_by"]
     extra = 0
 
 
-class AuditedReadsMixin:
+class AuditedReadsAdmin[M: Model](admin.ModelAdmin[M]):
     """Audit every admin page that shows personal data, and every search that may match it.
 
     `participant_of(obj)` gives the participant whose data a change page shows; list pages
@@ -128,14 +132,14 @@ class AuditedReadsMixin:
 
     list_shows_pii = False
 
-    def participant_of(self, obj: Any) -> Participant:
+    def participant_of(self, obj: M) -> Participant:
         raise NotImplementedError
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_object(request, unquote(object_id))
         if obj is not None and response.status_code == 200:
             audit(
                 request.user,
@@ -146,7 +150,7 @@ class AuditedReadsMixin:
         return response
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is None:
             return response
@@ -154,7 +158,7 @@ class AuditedReadsMixin:
             audit(
                 request.user,
                 AuditEvent.Action.PII_SEARCHED,
-                detail=f"admin {self.model._meta.verbose_name_plural}: {changelist.query}",  # type: ignore[attr-defined]
+                detail=f"admin {self.model._meta.verbose_name_plural}: {changelist.query}",
             )
         if self.list_shows_pii:
             audit_many(
@@ -167,7 +171,7 @@ class AuditedReadsMixin:
 
 
 @admin.register(Participant)
-class ParticipantAdmin(AuditedReadsMixin, admin.ModelAdmin):
+class ParticipantAdmin(AuditedReadsAdmin[Participant]):
     list_display = ["pseudonym", "kind", "persona", "segment", "region", "tier", "do_not_contact"]
     list_filter = ["kind", "segment", "region", "tier", "deployment", "do_not_contact"]
     search_fields = [
@@ -185,7 +189,7 @@ class ParticipantAdmin(AuditedReadsMixin, admin.ModelAdmin):
 
 
 @admin.register(ParticipantIdentity)
-class ParticipantIdentityAdmin(AuditedReadsMixin, admin.ModelAdmin):
+class ParticipantIdentityAdmin(AuditedReadsAdmin[ParticipantIdentity]):
     list_display = ["participant", "name", "email", "company", "job_title"]
     search_fields = ["participant__pseudonym", "name", "email", "company"]
     list_select_related = ["participant"]
@@ -197,7 +201,7 @@ class ParticipantIdentityAdmin(AuditedReadsMixin, admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(admin.ModelAdmin[ConsentRecord]):
     list_display = ["participant", "project", "scope", "given_on", "expires_on", "withdrawn_on"]
     list_filter = ["scope"]
     search_fields = ["participant__pseudonym", "note"]
@@ -205,14 +209,14 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     raw_id_fields = ["participant", "project", "recorded_by"]
 
 
-class EnrollmentEventInline(admin.TabularInline):
+class EnrollmentEventInline(admin.TabularInline[EnrollmentEvent, Enrollment]):
     model = EnrollmentEvent
     raw_id_fields = ["by"]
     extra = 0
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(admin.ModelAdmin[Enrollment]):
     list_display = ["participant", "project", "status", "status_changed_at", "incentive_paid"]
     list_filter = ["status", "incentive_paid", "project"]
     search_fields = ["participant__pseudonym", "project__title"]
@@ -222,7 +226,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnrollmentEvent)
-class EnrollmentEventAdmin(admin.ModelAdmin):
+class EnrollmentEventAdmin(admin.ModelAdmin[EnrollmentEvent]):
     list_display = ["enrollment", "from_status", "to_status", "by", "at"]
     list_filter = ["to_status"]
     search_fields = ["enrollment__participant__pseudonym", "override_reason"]
@@ -231,7 +235,7 @@ class EnrollmentEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProjectAttribute)
-class ProjectAttributeAdmin(admin.ModelAdmin):
+class ProjectAttributeAdmin(admin.ModelAdmin[ProjectAttribute]):
     list_display = ["label", "key", "kind", "project"]
     list_filter = ["kind"]
     search_fields = ["label", "key", "project__title"]
@@ -240,7 +244,7 @@ class ProjectAttributeAdmin(admin.ModelAdmin):
 
 
 @admin.register(AttributeValue)
-class AttributeValueAdmin(admin.ModelAdmin):
+class AttributeValueAdmin(admin.ModelAdmin[AttributeValue]):
     list_display = ["enrollment", "attribute", "text_value", "number_value", "date_value"]
     search_fields = ["text_value", "attribute__label"]
     list_select_related = ["enrollment__participant", "enrollment__project", "attribute"]
@@ -248,7 +252,7 @@ class AttributeValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(admin.ModelAdmin[Session]):
     list_display = ["__str__", "project", "kind", "mode", "scheduled_at", "duration_minutes"]
     list_filter = ["kind", "mode", "project"]
     search_fields = ["title", "project__title", "participants__pseudonym"]
@@ -259,7 +263,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     """Read-only: the audit log is append-only, for staff too."""
 
     list_display = ["at", "username", "action", "project", "participant", "detail"]

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
+from cxresearch.lib.text import max_length
 from interviews.models import AuditEvent, Participant, ResearchProject
 
-User = AbstractBaseUser | AnonymousUser
-DETAIL_LENGTH = AuditEvent._meta.get_field("detail").max_length
+# None: no one (a command or a background job acting on its own).
+AnyUser = User | AnonymousUser | None
+DETAIL_LENGTH = max_length(AuditEvent, "detail")
 
 
 def _event(
-    user: User,
+    user: AnyUser,
     action: str,
     *,
     project: ResearchProject | None,
@@ -49,7 +51,7 @@ def _clip(detail: str) -> str:
 
 
 def audit(
-    user: User,
+    user: AnyUser,
     action: str,
     *,
     project: ResearchProject | None = None,
@@ -62,7 +64,7 @@ def audit(
 
 
 def audit_many(
-    user: User,
+    user: AnyUser,
     action: str,
     *,
     participants: Iterable[Participant],
@@ -77,7 +79,7 @@ def audit_many(
 
 
 def audit_export(
-    user: User,
+    user: AnyUser,
     *,
     project: ResearchProject | None,
     what: str,
@@ -90,13 +92,13 @@ def audit_export(
     return audit(user, action, project=project, detail=f"{what}: {rows:,} rows")
 
 
-def audit_publication(user: User, *, project: ResearchProject | None, what: str) -> AuditEvent:
+def audit_publication(user: AnyUser, *, project: ResearchProject | None, what: str) -> AuditEvent:
     """Something became visible beyond the research team, e.g. a report was published."""
     return audit(user, AuditEvent.Action.PUBLISHED, project=project, detail=what)
 
 
 def audit_membership(
-    user: User, *, project: ResearchProject, member: AbstractBaseUser, change: str
+    user: AnyUser, *, project: ResearchProject, member: User, change: str
 ) -> AuditEvent:
     """Someone's access to a study changed: `change` is e.g. "added as Viewer",
     "Viewer → Researcher" or "removed (was Researcher)"."""

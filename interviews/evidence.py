@@ -51,7 +51,7 @@ class Audience(enum.IntEnum):
         return {0: "research team", 1: "internal", 2: "external"}[self.value]
 
 
-SCOPE_AUDIENCE = {
+SCOPE_AUDIENCE: dict[str, Audience] = {
     Scope.RESEARCH_TEAM: Audience.RESEARCH_TEAM,
     Scope.INTERNAL: Audience.INTERNAL,
     Scope.EXTERNAL: Audience.EXTERNAL,
@@ -220,12 +220,13 @@ def redaction_spans(
     if permanent_only:
         redactions = redactions.filter(permanent=True)
     for redaction in redactions.order_by("start", "end", "id"):
-        key = (
-            ("transcript", redaction.transcript_id)
-            if redaction.transcript_id is not None
-            else ("field_note", redaction.field_note_id)
-        )
-        result[key].append((redaction.start, redaction.end, redaction.placeholder))  # type: ignore[arg-type]
+        if redaction.transcript_id is not None:
+            key = ("transcript", redaction.transcript_id)
+        elif redaction.field_note_id is not None:
+            key = ("field_note", redaction.field_note_id)
+        else:
+            continue  # the table's check constraint allows no such row
+        result[key].append((redaction.start, redaction.end, redaction.placeholder))
     return dict(result)
 
 

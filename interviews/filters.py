@@ -59,7 +59,9 @@ class ParticipantFilter(django_filters.FilterSet):
         for attribute in attributes:
             self.filters[f"attr_{attribute.key}"] = _attribute_filter(attribute)
 
-    def filter_search(self, queryset: QuerySet[Participant], name: str, value: str):  # noqa: ANN201
+    def filter_search(
+        self, queryset: QuerySet[Participant], name: str, value: str
+    ) -> QuerySet[Participant]:
         query = Q(pseudonym__iexact=value) | Q(persona__icontains=value)
         if self.search_pii:
             query |= (
@@ -69,16 +71,21 @@ class ParticipantFilter(django_filters.FilterSet):
             )
         return queryset.filter(query)
 
-    def filter_status(self, queryset: QuerySet[Participant], name: str, value: str):  # noqa: ANN201
+    def filter_status(
+        self, queryset: QuerySet[Participant], name: str, value: str
+    ) -> QuerySet[Participant]:
         return queryset.filter(enrollments__project=self.project, enrollments__status=value)
 
 
 def _attribute_filter(attribute: ProjectAttribute) -> django_filters.Filter:
-    def by_value(queryset: QuerySet[Participant], name: str, value: object) -> QuerySet:
-        column = {
+    def by_value(
+        queryset: QuerySet[Participant], name: str, value: object
+    ) -> QuerySet[Participant]:
+        columns: dict[str, str] = {
             ProjectAttribute.Kind.NUMBER: "number_value",
             ProjectAttribute.Kind.DATE: "date_value",
-        }.get(attribute.kind, "text_value")
+        }
+        column = columns.get(attribute.kind, "text_value")
         lookup = "icontains" if attribute.kind == ProjectAttribute.Kind.TEXT else "exact"
         return queryset.filter(
             enrollments__attribute_values__attribute=attribute,

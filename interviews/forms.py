@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
 from django import forms
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
+from cxresearch.lib.forms import model_choice_field
 from cxresearch.lib.text import validate_name
 from interviews.models import (
     ConsentRecord,
@@ -26,7 +31,7 @@ from interviews.transcripts import near_identical_labels, participants_without_c
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(forms.ModelForm[ResearchProject]):
     class Meta:
         model = ResearchProject
         fields = [
@@ -46,7 +51,7 @@ class ProjectForm(forms.ModelForm):
         widgets = {"objective": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"slug": "Short name used in links, e.g. uptier-large-self-managed."}
 
-    def __init__(self, *args: object, can_set_blind_coding: bool = True, **kwargs: object) -> None:
+    def __init__(self, *args: Any, can_set_blind_coding: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["title"].validators.append(validate_name)
         self.fields["slug"].required = False
@@ -61,7 +66,9 @@ class ProjectForm(forms.ModelForm):
         return cleaned
 
     def clean_slug(self) -> str:
-        slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("title", ""))[:80]
+        slug: str = (
+            self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("title", ""))[:80]
+        )
         if not slug:
             raise forms.ValidationError("Give the study a short name for its links.")
         clash = ResearchProject.objects.filter(slug=slug).exclude(pk=self.instance.pk)
@@ -85,7 +92,7 @@ class MemberForm(forms.Form):
         return user
 
 
-class AttributeForm(forms.ModelForm):
+class AttributeForm(forms.ModelForm[ProjectAttribute]):
     choices = forms.CharField(
         required=False,
         help_text="For a choice attribute: the allowed values, separated by commas.",
@@ -96,14 +103,14 @@ class AttributeForm(forms.ModelForm):
         fields = ["label", "key", "kind", "choices"]
         help_texts = {"key": "The column name in import files, e.g. uses_ci_cd."}
 
-    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+    def __init__(self, *args: Any, project: ResearchProject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
         self.instance.project = project
         self.fields["key"].required = False
 
     def clean_key(self) -> str:
-        key = self.cleaned_data.get("key") or slugify(self.cleaned_data.get("label", ""))
+        key: str = self.cleaned_data.get("key") or slugify(self.cleaned_data.get("label", ""))
         key = key.replace("-", "_")
         if not key:
             raise forms.ValidationError("Give the attribute a column name.")
@@ -135,19 +142,28 @@ class EnrollmentMoveForm(forms.Form):
     note = forms.CharField(required=False, max_length=1000, label="Note")
 
 
+class ParticipantMultipleChoiceField(forms.ModelMultipleChoiceField[Participant]):
+    def label_from_instance(self, obj: Participant) -> str:
+        return f"{obj.pseudonym} — {obj.profile_line or obj.get_kind_display()}"
+
+
+class InterviewerMultipleChoiceField(forms.ModelMultipleChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
 class EnrollForm(forms.Form):
-    participants = forms.ModelMultipleChoiceField(
+    participants = ParticipantMultipleChoiceField(
         queryset=Participant.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="Participants who are not in this study yet. Type to narrow the list.",
     )
 
-    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+    def __init__(self, *args: Any, project: ResearchProject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["participants"].queryset = Participant.objects.exclude(
+        model_choice_field(self, "participants").queryset = Participant.objects.exclude(
             enrollments__project=project
         ).filter(erased_at__isnull=True)
-        self.fields["participants"].label_from_instance = _participant_label
 
 
 class AddToStudyForm(forms.Form):
@@ -157,18 +173,12 @@ class AddToStudyForm(forms.Form):
         queryset=ResearchProject.objects.none(), label="Study", empty_label="Choose a study"
     )
 
-    def __init__(
-        self, *args: object, projects: QuerySet[ResearchProject], **kwargs: object
-    ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["project"].queryset = projects  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, projects: QuerySet[ResearchProject], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice_field(self, "project").queryset = projects
 
 
-def _participant_label(participant: Participant) -> str:
-    return f"{participant.pseudonym} — {participant.profile_line or participant.get_kind_display()}"
-
-
-class EnrollmentForm(forms.ModelForm):
+class EnrollmentForm(forms.ModelForm[Enrollment]):
     """Screener answers, incentive, and one field per study attribute."""
 
     class Meta:
@@ -178,10 +188,10 @@ class EnrollmentForm(forms.ModelForm):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         attributes: QuerySet[ProjectAttribute] | list[ProjectAttribute],
-        current: dict[int, object],
-        **kwargs: object,
+        current: Mapping[int, object],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.attributes = list(attributes)
@@ -198,8 +208,14 @@ class EnrollmentForm(forms.ModelForm):
         return {a: self.cleaned_data.get(self.field_name(a)) for a in self.attributes}
 
 
+class _FieldArguments(TypedDict):
+    label: str
+    required: bool
+    initial: object
+
+
 def _attribute_field(attribute: ProjectAttribute, initial: object) -> forms.Field:
-    common = {"label": attribute.label, "required": False, "initial": initial}
+    common: _FieldArguments = {"label": attribute.label, "required": False, "initial": initial}
     if attribute.kind == ProjectAttribute.Kind.NUMBER:
         return forms.FloatField(**common)
     if attribute.kind == ProjectAttribute.Kind.DATE:
@@ -211,7 +227,7 @@ def _attribute_field(attribute: ProjectAttribute, initial: object) -> forms.Fiel
     return forms.CharField(max_length=300, **common)
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(forms.ModelForm[Participant]):
     class Meta:
         model = Participant
         fields = [
@@ -227,44 +243,41 @@ class ParticipantForm(forms.ModelForm):
         ]
 
 
-class ParticipantIdentityForm(forms.ModelForm):
+class ParticipantIdentityForm(forms.ModelForm[ParticipantIdentity]):
     class Meta:
         model = ParticipantIdentity
         fields = ["name", "email", "company", "job_title"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("name", "company", "job_title"):
             self.fields[name].validators.append(validate_name)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data.get("email", "").strip()
+        email: str = self.cleaned_data.get("email", "").strip()
         if email:
             clash = ParticipantIdentity.objects.filter(email__iexact=email)
             if self.instance.pk:
                 clash = clash.exclude(pk=self.instance.pk)
-            if clash.exists():
-                raise forms.ValidationError(
-                    f"{clash.first().participant} already has this e-mail address."
-                )
+            other = clash.select_related("participant").first()
+            if other is not None:
+                raise forms.ValidationError(f"{other.participant} already has this e-mail address.")
         return email
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(forms.ModelForm[ConsentRecord]):
     class Meta:
         model = ConsentRecord
         fields = ["scope", "project", "given_on", "expires_on", "note"]
         widgets = {"given_on": DATE_INPUT, "expires_on": DATE_INPUT}
 
-    def __init__(
-        self, *args: object, projects: QuerySet[ResearchProject], **kwargs: object
-    ) -> None:
+    def __init__(self, *args: Any, projects: QuerySet[ResearchProject], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = projects
-        self.fields["project"].empty_label = "Every study"
+        model_choice_field(self, "project").queryset = projects
+        model_choice_field(self, "project").empty_label = "Every study"
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(forms.ModelForm[Session]):
     class Meta:
         model = Session
         fields = [
@@ -286,23 +299,25 @@ class SessionForm(forms.ModelForm):
             "participants": "Participants enrolled in this study.",
             "interviewers": "Leads and researchers of this study.",
         }
+        field_classes = {
+            "participants": ParticipantMultipleChoiceField,
+            "interviewers": InterviewerMultipleChoiceField,
+        }
 
-    def __init__(self, *args: object, project: ResearchProject, **kwargs: object) -> None:
+    def __init__(self, *args: Any, project: ResearchProject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["title"].validators.append(validate_name)
-        self.fields["participants"].queryset = Participant.objects.filter(
+        model_choice_field(self, "participants").queryset = Participant.objects.filter(
             enrollments__project=project
         ).order_by("pseudonym")
-        self.fields["participants"].label_from_instance = _participant_label
-        self.fields["interviewers"].queryset = User.objects.filter(
+        model_choice_field(self, "interviewers").queryset = User.objects.filter(
             memberships__project=project,
             memberships__role__in=[Membership.Role.LEAD, Membership.Role.RESEARCHER],
         ).order_by("username")
-        self.fields["interviewers"].label_from_instance = lambda u: u.get_full_name() or u.username
         self.project = project
 
     def clean_participants(self) -> QuerySet[Participant]:
-        participants = self.cleaned_data["participants"]
+        participants: QuerySet[Participant] = self.cleaned_data["participants"]
         has_transcripts = self.instance.pk and self.instance.transcripts.exists()
         if has_transcripts:
             # Only newly linked people: one who withdrew after the import must not block edits.
@@ -326,11 +341,11 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """A file field that takes several files at once and cleans to a list."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data: object, initial: object = None) -> list:
+    def clean(self, data: object, initial: object = None) -> list[UploadedFile[bytes]]:
         if isinstance(data, list | tuple):
             if not data:
                 # No file chosen arrives as []: let FileField say "This field is required."
@@ -341,7 +356,9 @@ class MultipleFileField(forms.FileField):
 
 
 class TranscriptUploadForm(forms.Form):
-    files = MultipleFileField(
+    # The metaclass moves declared fields to base_fields, so form.files (the request's
+    # uploads) is not shadowed at run time; mypy sees only the class attribute.
+    files = MultipleFileField(  # type: ignore[assignment]
         label="Transcript files",
         # An empty file is refused by the import, on its own, not with the whole batch.
         allow_empty_file=True,
@@ -351,8 +368,8 @@ class TranscriptUploadForm(forms.Form):
         ),
     )
 
-    def clean_files(self) -> list:
-        files = self.cleaned_data["files"]
+    def clean_files(self) -> list[UploadedFile[bytes]]:
+        files: list[UploadedFile[bytes]] = self.cleaned_data["files"]
         if len(files) > MAX_TRANSCRIPT_FILES:
             raise forms.ValidationError(
                 f"Upload at most {MAX_TRANSCRIPT_FILES} files at a time; you chose {len(files)}."
@@ -366,7 +383,7 @@ MAX_TRANSCRIPT_FILES = 50
 class SpeakerMappingForm(forms.Form):
     """One choice per speaker: a session participant, an interviewer, or left as labelled."""
 
-    def __init__(self, *args: object, transcript: Transcript, **kwargs: object) -> None:
+    def __init__(self, *args: Any, transcript: Transcript, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         session = transcript.session
         choices = [("", "Not mapped (keep the label)")]
@@ -416,7 +433,7 @@ def _look_alike_hint(others: list[str]) -> str:
 MAX_OBSERVED_AT_SECONDS = 24 * 60 * 60
 
 
-class FieldNoteForm(forms.ModelForm):
+class FieldNoteForm(forms.ModelForm[FieldNote]):
     observed_at = forms.CharField(
         required=False,
         label="Time into the session",
@@ -429,7 +446,7 @@ class FieldNoteForm(forms.ModelForm):
         fields = ["kind", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.observed_at_ms is not None:
             seconds = self.instance.observed_at_ms // 1000

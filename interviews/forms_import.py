@@ -29,8 +29,8 @@ class ParticipantImportForm(forms.Form):
         },
     )
 
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
+    def clean_file(self) -> UploadedFile[bytes]:
+        upload: UploadedFile[bytes] = self.cleaned_data["file"]
         try:
             check_filename(upload.name or "")
             check_size(upload.size or 0)

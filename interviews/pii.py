@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from interviews.access import is_researcher_anywhere
 from interviews.audit import audit, audit_many
 from interviews.models import AuditEvent, Participant, ParticipantIdentity, ResearchProject
 
-User = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
-def can_see_pii(user: User) -> bool:
+def can_see_pii(user: AnyUser) -> bool:
     return is_researcher_anywhere(user)
 
 
 def read_identity(
-    user: User,
+    user: AnyUser,
     participant: Participant,
     *,
     purpose: str,
@@ -43,7 +43,7 @@ def read_identity(
 
 
 def read_identities(
-    user: User,
+    user: AnyUser,
     participants: Sequence[Participant],
     *,
     purpose: str,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from interviews import pii
@@ -41,7 +41,7 @@ class SpanToRedact:
     kind: str
 
 
-def _check_may_redact(source: Source, by: AbstractBaseUser) -> None:
+def _check_may_redact(source: Source, by: User) -> None:
     role = role_in_project(by, source.session.project)
     if role not in (Membership.Role.LEAD, Membership.Role.RESEARCHER):
         raise RedactionError("Only the study's leads and researchers can redact its texts.")
@@ -64,18 +64,14 @@ def _check_span(source: Source, span: SpanToRedact) -> None:
         raise RedactionError("The selection is only white space: select the words to redact.")
 
 
-def redaction_create(
-    *, source: Source, start: int, end: int, kind: str, by: AbstractBaseUser
-) -> Redaction:
+def redaction_create(*, source: Source, start: int, end: int, kind: str, by: User) -> Redaction:
     """Redact one span (a selection in the reader). Redacting the same span again returns it."""
     [redaction] = redactions_apply(source=source, spans=[SpanToRedact(start, end, kind)], by=by)
     return redaction
 
 
 @transaction.atomic
-def redactions_apply(
-    *, source: Source, spans: Sequence[SpanToRedact], by: AbstractBaseUser
-) -> list[Redaction]:
+def redactions_apply(*, source: Source, spans: Sequence[SpanToRedact], by: User) -> list[Redaction]:
     """Redact several spans of one source at once, all or none. Returns one row per span.
 
     1. Check the user may redact, and every span (kind, inside the text, not only spaces).
@@ -122,7 +118,7 @@ def redactions_apply(
     return sorted(result, key=lambda r: (r.start, r.end))
 
 
-def redaction_delete(*, redaction: Redaction, by: AbstractBaseUser) -> None:
+def redaction_delete(*, redaction: Redaction, by: User) -> None:
     """Undo a redaction; erasure's cannot be undone (the text under them is gone)."""
     source = redaction.transcript or redaction.field_note
     assert source is not None
@@ -139,7 +135,7 @@ def redaction_delete(*, redaction: Redaction, by: AbstractBaseUser) -> None:
 
 
 def redaction_proposals(
-    *, user: AbstractBaseUser, sources: Sequence[Source], participants: Sequence[Participant]
+    *, user: User, sources: Sequence[Source], participants: Sequence[Participant]
 ) -> dict[int, list[RedactionProposal]]:
     """Spans worth redacting in each source (by its pk), not redacted yet.
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from typing import TypedDict
+
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django_stubs_ext import WithAnnotations
 
 from interviews import pipeline
 from interviews.access import is_researcher_anywhere, projects_for_user
@@ -20,7 +23,14 @@ from interviews.models import (
 Status = Enrollment.Status
 
 
-def projects_with_progress(user: AbstractBaseUser | AnonymousUser) -> QuerySet[ResearchProject]:
+class ProjectProgress(TypedDict):
+    completed_count: int
+    enrolled_count: int
+
+
+def projects_with_progress(
+    user: User | AnonymousUser,
+) -> QuerySet[WithAnnotations[ResearchProject, ProjectProgress]]:
     """The studies a user belongs to, each with its completed-interview count (one query)."""
     return (
         projects_for_user(user)
@@ -69,7 +79,7 @@ def project_members(project: ResearchProject) -> QuerySet[Membership]:
     return project.memberships.select_related("user").order_by("role", "user__username")
 
 
-def visible_participants(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Participant]:
+def visible_participants(user: User | AnonymousUser) -> QuerySet[Participant]:
     """Researchers share the whole pool; viewers see only people in their own studies."""
     if is_researcher_anywhere(user):
         return Participant.objects.all()
@@ -77,7 +87,7 @@ def visible_participants(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Par
 
 
 def participant_directory(
-    user: AbstractBaseUser | AnonymousUser, *, project: ResearchProject | None
+    user: User | AnonymousUser, *, project: ResearchProject | None
 ) -> QuerySet[Participant]:
     participants = visible_participants(user).order_by("pseudonym")
     if project is not None:
@@ -104,7 +114,7 @@ def participant_directory(
 
 
 def participant_enrollments(
-    participant: Participant, user: AbstractBaseUser | AnonymousUser
+    participant: Participant, user: User | AnonymousUser
 ) -> QuerySet[Enrollment]:
     """The participant's studies that this user may see."""
     return (
@@ -119,9 +129,7 @@ def participant_enrollments(
     )
 
 
-def participant_sessions(
-    participant: Participant, user: AbstractBaseUser | AnonymousUser
-) -> QuerySet[Session]:
+def participant_sessions(participant: Participant, user: User | AnonymousUser) -> QuerySet[Session]:
     return (
         participant.sessions.filter(project__in=projects_for_user(user))
         .select_related("project")

@@ -6,8 +6,9 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from functools import partial
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import IntegerField, Max, Q, QuerySet
 from django.db.models.functions import Cast, Length, Substr
@@ -183,7 +184,7 @@ def enrollment_move(
     *,
     enrollment: Enrollment,
     to_status: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     override_reason: str = "",
     note: str = "",
     today: dt.date | None = None,
@@ -254,7 +255,7 @@ def consent_record(
     participant: Participant,
     scope: str,
     given_on: dt.date,
-    recorded_by: AbstractBaseUser | None,
+    recorded_by: User | None,
     project: ResearchProject | None = None,
     expires_on: dt.date | None = None,
     note: str = "",
@@ -319,7 +320,7 @@ def attribute_values_set(
 
 
 @transaction.atomic
-def participant_erase(*, participant: Participant, by: AbstractBaseUser) -> Participant:
+def participant_erase(*, participant: Participant, by: User) -> Participant:
     """Right to erasure: remove the person's name wherever it was written; keep the evidence.
 
     1. Lock the participant and read what erasure looks for: their name (whole, and each
@@ -360,12 +361,10 @@ def participant_erase(*, participant: Participant, by: AbstractBaseUser) -> Part
         _relabel_speakers(transcript, participant, identity)
         transcript.title = identity.replaced(transcript.title, pseudonym)[:200]
         transcript.source_filename = identity.replaced(transcript.source_filename, pseudonym)[:255]
-        if transcript.source_file.name:
+        if stored_name := transcript.source_file.name:
             files += 1
-            stored_file = transcript.source_file
-            transaction.on_commit(
-                partial(stored_file.storage.delete, stored_file.name), robust=True
-            )
+            storage = transcript.source_file.storage
+            transaction.on_commit(partial(storage.delete, stored_name), robust=True)
             transcript.source_file = ""
         transcript.save(update_fields=["text", "title", "source_filename", "source_file"])
 
@@ -408,7 +407,7 @@ def participant_erase(*, participant: Participant, by: AbstractBaseUser) -> Part
     return participant
 
 
-def field_note_delete(*, note: FieldNote, by: AbstractBaseUser) -> None:
+def field_note_delete(*, note: FieldNote, by: User) -> None:
     """Delete a field note with its highlights; audited."""
     with transaction.atomic():
         audit(
@@ -424,7 +423,7 @@ def field_note_delete(*, note: FieldNote, by: AbstractBaseUser) -> None:
 
 
 def membership_set(
-    *, project: ResearchProject, user: AbstractBaseUser, role: str, by: AbstractBaseUser | None
+    *, project: ResearchProject, user: User, role: str, by: User | None
 ) -> tuple[Membership, bool]:
     """Give `user` this role in the study, adding them if needed: (membership, created).
 
@@ -449,7 +448,7 @@ def membership_set(
     return membership, created
 
 
-def membership_remove(*, membership: Membership, by: AbstractBaseUser | None) -> None:
+def membership_remove(*, membership: Membership, by: User | None) -> None:
     with transaction.atomic():
         membership.delete()
         audit_membership(
@@ -472,7 +471,11 @@ def _recut(utterances: QuerySet[Utterance], text: str) -> None:
 
 
 def _erase_from_highlights(
-    highlights: QuerySet, text: str, identity: Identity, pseudonym: str
+    # insights.Highlight rows: this app does not import insights, so they go untyped.
+    highlights: QuerySet[Any],
+    text: str,
+    identity: Identity,
+    pseudonym: str,
 ) -> None:
     """A masked source's highlights (insights.Highlight, reached through the source so that
     this app does not import that one): snapshots cut again, the name taken out of memos."""

@@ -25,7 +25,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -44,6 +44,8 @@ from jobs.runner import TRANSIENT_ERRORS, JobContext, JobError, JobOutcome, job_
 logger = logging.getLogger(__name__)
 
 UPLOAD_DIR = "transcript-uploads"
+# Raised on for the job runner to handle: it retries the transient ones and fails the job.
+_FOR_THE_RUNNER: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, SoftTimeLimitExceeded, JobError)
 Outcome = JobItem.Outcome
 
 
@@ -54,8 +56,8 @@ def transcripts_upload_start(
     *,
     project: ResearchProject,
     session: Session | None,
-    files: Sequence[UploadedFile],
-    by: AbstractBaseUser,
+    files: Sequence[UploadedFile[bytes]],
+    by: User,
 ) -> BackgroundJob:
     """Store the uploads and start the job that imports them, into `session` or as new sessions.
 
@@ -85,7 +87,7 @@ def transcripts_upload_start(
         raise
 
 
-def _store(upload: UploadedFile, folder: str) -> tuple[str, dict[str, Any]]:
+def _store(upload: UploadedFile[bytes], folder: str) -> tuple[str, dict[str, Any]]:
     """(label, item params) for one upload; one over the size limit is refused unread."""
     filename = PurePath(upload.name or "").name or "unnamed file"
     try:
@@ -161,7 +163,7 @@ def _import_item(
             else:
                 outcome = _import_file(item.params, filename, project, session, by)
             _record(context, item, outcome, new_session=session is None)
-    except (*TRANSIENT_ERRORS, SoftTimeLimitExceeded, JobError):
+    except _FOR_THE_RUNNER:
         raise  # the runner retries, or fails the job, as for any job
     except Exception:
         logger.exception("Transcript upload: %s (job item %s) failed", filename, item.pk)
@@ -174,7 +176,7 @@ def _import_file(
     filename: str,
     project: ResearchProject,
     session: Session | None,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> ImportOutcome:
     if refused := params.get("refused"):
         return ImportOutcome(filename, error=str(refused))
@@ -222,7 +224,8 @@ def _read(name: str) -> bytes | None:
         return None
     try:
         with default_storage.open(name, "rb") as file:
-            return file.read()
+            data: bytes = file.read()
+            return data
     except FileNotFoundError:
         return None
 

@@ -17,13 +17,13 @@ from functools import partial
 from pathlib import PurePath
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from cxresearch.lib.text import name_problem, text_problem
+from cxresearch.lib.text import max_length, name_problem, text_problem
 from interviews import pipeline
 from interviews.audit import audit
 from interviews.importers.transcripts import (
@@ -147,9 +147,9 @@ def match_speakers(
             normalise_name(LABEL_ASIDE.sub("", label)), []
         )
         if not found and key in INTERVIEWER_WORDS and len(interviewers) == 1:
-            found = interviewers
+            found = [*interviewers]
         if not found and key in PARTICIPANT_WORDS and len(participants) == 1:
-            found = participants
+            found = [*participants]
         if len(found) == 1:
             who = found[0]
             mapping[label] = (who, None) if isinstance(who, Participant) else (None, who)
@@ -196,7 +196,7 @@ def transcript_import(
     session: Session,
     filename: str,
     data: bytes,
-    by: AbstractBaseUser | None,
+    by: User | None,
     today: dt.date | None = None,
 ) -> tuple[Transcript, bool]:
     """Import one file into a session. Returns (transcript, created); raises TranscriptImportError.
@@ -222,7 +222,7 @@ def _import_parsed(
     filename: str,
     data: bytes,
     parsed: ParsedTranscript,
-    by: AbstractBaseUser | None,
+    by: User | None,
     today: dt.date | None = None,
 ) -> tuple[Transcript, bool]:
     """`today`: the day consent must be valid on (the import date unless replaying history)."""
@@ -255,7 +255,7 @@ def _parse(filename: str, data: bytes) -> ParsedTranscript:
                 "Remove the character in the file, then import again."
             )
     # WebVTT voice tags have no length limit; PostgreSQL would refuse the row mid-import.
-    limit = Speaker._meta.get_field("label").max_length
+    limit = max_length(Speaker, "label")
     for label in parsed.speakers:
         if len(label) > limit:
             raise TranscriptImportError(
@@ -272,9 +272,9 @@ def _store(
     data: bytes,
     digest: str,
     parsed: ParsedTranscript,
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> Transcript:
-    times = [u.end_ms or u.start_ms for u in parsed.utterances if (u.end_ms or u.start_ms)]
+    times = [time for u in parsed.utterances if (time := u.end_ms or u.start_ms)]
     title = title_from_filename(
         filename, participants=session.participants.all(), tool=_meeting_tool(parsed)
     )
@@ -338,7 +338,7 @@ def _store_rows(transcript: Transcript, parsed: ParsedTranscript, *, session: Se
 # --- Delete -------------------------------------------------------------------------------------
 
 
-def transcript_delete(*, transcript: Transcript, by: AbstractBaseUser) -> None:
+def transcript_delete(*, transcript: Transcript, by: User) -> None:
     """Delete a transcript with its utterances and highlights, then its stored file; audited."""
     stored = transcript.source_file
     with transaction.atomic():
@@ -527,10 +527,10 @@ def transcripts_import_as_sessions(
     *,
     project: ResearchProject,
     files: Sequence[tuple[str, bytes]],
-    by: AbstractBaseUser | None,
+    by: User | None,
 ) -> list[ImportOutcome]:
     """Import each file as a new session of the study; a refused file leaves nothing behind."""
-    interviewers = []
+    interviewers: list[User] = []
     if (
         by is not None
         and Membership.objects.filter(
@@ -555,8 +555,8 @@ def _import_as_session(
     filename: str,
     data: bytes,
     *,
-    by: AbstractBaseUser | None,
-    interviewers: list,
+    by: User | None,
+    interviewers: list[User],
 ) -> ImportOutcome:
     digest = hashlib.sha256(data).hexdigest()
     already = Transcript.objects.filter(session__project=project, source_sha256=digest).first()

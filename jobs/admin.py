@@ -3,15 +3,15 @@ from django.contrib import admin
 from jobs.models import BackgroundJob, JobItem
 
 
-class JobItemInline(admin.TabularInline):
+class JobItemInline(admin.TabularInline[JobItem, BackgroundJob]):
     model = JobItem
     extra = 0
-    fields = ["position", "label", "outcome", "message"]
-    readonly_fields = fields
+    readonly_fields = ("position", "label", "outcome", "message")
+    fields = readonly_fields
 
 
 @admin.register(BackgroundJob)
-class BackgroundJobAdmin(admin.ModelAdmin):
+class BackgroundJobAdmin(admin.ModelAdmin[BackgroundJob]):
     list_display = ["id", "kind", "project", "started_by", "state", "progress", "created_at"]
     list_filter = ["kind", "state"]
     list_select_related = ["project", "started_by"]

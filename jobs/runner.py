@@ -19,11 +19,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Task, current_app
 from celery.exceptions import SoftTimeLimitExceeded
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,12 +33,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from jobs.models import BackgroundJob, JobItem
 
+if TYPE_CHECKING:
+    # Only for the annotation: at run time jobs does not import interviews.
+    from interviews.models import ResearchProject
+
 logger = logging.getLogger(__name__)
 
 State = BackgroundJob.State
 
 # Worth another try later: the database or the broker is briefly unreachable.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
     RedisConnectionError,
@@ -70,7 +74,8 @@ class JobContext:
 
     @property
     def params(self) -> dict[str, Any]:
-        return self.job.params
+        params: dict[str, Any] = self.job.params
+        return params
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         """Record progress as done/total; written at most every PROGRESS_INTERVAL seconds."""
@@ -92,7 +97,11 @@ class JobContext:
         item.save(update_fields=["outcome", "message", "url"])
 
 
-class JobTask(Task):
+# A Celery task of any signature and result.
+AnyTask = Task[..., Any]
+
+
+class JobTask(Task[..., None]):
     """Base class of job tasks: late acknowledgement, retries with backoff for transient errors."""
 
     acks_late = True
@@ -108,9 +117,9 @@ class JobTask(Task):
 def job_start(
     *,
     kind: str,
-    task: Task,
-    project: object | None = None,
-    user: AbstractBaseUser | None = None,
+    task: AnyTask,
+    project: ResearchProject | None = None,
+    user: User | None = None,
     params: Mapping[str, Any] | None = None,
     items: Sequence[tuple[str, Mapping[str, Any]]] = (),
     private: bool = False,
@@ -132,7 +141,7 @@ def job_start(
             return job
     job = BackgroundJob.objects.create(
         kind=kind,
-        project=project,  # type: ignore[misc]  # a ResearchProject; jobs does not import interviews
+        project=project,
         started_by=user if user is not None and user.is_authenticated else None,
         params=params,
         task_name=task.name,
@@ -167,7 +176,7 @@ def job_retry(job: BackgroundJob) -> BackgroundJob:
     return job
 
 
-def _enqueue(job_id: int, task: Task) -> None:
+def _enqueue(job_id: int, task: AnyTask) -> None:
     try:
         task.delay(job_id)
     except BROKER_ERRORS as error:
@@ -184,7 +193,7 @@ BROKER_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def run_job(task: Task, job_id: int, work: Callable[[JobContext], JobOutcome | None]) -> None:
+def run_job(task: AnyTask, job_id: int, work: Callable[[JobContext], JobOutcome | None]) -> None:
     """Claim the job, run `work`, and record how it ended (see the module docstring).
 
     A transient error outside the work (claiming the row, recording the outcome) queues the
@@ -200,7 +209,7 @@ def run_job(task: Task, job_id: int, work: Callable[[JobContext], JobOutcome | N
         raise task.retry(exc=error, countdown=countdown) from error
 
 
-def _run_job(task: Task, job_id: int, work: Callable[[JobContext], JobOutcome | None]) -> None:
+def _run_job(task: AnyTask, job_id: int, work: Callable[[JobContext], JobOutcome | None]) -> None:
     claimed = BackgroundJob.objects.filter(pk=job_id, state__in=BackgroundJob.ACTIVE_STATES).update(
         state=State.RUNNING,
         attempts=F("attempts") + 1,
@@ -251,5 +260,5 @@ def _fail(job_id: int, error: str) -> None:
     )
 
 
-def latest_job(*, kind: str, project: object) -> BackgroundJob | None:
+def latest_job(*, kind: str, project: ResearchProject) -> BackgroundJob | None:
     return BackgroundJob.objects.filter(kind=kind, project=project, private=False).first()

@@ -46,7 +46,7 @@ def job_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     job = get_job_for_user(request, pk)
     if not job.result_file or job.state != BackgroundJob.State.DONE:
         raise Http404("This job has no file to download.")
-    name = job.result.get("filename") or job.result_file.name.rsplit("/", 1)[-1]
+    name = job.result.get("filename") or (job.result_file.name or "").rsplit("/", 1)[-1]
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=str(name))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -35,7 +36,7 @@ def make_project(
     *,
     slug: str | None = None,
     members: dict[User, str] | None = None,
-    **fields: object,
+    **fields: Any,
 ) -> ResearchProject:
     number = next(_counter)
     project = ResearchProject.objects.create(
@@ -52,7 +53,7 @@ def make_participant(
     email: str | None = None,
     company: str = "Acme Corp",
     job_title: str = "DevOps lead",
-    **fields: object,
+    **fields: Any,
 ) -> Participant:
     number = next(_counter)
     fields.setdefault("persona", "DevOps lead")
@@ -121,7 +122,7 @@ def make_session(
     *,
     participants: list[Participant] | None = None,
     interviewers: list[User] | None = None,
-    **fields: object,
+    **fields: Any,
 ) -> Session:
     fields.setdefault("scheduled_at", timezone.now() - dt.timedelta(days=3))
     session = Session.objects.create(project=project, **fields)
@@ -163,3 +164,10 @@ def make_transcript(
         session=session, filename=filename, data=data or ZOOM_VTT.encode(), by=by
     )
     return transcript
+
+
+def stored_name(transcript: Transcript) -> str:
+    """The storage name of a transcript's uploaded file (it must have one)."""
+    name = transcript.source_file.name
+    assert name, f"{transcript} has no stored file"
+    return name

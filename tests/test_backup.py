@@ -12,6 +12,7 @@ import io
 import json
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -45,7 +46,7 @@ def search_index(settings: Settings, tmp_path: Path) -> None:
     reset_backend()
 
 
-def repository(lead: User, researcher: User) -> dict[str, object]:
+def repository(lead: User, researcher: User) -> dict[str, Any]:
     """A study with a participant, a transcript (and its file), codes and two coders' highlights."""
     # Its own framework: a transactional test before this one may have flushed the shipped ones.
     framework = JourneyFramework.objects.create(name="Backup journey", slug="backup-journey")
@@ -76,7 +77,7 @@ def repository(lead: User, researcher: User) -> dict[str, object]:
     return {"transcript": transcript}
 
 
-def snapshot() -> dict[str, object]:
+def snapshot() -> dict[str, Any]:
     """What must survive, by value (ids included: links and bookmarks keep working)."""
     return {
         "highlights": sorted(
@@ -117,8 +118,9 @@ def test_a_backup_restores_into_an_empty_database_with_every_highlight(
     lead: User, researcher: User, tmp_path: Path
 ) -> None:
     made = repository(lead, researcher)
-    transcript: Transcript = made["transcript"]  # type: ignore[assignment]
+    transcript: Transcript = made["transcript"]
     source = transcript.source_file.name
+    assert source
     original_bytes = default_storage.open(source, "rb").read()
     before = snapshot()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -41,7 +42,7 @@ def password_checks() -> Iterator[list[str]]:
     """The usernames whose password Django checked and found wrong."""
     checked: list[str] = []
 
-    def count(sender: object, credentials: dict, **kwargs: object) -> None:
+    def count(sender: object, credentials: dict, **kwargs: Any) -> None:
         checked.append(credentials.get("username", ""))
 
     user_login_failed.connect(count)
@@ -49,7 +50,7 @@ def password_checks() -> Iterator[list[str]]:
     user_login_failed.disconnect(count)
 
 
-def log_in(client: Client, username: str, password: str, **extra: str) -> str:
+def log_in(client: Client, username: str, password: str, **extra: Any) -> str:
     response = client.post(reverse("login"), {"username": username, "password": password}, **extra)
     return response.content.decode() if response.status_code == 200 else "logged in"
 
@@ -138,7 +139,7 @@ def test_the_admin_log_in_is_throttled_too(client: Client) -> None:
         ({"REMOTE_ADDR": "10.0.0.2"}, "HTTP_X_FORWARDED_FOR", "10.0.0.2"),
     ],
 )
-def test_the_client_address(meta: dict[str, str], header: str, expected: str) -> None:
+def test_the_client_address(meta: dict[str, Any], header: str, expected: str) -> None:
     request = RequestFactory().get("/", **meta)
     with override_settings(CLIENT_ADDRESS_HEADER=header):
         assert client_address(request) == expected

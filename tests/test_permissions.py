@@ -6,7 +6,9 @@ until someone decides who may use it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -82,7 +84,7 @@ PARTICIPANT_WRITE = {"lead": "ok", "researcher": "ok", "viewer": 403, "outsider"
 @dataclass(frozen=True)
 class Rule:
     method: str
-    expect: dict[str, object]
+    expect: Mapping[str, object]
 
 
 ACCESS: dict[str, list[Rule]] = {
@@ -140,6 +142,8 @@ ACCESS: dict[str, list[Rule]] = {
     # Importing creates a new study, led by the importer: any researcher, as for a new study.
     "insights:project-import-qdpx": [Rule("get", POOL_WRITE), Rule("post", POOL_WRITE)],
     "insights:quote-list": [Rule("get", READ)],
+    # Any member exports the quotes they may read (viewers: pseudonymised, consented).
+    "insights:quote-export": [Rule("post", READ)],
     "insights:project-dashboard": [Rule("get", WRITE)],
     "insights:journey-overview": [Rule("get", GLOBAL_READ)],
     # A framework none of your studies uses is not there for you.
@@ -242,7 +246,7 @@ def test_every_url_has_an_access_rule() -> None:
 
 
 @pytest.fixture
-def world(project: ResearchProject, lead) -> dict[str, object]:
+def world(project: ResearchProject, lead) -> dict[str, Any]:
     participant = make_participant(name="Ada Lovelace", email="ada@analytical.example")
     enrollment = make_enrollment(project, participant, status=Enrollment.Status.IDENTIFIED)
     consent = make_consent(participant)
@@ -349,7 +353,7 @@ def _flat_patterns() -> list[tuple[str, str]]:
     return found
 
 
-POST_DATA = {
+POST_DATA: dict[str, dict[str, Any]] = {
     "interviews:project-edit": {
         "title": "Renamed",
         "slug": "uptier",
@@ -383,7 +387,7 @@ POST_DATA = {
     "profile:tokens": {"name": "Looker"},
 }
 
-POST_JSON = {
+POST_JSON: dict[str, dict[str, Any]] = {
     "insights:highlight-create": {"source": "transcript", "codes": ["SSO"]},
     "insights:highlight-update": {"codes": ["Pricing"]},
     "insights:highlight-delete": {},

@@ -10,15 +10,17 @@ address, company or job title, and no redacted text, may appear in any of it.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from html import unescape
+from typing import Any
 
+import openpyxl
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
@@ -122,7 +124,7 @@ def interview(
     scope: str,
     filename: str,
     vtt: str,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     person = make_participant(name=name, email=email, company=company, job_title=job_title)
     enrollment = make_enrollment(project, person, status=Enrollment.Status.COMPLETED)
     consent = make_consent(person, scope=scope)
@@ -160,7 +162,7 @@ def interview(
 
 
 @pytest.fixture
-def study(project: ResearchProject, lead: User, committed: Committed) -> dict[str, object]:
+def study(project: ResearchProject, lead: User, committed: Committed) -> dict[str, Any]:
     project.framework = JourneyFramework.objects.get(slug="cx-journey")
     project.save()
     with committed():
@@ -268,7 +270,7 @@ def leaks(text: str, words: list[str]) -> list[str]:
     ]
 
 
-def body(response: HttpResponse) -> str:
+def body(response) -> str:  # noqa: ANN001 - a test client response
     if response.streaming:
         return b"".join(response.streaming_content).decode(errors="replace")
     return response.content.decode(errors="replace")
@@ -365,3 +367,41 @@ def test_a_viewer_token_finds_no_personal_data_in_the_api(study: dict, viewer: U
     for world in study["worlds"]:
         assert world["participant"].pseudonym in shown
     assert '"identity":null' in shown.replace(" ", "")
+
+
+def test_a_viewers_exports_hold_no_personal_data(study: dict, viewer_client: Client) -> None:
+    """The workbook's every cell and the CSV, as the viewer downloads them from the quote list."""
+    words = forbidden_words()
+    slug = study["worlds"][0]["project"].slug
+    url = f"/studies/{slug}/quotes/export/"
+
+    # Asking for names changes nothing for a viewer.
+    response = viewer_client.post(url, {"format": "xlsx", "names": "1"})
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(body_bytes(response)))
+    cells = [
+        str(value)
+        for sheet in book
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    ]
+    assert leaks("\n".join(cells), words) == []
+    assert book.sheetnames[0] == "Quotes"
+    quotes = "\n".join(
+        str(row[11]) for row in book["Quotes"].iter_rows(min_row=2, values_only=True)
+    )
+    assert "SAML took three weeks" in quotes
+    assert "Onboarding at [company] took a month" in quotes
+    assert "The renewal quote doubled" not in quotes
+
+    response = viewer_client.post(url, {"format": "csv"})
+    assert response.status_code == 200
+    text = body_bytes(response).decode("utf-8-sig")
+    assert leaks(text, words) == []
+    assert "Onboarding at [company] took a month" in text
+    assert "The renewal quote doubled" not in text
+
+
+def body_bytes(response) -> bytes:  # noqa: ANN001 - a test client response
+    return b"".join(response.streaming_content) if response.streaming else response.content

@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -53,7 +54,8 @@ def redis_broker() -> str:
 
 @pytest.fixture
 def celery_worker(redis_broker: str) -> Iterator[Celery]:
-    previous = current_app._get_current_object()
+    # current_app is a proxy; the stubs type it as the app itself.
+    previous = current_app._get_current_object()  # type: ignore[attr-defined]
 
     app = Celery("cxresearch-worker-test", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -69,7 +71,8 @@ def celery_worker(redis_broker: str) -> Iterator[Celery]:
     # Tasks published by earlier runs (or by other tests' saves) are not this test's.
     with app.connection_for_write() as connection:
         for queue in QUEUES:
-            connection.default_channel.queue_purge(queue)
+            # Every kombu transport's channel has it; the StdChannel interface does not declare it.
+            connection.default_channel.queue_purge(queue)  # type: ignore[attr-defined]
     try:
         # start_worker makes `app` the current app, so shared tasks queued by the code under
         # test (job starts, on_commit index updates) are published to its broker.
@@ -103,8 +106,8 @@ def ran_tasks() -> Iterator[RanTasks]:
     """Every task that starts, to check it came through the broker into the worker's thread."""
     ran: RanTasks = []
 
-    def record(sender: Task, **kwargs: object) -> None:
-        queue = (sender.request.delivery_info or {}).get("routing_key", "")
+    def record(sender: Task, **kwargs: Any) -> None:
+        queue: str = (sender.request.delivery_info or {}).get("routing_key") or ""
         ran.append((sender.name, queue, threading.get_ident()))
 
     task_prerun.connect(record, weak=False)

@@ -44,7 +44,7 @@ from typing import Any, Self
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models, transaction
 
 OUT_OF_DATE = "This form is out of date: reload the page and make your change again."
@@ -66,7 +66,7 @@ class VersionedModel(models.Model):
     class Meta:
         abstract = True
 
-    def save_versioned(self, *, expected_version: int, by: AbstractBaseUser | None) -> None:
+    def save_versioned(self, *, expected_version: int, by: User | None) -> None:
         """Save this row if its stored version is still `expected_version`; raise EditConflict
         if someone saved it (or deleted it) since."""
         model = type(self)
@@ -96,13 +96,13 @@ class EditConflict(Exception):
 
     @property
     def changed_by(self) -> str:
-        user = getattr(self.current, "changed_by", None)
+        user: User | None = getattr(self.current, "changed_by", None)
         if user is None:
             return "Someone"
         return user.get_full_name() or user.get_username()
 
 
-class VersionedModelForm(forms.ModelForm):
+class VersionedModelForm[M: VersionedModel](forms.ModelForm[M]):
     """A ModelForm for a VersionedModel: carries the version opened, saves with save_versioned."""
 
     version = forms.IntegerField(
@@ -120,7 +120,7 @@ class VersionedModelForm(forms.ModelForm):
         else:
             self.fields["version"].initial = self.instance.version
 
-    def save_versioned(self, *, by: AbstractBaseUser | None) -> Any:
+    def save_versioned(self, *, by: User | None) -> M:
         """Save the form's row, unless it changed since the form was opened (EditConflict)."""
         instance = self.instance
         if instance.pk is None:
@@ -131,7 +131,9 @@ class VersionedModelForm(forms.ModelForm):
         except EditConflict as conflict:
             conflict.attempted = self._differences(conflict.current)
             raise
-        self._save_m2m()
+        # ModelForm.save()'s own second step (save_m2m exists only after save(commit=False));
+        # the row itself was saved by save_versioned. Private, so not in the stubs.
+        self._save_m2m()  # type: ignore[attr-defined]
         return instance
 
     def show_conflict(self, conflict: EditConflict, *, noun: str) -> Self:

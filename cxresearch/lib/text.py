@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
+from django.db.models import Field, Model
 
 
 def utf16_length(text: str) -> int:
@@ -120,3 +121,11 @@ def validate_name(value: str) -> None:
     """Django validator for names and titles: storable, and no text-direction controls."""
     if problem := name_problem(value):
         raise ValidationError(_sentence(problem), code="invalid_name")
+
+
+def max_length(model: type[Model], field_name: str) -> int:
+    """The max_length of a model's text column (every caller's field has one)."""
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, Field) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{field_name} has no max_length.")
+    return field.max_length

@@ -3,7 +3,7 @@ entries and journey maps."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -157,7 +157,7 @@ class Code(VersionedModel, TagBase):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A renamed code gets a new slug, so code:"New name" in a search finds it.
         if self.pk is not None and not self._state.adding:
             stored = Code.objects.filter(pk=self.pk).values_list("name", flat=True).first()
@@ -216,7 +216,9 @@ class Highlight(models.Model):
     stage = models.ForeignKey(
         Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="highlights"
     )
-    codes = TaggableManager(through="CodedHighlight", blank=True)
+    codes = TaggableManager(  # type: ignore[no-untyped-call]  # django-taggit is untyped
+        through="CodedHighlight", blank=True
+    )
     sentiment = models.SmallIntegerField(null=True, blank=True)
     pain_severity = models.PositiveSmallIntegerField(null=True, blank=True)
     memo = models.TextField(blank=True)
@@ -289,7 +291,10 @@ class CodedHighlight(TaggedItemBase):
     content_object = models.ForeignKey(
         Highlight, on_delete=models.CASCADE, related_name="coded_items"
     )
-    tag = models.ForeignKey(Code, on_delete=models.CASCADE, related_name="coded_items")
+    # taggit's documented way to use a custom tag model: the through model redefines `tag`.
+    tag = models.ForeignKey(  # type: ignore[assignment]
+        Code, on_delete=models.CASCADE, related_name="coded_items"
+    )
     coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -334,7 +339,12 @@ class SearchEntry(models.Model):
     # and counts codes with jsonb_array_elements_text().
     codes = models.JSONField(default=list, blank=True)
     code_names = models.JSONField(default=list, blank=True)
+    # The code names as words: search_vector covers them with `text` (migration
+    # search_vector_code_names), so a plain word finds a highlight by its codes.
+    code_text = models.TextField(blank=True, default="")
     sentiment = models.SmallIntegerField(null=True, blank=True)
+    pain_severity = models.SmallIntegerField(null=True, blank=True)  # ranks with the text
+    passage = models.CharField(max_length=100, blank=True, default="")  # found once per passage
     segment = models.CharField(max_length=20, blank=True)
     region = models.CharField(max_length=20, blank=True)
     tier = models.CharField(max_length=20, blank=True)

@@ -69,7 +69,8 @@ def codebook_csv(codes: list[Code]) -> bytes:
     writer = csv.writer(output, lineterminator="\r\n")
     writer.writerow(HEADER)
     for row in code_tree(codes):
-        path, seen, code = [], set(), row.code
+        path, seen = [], set()
+        code: Code | None = row.code
         while code is not None and code.pk not in seen:
             seen.add(code.pk)
             path.append(_escape(code.name))

@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import User
 from django.db.models import Q
 
 from insights.models import Code, CodedHighlight, Highlight
 from insights.refi_qda.offsets import SpanMap, cleaned
 from insights.visibility import evidence_reader, visible_highlights
 from interviews import pii
-from interviews.audit import audit
+from interviews.audit import audit, audit_export
 from interviews.importers.transcripts.turns import is_name_like
 from interviews.models import (
     AttributeValue,
@@ -244,7 +244,7 @@ class ExportError(Exception):
     """An export cannot be written; the message is shown to the user as-is."""
 
 
-def _visible_highlight_ids(*, project: ResearchProject, user: AbstractBaseUser) -> list[int]:
+def _visible_highlight_ids(*, project: ResearchProject, user: User) -> list[int]:
     """The highlights this user may see (insights.visibility: blind coding binds researchers).
 
     Only the research team exports a study: its sources go out unredacted, as they read them.
@@ -623,7 +623,7 @@ PARTICIPANT_VARIABLES = {
     "Region": "region",
     "Tier": "tier",
 }
-ATTRIBUTE_TYPES = {
+ATTRIBUTE_TYPES: dict[str, str] = {
     ProjectAttribute.Kind.TEXT: "Text",
     ProjectAttribute.Kind.CHOICE: "Text",
     ProjectAttribute.Kind.NUMBER: "Float",
@@ -688,3 +688,16 @@ def _lexical(value: AttributeValue, kind: str) -> str:
     if kind == ProjectAttribute.Kind.DATE and value.date_value is not None:
         return value.date_value.isoformat()
     return value.text_value
+
+
+def audit_project_export(
+    user: User, project: ResearchProject, exported: ProjectRows, *, personal_data: bool
+) -> None:
+    """Record a .qdpx export in the audit log, as every export is (its rows: coded selections)."""
+    audit_export(
+        user,
+        project=project,
+        what="REFI-QDA project (.qdpx)",
+        rows=sum(len(source.selections) for source in exported.sources),
+        personal_data=personal_data,
+    )

@@ -54,6 +54,10 @@ class SearchDocument:
     codes: tuple[str, ...] = ()  # code slugs (highlights)
     code_names: tuple[str, ...] = ()
     sentiment: int | None = None
+    pain_severity: int | None = None  # highlights: 0..3, weighs in the ranking (rank_weight)
+    # Highlights: the span they quote ("transcript:<id>:<start>:<end>"). Several coders'
+    # highlights of one passage are found once: a search keeps the best-ranked of them.
+    passage: str = ""
     segment: str = ""  # the participant's segment value, e.g. "large"
     region: str = ""
     tier: str = ""
@@ -65,7 +69,7 @@ class SearchDocument:
     speaker_participant_id: int | None = None
 
     def facet_values(self, facet: str) -> tuple[str, ...]:
-        value = {
+        values: dict[str, str | tuple[str, ...]] = {
             "project": self.project_slug,
             "kind": self.kind,
             "stage": self.stage,
@@ -74,10 +78,26 @@ class SearchDocument:
             "region": self.region,
             "tier": self.tier,
             "speaker_kind": self.speaker_kind,
-        }[facet]
+        }
+        value = values[facet]
         if isinstance(value, tuple):
             return value
         return (value,) if value else ()
+
+
+# Ranking: a match's text score (BM25F in Whoosh, ts_rank_cd in PostgreSQL) times
+# rank_weight, the same in both backends (postgres_backend writes it in SQL), so that among
+# passages that match alike, painful and recent evidence comes first. The search page's help
+# explains it (templates/insights/search.html).
+PAIN_WEIGHT = 0.2  # per step of pain severity: a severe pain point (3) counts 1.6 times
+RECENCY_WEIGHT = 0.5  # a session of today counts 1.5 times, a year-old one 1.25, older less
+UNDATED_AGE_DAYS = 365  # a document without a session date counts as a year old
+
+
+def rank_weight(pain_severity: int | None, session_date: dt.date | None, today: dt.date) -> float:
+    age_days = (today - session_date).days if session_date else UNDATED_AGE_DAYS
+    recency = 1 + RECENCY_WEIGHT / (1 + max(age_days, 0) / 365)
+    return (1 + PAIN_WEIGHT * (pain_severity or 0)) * recency
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
@@ -166,7 +166,7 @@ def _field_note_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]
         spans = redaction_spans(field_note_ids=[row["pk"] for row in batch])
         first = _first_participants({row["session_id"] for row in batch})
         for row in batch:
-            pseudonym, facets = first.get(row["session_id"], ("", {}))
+            pseudonym, facets = first.get(row["session_id"], ("", NO_FACETS))
             date = _local_date(row["session__scheduled_at"])
             yield SearchDocument(
                 doc_id=doc_id(Kind.FIELD_NOTE, row["pk"]),
@@ -192,7 +192,9 @@ HIGHLIGHT_FIELDS = (
     "pk",
     "text",
     "start",
+    "end",
     "sentiment",
+    "pain_severity",
     "project_id",
     "project__slug",
     "project__title",
@@ -245,7 +247,7 @@ def _highlight_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
                 speaker_participant_id = row["utterance__speaker__participant_id"]
             else:
                 session_id = row["field_note__session_id"]
-                pseudonym, facets = first.get(session_id, ("", {}))
+                pseudonym, facets = first.get(session_id, ("", NO_FACETS))
                 speaker, speaker_kind = "", ""
                 date = _local_date(row["field_note__session__scheduled_at"])
                 url = urls.notes(slug, session_id) + f"#note-{row['field_note_id']}"
@@ -270,6 +272,8 @@ def _highlight_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
                 codes=slugs,
                 code_names=names,
                 sentiment=row["sentiment"],
+                pain_severity=row["pain_severity"],
+                passage=f"{source[0]}:{source[1]}:{row['start']}:{row['end']}",
                 session_date=date,
                 time_ms=time_ms,
                 session_id=session_id,
@@ -303,22 +307,33 @@ def _redacted(
     return redact(text, offset, source_spans) if source_spans else text
 
 
-def _speaker(row: Row, prefix: str) -> tuple[str, str, dict[str, str]]:
+class Facets(TypedDict, total=False):
+    """The speaking participant's open fields a search can filter on."""
+
+    segment: str
+    region: str
+    tier: str
+
+
+NO_FACETS: Facets = {}
+
+
+def _speaker(row: Row, prefix: str) -> tuple[str, str, Facets]:
     """(speaker, speaker_kind, facets) from a row's speaker columns; never the label."""
     pseudonym = row[f"{prefix}participant__pseudonym"]
     if pseudonym:
-        facets = {
+        facets: Facets = {
             "segment": row[f"{prefix}participant__segment"] or "",
             "region": row[f"{prefix}participant__region"] or "",
             "tier": row[f"{prefix}participant__tier"] or "",
         }
         return pseudonym, "participant", facets
     if row[f"{prefix}interviewer_id"]:
-        return INTERVIEWER, "interviewer", {}
-    return "", "", {}
+        return INTERVIEWER, "interviewer", NO_FACETS
+    return "", "", NO_FACETS
 
 
-def _first_participants(session_ids: set[int]) -> dict[int, tuple[str, dict[str, str]]]:
+def _first_participants(session_ids: set[int]) -> dict[int, tuple[str, Facets]]:
     """Session id → (pseudonym, facets) of its first participant by pseudonym (1 query)."""
     if not session_ids:
         return {}
@@ -334,7 +349,7 @@ def _first_participants(session_ids: set[int]) -> dict[int, tuple[str, dict[str,
             "participant__tier",
         )
     )
-    first: dict[int, tuple[str, dict[str, str]]] = {}
+    first: dict[int, tuple[str, Facets]] = {}
     for session_id, pseudonym, segment, region, tier in rows:
         if session_id not in first:
             first[session_id] = (pseudonym, {"segment": segment, "region": region, "tier": tier})

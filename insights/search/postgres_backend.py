@@ -20,6 +20,7 @@ below, with the index it relies on.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -32,10 +33,14 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+from django.utils import timezone
 
 from insights.models import SearchEntry
 from insights.search.base import (
     FACETS,
+    PAIN_WEIGHT,
+    RECENCY_WEIGHT,
+    UNDATED_AGE_DAYS,
     And,
     Cleared,
     Filters,
@@ -50,6 +55,9 @@ from insights.search.base import (
     SearchTimeout,
     Term,
 )
+
+# What the SQL here passes as a parameter: words, numbers, dates, and arrays of ids or words.
+type SqlParam = str | int | float | bool | dt.date | list[int] | list[str] | None
 
 BATCH_SIZE = 500
 SNIPPET_CHARS = 200  # a text this long or shorter is its own snippet (as with Whoosh)
@@ -95,10 +103,12 @@ _TIME_LIMIT_SQL = "SELECT set_config('statement_timeout', %s, true)"
 # hit) when the page is empty.
 _SEARCH_SQL = """
 WITH matches AS MATERIALIZED (
-    SELECT id, doc_id, project_slug, kind, stage, segment, region, tier, speaker_kind, codes,
+    SELECT DISTINCT ON ({passage})
+           id, doc_id, project_slug, kind, stage, segment, region, tier, speaker_kind, codes,
            {rank} AS rank
     FROM {table}
     WHERE {where}
+    ORDER BY {passage}, rank DESC, doc_id
 ),
 facet_counts AS (
     SELECT CASE
@@ -143,7 +153,17 @@ _PREFIX = f"""(CASE
     WHEN to_tsquery('{TS_CONFIG}', %s) = to_tsquery('simple', %s) THEN to_tsquery('simple', %s)
     ELSE to_tsquery('{TS_CONFIG}', %s) || to_tsquery('simple', %s)
 END)"""
+# The text's rank times base.rank_weight, written in SQL: pain severity and recency, with
+# today's date as the two parameters.
+_WEIGHT = (
+    " * (1 + {pain} * coalesce({table}.pain_severity, 0))"
+    " * (1 + {recency} / (1 + greatest(%s::date"
+    " - coalesce({table}.session_date, %s::date - {undated}), 0) / 365.0))"
+)
 _NO_RANK = "0.0::real"  # no words to rank by (filters only, or only NOT): doc_id order
+# Several coders' highlights of one passage are one match, the best-ranked (base.SearchDocument
+# .passage); every other document is its own passage.
+_PASSAGE = "coalesce(nullif({table}.passage, ''), {table}.doc_id)"
 # A short text is shown whole with every match marked (HighlightAll); a long one as up to two
 # fragments around the best matches. The text goes in as it was indexed (see SEPARATED).
 _HEADLINE = f"""ts_headline(
@@ -185,7 +205,9 @@ _UPDATE_FIELDS = [
     "stage_name",
     "codes",
     "code_names",
+    "code_text",
     "sentiment",
+    "pain_severity",
     "segment",
     "region",
     "tier",
@@ -193,6 +215,7 @@ _UPDATE_FIELDS = [
     "time_ms",
     "session_id",
     "speaker_participant_id",
+    "passage",
 ]
 
 
@@ -216,7 +239,7 @@ class TsQuery:
     """An SQL expression that evaluates to a tsquery, and its parameters (in order)."""
 
     sql: str
-    params: tuple[object, ...]
+    params: tuple[SqlParam, ...]
 
 
 @dataclass
@@ -310,7 +333,7 @@ def _words(tokens: Sequence[str]) -> TsQuery | None:
         text = " ".join(token for token, _distance in kept)
         return TsQuery(f"phraseto_tsquery('{TS_CONFIG}', %s)", (text,))
     sql = f"phraseto_tsquery('{TS_CONFIG}', %s)"
-    params: list[object] = [kept[0][0]]
+    params: list[SqlParam] = [kept[0][0]]
     for token, distance in kept[1:]:
         sql = f"tsquery_phrase({sql}, phraseto_tsquery('{TS_CONFIG}', %s), %s)"
         params += [token, distance]
@@ -349,7 +372,7 @@ def phrase_bonus(root: Node | None) -> TsQuery | None:
 @dataclass(frozen=True)
 class _Where:
     sql: str
-    params: tuple[object, ...]
+    params: tuple[SqlParam, ...]
 
 
 class PostgresBackend:
@@ -467,7 +490,7 @@ class PostgresBackend:
         no_facets: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
         translation = translate(query.root) if query.root is not None else None
         tsquery = translation.tsquery if translation else None
-        message = " ".join(filter(None, [*query.notes, translation and translation.message]))
+        message = " ".join(filter(None, [*query.notes, translation.message if translation else ""]))
         if not project_ids or (translation and tsquery is None):
             return SearchResults(hits=[], total=0, facets=no_facets, message=message)
 
@@ -478,8 +501,8 @@ class PostgresBackend:
             cleared=cleared or {},
         )
         rank_sql, headline_sql = _NO_RANK, "NULL"
-        rank_params: list[object] = []
-        headline_params: list[object] = []
+        rank_params: list[SqlParam] = []
+        headline_params: list[SqlParam] = []
         # A query of only NOT has nothing to rank or mark: every match would score 0.
         if tsquery is not None and not isinstance(query.root, Not):
             rank_sql = _RANK.format(table=TABLE, query=tsquery.sql)
@@ -487,6 +510,11 @@ class PostgresBackend:
             if bonus := phrase_bonus(query.root):
                 rank_sql += _PHRASE_BONUS.format(table=TABLE, phrase=bonus.sql)
                 rank_params += bonus.params
+            rank_sql = f"({rank_sql})" + _WEIGHT.format(
+                table=TABLE, pain=PAIN_WEIGHT, recency=RECENCY_WEIGHT, undated=UNDATED_AGE_DAYS
+            )
+            today = timezone.localdate()
+            rank_params += [today, today]
             headline_sql = _HEADLINE.format(query=tsquery.sql)
             headline_params = [
                 SEPARATED,
@@ -496,7 +524,13 @@ class PostgresBackend:
                 self._whole_text_options,
                 self._fragments_options,
             ]
-        sql = _SEARCH_SQL.format(table=TABLE, where=where.sql, rank=rank_sql, headline=headline_sql)
+        sql = _SEARCH_SQL.format(
+            table=TABLE,
+            where=where.sql,
+            rank=rank_sql,
+            headline=headline_sql,
+            passage=_PASSAGE.format(table=TABLE),
+        )
         params = [*rank_params, *where.params, max(limit, 0), max(offset, 0), *headline_params]
         try:
             with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
@@ -527,7 +561,7 @@ class PostgresBackend:
         cleared: Mapping[int, Cleared],
     ) -> _Where:
         clauses: list[str] = []
-        params: list[object] = [[pk for pk in project_ids if pk not in cleared]]
+        params: list[SqlParam] = [[pk for pk in project_ids if pk not in cleared]]
         projects = [_PROJECTS.format(table=TABLE)]
         for pk in sorted(set(project_ids) & set(cleared)):
             projects.append(_CLEARED.format(table=TABLE))
@@ -651,6 +685,9 @@ def _entry(document: SearchDocument) -> SearchEntry:
         # Counted once per code in the facets, so no repeats.
         codes=_facet_values(code for code in document.codes if code),
         code_names=list(document.code_names),
+        pain_severity=document.pain_severity,
+        code_text=_text("\n".join(document.code_names)),
+        passage=document.passage,
         sentiment=document.sentiment,
         segment=document.segment.lower(),
         region=document.region.lower(),

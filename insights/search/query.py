@@ -166,13 +166,13 @@ class _Notes:
         return tuple(self._notes)
 
 
-def _tokenise(text: str, notes: _Notes) -> list[_Token | tuple[str, str]]:
+def _tokenise(text: str, notes: _Notes) -> list[_Op | tuple[str, str]]:
     """Split into operators and raw text tokens, which _operands reads next.
 
     Returns _Op tokens and ("phrase", text), ("bare", text) and ("field", 'name:value') pairs,
     the last for field:"quoted value".
     """
-    tokens: list[_Token | tuple[str, str]] = []
+    tokens: list[_Op | tuple[str, str]] = []
     i, n = 0, len(text)
     while i < n:
         char = text[i]
@@ -265,7 +265,7 @@ def _bare_node(bare: str, notes: _Notes) -> Node | None:
     return Term(words[0], prefix=starred and len(words[0]) >= MIN_PREFIX)
 
 
-def _operands(raw: list[_Token | tuple[str, str]], notes: _Notes) -> list[_Token]:
+def _operands(raw: list[_Op | tuple[str, str]], notes: _Notes) -> list[_Token]:
     """Turn phrases, bare words and fields into operand tokens; drop what holds no word."""
     tokens: list[_Token] = []
 

@@ -13,7 +13,8 @@
    of sessions whose participants' consent reaches viewers, and only words of a cleared
    speaker, are found (interviews.evidence.consent_clearances, the rule the pages follow).
    Documents carry their session and speaker, so a consent change needs no reindex.
-5. Ask the backend and put the query's notes into SearchResults.message.
+5. Ask the backend and put the query's notes into SearchResults.message, with a note for
+   a filter value no visible study has (`stage:onboard`) that names the values there are.
 
 Documents never carry personal data (speakers are pseudonyms) and their texts are indexed
 redacted (insights.search.documents), so viewers need no other step.
@@ -24,8 +25,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
+from insights.models import Code, Stage
 from insights.search.backends import get_backend
 from insights.search.base import (
     FACETS,
@@ -39,7 +41,8 @@ from insights.search.base import (
 from insights.search.query import normalise_facet_value, parse_query
 from interviews.access import projects_for_user
 from interviews.evidence import Audience, consent_clearances
-from interviews.models import Membership
+from interviews.models import Membership, ResearchProject
+from interviews.models.choices import Region, Segment, Tier
 
 MAX_PAGE = 100  # page 100 of 20 is the 2,000th hit; nobody reads further, and merging costs more
 MAX_VALUES_PER_FACET = 20
@@ -59,7 +62,7 @@ def clean_filters(raw: dict[str, Sequence[str]]) -> Filters:
 def search(
     text: str,
     *,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     filters: Filters | None = None,
     page: int = 1,
     per_page: int = 20,
@@ -74,6 +77,10 @@ def search(
     open_ids, blind_ids, outside_team = _visible_projects(user)
     if not open_ids and not blind_ids:
         return SearchResults(hits=[], total=0, facets={}, message=message)
+    unknown = unknown_value_notes(merged, project_ids=open_ids + blind_ids)
+    if unknown:
+        query = dataclasses.replace(query, notes=(*query.notes, *unknown))
+        message = " ".join(query.notes)
     cleared = _cleared(outside_team)
 
     # The backend gets the filters once, merged, so a kind filter made for blind coding below
@@ -140,8 +147,61 @@ def search(
     )
 
 
+MAX_NAMED_VALUES = 12
+
+
+def unknown_value_notes(filters: Filters, *, project_ids: Sequence[int]) -> list[str]:
+    """A note for each filter value that nothing in these studies can have, naming the values
+    that exist (those starting with what was typed first): `stage:onboard` finds nothing,
+    silently, otherwise. One query per facet filtered on that the database knows."""
+    notes = []
+    for facet in ("project", "stage", "code", "segment", "region", "tier"):
+        wanted = filters.get(facet)
+        if not wanted:
+            continue
+        known = _known_values(facet, project_ids)
+        for value in wanted:
+            if value in known:
+                continue
+            close = sorted(
+                known, key=lambda known_value: (not known_value.startswith(value[:4]), known_value)
+            )
+            named = ", ".join(f"{facet}:{v}" for v in close[:MAX_NAMED_VALUES])
+            more = " …" if len(close) > MAX_NAMED_VALUES else ""
+            where = "your studies" if facet in ("project", "stage", "code") else "the participants"
+            notes.append(
+                f"No {FACET_WORDS[facet]} “{value}” in {where}"
+                + (f"; try {named}{more}." if close else ".")
+            )
+    return notes
+
+
+FACET_WORDS = {
+    "project": "study",
+    "stage": "stage",
+    "code": "code",
+    "segment": "segment",
+    "region": "region",
+    "tier": "tier",
+}
+
+
+def _known_values(facet: str, project_ids: Sequence[int]) -> set[str]:
+    if facet == "project":
+        return set(
+            ResearchProject.objects.filter(pk__in=project_ids).values_list("slug", flat=True)
+        )
+    if facet == "stage":
+        return set(
+            Stage.objects.filter(framework__projects__in=project_ids).values_list("slug", flat=True)
+        )
+    if facet == "code":
+        return set(Code.objects.filter(project_id__in=project_ids).values_list("slug", flat=True))
+    return set({"segment": Segment, "region": Region, "tier": Tier}[facet].values)
+
+
 def _visible_projects(
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
 ) -> tuple[list[int], list[int], list[int]]:
     """(ids searched in full, ids whose highlights this user may not see yet, ids where the
     user is outside the research team).
@@ -150,7 +210,7 @@ def _visible_projects(
     blind-coding state. Leads, viewers and staff see every coding; staff act as leads.
     """
     visible = list(projects_for_user(user).order_by("id").values_list("id", flat=True))
-    if not visible or user.is_staff:
+    if not visible or isinstance(user, AnonymousUser) or user.is_staff:
         return visible, [], []
     blind: set[int] = set()
     outside_team: set[int] = set()

@@ -1,6 +1,6 @@
 """Signal handlers that keep the search index current (connected by InsightsConfig.ready).
 
-Each handler only says which source changed; insights.search.indexing queues the work once
+Each handler only says which source changed; insights.search.scheduling queues the work once
 the transaction commits. Bulk writes (bulk_create, QuerySet.update) send no signals: the
 transcript import and the coding services save a Transcript or Highlight row in the same
 transaction, which covers the rows they bulk-create.
@@ -14,7 +14,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from insights.models import Code, CodedHighlight, Highlight, Stage
-from insights.search import indexing
+from insights.search import indexing, scheduling
 from insights.search.base import Kind
 from insights.search.documents import doc_id
 from insights.search.indexing import FIELD_NOTE, HIGHLIGHT, TRANSCRIPT
@@ -42,36 +42,36 @@ def _touches(update_fields: frozenset[str] | None, fields: frozenset[str]) -> bo
 
 @receiver(post_save, sender=Transcript, dispatch_uid="search_transcript_saved")
 def transcript_saved(instance: Transcript, using: str, **kwargs: Any) -> None:
-    indexing.schedule_index(TRANSCRIPT, [instance.pk], using=using)
+    scheduling.schedule_index(TRANSCRIPT, [instance.pk], using=using)
 
 
 @receiver(pre_delete, sender=Transcript, dispatch_uid="search_transcript_deleting")
 def transcript_deleting(instance: Transcript, using: str, **kwargs: Any) -> None:
     # Utterance documents are not grouped by transcript in the index: list them while they exist.
     doc_ids = indexing.utterance_doc_ids(instance.pk)
-    indexing.schedule_removal(TRANSCRIPT, instance.pk, doc_ids, using=using)
+    scheduling.schedule_removal(TRANSCRIPT, instance.pk, doc_ids, using=using)
 
 
 @receiver(post_save, sender=FieldNote, dispatch_uid="search_field_note_saved")
 def field_note_saved(instance: FieldNote, using: str, **kwargs: Any) -> None:
-    indexing.schedule_index(FIELD_NOTE, [instance.pk], using=using)
+    scheduling.schedule_index(FIELD_NOTE, [instance.pk], using=using)
 
 
 @receiver(post_delete, sender=FieldNote, dispatch_uid="search_field_note_deleted")
 def field_note_deleted(instance: FieldNote, using: str, **kwargs: Any) -> None:
     doc_ids = [doc_id(Kind.FIELD_NOTE, instance.pk)]
-    indexing.schedule_removal(FIELD_NOTE, instance.pk, doc_ids, using=using)
+    scheduling.schedule_removal(FIELD_NOTE, instance.pk, doc_ids, using=using)
 
 
 @receiver(post_save, sender=Highlight, dispatch_uid="search_highlight_saved")
 def highlight_saved(instance: Highlight, using: str, **kwargs: Any) -> None:
-    indexing.schedule_index(HIGHLIGHT, [instance.pk], using=using)
+    scheduling.schedule_index(HIGHLIGHT, [instance.pk], using=using)
 
 
 @receiver(post_delete, sender=Highlight, dispatch_uid="search_highlight_deleted")
 def highlight_deleted(instance: Highlight, using: str, **kwargs: Any) -> None:
     doc_ids = [doc_id(Kind.HIGHLIGHT, instance.pk)]
-    indexing.schedule_removal(HIGHLIGHT, instance.pk, doc_ids, using=using)
+    scheduling.schedule_removal(HIGHLIGHT, instance.pk, doc_ids, using=using)
 
 
 # --- What documents copy from other rows --------------------------------------------------------
@@ -80,14 +80,14 @@ def highlight_deleted(instance: Highlight, using: str, **kwargs: Any) -> None:
 @receiver(post_save, sender=CodedHighlight, dispatch_uid="search_coding_saved")
 @receiver(post_delete, sender=CodedHighlight, dispatch_uid="search_coding_deleted")
 def coding_changed(instance: CodedHighlight, using: str, **kwargs: Any) -> None:
-    indexing.schedule_index(HIGHLIGHT, [instance.content_object_id], using=using)
+    scheduling.schedule_index(HIGHLIGHT, [instance.content_object_id], using=using)
 
 
 @receiver(post_save, sender=Speaker, dispatch_uid="search_speaker_saved")
 @receiver(post_delete, sender=Speaker, dispatch_uid="search_speaker_deleted")
 def speaker_changed(instance: Speaker, using: str, **kwargs: Any) -> None:
     # A label mapped to another participant changes the speaker of every turn and highlight.
-    indexing.schedule_index(TRANSCRIPT, [instance.transcript_id], using=using)
+    scheduling.schedule_index(TRANSCRIPT, [instance.transcript_id], using=using)
 
 
 @receiver(post_save, sender=Redaction, dispatch_uid="search_redaction_saved")
@@ -95,9 +95,9 @@ def speaker_changed(instance: Speaker, using: str, **kwargs: Any) -> None:
 def redaction_changed(instance: Redaction, using: str, **kwargs: Any) -> None:
     # Documents hold the redacted text: the placeholder instead of the span.
     if instance.transcript_id is not None:
-        indexing.schedule_index(TRANSCRIPT, [instance.transcript_id], using=using)
-    else:
-        indexing.schedule_index(FIELD_NOTE, [instance.field_note_id], using=using)
+        scheduling.schedule_index(TRANSCRIPT, [instance.transcript_id], using=using)
+    elif instance.field_note_id is not None:
+        scheduling.schedule_index(FIELD_NOTE, [instance.field_note_id], using=using)
 
 
 @receiver(post_save, sender=Code, dispatch_uid="search_code_saved")
@@ -107,13 +107,13 @@ def code_changed(instance: Code, using: str, created: bool = False, **kwargs: An
     # target), or deleted: its highlights carry its slug and name.
     if not created:
         ids = indexing.highlight_ids(coded_items__tag_id=instance.pk)
-        indexing.schedule_index(HIGHLIGHT, ids, using=using)
+        scheduling.schedule_index(HIGHLIGHT, ids, using=using)
 
 
 @receiver(post_save, sender=Stage, dispatch_uid="search_stage_saved")
 def stage_saved(instance: Stage, using: str, created: bool, **kwargs: Any) -> None:
     if not created:
-        indexing.schedule_index(
+        scheduling.schedule_index(
             HIGHLIGHT, indexing.highlight_ids(stage_id=instance.pk), using=using
         )
 
@@ -130,9 +130,9 @@ def participant_changed(
     # Their pseudonym and facets are on every turn they speak and every note of their sessions.
     if not created and _touches(update_fields, PARTICIPANT_FIELDS):
         transcripts = indexing.transcript_ids(speakers__participant_id=instance.pk)
-        indexing.schedule_index(TRANSCRIPT, transcripts, using=using)
+        scheduling.schedule_index(TRANSCRIPT, transcripts, using=using)
         notes = indexing.field_note_ids(session__participants=instance.pk)
-        indexing.schedule_index(FIELD_NOTE, notes, using=using)
+        scheduling.schedule_index(FIELD_NOTE, notes, using=using)
 
 
 @receiver(post_save, sender=Session, dispatch_uid="search_session_saved")
@@ -140,9 +140,9 @@ def session_saved(instance: Session, using: str, created: bool, **kwargs: Any) -
     # The session date is in every title.
     if not created:
         transcripts = indexing.transcript_ids(session_id=instance.pk)
-        indexing.schedule_index(TRANSCRIPT, transcripts, using=using)
+        scheduling.schedule_index(TRANSCRIPT, transcripts, using=using)
         notes = indexing.field_note_ids(session_id=instance.pk)
-        indexing.schedule_index(FIELD_NOTE, notes, using=using)
+        scheduling.schedule_index(FIELD_NOTE, notes, using=using)
 
 
 @receiver(m2m_changed, sender=Session.participants.through, dispatch_uid="search_session_people")
@@ -163,7 +163,7 @@ def session_participants_changed(
         notes = indexing.field_note_ids(session__participants=instance.pk)
     else:
         return
-    indexing.schedule_index(FIELD_NOTE, notes, using=using)
+    scheduling.schedule_index(FIELD_NOTE, notes, using=using)
 
 
 @receiver(pre_save, sender=ResearchProject, dispatch_uid="search_project_saving")
@@ -181,6 +181,6 @@ def project_saved(instance: ResearchProject, using: str, **kwargs: Any) -> None:
     before = instance.__dict__.pop("_search_before", None)
     if before is not None and before != (instance.title, instance.slug):
         transcripts = indexing.transcript_ids(session__project_id=instance.pk)
-        indexing.schedule_index(TRANSCRIPT, transcripts, using=using)
+        scheduling.schedule_index(TRANSCRIPT, transcripts, using=using)
         notes = indexing.field_note_ids(session__project_id=instance.pk)
-        indexing.schedule_index(FIELD_NOTE, notes, using=using)
+        scheduling.schedule_index(FIELD_NOTE, notes, using=using)

@@ -24,6 +24,7 @@ reads through file handles it shares with its parent.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import html
 import os
 import shutil
@@ -37,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, highlight
+from django.utils import timezone
+from whoosh import columns, fields, highlight
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.collectors import FilterCollector, UnlimitedCollector
@@ -55,6 +57,7 @@ from insights.search.base import (
     Cleared,
     Filters,
     IndexBusy,
+    Kind,
     Node,
     Not,
     Or,
@@ -65,6 +68,7 @@ from insights.search.base import (
     SearchResults,
     SearchTimeout,
     Term,
+    rank_weight,
 )
 
 INDEX_NAME = "MAIN"
@@ -118,6 +122,11 @@ def _schema() -> fields.Schema:
         # A day number (date.toordinal()) so a date range is a numeric range; one term per
         # document (shift_step=0): a range expands to the few hundred session days it spans.
         session_date=fields.NUMERIC(int, stored=True, shift_step=0),
+        # What the ranking weighs besides the text (base.rank_weight), as columns: read per
+        # match without loading its stored fields. 0 is none (no severity, no session date).
+        pain_severity=fields.COLUMN(columns.NumericColumn("B", default=0)),
+        rank_day=fields.COLUMN(columns.NumericColumn("I", default=0)),
+        passage=fields.COLUMN(columns.VarBytesColumn()),  # base.SearchDocument.passage
         url=fields.STORED(),
         title=fields.STORED(),
         speaker=fields.STORED(),
@@ -337,12 +346,16 @@ class WhooshBackend:
             collector = _AllowedBefore(deadline, UnlimitedCollector(), _BitsDocIdSet(allowed))
             searcher.search_with_collector(translation.query, collector)
             results = collector.results()
-            page = [(docnum, score) for score, docnum in results.top_n[offset:][:limit]]
-            matched = _bits(docnum for _, docnum in results.top_n)
+            weighted = _one_per_passage(searcher, _weighted(searcher, results.top_n))
+            page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
+            matched = _bits(docnum for _, docnum in weighted)
         else:
             matched = allowed & docsets.live()
             if translation.excluded is not None:
                 matched &= ~docsets.of_query(translation.excluded)
+            matched = _without_repeated_passages(
+                searcher, matched, docsets.term("kind", Kind.HIGHLIGHT)
+            )
             page = [(docnum, 0.0) for docnum in _first_docnums(matched, offset, limit)]
         terms = translation.highlight_terms(searcher)
         hits = [_hit(searcher.stored_fields(docnum), score, terms) for docnum, score in page]
@@ -564,7 +577,9 @@ def _fields(doc: SearchDocument) -> dict[str, Any]:
         "session_id": doc.session_id or 0,
         "speaker_participant_id": doc.speaker_participant_id or 0,
         "codes": ",".join(code for code in doc.codes if code) or None,
-        "text": doc.text,
+        # A highlight's code names are searched as its words are, but only its text is shown.
+        "text": "\n".join([doc.text, *doc.code_names]),
+        "_stored_text": doc.text,
         "url": doc.url,
         "title": doc.title,
         "speaker": doc.speaker,
@@ -572,6 +587,9 @@ def _fields(doc: SearchDocument) -> dict[str, Any]:
         "code_names": tuple(doc.code_names),
         "time_ms": doc.time_ms,
         "sentiment": doc.sentiment,
+        "pain_severity": doc.pain_severity or 0,
+        "rank_day": doc.session_date.toordinal() if doc.session_date else 0,
+        "passage": doc.passage.encode("utf-8"),
     }
     if doc.session_date is not None:
         values["session_date"] = doc.session_date.toordinal()
@@ -713,6 +731,54 @@ class _DocSets:
 def _segment_id(reader: Any) -> str:
     segment = reader.segment()
     return segment.segment_id() if segment is not None else ""
+
+
+def _weighted(searcher: Searcher, top_n: Sequence[tuple[float, int]]) -> list[tuple[float, int]]:
+    """Every match's text score times base.rank_weight (pain severity, recency), best first."""
+    reader = searcher.reader()
+    pains = reader.column_reader("pain_severity")
+    days = reader.column_reader("rank_day")
+    today = timezone.localdate()
+    weighted = []
+    for score, docnum in top_n:
+        day = days[docnum]
+        session_date = dt.date.fromordinal(day) if day else None
+        weighted.append((score * rank_weight(pains[docnum], session_date, today), docnum))
+    weighted.sort(key=lambda pair: (-pair[0], pair[1]))
+    return weighted
+
+
+def _one_per_passage(
+    searcher: Searcher, ranked: list[tuple[float, int]]
+) -> list[tuple[float, int]]:
+    """The ranked matches with only the first of each passage (base.SearchDocument.passage)."""
+    passages = searcher.reader().column_reader("passage")
+    seen: set[bytes] = set()
+    kept = []
+    for score, docnum in ranked:
+        passage = passages[docnum]
+        if passage:
+            if passage in seen:
+                continue
+            seen.add(passage)
+        kept.append((score, docnum))
+    return kept
+
+
+def _without_repeated_passages(searcher: Searcher, matched: int, highlights: int) -> int:
+    """Unranked matches without the second and later highlights of one passage."""
+    candidates = matched & highlights
+    if not candidates:
+        return matched
+    passages = searcher.reader().column_reader("passage")
+    seen: set[bytes] = set()
+    for docnum in _first_docnums(candidates, 0, candidates.bit_count()):
+        passage = passages[docnum]
+        if passage in seen:
+            matched &= ~(1 << docnum)
+        elif passage:
+            seen.add(passage)
+    return matched
 
 
 def _bits(docnums: Iterable[int]) -> int:
@@ -983,7 +1049,7 @@ class _MarkFormatter(highlight.Formatter):
         return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
 
     def format_fragment(self, fragment: highlight.Fragment, replace: bool = False) -> str:
-        inner = super().format_fragment(fragment, replace=replace).strip()
+        inner: str = super().format_fragment(fragment, replace=replace).strip()
         before = "… " if fragment.startchar > 0 else ""
         after = " …" if fragment.endchar < len(fragment.text) else ""
         return before + inner + after
@@ -1000,7 +1066,7 @@ def _snippet(text: str, terms: frozenset[str]) -> str:
     """The best ~200 characters around the matched words; the start of the text if none."""
     if terms:
         fragmenter = _WHOLE if len(text) <= SNIPPET_CHARS else _CONTEXT
-        marked = highlight.highlight(
+        marked: str = highlight.highlight(
             text, terms, _ANALYZER, fragmenter, _FORMATTER, top=1, mode="index"
         )
         if marked:

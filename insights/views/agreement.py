@@ -6,9 +6,11 @@ background job computes when a researcher asks for it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,24 +25,25 @@ from interviews.models import Membership, ResearchProject
 from jobs.models import BackgroundJob
 from jobs.runner import job_start
 
-KAPPA_BADGES = {
-    "almost perfect": "badge-ok",
-    "substantial": "badge-ok",
-    "moderate": "badge-info",
-    "fair": "badge-warn",
-    "slight": "badge-warn",
-    "poor": "badge-error",
-}
-ALPHA_BADGES = {"reliable": "badge-ok", "tentative": "badge-warn", "unreliable": "badge-error"}
+# One colour scale for kappa and alpha, so the same number has the same colour in every
+# column: Krippendorff's cut-offs (insights.agreement.alpha_band) colour both; the band
+# named beside a kappa stays Landis & Koch's.
+SCALE_BADGES = {"reliable": "badge-ok", "tentative": "badge-warn", "unreliable": "badge-error"}
+
+# The unit of analysis is the utterance; pooled figures count (utterance, code) pairs.
+UTTERANCES = ("utterance", "utterances")
+PAIRS = ("utterance–code pair", "utterance–code pairs")
 
 
 @dataclass(frozen=True)
 class Cell:
-    """A figure as the page shows it: "0.412" (with a typographic minus) or "n/a"."""
+    """A figure as the page shows it: "0.412" (with a typographic minus) or "n/a", and the
+    units behind it ("1 utterance"), so a perfect score on one utterance says so."""
 
     text: str
     band: str
     badge: str
+    units: str
 
 
 def _number(value: float | None) -> str:
@@ -50,38 +53,55 @@ def _number(value: float | None) -> str:
     return f"{rounded:.3f}".replace("-", "−") if rounded != 0 else "0.000"
 
 
-def _kappa(value: float | None) -> Cell:
-    band = kappa_band(value)
-    return Cell(_number(value), band, KAPPA_BADGES.get(band, ""))
+def _units(count: int, unit: tuple[str, str]) -> str:
+    return f"{count:,} {unit[0] if count == 1 else unit[1]}"
 
 
-def _alpha(value: float | None) -> Cell:
+def _kappa(value: float | None, units: str) -> Cell:
+    return Cell(_number(value), kappa_band(value), SCALE_BADGES.get(alpha_band(value), ""), units)
+
+
+def _alpha(value: float | None, units: str) -> Cell:
     band = alpha_band(value)
-    return Cell(_number(value), band, ALPHA_BADGES.get(band, ""))
+    return Cell(_number(value), band, SCALE_BADGES.get(band, ""), units)
 
 
 def _basis_row(label: str, figures: Figures) -> dict[str, object]:
     return {
         "label": label,
-        "items": figures.items,
-        "alpha": _alpha(figures.alpha),
-        "pairs": [
-            {"kappa": _kappa(p.kappa), "items": p.items, "observed": p.observed}
-            for p in figures.pairs
-        ],
+        "alpha": _alpha(figures.alpha, _units(figures.items, PAIRS)),
+        "pairs": [_kappa(p.kappa, _units(p.items, PAIRS)) for p in figures.pairs],
     }
+
+
+# Fewer utterances than this carrying a code: its figures are flagged as resting on too few.
+FEW_APPLIED = 5
 
 
 def _code_row(code: selectors.AgreementCode, agreement: Agreement) -> dict[str, object]:
+    all_units, coded_units = agreement.all_units, agreement.coded_units
+    applied = all_units.applied
     return {
         "code": code,
-        "alpha_all": _alpha(agreement.all_units.alpha),
-        "alpha_coded": _alpha(agreement.coded_units.alpha),
+        "applied": None if applied is None else _units(applied, UTTERANCES),
+        "too_few": applied is not None and applied < FEW_APPLIED,
+        "alpha_all": _alpha(all_units.alpha, _units(all_units.items, UTTERANCES)),
+        "alpha_coded": _alpha(coded_units.alpha, _units(coded_units.items, UTTERANCES)),
         "pairs": [
-            {"all": _kappa(a.kappa), "coded": _kappa(c.kappa)}
-            for a, c in zip(agreement.all_units.pairs, agreement.coded_units.pairs, strict=True)
+            {
+                "all": _kappa(a.kappa, _units(a.items, UTTERANCES)),
+                "coded": _kappa(c.kappa, _units(c.items, UTTERANCES)),
+            }
+            for a, c in zip(all_units.pairs, coded_units.pairs, strict=True)
         ],
     }
+
+
+def coder_names(coder_ids: Iterable[int]) -> dict[int, str]:
+    """Coders as people know them: full name, or username for who has none. Read when the
+    page is shown, so a snapshot taken before a name changed shows the name of today."""
+    users = User.objects.filter(pk__in=list(coder_ids)).only("username", "first_name", "last_name")
+    return {user.pk: user.get_full_name() or user.username for user in users}
 
 
 def _page_context(project: ResearchProject, stored: StoredAgreement) -> dict[str, object]:
@@ -94,6 +114,7 @@ def _page_context(project: ResearchProject, stored: StoredAgreement) -> dict[str
         for t in data.transcripts
     }
     titles = {t.id: t.title for t in data.transcripts}
+    names = {**data.coders, **coder_names(data.coders)}  # a deleted coder keeps the stored name
     disagreements = []
     for item in report.disagreements:  # the snapshot keeps the first LISTED_DISAGREEMENTS
         utterance = data.utterances[item.unit]
@@ -103,14 +124,14 @@ def _page_context(project: ResearchProject, stored: StoredAgreement) -> dict[str
                 "transcript": titles[utterance.transcript_id],
                 "utterance": utterance,
                 "code": data.codes[item.code],
-                "applied_by": [data.coders[c] for c in item.applied_by],
-                "not_applied_by": [data.coders[c] for c in item.not_applied_by],
+                "applied_by": [names[c] for c in item.applied_by],
+                "not_applied_by": [names[c] for c in item.not_applied_by],
             }
         )
     return {
-        "pairs": [f"{data.coders[a]} – {data.coders[b]}" for a, b in report.pairs],
+        "pairs": [f"{names[a]} – {names[b]}" for a, b in report.pairs],
         "transcripts": [
-            {"title": t.title, "url": links[t.id], "coders": [data.coders[c] for c in t.coder_ids]}
+            {"title": t.title, "url": links[t.id], "coders": [names[c] for c in t.coder_ids]}
             for t in data.transcripts
         ],
         "overall": [
@@ -121,6 +142,7 @@ def _page_context(project: ResearchProject, stored: StoredAgreement) -> dict[str
             _basis_row("Utterances someone coded", report.overall.coded_units),
         ],
         "code_rows": [_code_row(data.codes[c], a) for c, a in report.by_code.items()],
+        "few_applied": FEW_APPLIED,
         "disagreements": disagreements,
         "disagreement_count": stored.disagreement_count,
         "more_disagreements": stored.disagreement_count - len(report.disagreements),

@@ -26,7 +26,7 @@ from interviews.access import ProjectAccess, get_project_for_member, projects_fo
 from interviews.models import ResearchProject
 
 # Badge colour per kind, so pain points and delights stand out in a long codebook.
-KIND_BADGES = {
+KIND_BADGES: dict[str, str] = {
     Code.Kind.PAIN_POINT: "badge-error",
     Code.Kind.NEED: "badge-info",
     Code.Kind.DELIGHT: "badge-ok",
@@ -41,7 +41,7 @@ def _plural(count: int, word: str) -> str:
 def _flash_errors(request: AuthenticatedHttpRequest, form: Form) -> None:
     for errors in form.errors.values():
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, str(error))
 
 
 def _codebook_url(slug: str, code_id: int | None = None) -> str:

@@ -6,7 +6,9 @@ code points here, once. Every refusal is a 4xx with a readable "error", never a 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import update_wrapper
+from typing import Any, Concatenate
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -108,7 +110,7 @@ def _fields(data: dict[str, Any], access: ProjectAccess, user: Any) -> Highlight
     names = data.get("codes", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise BadRequest("“codes” must be a list of code names.")
-    codes = codes_get_or_create(project=project, names=names, by=user)
+    codes = codes_get_or_create(project=project, names=names, by=user, role=access.role)
     memo = data.get("memo", "")
     if not isinstance(memo, str):
         raise BadRequest("“memo” must be text.")
@@ -163,6 +165,22 @@ def source_fragments(
 
     `shown`: the source's redactions (redactions_shown) when the caller has read them.
     """
+    fragments, _highlights = _fragments_and_highlights(
+        reader, transcript=transcript, note=note, start=start, end=end, shown=shown
+    )
+    return fragments
+
+
+def _fragments_and_highlights(
+    reader: EvidenceReader,
+    *,
+    transcript: Transcript | None = None,
+    note: FieldNote | None = None,
+    start: int,
+    end: int,
+    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
+) -> tuple[dict[str, str], list[Highlight]]:
+    """source_fragments, and the highlights drawn in them (with codes, stage and coder)."""
     from insights.views.reader import fragment, redact_segments
 
     if transcript is not None:
@@ -172,7 +190,7 @@ def source_fragments(
             .order_by("position")
         )
         if not utterances:
-            return {}
+            return {}, []
         highlights = highlights_for(
             Q(transcript=transcript, start__lt=utterances[-1].end, end__gt=utterances[0].start),
             reader=reader,
@@ -183,7 +201,7 @@ def source_fragments(
         rows = utterance_rows(
             transcript, utterances, highlights, shown.get(("transcript", transcript.pk), [])
         )
-        return {f"u-{u.pk}": fragment(parts) for u, _start16, parts in rows}
+        return {f"u-{u.pk}": fragment(parts) for u, _start16, parts in rows}, highlights
     assert note is not None
     highlights = highlights_for(Q(field_note=note), reader=reader, mine_only=False)
     spans = [(h.pk, h.start, h.end) for h in highlights]
@@ -194,7 +212,7 @@ def source_fragments(
         0,
         shown.get(("field_note", note.pk), []),
     )
-    return {f"note-{note.pk}": fragment(parts)}
+    return {f"note-{note.pk}": fragment(parts)}, highlights
 
 
 def _respond(
@@ -204,11 +222,11 @@ def _respond(
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> JsonResponse:
-    highlight = (
-        Highlight.objects.select_related("stage", "coder", "transcript", "field_note")
-        .prefetch_related("coded_items__tag")
-        .get(pk=highlight.pk)
-    )
+    """The highlight as the coding panel edits it, and the re-rendered text around it.
+
+    The highlight comes from the fragments' own read of the source's highlights, with its
+    codes; only one that no utterance's text overlaps (a speaker label) is read on its own.
+    """
     reader = _reader(access, user)
     # The source's redactions, read once for the quote's text and the fragments.
     shown = redactions_shown(
@@ -216,23 +234,34 @@ def _respond(
         transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
         field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
     )
-    data = highlight_data([highlight], reader=reader, shown=shown)[str(highlight.pk)]
-    return JsonResponse(
-        {
-            "highlight": data,
-            "fragments": _fragments(access, user, highlight, shown),
-            **(extra or {}),
-        },
-        status=status,
+    fragments, drawn = _fragments_and_highlights(
+        reader,
+        transcript=highlight.transcript,
+        note=highlight.field_note,
+        start=highlight.start,
+        end=highlight.end,
+        shown=shown,
     )
+    found = [h for h in drawn if h.pk == highlight.pk] or highlights_for(
+        Q(pk=highlight.pk), reader=reader, mine_only=False
+    )
+    data = highlight_data(found, reader=reader, shown=shown)[str(highlight.pk)]
+    return JsonResponse({"highlight": data, "fragments": fragments, **(extra or {})}, status=status)
 
 
 def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def _json_errors(view):  # noqa: ANN001, ANN202 - a decorator over the three views below
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+type _JsonView[**P] = Callable[Concatenate[AuthenticatedHttpRequest, P], JsonResponse]
+
+
+def _json_errors[**P](view: _JsonView[P]) -> _JsonView[P]:
+    """Refusals as JSON errors, for the coding endpoints below."""
+
+    def wrapped(
+        request: AuthenticatedHttpRequest, /, *args: P.args, **kwargs: P.kwargs
+    ) -> JsonResponse:
         try:
             return view(request, *args, **kwargs)
         except (BadRequest, CodingError, RedactionError) as refusal:
@@ -242,8 +271,7 @@ def _json_errors(view):  # noqa: ANN001, ANN202 - a decorator over the three vie
         except Http404:
             return _error("Not found.", status=404)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
+    update_wrapper(wrapped, view)
     return wrapped
 
 
@@ -281,7 +309,7 @@ def _selection(
 
 @require_POST
 @_json_errors
-def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
+def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
     access = _access(request, slug)
     data = _payload(request)
     transcript, note, start, end = _selection(data, access)
@@ -296,6 +324,7 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
             transcript=transcript,
             field_note=note,
             snapshot=snapshot if isinstance(snapshot, str) else None,
+            role=access.role,
         )
     if not created:
         # A second click or a retried request: the first save stands, unchanged.
@@ -311,13 +340,18 @@ def highlight_create(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_POST
 @_json_errors
-def highlight_update(request: HttpRequest, slug: str, highlight_id: int) -> JsonResponse:
+def highlight_update(
+    request: AuthenticatedHttpRequest, slug: str, highlight_id: int
+) -> JsonResponse:
     access = _access(request, slug)
     highlight = _highlight_for_coder(access, request.user, highlight_id)
     data = _payload(request)
     with transaction.atomic():
         update_highlight(
-            highlight=highlight, by=request.user, fields=_fields(data, access, request.user)
+            highlight=highlight,
+            by=request.user,
+            fields=_fields(data, access, request.user),
+            role=access.role,
         )
     return _respond(access, request.user, highlight)
 
@@ -352,10 +386,12 @@ def highlight_memo_share(
 
 @require_POST
 @_json_errors
-def highlight_delete(request: HttpRequest, slug: str, highlight_id: int) -> JsonResponse:
+def highlight_delete(
+    request: AuthenticatedHttpRequest, slug: str, highlight_id: int
+) -> JsonResponse:
     access = _access(request, slug)
     highlight = _highlight_for_coder(access, request.user, highlight_id)
-    delete_highlight(highlight=highlight, by=request.user)
+    delete_highlight(highlight=highlight, by=request.user, role=access.role)
     highlight.pk = highlight_id
     fragments = _fragments(access, request.user, highlight)
     return JsonResponse({"deleted": highlight_id, "fragments": fragments})
@@ -363,7 +399,7 @@ def highlight_delete(request: HttpRequest, slug: str, highlight_id: int) -> Json
 
 @require_POST
 @_json_errors
-def redaction_add(request: HttpRequest, slug: str) -> JsonResponse:
+def redaction_add(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
     """Redact a selection: {source, sourceId, start16, end16, kind}. Answers the redaction
     and the re-rendered text around it."""
     access = _access(request, slug)
@@ -391,7 +427,9 @@ def redaction_add(request: HttpRequest, slug: str) -> JsonResponse:
 
 @require_POST
 @_json_errors
-def redaction_remove(request: HttpRequest, slug: str, redaction_id: int) -> JsonResponse:
+def redaction_remove(
+    request: AuthenticatedHttpRequest, slug: str, redaction_id: int
+) -> JsonResponse:
     access = _access(request, slug)
     redaction = get_object_or_404(
         Redaction.objects.select_related("transcript__session", "field_note__session"),

@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from insights.charts import emotion_curve
 from insights.forms_journey import LensForm, StageQuoteForm
-from insights.journey import journey_evidence, readable_projects, stage_summaries
+from insights.journey import (
+    THEMES_PER_STAGE,
+    journey_evidence,
+    journey_findings,
+    readable_projects,
+    stage_summaries,
+)
 from insights.models import Highlight, JourneyFramework
 from insights.quotes import pain_severity_label, sentiment_label
 from insights.views.reader import speaker_display
@@ -49,6 +56,7 @@ def journey_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     stages = list(framework.stages.order_by("position"))
     highlights = journey_evidence(user=request.user, projects=projects, lenses=lenses)
     summaries = stage_summaries(highlights, stages)
+    findings = journey_findings(user=request.user, projects=projects, lenses=lenses, stages=stages)
     context = {
         "framework": framework,
         "frameworks": JourneyFramework.objects.filter(
@@ -63,6 +71,8 @@ def journey_overview(request: AuthenticatedHttpRequest) -> HttpResponse:
         ),
         "query": request.GET.urlencode(),
         "studies": projects,
+        "findings": findings,
+        "cards": [(s, findings.stage(s.stage)) for s in summaries],
     }
     return render(request, "insights/journey_overview.html", context)
 
@@ -77,13 +87,27 @@ def journey_stage(
     projects = readable_projects(request.user, framework)
     form = LensForm(request.GET or None, projects=projects)
     quote_form = StageQuoteForm(request.GET or None)
-    highlights = journey_evidence(user=request.user, projects=projects, lenses=form.lenses())
+    lenses = form.lenses()
+    highlights = journey_evidence(user=request.user, projects=projects, lenses=lenses)
     (summary,) = stage_summaries(highlights, [stage])
+    findings = journey_findings(user=request.user, projects=projects, lenses=lenses, stages=[stage])
+    here = findings.stage(stage)
     quotes = highlights.filter(stage=stage)
+    theme = None
     if quote_form.is_valid():
         if code := quote_form.cleaned_data["code"].strip():
             quotes = quotes.filter(codes__name__iexact=code)
         quotes = _by_sentiment(quotes, quote_form.cleaned_data["sentiment"])
+        if theme_id := quote_form.cleaned_data["theme"]:
+            # A theme's evidence: its study's quotes at its stage carrying any of its codes.
+            theme = here.theme(theme_id)
+            if theme is None:
+                quote_form.add_error("theme", "That theme is not among this stage's findings.")
+                quotes = quotes.none()
+            else:
+                quotes = quotes.filter(project=theme.project, codes__name__in=theme.codes)
+    elif "theme" in quote_form.errors:
+        quotes = quotes.none()  # a broken theme link shows nothing rather than everything
     ids = quotes.order_by("-created_at", "-id").values_list("pk", flat=True).distinct()
     page = Paginator(ids, QUOTES_PER_PAGE).get_page(request.GET.get("page"))
     rows = _quote_rows(request, list(page.object_list))
@@ -98,11 +122,25 @@ def journey_stage(
         "page": page,
         "rows": rows,
         "query": query.urlencode(),
+        "findings": findings,
+        "themes": here.themes[:THEMES_PER_STAGE],
+        "themes_left_out": max(0, len(here.themes) - THEMES_PER_STAGE),
+        "handoffs": here.handoffs,
+        "recommendations": here.recommendations,
+        "theme": theme,
+        "lens_query": _without(request.GET, "page", "theme", "code", "sentiment"),
     }
     return render(request, "insights/journey_stage.html", context)
 
 
-def _by_sentiment(quotes, value: str):  # noqa: ANN001, ANN202 - QuerySet[Highlight]
+def _without(params: QueryDict, *names: str) -> str:
+    kept = params.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
+def _by_sentiment(quotes: QuerySet[Highlight], value: str) -> QuerySet[Highlight]:
     if value == "negative":
         return quotes.filter(sentiment__lt=0)
     if value == "positive":
@@ -117,7 +155,8 @@ def _quote_rows(request: AuthenticatedHttpRequest, ids: list[int]) -> list[dict[
     found = (
         Highlight.objects.filter(pk__in=ids)
         .select_related("project", "utterance__speaker__participant", "transcript__session")
-        .prefetch_related("codes")
+        # A taggit manager, which the Django plugin does not take for a relation.
+        .prefetch_related("codes")  # type: ignore[misc]
         .defer("transcript__text", "utterance__text")
     )
     by_project: dict[int, list[Highlight]] = defaultdict(list)

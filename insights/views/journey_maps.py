@@ -16,7 +16,7 @@ from insights.journey_maps import (
     journey_map_publish,
     journey_map_view,
 )
-from insights.models import Stage
+from insights.models import JourneyMap, Stage
 from insights.visibility import evidence_reader
 from interviews.access import ProjectAccess, get_project_for_member
 
@@ -27,7 +27,7 @@ def _state(state: str) -> str:
     return state
 
 
-def _readable_map(access: ProjectAccess, state: str):  # noqa: ANN202 - a JourneyMap
+def _readable_map(access: ProjectAccess, state: str) -> JourneyMap:
     journey_map = journey_map_get(access.project, _state(state))
     if not access.can_edit and journey_map.published_at is None:
         raise Http404("This map is not published.")
@@ -39,7 +39,13 @@ def journey_map(request: AuthenticatedHttpRequest, slug: str, state: str) -> Htt
     return _render(request, access, _readable_map(access, state))
 
 
-def _render(request, access: ProjectAccess, journey_map, conflict=None, status: int = 200):  # noqa: ANN001, ANN202
+def _render(
+    request: AuthenticatedHttpRequest,
+    access: ProjectAccess,
+    journey_map: JourneyMap,
+    conflict: dict[str, object] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     reader = evidence_reader(project=access.project, user=request.user, role=access.role)
     context = {
         "access": access,

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
+from insights.exports.service import INLINE_MAX_ROWS
 from insights.filters import QuoteFilter
 from insights.quotes import quote_rows, quotes_for_project
 from insights.visibility import evidence_reader
@@ -39,7 +40,7 @@ def quote_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     ids = quote_filter.qs.prefetch_related(None).values_list("pk", flat=True)
     page = Paginator(ids, per_page).get_page(request.GET.get("page"))
     by_pk = quote_filter.qs.in_bulk(list(page.object_list))
-    highlights = [by_pk[pk] for pk in page.object_list]
+    on_page = [by_pk[pk] for pk in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -47,11 +48,14 @@ def quote_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "project": project,
         "filter": quote_filter,
         "page": page,
-        "rows": quote_rows(reader, highlights),
+        "rows": quote_rows(reader, on_page),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
         "query": query.urlencode(),
-        "filtered": any(v.strip() for k, v in request.GET.items() if k not in NOT_FILTERS),
+        "filtered": any(
+            request.GET.get(key, "").strip() for key in request.GET if key not in NOT_FILTERS
+        ),
         "only_own": reader.own_codings_only,
+        "export_inline_max": INLINE_MAX_ROWS,
     }
     return render(request, "insights/quote_list.html", context)

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from cxresearch.lib.text import utf16_length, utf16_offsets
 from insights.coding import memo_visible, segments, spans_by_utterance
-from insights.models import Code, CodedHighlight, Highlight
+from insights.models import Code, CodedHighlight, Highlight, Stage
 from insights.quotes import (
     PAIN_SEVERITY_WORDS,
     SENTIMENT_WORDS,
@@ -41,6 +41,9 @@ from interviews.access import ProjectAccess, get_project_for_member
 from interviews.models import Redaction, Session, Speaker, Transcript, Utterance
 
 DEFAULT_MARK_COLOUR = "#f2c14e"
+# A long interview is read in parts of this many turns: drawing every turn and mark of a
+# 40,000-word transcript with a thousand highlights takes most of that page's time.
+TURNS_PER_PAGE = 250
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,12 @@ def highlights_for(where: Q, *, reader: EvidenceReader, mine_only: bool) -> list
     )
 
 
-def marked(text: str, offset: int, spans: Sequence[tuple[int, int, int]], colours: dict[int, str]):
+def marked(
+    text: str, offset: int, spans: Sequence[tuple[int, int, int]], colours: dict[int, str]
+) -> list[MarkedSegment]:
     """Segments of a text ready for the template: colour of the innermost highlight, depth."""
     length = {pk: end - start for pk, start, end in spans}
-    result = []
+    result: list[MarkedSegment] = []
     for segment in segments(text, offset, spans):
         inner_first = sorted(segment.highlight_ids, key=lambda pk: length[pk])
         result.append(
@@ -107,7 +112,7 @@ def highlight_data(
     *,
     reader: EvidenceReader,
     shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
-) -> dict[str, dict]:
+) -> dict[str, dict[str, object]]:
     """What the coding panel needs to edit each highlight, passed with json_script.
 
     `shown`: the sources' redactions when the caller has read them (saves a query).
@@ -195,10 +200,10 @@ def speaker_display(speaker: Speaker | None, *, show_label: bool) -> str:
     """A speaker as a reader sees it: never a label that may be a participant's name to a viewer."""
     if speaker is None:
         return ""
-    if speaker.participant_id:
-        return speaker.participant.pseudonym
-    if speaker.interviewer_id:
-        user = speaker.interviewer
+    # Without an id the relation is None, read without a query.
+    if (participant := speaker.participant) is not None:
+        return participant.pseudonym
+    if (user := speaker.interviewer) is not None:
         return f"{user.get_full_name() or user.username} (interviewer)"
     if show_label and speaker.label:
         return speaker.label
@@ -208,7 +213,11 @@ def speaker_display(speaker: Speaker | None, *, show_label: bool) -> str:
 def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
     """Codebook and stages for the coding panel."""
     project = access.project
-    stages = list(project.framework.stages.all()) if project.framework_id else []
+    stages = (
+        list(Stage.objects.filter(framework_id=project.framework_id))
+        if project.framework_id
+        else []
+    )
     codes = list(project.codes.order_by("name").values("id", "name", "colour", "kind"))
     return {
         "coding_data": {
@@ -249,19 +258,32 @@ def transcript_detail(
     mine_only = request.GET.get("show") == "mine"
     speakers = {s.pk: s for s in transcript.speakers.select_related("participant", "interviewer")}
     show_labels = pii.can_see_pii(request.user)
-    names = {pk: speaker_display(s, show_label=show_labels) for pk, s in speakers.items()}
+    names: dict[int | None, str] = {
+        pk: speaker_display(s, show_label=show_labels) for pk, s in speakers.items()
+    }
+    page = _turn_page(request, transcript)
     utterances = list(
         transcript.utterances.only("id", "speaker_id", "start", "end", "start_ms", "text").order_by(
             "position"
-        )
+        )[page.first : page.first + TURNS_PER_PAGE]
     )
-    highlights = highlights_for(Q(transcript=transcript), reader=reader, mine_only=mine_only)
+    where = Q(transcript=transcript)
+    if page.count > 1 and utterances:
+        where &= Q(start__lt=utterances[-1].end, end__gt=utterances[0].start)
+    highlights = highlights_for(where, reader=reader, mine_only=mine_only)
     redactions = redactions_shown(reader, transcript_ids=[transcript.pk])
     rows, coded = [], 0
     shown = redactions.get(("transcript", transcript.pk), [])
     for u, start16, parts in utterance_rows(transcript, utterances, highlights, shown):
         rows.append((u, names.get(u.speaker_id, ""), start16, marked_html(parts)))
         coded += any(part.depth for part in parts)
+    highlight_count = len(highlights)
+    coded_percent = round(100 * coded / len(utterances)) if utterances else 0
+    if page.count > 1:
+        # The toolbar speaks of the whole transcript, not of this part.
+        highlight_count, coded_percent = _whole_transcript_coding(
+            transcript, reader=reader, mine_only=mine_only
+        )
     context = {
         "access": access,
         "project": access.project,
@@ -269,13 +291,71 @@ def transcript_detail(
         "transcript": transcript,
         "rows": rows,
         "highlights": highlight_data(highlights, reader=reader, shown=redactions),
-        "highlight_count": len(highlights),
-        "coded_percent": round(100 * coded / len(utterances)) if utterances else 0,
+        "highlight_count": highlight_count,
+        "coded_percent": coded_percent,
         "mine_only": mine_only,
+        "page": page,
         "source": {"kind": "transcript", "id": transcript.pk},
         **coding_context(access, request.user),
     }
     return render(request, "insights/transcript_detail.html", context)
+
+
+@dataclass(frozen=True)
+class TurnPage:
+    """Which part of a long transcript the reader shows: page `number` of `count`."""
+
+    number: int
+    count: int
+    turns: int  # in the whole transcript
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * TURNS_PER_PAGE
+
+    @property
+    def last(self) -> int:
+        return min(self.first + TURNS_PER_PAGE, self.turns)
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.count else None
+
+
+def _turn_page(request: AuthenticatedHttpRequest, transcript: Transcript) -> TurnPage:
+    """The part asked for: ?at=<utterance id> (the part holding that turn, for links to
+    #u-<id>) or ?page=<n>; anything else, or out of range, is the nearest part that exists."""
+    turns = transcript.utterance_count
+    count = max(1, -(-turns // TURNS_PER_PAGE))
+    number = 1
+    at, page = request.GET.get("at", ""), request.GET.get("page", "")
+    if count > 1 and at.isdigit() and len(at) <= 18:
+        position = (
+            transcript.utterances.filter(pk=int(at)).values_list("position", flat=True).first()
+        )
+        if position is not None:
+            before = transcript.utterances.filter(position__lt=position).count()
+            number = before // TURNS_PER_PAGE + 1
+    elif count > 1 and page.isdigit() and len(page) <= 9:
+        number = int(page)
+    return TurnPage(number=min(max(number, 1), count), count=count, turns=turns)
+
+
+def _whole_transcript_coding(
+    transcript: Transcript, *, reader: EvidenceReader, mine_only: bool
+) -> tuple[int, int]:
+    """(highlights, % of turns coded) over the whole transcript, as this reader sees it."""
+    visible = visible_highlights(reader).filter(transcript=transcript)
+    if mine_only:
+        visible = visible.filter(coder_id=getattr(reader.user, "pk", None))
+    overlapping = visible.filter(start__lt=OuterRef("end"), end__gt=OuterRef("start"))
+    coded = transcript.utterances.filter(Exists(overlapping)).count()
+    turns = transcript.utterance_count
+    return visible.count(), round(100 * coded / turns) if turns else 0
 
 
 def session_notes(request: AuthenticatedHttpRequest, slug: str, session_id: int) -> HttpResponse:
@@ -291,7 +371,8 @@ def session_notes(request: AuthenticatedHttpRequest, slug: str, session_id: int)
     colours = highlight_colours(highlights)
     by_note: dict[int, list[tuple[int, int, int]]] = {n.pk: [] for n in notes}
     for h in highlights:
-        by_note[h.field_note_id].append((h.pk, h.start, h.end))
+        if h.field_note_id is not None:  # always, by the filter above
+            by_note[h.field_note_id].append((h.pk, h.start, h.end))
     spans = redactions_shown(reader, field_note_ids=[note.pk for note in notes])
     rows = [
         (
@@ -342,7 +423,7 @@ def marked_html(parts: Sequence[MarkedSegment]) -> SafeString:
     """
     html = []
     for part in parts:
-        inner = escape(part.text)
+        inner: str = escape(part.text)
         redaction = part.redaction
         if redaction is not None and part.shown is not None:
             inner = (

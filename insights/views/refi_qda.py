@@ -46,7 +46,7 @@ def codebook_import(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
     form = CodebookImportForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("file", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect("insights:codebook", slug=slug)
     upload = form.cleaned_data["file"]
     importer = codebook_import_csv if upload.name.lower().endswith(".csv") else codebook_import_qdc
@@ -69,7 +69,9 @@ def project_export_qdpx(request: AuthenticatedHttpRequest, slug: str) -> HttpRes
         user=request.user,
         options=rows.ExportOptions(include_names=include_names),
     )
-    return _download(export.qdpx(exported), filename=f"{slug}.qdpx", content_type="application/zip")
+    data = export.qdpx(exported)
+    rows.audit_project_export(request.user, access.project, exported, personal_data=include_names)
+    return _download(data, filename=f"{slug}.qdpx", content_type="application/zip")
 
 
 def project_import_qdpx(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -85,7 +87,7 @@ def project_import_qdpx(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ImportFileError as error:
             form.add_error("file", str(error))
             status = 400
-    context = {"form": form, "result": result}
+    context: dict[str, object] = {"form": form, "result": result}
     if result is not None:
         context["project_url"] = reverse("interviews:project-detail", args=[result.project.slug])
     return render(request, "insights/qdpx_import.html", context, status=status)

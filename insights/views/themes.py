@@ -56,7 +56,7 @@ from jobs.runner import job_start, latest_job
 
 # The theme page lists at most this many quotes of its evidence to pick from.
 MAX_EVIDENCE_SHOWN = 100
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     Theme.Status.CANDIDATE: "badge-info",
     Theme.Status.CONFIRMED: "badge-ok",
     Theme.Status.REJECTED: "badge-error",
@@ -78,7 +78,7 @@ def research_team(request: HttpRequest, slug: str) -> ProjectAccess:
 def _flash_errors(request: HttpRequest, form: Form) -> None:
     for errors in form.errors.values():
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, str(error))
 
 
 def _theme_or_404(project: ResearchProject, theme_id: int) -> Theme:
@@ -162,12 +162,11 @@ def theme_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     ]
     known = {pk for pk, _name, _team in stages}
     stages += [(None, "No stage", "")] if None in by_stage else []
-    stages += [
-        (pk, by_stage[pk][0].theme.stage.name, by_stage[pk][0].theme.stage.owning_team)
-        for pk in by_stage
-        if pk is not None and pk not in known  # a stage of a framework the study left
-    ]
-    order = {Theme.Status.CONFIRMED: 0, Theme.Status.CANDIDATE: 1}
+    for pk, rows in by_stage.items():
+        stage = rows[0].theme.stage
+        if stage is not None and pk not in known:  # a stage of a framework the study left
+            stages.append((pk, stage.name, stage.owning_team))
+    order: dict[str, int] = {Theme.Status.CONFIRMED: 0, Theme.Status.CANDIDATE: 1}
     groups = [
         StageGroup(
             name=name,
@@ -269,8 +268,10 @@ def theme_detail(request: AuthenticatedHttpRequest, slug: str, theme_id: int) ->
     visible = {h.pk: h for h in quotes_for_project(reader).filter(pk__in=evidence_ids)}
     shown = [visible[pk] for pk in evidence_ids if pk in visible][:MAX_EVIDENCE_SHOWN]
     evidence = quote_rows(reader, shown)
+    # filter(stage_id=None) would mean IS NULL too; said out loud, for the type checker.
+    same_stage = Q(stage__isnull=True) if theme.stage_id is None else Q(stage_id=theme.stage_id)
     pairs = (
-        CodePair.objects.filter(project=project, stage_id=theme.stage_id)
+        CodePair.objects.filter(same_stage, project=project)
         .filter(Q(first_id__in=code_ids) | Q(second_id__in=code_ids))
         .select_related("first", "second")
         .order_by("-highlights")[:10]
@@ -281,8 +282,8 @@ def theme_detail(request: AuthenticatedHttpRequest, slug: str, theme_id: int) ->
         if not (pair.first_id in code_ids and pair.second_id in code_ids)
     ]
     others = Theme.objects.filter(
+        same_stage,
         project=project,
-        stage_id=theme.stage_id,
         status__in=[Theme.Status.CANDIDATE, Theme.Status.CONFIRMED],
     ).exclude(pk=theme.pk)
     context = {
@@ -329,7 +330,8 @@ def _version(request: HttpRequest) -> int | None:
     if not form.is_valid():
         _flash_errors(request, form)
         return None
-    return form.cleaned_data["version"]
+    version: int = form.cleaned_data["version"]
+    return version
 
 
 def _theme_to_change(request: AuthenticatedHttpRequest, slug: str, theme_id: int) -> Theme:

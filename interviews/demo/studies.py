@@ -715,6 +715,7 @@ def moves(plan: Plan) -> list[tuple[str, dt.date]]:
     """The (status, day) moves that take a new enrollment from identified to plan.status."""
     if plan.path:
         return [(status, day(on)) for status, on in plan.path]
+    route: list[str]
     if plan.status in FUNNEL:
         route = list(FUNNEL[1 : FUNNEL.index(plan.status) + 1])
     else:
@@ -764,7 +765,7 @@ def load_studies(ctx: DemoContext) -> None:
             status=study.status,
             lens=study.lens,
             target_interviews=study.target,
-            framework=framework,
+            framework_id=framework.pk,
         )
         project.full_clean()
         project.save()

@@ -268,6 +268,7 @@ def file_bytes(
 ) -> bytes:
     """The transcript file of a completed session, as its tool would have written it."""
     internal = participant.kind == Participant.Kind.INTERNAL
+    thanks: tuple[str, ...]
     if internal:
         thanks = guides.THANKS_INTERNAL
     elif enrollment.incentive:

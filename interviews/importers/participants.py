@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -248,7 +248,8 @@ def _read_xlsx(filename: str, data: bytes) -> ImportTable:
         # Read one column past the limit: openpyxl pads every row to its widest cell, and a
         # single cell in column XFD would make each row 16,384 values long.
         rows = sheet.iter_rows(values_only=True, max_col=_MAX_COLUMNS + 1)
-        return _build_table(filename, _within_columns(rows), "Excel workbook")
+        cells = (tuple(_workbook_cell(value) for value in row) for row in rows)
+        return _build_table(filename, _within_columns(cells), "Excel workbook")
     except ImportFileError:
         raise
     except Exception:  # noqa: BLE001 — a damaged sheet fails while it is read
@@ -293,6 +294,15 @@ _TOO_MANY_COLUMNS = (
     f"The workbook has cells beyond column {_MAX_COLUMNS}, more than a participant list "
     "needs. Save just the participants' columns as a new workbook, or as CSV."
 )
+
+
+def _workbook_cell(value: object) -> CellValue:
+    """openpyxl's value as a CellValue: the rarer kinds (Decimal, formulas) as their text."""
+    if value is None or isinstance(
+        value, str | int | float | dt.datetime | dt.date | dt.time | dt.timedelta
+    ):
+        return value
+    return str(value)
 
 
 def _within_columns(rows: Iterable[Sequence[CellValue]]) -> Iterator[Sequence[CellValue]]:
@@ -480,7 +490,7 @@ def template_rows(attributes: Sequence[ProjectAttribute] = ()) -> list[list[str]
         CompanySize.SIZE_1001_5000,
         "no",
     ]
-    samples = {
+    samples: dict[str, str] = {
         ProjectAttribute.Kind.TEXT: "example",
         ProjectAttribute.Kind.NUMBER: "12",
         ProjectAttribute.Kind.DATE: "2026-03-31",
@@ -797,7 +807,7 @@ def _parse_row(
     texts.pop("first_name", None)
     texts.pop("last_name", None)
     values = ParticipantValues(
-        **texts,  # type: ignore[arg-type]  # keys are IDENTITY_FIELDS and OPEN_FIELDS
+        **texts,
         do_not_contact=do_not_contact,
         attributes=attributes,
     )
@@ -1055,7 +1065,7 @@ NEW_DO_NOT_CONTACT_REASON = "Marked do-not-contact in a participant import"
 
 
 def import_plan_apply(
-    *, plan: ImportPlan, project: ResearchProject | None, by: AbstractBaseUser
+    *, plan: ImportPlan, project: ResearchProject | None, by: User
 ) -> ImportResult:
     """Write a plan without errors in one transaction, or raise ParticipantImportError."""
     if plan.errors or not plan.participants:
@@ -1073,9 +1083,7 @@ def import_plan_apply(
 
 
 @transaction.atomic
-def _apply(
-    *, plan: ImportPlan, project: ResearchProject | None, by: AbstractBaseUser
-) -> ImportResult:
+def _apply(*, plan: ImportPlan, project: ResearchProject | None, by: User) -> ImportResult:
     """1. Lock the participants to merge into, in id order, so two overlapping imports queue.
     2. Create the new participants in one go (services.participants_create_bulk: numbered in
        the file's order); update the existing ones' changed fields only (update_fields).

@@ -26,7 +26,7 @@ def _refuse() -> NoReturn:
     raise AuditLogIsAppendOnly("The audit log is append-only: events cannot be changed or deleted.")
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> NoReturn:
         _refuse()
 

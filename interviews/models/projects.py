@@ -81,6 +81,10 @@ class ResearchProject(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("interviews:project-detail", args=[self.slug])
 
+    def progress_percent(self, completed: int) -> int:
+        """Completed interviews as a share of the target, capped at 100."""
+        return min(100, round(100 * completed / (self.target_interviews or 1)))
+
     @property
     def research_question_list(self) -> list[str]:
         return [line.strip() for line in self.research_questions.splitlines() if line.strip()]
@@ -170,7 +174,7 @@ class ProjectAttribute(models.Model):
                 ) from None
         text = str(raw).strip()
         if self.kind == self.Kind.CHOICE:
-            by_lower = {choice.lower(): choice for choice in self.choices}
+            by_lower: dict[str, str] = {choice.lower(): choice for choice in self.choices}
             if text.lower() not in by_lower:
                 allowed = ", ".join(self.choices)
                 raise ValueError(f"{self.label} must be one of {allowed}, not {text!r}.")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,9 +33,23 @@ from interviews.forms import (
     ParticipantForm,
     ParticipantIdentityForm,
 )
-from interviews.models import AuditEvent, ConsentRecord, ParticipantIdentity
+from interviews.models import (
+    AuditEvent,
+    ConsentRecord,
+    Enrollment,
+    Participant,
+    ParticipantIdentity,
+)
 
 PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    participant: Participant
+    identity: ParticipantIdentity | None
+    enrollment: Enrollment | None
+    attributes: list[str]
 
 
 def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -52,24 +69,32 @@ def participant_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if show_pii and search and participant_filter.is_valid():
         # The term may be a name or an e-mail address: who looked for whom is on the record.
         audit(user, AuditEvent.Action.PII_SEARCHED, detail=f"participant directory: {search}")
-    page = Paginator(participant_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    identities = pii.read_identities(user, page.object_list, purpose="participant directory")
-    rows = [
-        {
-            "participant": participant,
-            "identity": identities.get(participant.pk),
-            "enrollment": (participant.project_enrollments or [None])[0] if project else None,
-        }
-        for participant in page.object_list
-    ]
-    for row in rows:
-        enrollment = row["enrollment"]
+    matching: QuerySet[Participant] = participant_filter.qs
+    page = Paginator(matching, PAGE_SIZE).get_page(request.GET.get("page"))
+    on_page = list(page.object_list)
+    identities = pii.read_identities(user, on_page, purpose="participant directory")
+    rows = []
+    for participant in on_page:
+        # With a study, the selector prefetched the participant's enrollment in it (to_attr).
+        enrollments: list[Enrollment] = (
+            participant.project_enrollments  # type: ignore[attr-defined]
+            if project
+            else []
+        )
+        enrollment = enrollments[0] if enrollments else None
         values = (
             {v.attribute_id: v.display for v in enrollment.attribute_values.all()}
             if enrollment
             else {}
         )
-        row["attributes"] = [values.get(a.pk, "") for a in attributes]
+        rows.append(
+            DirectoryRow(
+                participant=participant,
+                identity=identities.get(participant.pk),
+                enrollment=enrollment,
+                attributes=[values.get(a.pk, "") for a in attributes],
+            )
+        )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -217,7 +242,7 @@ def consent_create(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpRes
         )
         messages.success(request, f"Consent recorded for {participant}.")
     else:
-        errors = "; ".join(e for errors in form.errors.values() for e in errors)
+        errors = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         messages.error(request, f"Consent not recorded: {errors}")
     return redirect(participant)
 

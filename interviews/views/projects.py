@@ -17,14 +17,14 @@ from interviews.models import Membership, ProjectAttribute
 
 
 def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    projects = list(selectors.projects_with_progress(request.user))
-    for project in projects:
-        target = project.target_interviews or 1
-        project.progress_percent = min(100, round(100 * project.completed_count / target))
+    rows = [
+        (project, project.progress_percent(project.completed_count))
+        for project in selectors.projects_with_progress(request.user)
+    ]
     return render(
         request,
         "interviews/project_list.html",
-        {"projects": projects, "can_create": is_researcher_anywhere(request.user)},
+        {"rows": rows, "can_create": is_researcher_anywhere(request.user)},
     )
 
 
@@ -70,14 +70,13 @@ def project_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
             }
             for status, enrollments in selectors.pipeline_board(project).items()
         ]
-    target = project.target_interviews or 1
     context = {
         "access": access,
         "project": project,
         "funnel": funnel,
         "board": board,
         "completed": completed,
-        "progress_percent": min(100, round(100 * completed / target)),
+        "progress_percent": project.progress_percent(completed),
         "enrolled": sum(counts.values()),
         "sessions": selectors.project_sessions(project)[:20],
         "move_form": EnrollmentMoveForm(),

@@ -48,15 +48,103 @@ function offsetWithin(codable, node, offset) {
   return units;
 }
 
+// --- Snapping: whole words, whole turns ------------------------------------------------------
+//
+// A selection is widened to whole words and trimmed of white space before its offsets are
+// taken, and one that starts or ends on a speaker label or timestamp is moved onto the
+// nearest text. The server still checks the span it gets (insights.coding); this only
+// spares the researcher quotes that start "ng the rollout" or end in a label.
+
+const WORD = /[\p{L}\p{N}\p{M}_'’-]/u;
+const TURN_BREAK = "\n"; // stands between two codable elements in the flattened text
+
+// The text nodes of the codable elements a range touches, as one string with positions.
+// A redaction placeholder counts as spaces: a word never runs through it.
+function flatten(range) {
+  const parts = [];
+  let text = "";
+  for (const codable of document.querySelectorAll(".codable")) {
+    if (!range.intersectsNode(codable)) continue;
+    if (parts.length) text += TURN_BREAK;
+    const walker = document.createTreeWalker(codable, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const hidden = node.parentElement.closest("[data-len16]");
+      parts.push({ node, codable, at: text.length });
+      text += hidden ? " ".repeat(node.data.length) : node.data;
+    }
+  }
+  return { parts, text };
+}
+
+// Where a boundary point falls in the flattened text: points outside every text node (a
+// speaker label, the gap between turns) fall just after the text before them.
+function flatPosition(flat, node, offset) {
+  const point = document.createRange();
+  point.setStart(node, offset);
+  let position = 0;
+  for (const part of flat.parts) {
+    if (part.node === node) return part.at + offset;
+    if (point.comparePoint(part.node, 0) >= 0) break;
+    position = part.at + part.node.data.length;
+  }
+  return position;
+}
+
+function partAt(flat, position, isEnd) {
+  return flat.parts.find((part) => {
+    const end = part.at + part.node.data.length;
+    return isEnd ? part.at < position && position <= end : part.at <= position && position < end;
+  });
+}
+
+function snapToWords(original) {
+  const flat = flatten(original);
+  if (!flat.parts.length) return null;
+  const text = flat.text;
+  let start = flatPosition(flat, original.startContainer, original.startOffset);
+  let end = flatPosition(flat, original.endContainer, original.endOffset);
+  while (start > 0 && WORD.test(text[start - 1]) && WORD.test(text[start])) start -= 1;
+  while (end < text.length && WORD.test(text[end - 1]) && WORD.test(text[end])) end += 1;
+  while (start < end && /\s/.test(text[start])) start += 1;
+  while (end > start && /\s/.test(text[end - 1])) end -= 1;
+  if (end <= start) return null;
+  const first = partAt(flat, start, false);
+  const last = partAt(flat, end, true);
+  const range = document.createRange();
+  range.setStart(first.node, start - first.at);
+  range.setEnd(last.node, end - last.at);
+  const turns = flat.parts.map((part) => part.codable).filter((codable, index, all) => all.indexOf(codable) === index);
+  const touched = turns.slice(turns.indexOf(first.codable), turns.indexOf(last.codable) + 1);
+  return {
+    range,
+    first: first.codable,
+    last: last.codable,
+    preview: text.slice(start, end).replaceAll(TURN_BREAK, " / "),
+    speakers: speakersOf(touched),
+  };
+}
+
+// The distinct speakers of the turns a selection touches, in order.
+function speakersOf(codables) {
+  const names = [];
+  for (const codable of codables) {
+    const name = codable.closest(".utterance")?.querySelector(".speaker")?.textContent.trim();
+    if (name && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
 function currentSelection() {
   const chosen = window.getSelection();
   if (!chosen || chosen.isCollapsed || chosen.rangeCount === 0) return null;
-  const range = chosen.getRangeAt(0);
-  const first = codableOf(range.startContainer);
-  const last = codableOf(range.endContainer);
-  if (!first || !last) return null;
+  const snapped = snapToWords(chosen.getRangeAt(0));
+  if (!snapped) return null;
+  const { range, first, last } = snapped;
   const source = first.closest(".codable-source");
   if (!source || source !== last.closest(".codable-source")) return null;
+  // Show the researcher the words that will be saved.
+  chosen.removeAllRanges();
+  chosen.addRange(range);
   const start16 = Number(first.dataset.start16) + offsetWithin(first, range.startContainer, range.startOffset);
   const end16 = Number(last.dataset.start16) + offsetWithin(last, range.endContainer, range.endOffset);
   if (end16 <= start16) return null;
@@ -66,7 +154,8 @@ function currentSelection() {
     start16,
     end16,
     rect: range.getBoundingClientRect(),
-    preview: range.toString(),
+    preview: snapped.preview,
+    speakers: snapped.speakers,
   };
 }
 
@@ -121,9 +210,50 @@ function setSentiment(value) {
 
 function place(rect) {
   panel.hidden = false;
-  // Below the selection when it fits, otherwise as low as the whole panel still shows.
+  panel.scrollTop = 0;
+  if (getComputedStyle(panel).position !== "fixed") {
+    fit();
+    return;
+  }
+  // A narrow window: an overlay below the selection when it fits, otherwise as low as the
+  // whole panel still shows.
   const room = window.innerHeight - panel.offsetHeight - 8;
   panel.style.top = `${Math.max(8, Math.min(rect.bottom + 8, room))}px`;
+}
+
+// Beside the text the panel sticks to the top of the window, inside its column; its height
+// is capped to the part of the column in the window, so its buttons stay in the window
+// (static/css/app.css).
+function fit() {
+  if (panel.hidden || getComputedStyle(panel).position === "fixed") return;
+  const column = panel.parentElement.getBoundingClientRect();
+  const top = Math.max(column.top, 8);
+  const bottom = Math.min(column.bottom, window.innerHeight - 8);
+  panel.style.setProperty("--panel-room", `${Math.max(bottom - top, 160)}px`);
+}
+
+// What the toolbar says: how many highlights, and how many turns carry one.
+function count() {
+  const counter = document.getElementById("coding-count");
+  if (counter) {
+    const total = Object.keys(highlights).length;
+    counter.textContent = `${total} highlight${total === 1 ? "" : "s"}`;
+  }
+  const coverage = document.getElementById("coding-coverage");
+  if (coverage) {
+    const turns = document.querySelectorAll(".utterance-text.codable");
+    const coded = [...turns].filter((turn) => turn.querySelector("mark.hl")).length;
+    coverage.textContent = String(turns.length ? Math.round((100 * coded) / turns.length) : 0);
+  }
+}
+
+function announce(message) {
+  const status = document.getElementById("coding-status");
+  if (status) status.textContent = message;
+}
+
+function quoted(text) {
+  return `“${text.slice(0, 80)}${text.length > 80 ? "…" : ""}”`;
 }
 
 function showError(message) {
@@ -140,6 +270,9 @@ function openForSelection(chosen) {
   renderChips();
   showError("");
   role("quote").textContent = `“${chosen.preview.slice(0, 240)}${chosen.preview.length > 240 ? "…" : ""}”`;
+  const note = role("speakers");
+  note.hidden = chosen.speakers.length < 2;
+  note.textContent = `This selection spans ${chosen.speakers.length} speakers (${chosen.speakers.join(", ")}): the quote is attributed to ${chosen.speakers[0]}.`;
   role("chooser").hidden = true;
   role("delete").hidden = true;
   role("redact").hidden = false;
@@ -163,6 +296,7 @@ function openForHighlight(id, rect, coveringIds) {
   codes = [...data.codes];
   renderChips();
   role("quote").textContent = `“${data.text.slice(0, 240)}${data.text.length > 240 ? "…" : ""}”`;
+  role("speakers").hidden = true;
   role("meta").textContent = `Coded by ${data.coder}`;
   role("delete").hidden = false;
   role("redact").hidden = true;
@@ -229,6 +363,27 @@ function paintMarks(root) {
   }
 }
 
+// Each highlight's codes, on the last piece of it (the stylesheet shows data-codes after
+// the text, as generated content that selections and offsets never include).
+function labelMarks() {
+  const lastPiece = new Map();
+  for (const mark of document.querySelectorAll("mark[data-h]")) {
+    delete mark.dataset.codes;
+    for (const id of mark.dataset.h.split(" ")) lastPiece.set(id, mark);
+  }
+  const labels = new Map();
+  for (const [id, mark] of lastPiece) {
+    const names = highlights[id]?.codes || [];
+    if (names.length) labels.set(mark, [...(labels.get(mark) || []), names.join(", ")]);
+  }
+  for (const [mark, texts] of labels) {
+    // Several coders' highlights ending together with the same codes read once, counted.
+    const counted = new Map();
+    for (const text of texts) counted.set(text, (counted.get(text) || 0) + 1);
+    mark.dataset.codes = [...counted].map(([text, n]) => (n > 1 ? `${text} ×${n}` : text)).join(" | ");
+  }
+}
+
 function applyFragments(fragments) {
   for (const [key, html] of Object.entries(fragments || {})) {
     const element = document.querySelector(`[data-fragment="${key}"]`);
@@ -237,6 +392,8 @@ function applyFragments(fragments) {
       paintMarks(element);
     }
   }
+  labelMarks();
+  count();
 }
 
 function remember(highlight) {
@@ -250,6 +407,7 @@ function remember(highlight) {
 async function save(event) {
   event?.preventDefault();
   showError("");
+  announce("");
   const body = payload();
   try {
     let data;
@@ -275,6 +433,8 @@ async function save(event) {
       showError(data.message);
       return;
     }
+    const codesSaved = data.highlight.codes.length ? `: ${data.highlight.codes.join(", ")}` : "";
+    announce(`Saved ${quoted(data.highlight.text)}${codesSaved}.`);
     close();
   } catch (error) {
     showError(error.message);
@@ -287,6 +447,7 @@ async function destroy() {
     const data = await send(config.deleteUrl.replace("/0/", `/${editing}/`), {});
     delete highlights[editing];
     applyFragments(data.fragments);
+    announce("Highlight deleted.");
     close();
   } catch (error) {
     showError(error.message);
@@ -373,6 +534,7 @@ function onKeyDown(event) {
 
 function start() {
   paintMarks(document);
+  labelMarks();
   for (const form of document.querySelectorAll("form[data-confirm]")) {
     form.addEventListener("submit", (event) => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
@@ -382,6 +544,8 @@ function start() {
   fillCodeList();
   document.addEventListener("mouseup", onMouseUp);
   document.addEventListener("keydown", onKeyDown);
+  window.addEventListener("scroll", fit, { passive: true });
+  window.addEventListener("resize", fit);
   panel.addEventListener("submit", save);
   role("cancel").addEventListener("click", close);
   role("delete").addEventListener("click", destroy);

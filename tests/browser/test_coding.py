@@ -12,6 +12,7 @@ from interviews.models import Membership
 from tests.factories import make_participant, make_project, make_session, make_transcript, make_user
 
 pytestmark = [
+    pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]

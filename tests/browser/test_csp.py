@@ -28,7 +28,11 @@ from tests.factories import (
     make_user,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 LISTEN = """
 window.__violations = [];

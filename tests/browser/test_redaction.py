@@ -12,7 +12,11 @@ from interviews.models import Membership, Redaction
 from tests.browser.test_coding import QUOTE, TRANSCRIPT, select_text
 from tests.factories import make_participant, make_project, make_session, make_transcript, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture(autouse=True)

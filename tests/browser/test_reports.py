@@ -11,7 +11,11 @@ from insights.themes import themes_aggregate
 from interviews.models import ResearchProject
 from tests.insights.evidence import build_study, code_quotes, sentence
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ import pytest
 from pytest_django import Settings
 
 from insights.search.backends import reset_backend
-from insights.search.indexing import resume_publishing
+from insights.search.scheduling import resume_publishing
 from interviews.models import ResearchProject
 from tests.insights.refi_data import build_coded_project
 

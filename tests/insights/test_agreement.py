@@ -115,7 +115,7 @@ def test_alpha_by_coincidence_matrix_with_missing_values() -> None:
     #   o00 = 3, o01 = 2, o10 = 2, o11 = 4; n0 = 5, n1 = 6, n = 11
     # Do = (o01 + o10) / n = 4/11; De = 2·n0·n1 / (n(n − 1)) = 60/110 = 6/11
     # alpha = 1 − Do/De = 1 − 4/6 = 1/3
-    matrix = [[1, 0, 0, 1, 0], [1, 0, 0, 0, N], [1, 1, N, 1, N]]
+    matrix: list[list[int | None]] = [[1, 0, 0, 1, 0], [1, 0, 0, 0, N], [1, 1, N, 1, N]]
     assert krippendorff_alpha(matrix) == pytest.approx(1 / 3, abs=1e-12)
     # The same through the package directly, with NaN for missing.
     data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)
@@ -143,7 +143,8 @@ def test_alpha_published_example() -> None:
         [N, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, N],
         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, N],
     ]
-    assert round(krippendorff_alpha(matrix), 3) == 0.743
+    alpha = krippendorff_alpha(matrix)
+    assert alpha is not None and round(alpha, 3) == 0.743
 
 
 def test_alpha_perfect_agreement_is_one() -> None:

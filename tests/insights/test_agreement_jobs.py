@@ -70,7 +70,7 @@ def test_researcher_recomputes_and_the_page_shows_the_new_figures(
         response = researcher_client.post(_recompute_url(project))
 
     assert response.status_code == 302
-    assert response.url == reverse("insights:agreement", args=[project.slug])
+    assert response["Location"] == reverse("insights:agreement", args=[project.slug])
     job = BackgroundJob.objects.get(kind=BackgroundJob.Kind.COMPUTE_AGREEMENT)
     assert (job.state, job.project, job.started_by) == (State.DONE, project, researcher)
     assert job.message == "Computed from 6 utterances."
@@ -198,7 +198,7 @@ def test_a_failed_computation_shows_its_error_and_keeps_the_old_figures(
 ) -> None:
     agreement_snapshot_compute(project=project)
 
-    def broken(**kwargs: object) -> None:
+    def broken(**kwargs: Any) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(agreement_snapshots, "agreement_snapshot_compute", broken)

@@ -99,6 +99,53 @@ def test_page_shows_kappa_and_alpha_on_both_bases(
     assert "Landis" in page and "0.667" in page
 
 
+def test_coders_appear_by_display_name(
+    lead_client: Client, project: ResearchProject, lead: User, researcher: User
+) -> None:
+    lead.first_name, lead.last_name = "Grace", "Hopper"
+    lead.save(update_fields=["first_name", "last_name"])
+    transcript = _transcript(project)
+    code, _ = code_get_or_create(project=project, name="SSO pain", by=lead)
+    _code(project, lead, transcript, 0, 0, code)
+    _code(project, researcher, transcript, 1, 1, code)
+    agreement_snapshot_compute(project=project)
+    page = lead_client.get(_url(project)).content.decode()
+    assert "Grace Hopper – researcher" in page  # a coder with no full name keeps the username
+    assert "coded by Grace Hopper, researcher" in page
+    assert "lead – " not in page
+
+
+def test_each_figure_says_how_many_units_it_rests_on(
+    lead_client: Client, project: ResearchProject, lead: User, researcher: User
+) -> None:
+    """Both coders apply "Cost" to the same single utterance and nothing else."""
+    transcript = _transcript(project)
+    cost, _ = code_get_or_create(project=project, name="Cost", by=lead)
+    _code(project, lead, transcript, 3, 3, cost)
+    _code(project, researcher, transcript, 3, 3, cost)
+    agreement_snapshot_compute(project=project)
+    page = lead_client.get(_url(project)).content.decode()
+    cost_row = page[page.index('<th scope="row">Cost</th>') :].split("</tr>", 1)[0]
+    assert '<div class="muted small">1 utterance</div>' in cost_row  # coded: the one utterance
+    assert '<div class="muted small">6 utterances</div>' in cost_row  # all six turns
+    assert '<div class="muted small">6 utterance–code pairs</div>' in page  # pooled: 6 × 1
+    assert '<td class="num">1 utterance<div><span class="badge badge-warn">too few to judge' in (
+        cost_row
+    )
+    assert ">Items<" not in page and " compared</div>" not in page
+
+
+def test_kappa_and_alpha_share_one_colour_scale() -> None:
+    from insights.views.agreement import _alpha, _kappa
+
+    # 0.700 is "substantial" kappa and "tentative" alpha: one colour for one value.
+    assert _kappa(0.7, "").badge == _alpha(0.7, "").badge == "badge-warn"
+    assert _kappa(0.7, "").band == "substantial"
+    assert _kappa(0.5, "").badge == _alpha(0.5, "").badge == "badge-error"
+    assert _kappa(0.9, "").badge == _alpha(0.9, "").badge == "badge-ok"
+    assert _kappa(None, "").badge == _alpha(None, "").badge == ""
+
+
 def test_disagreements_link_to_the_utterance(
     viewer_client: Client, project: ResearchProject, double_coded: Transcript
 ) -> None:
@@ -238,8 +285,9 @@ def test_blind_coding_is_on_the_study_form(lead_client: Client, project: Researc
 #   1. the session            2. the user                (login)
 #   3. the project            4. the membership          (get_project_for_member)
 #   5. the agreement snapshot
-#   6. the latest agreement job, with who started it
-PAGE_QUERIES = 6
+#   6. the coders' names
+#   7. the latest agreement job, with who started it
+PAGE_QUERIES = 7
 
 
 def test_query_count_does_not_grow_with_highlights(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
@@ -54,7 +56,7 @@ def url(name: str, project: ResearchProject, *args: object) -> str:
     return reverse(f"insights:{name}", args=[project.slug, *args])
 
 
-def code_data(name: str, **fields: object) -> dict[str, object]:
+def code_data(name: str, **fields: Any) -> dict[str, object]:
     return {"name": name, "kind": "topic", "colour": "#f2c14e", **fields}
 
 

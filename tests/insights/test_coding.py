@@ -16,6 +16,7 @@ from insights.coding import (
     highlight_create,
     highlight_delete,
     segments,
+    transcript_coverage_refresh,
 )
 from insights.models import Code, CodedHighlight, Highlight, JourneyFramework, Stage
 from interviews.models import FieldNote, Membership, ResearchProject, Transcript
@@ -198,6 +199,48 @@ def test_coding_progress_counts_utterances_with_a_highlight(transcript, research
     highlight_delete(highlight=highlight, by=researcher)
     transcript.refresh_from_db()
     assert transcript.coded_utterance_count == 0
+
+
+def test_coverage_counts_each_utterance_once_across_overlapping_highlights(
+    transcript, researcher, lead
+) -> None:
+    """Creating and deleting changes the count by what only that highlight covers, so the
+    stored count always equals a full recount (transcript_coverage_refresh)."""
+    project = transcript.session.project
+
+    def code(needle: str, coder) -> Highlight:  # noqa: ANN001
+        start, end = span_of(transcript, needle)
+        return highlight_create(
+            project=project,
+            coder=coder,
+            start=start,
+            end=end,
+            fields=HighlightFields(),
+            transcript=transcript,
+        )
+
+    def stored() -> int:
+        transcript.refresh_from_db()
+        count = transcript.coded_utterance_count
+        transcript_coverage_refresh(transcript)
+        transcript.refresh_from_db()
+        assert transcript.coded_utterance_count == count, "the stored count drifted"
+        return count
+
+    both_turns = code("three weeks.\n\nAnd pricing", researcher)
+    inside = code("SAML setup", researcher)
+    same_by_lead = code("SAML setup", lead)
+    assert stored() == 2
+    last = code("true-up clause", lead)
+    assert stored() == 3
+    highlight_delete(highlight=both_turns, by=researcher)
+    assert stored() == 2  # the answer is still covered by the other two; the question is not
+    highlight_delete(highlight=inside, by=researcher)
+    assert stored() == 2
+    highlight_delete(highlight=same_by_lead, by=lead)
+    assert stored() == 1
+    highlight_delete(highlight=last, by=lead)
+    assert stored() == 0
 
 
 # --- Marks ---------------------------------------------------------------------------------------
@@ -504,7 +547,7 @@ def test_reader_draws_marks_and_shows_the_panel_only_to_coders(
     page = researcher_client.get(transcript.get_absolute_url()).content.decode()
     assert "SAML setup took three weeks</mark>" in page
     assert 'id="coding-panel"' in page
-    assert "25% of turns coded" in page
+    assert '<span id="coding-coverage">25</span>% of turns coded' in page
     viewer_page = viewer_client.get(transcript.get_absolute_url()).content.decode()
     assert "SAML setup took three weeks</mark>" in viewer_page
     assert 'id="coding-panel"' not in viewer_page

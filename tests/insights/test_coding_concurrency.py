@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -48,7 +49,7 @@ def transcript(project: ResearchProject) -> Transcript:
 
 
 def code_span(
-    transcript: Transcript, coder: User, start: int, end: int, **fields: object
+    transcript: Transcript, coder: User, start: int, end: int, **fields: Any
 ) -> tuple[Highlight, bool]:
     return highlight_get_or_create(
         project=transcript.session.project,
@@ -179,10 +180,10 @@ def test_the_migration_folds_duplicates_into_the_first_and_keeps_their_codes(
 # --- Races (PostgreSQL) ---------------------------------------------------------------------------
 
 
-def run_at_once(work: Callable[[int], object]) -> list[object]:
+def run_at_once(work: Callable[[int], Any]) -> list[Any]:
     """Run work(0..THREADS-1) in threads released together; each closes its connection."""
     barrier = threading.Barrier(THREADS)
-    results: list[object] = [None] * THREADS
+    results: list[Any] = [None] * THREADS
     errors: list[BaseException] = []
 
     def run(number: int) -> None:

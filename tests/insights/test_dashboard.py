@@ -10,10 +10,19 @@ from django.urls import reverse
 from insights.charts import bar_chart, emotion_curve, heat_map
 from insights.coding import HighlightFields, code_get_or_create, highlight_create
 from insights.dashboard import project_dashboard
-from insights.models import JourneyFramework
+from insights.journey_maps import journey_cell_update, journey_map_get
+from insights.models import JourneyFramework, JourneyMap, Theme
+from insights.reports import report_build, report_publish
+from insights.themes import (
+    RecommendationFields,
+    recommendation_create,
+    theme_confirm,
+    themes_aggregate,
+)
 from insights.visibility import evidence_reader
 from interviews.models import Enrollment, ResearchProject
 from tests.factories import make_enrollment, make_participant, make_session, make_transcript
+from tests.insights.evidence import build_study, code_quotes, stage_named
 
 
 @pytest.fixture
@@ -50,6 +59,7 @@ def test_dashboard_numbers_match_the_data(coded: ResearchProject, lead: User) ->
     dash = project_dashboard(evidence_reader(project=coded, user=lead))
     assert (dash.interviews_done, dash.interviews_target) == (1, 2)
     assert dash.deliverables[0].detail == "1 of 2" and not dash.deliverables[0].done
+    assert dash.deliverables[0].url == coded.get_absolute_url()
     assert dash.quotes == 4
     sentiment = {s.stage: (s.mean, s.quotes) for s in dash.sentiment}
     assert sentiment["Onboarding"] == (-1.5, 2)
@@ -70,7 +80,7 @@ def test_dashboard_page_renders_accessible_svg_within_query_budget(
     coded: ResearchProject, lead_client: Client, django_assert_max_num_queries
 ) -> None:
     url = reverse("insights:project-dashboard", args=[coded.slug])
-    # session, user, project, role, 5 dashboard reads, + membership/nav slack
+    # session, user, project, role, 8 dashboard reads (5 figures, 3 deliverables)
     with django_assert_max_num_queries(12):
         response = lead_client.get(url)
     html = response.content.decode()
@@ -107,3 +117,76 @@ def test_emotion_curve_skips_stages_without_quotes() -> None:
     assert chart.path.count("L") == 1  # two points joined; B is a gap
     assert [p.has_value for p in chart.points] == [True, False, True]
     assert chart.points[2].y > chart.zero_y > chart.points[0].y
+
+
+def deliverables(project: ResearchProject, user: User) -> dict[str, tuple[bool, str, str]]:
+    dash = project_dashboard(evidence_reader(project=project, user=user))
+    return {item.label: (item.done, item.detail, item.url) for item in dash.deliverables}
+
+
+def test_findings_deliverables_start_open_with_their_numbers(
+    coded: ResearchProject, lead: User
+) -> None:
+    items = deliverables(coded, lead)
+    assert list(items) == [
+        "Interviews done",
+        "Current state journey map drafted",
+        "Future state journey map drafted",
+        "At least 3 recommendations",
+        "Report published",
+    ]
+    assert items["Current state journey map drafted"] == (
+        False,
+        "0 cells written",
+        reverse("insights:journey-map", args=[coded.slug, "current"]),
+    )
+    assert items["At least 3 recommendations"] == (
+        False,
+        "0 of 3",
+        reverse("insights:recommendation-list", args=[coded.slug]),
+    )
+    assert items["Report published"] == (
+        False,
+        "0 published of 0 built",
+        reverse("insights:report-list", args=[coded.slug]),
+    )
+
+
+def test_findings_deliverables_are_checked_by_the_work_done(
+    project: ResearchProject, lead: User
+) -> None:
+    study = build_study(project, lead)
+    code_quotes(study)
+    themes_aggregate(project=project)
+    theme = Theme.objects.get(project=project)
+    theme_confirm(theme=theme, by=lead, version=theme.version)
+    onboarding = stage_named("onboarding")
+    current = journey_map_get(project, JourneyMap.State.CURRENT)
+    for lane in ("goals", "touchpoints"):
+        journey_cell_update(
+            journey_map=current,
+            stage=onboarding,
+            lane=lane,
+            text="Set up SSO",
+            expected_version=0,
+            by=lead,
+        )
+    journey_map_get(project, JourneyMap.State.FUTURE)  # opened, nothing written
+    # The job's draft (status draft) and a dropped one do not count; three proposed do.
+    for number, status in enumerate(["proposed", "accepted", "in_progress", "dropped"]):
+        recommendation_create(
+            project=project,
+            by=lead,
+            fields=RecommendationFields(statement=f"Do thing {number}", status=status),
+        )
+    report_build(project=project, by=lead)
+    second = report_publish(report=report_build(project=project, by=lead), by=lead)
+    items = deliverables(project, lead)
+    assert items["Current state journey map drafted"][:2] == (True, "2 cells written")
+    assert items["Future state journey map drafted"][:2] == (False, "0 cells written")
+    assert items["At least 3 recommendations"][:2] == (True, "3 of 3")
+    assert items["Report published"] == (
+        True,
+        "1 published of 2 built",
+        reverse("insights:report-detail", args=[project.slug, second.number]),
+    )

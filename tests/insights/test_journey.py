@@ -128,3 +128,15 @@ def test_journey_pages_have_bounded_queries(
         viewer_client.get(reverse("insights:journey-overview"), {"segment": "large"})
     with django_assert_max_num_queries(25):
         viewer_client.get(reverse("insights:journey-stage", args=["cx-journey", "onboarding"]))
+
+
+def test_signing_in_takes_stakeholders_to_the_journey(journey: dict, viewer: User) -> None:
+    viewer.set_password("a long enough password")
+    viewer.save()
+    client = Client()
+    response = client.post(
+        reverse("login"),
+        {"username": viewer.username, "password": "a long enough password"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("insights:journey-overview")

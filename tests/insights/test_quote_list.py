@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 
@@ -79,11 +81,8 @@ def quote(
     takes the first longer (or else shorter) span this coder has not highlighted yet."""
     source = study.note if note else study.transcript
     start = source.text.index(words)
-    taken = set(
-        Highlight.objects.filter(
-            transcript=None if note else source, field_note=source if note else None, coder=by
-        ).values_list("start", "end")
-    )
+    same_source = Q(field_note=study.note) if note else Q(transcript=study.transcript)
+    taken = set(Highlight.objects.filter(same_source, coder=by).values_list("start", "end"))
     ends = [*range(start + len(words), len(source.text) + 1), *range(start + len(words), start, -1)]
     end = next(end for end in ends if (start, end) not in taken)
     return highlight_create(
@@ -102,7 +101,7 @@ def quote(
     )
 
 
-def url(study: Study, **params: object) -> str:
+def url(study: Study, **params: Any) -> str:
     base = reverse("insights:quote-list", args=[study.project.slug])
     if not params:
         return base

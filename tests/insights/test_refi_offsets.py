@@ -115,7 +115,10 @@ def test_align_maps_a_source_onto_its_parsed_turns() -> None:
     parsed = "\n\n".join(parts)
     start = source.index("was\nslow")
     span = mapping.span(start, start + len("was\nslow"))
+    assert span is not None
     assert parsed[span[0] : span[1]] == "was slow"
     label = source.index("Maria")
-    assert parsed[slice(*mapping.span(label, label + 5 + 4 + 2))] == "It"
+    span = mapping.span(label, label + 5 + 4 + 2)
+    assert span is not None
+    assert parsed[span[0] : span[1]] == "It"
     assert align(source, ["not there"]) is None

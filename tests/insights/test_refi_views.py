@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from insights.models import Code, Highlight
-from interviews.models import Membership, ResearchProject
+from interviews.models import AuditEvent, Membership, ResearchProject
 from tests.insights.refi_data import tool_qdpx
 
 
@@ -66,11 +66,15 @@ def test_researcher_exports_the_study(
     # Session and user, membership (door), membership (blind coding role), highlights,
     # codings, sessions, their participants, transcripts, utterances, field notes,
     # participants, codes (×2), project attributes, attribute values, users.
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = researcher_client.get(url)
     assert response["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert "project.qde" in names and len(names) == 3
+    # Every export is in the audit log, without personal data unless names were asked for.
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORTED)
+    assert event.project == coded_project
+    assert event.detail.startswith("REFI-QDA project (.qdpx): ")
 
 
 def test_export_query_count_does_not_grow_with_the_study(

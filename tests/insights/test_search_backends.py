@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -30,6 +31,7 @@ from insights.search.base import (
     And,
     Cleared,
     Filters,
+    IndexBusy,
     Kind,
     Node,
     Not,
@@ -91,7 +93,7 @@ def beta() -> ResearchProject:
 
 
 def doc(
-    project: ResearchProject, key: str, text: str, *, kind: str = Kind.UTTERANCE, **fields: object
+    project: ResearchProject, key: str, text: str, *, kind: str = Kind.UTTERANCE, **fields: Any
 ) -> SearchDocument:
     """A document of project; key makes the doc_id ("<kind>:<key>")."""
     return SearchDocument(
@@ -102,7 +104,7 @@ def doc(
         text=text,
         url=f"/studies/{project.slug}/reader#u-{key}",
         title=f"P-{key} · {project.title}",
-        **fields,  # type: ignore[arg-type]  # the SearchDocument fields a test sets
+        **fields,
     )
 
 
@@ -359,7 +361,13 @@ def test_a_document_of_another_project_never_appears(backend, alpha, beta) -> No
             doc(beta, "b1", "Renewal pricing in beta, renewal again."),
         ]
     )
-    for root in [Term("renewal"), Not(Term("zebra")), None, Term("renew", prefix=True)]:
+    roots: list[Node | None] = [
+        Term("renewal"),
+        Not(Term("zebra")),
+        None,
+        Term("renew", prefix=True),
+    ]
+    for root in roots:
         assert found(backend, root, [alpha]) == {"a1"}
         assert found(backend, root, [beta]) == {"b1"}
         assert found(backend, root, [alpha, beta]) == {"a1", "b1"}
@@ -497,6 +505,127 @@ def test_a_document_matching_more_words_ranks_higher(backend, alpha) -> None:
     assert ranked(backend, root, [alpha]) == ["three", "two", "one"]
     hits = ask(backend, root, [alpha]).hits
     assert hits[0].score > hits[1].score > hits[2].score
+
+
+def _two_coders_one_passage(alpha: ResearchProject) -> list[SearchDocument]:
+    """Two coders' highlights of one span, a third coder's of another, and the utterance."""
+    text = "Procurement held the renewal for a month."
+    passage = "transcript:7:120:161"
+    return [
+        doc(alpha, "1", text, kind=Kind.HIGHLIGHT, passage=passage, codes=("delay",)),
+        doc(
+            alpha,
+            "2",
+            text,
+            kind=Kind.HIGHLIGHT,
+            passage=passage,
+            pain_severity=3,
+            codes=("procurement",),
+        ),
+        doc(alpha, "3", "held the renewal", kind=Kind.HIGHLIGHT, passage="transcript:7:132:148"),
+        doc(alpha, "4", text),
+    ]
+
+
+def test_a_passage_coded_by_two_coders_is_found_once(backend, alpha) -> None:
+    backend.index(_two_coders_one_passage(alpha))
+    results = ask(backend, Term("renewal"), [alpha])
+    keys = [hit.doc_id for hit in results.hits]
+    assert sorted(keys) == ["highlight:2", "highlight:3", "utterance:4"]  # the best-ranked kept
+    assert results.total == 3
+    assert results.facets["kind"] == {"highlight": 2, "utterance": 1}
+
+
+def test_a_passage_is_found_once_without_words_too(backend, alpha) -> None:
+    backend.index(_two_coders_one_passage(alpha))
+    results = ask(backend, None, [alpha], Filters(values={"kind": (Kind.HIGHLIGHT,)}))
+    assert results.total == 2
+    assert {hit.doc_id for hit in results.hits} in (
+        {"highlight:1", "highlight:3"},
+        {"highlight:2", "highlight:3"},
+    )
+
+
+def test_a_filter_finds_the_coding_of_a_passage_that_matches_it(backend, alpha) -> None:
+    backend.index(_two_coders_one_passage(alpha))
+    only = Filters(values={"code": ("delay",)})
+    assert [hit.doc_id for hit in ask(backend, Term("renewal"), [alpha], only).hits] == [
+        "highlight:1"
+    ]
+    assert [hit.doc_id for hit in ask(backend, None, [alpha], only).hits] == ["highlight:1"]
+
+
+def test_plain_words_also_match_a_highlights_code_names(backend, alpha) -> None:
+    backend.index(
+        [
+            doc(
+                alpha,
+                "coded",
+                "It took them a month to sign.",
+                kind=Kind.HIGHLIGHT,
+                codes=("procurement-delay",),
+                code_names=("Procurement delay",),
+            ),
+            doc(alpha, "said", "Procurement asked for the security review again."),
+            doc(alpha, "other", "The wizard was fine."),
+        ]
+    )
+    assert found(backend, Term("procurement"), [alpha]) == {"coded", "said"}
+    assert found(backend, And(words("month", "delays")), [alpha]) == {"coded"}  # stemmed
+    assert found(backend, Phrase(("procurement", "delay")), [alpha]) == {"coded"}
+    assert found(backend, Term("procure", prefix=True), [alpha]) == {"coded", "said"}
+    [hit] = ask(backend, Term("delay"), [alpha]).hits
+    assert "Procurement" not in hit.snippet_html  # the snippet shows the text only
+    assert hit.code_names == ("Procurement delay",)
+
+
+def test_among_passages_that_match_alike_the_more_painful_ranks_first(backend, alpha) -> None:
+    text = "Procurement held the renewal for a month."
+    backend.index(
+        [
+            doc(alpha, "a-mild", text, kind=Kind.HIGHLIGHT, pain_severity=1),
+            doc(alpha, "b-none", text, kind=Kind.HIGHLIGHT),
+            doc(alpha, "c-severe", text, kind=Kind.HIGHLIGHT, pain_severity=3),
+        ]
+    )
+    assert ranked(backend, Term("renewal"), [alpha]) == ["c-severe", "a-mild", "b-none"]
+
+
+def test_among_passages_that_match_alike_the_more_recent_ranks_first(backend, alpha) -> None:
+    text = "Procurement held the renewal for a month."
+    today = dt.date.today()
+    backend.index(
+        [
+            doc(alpha, "a-old", text, session_date=today - dt.timedelta(days=3 * 365)),
+            doc(alpha, "b-undated", text),
+            doc(alpha, "c-new", text, session_date=today - dt.timedelta(days=7)),
+        ]
+    )
+    assert ranked(backend, Term("renewal"), [alpha]) == ["c-new", "b-undated", "a-old"]
+
+
+def test_text_still_outweighs_severity_and_recency(backend, alpha) -> None:
+    today = dt.date.today()
+    backend.index(
+        [
+            doc(
+                alpha,
+                "a-one-word",
+                "The renewal came up once in a long and winding talk.",
+                kind=Kind.HIGHLIGHT,
+                pain_severity=3,
+                session_date=today,
+            ),
+            doc(
+                alpha,
+                "b-all-words",
+                "Renewal, discount and seats came up in a winding talk.",
+                session_date=today - dt.timedelta(days=2 * 365),
+            ),
+        ]
+    )
+    root = Or(words("renewal", "discount", "seats"))
+    assert ranked(backend, root, [alpha]) == ["b-all-words", "a-one-word"]
 
 
 # --- Facets and pages ---------------------------------------------------------------------------
@@ -824,7 +953,7 @@ def test_whoosh_a_write_waits_for_another_process_then_says_busy(
     try:
         assert other.stdout is not None and other.stdout.readline() == "holding\n"
         monkeypatch.setattr(whoosh_backend, "WRITE_TIMEOUT", 0.3)
-        with pytest.raises(whoosh_backend.IndexBusy):
+        with pytest.raises(IndexBusy):
             whoosh.index([doc(alpha, "2", "Blocked.")])
         # Searching goes on while the other process holds the writer.
         assert found(whoosh, Term("before"), [alpha]) == {"1"}
@@ -841,7 +970,7 @@ def test_whoosh_a_write_waits_for_another_process_then_says_busy(
 
 def test_whoosh_a_write_during_a_directory_swap_is_busy(whoosh, tmp_path, alpha) -> None:
     (tmp_path / "index.old").mkdir()  # rebuild() between its two renames
-    with pytest.raises(whoosh_backend.IndexBusy):
+    with pytest.raises(IndexBusy):
         whoosh.index([doc(alpha, "1", "Too early.")])
     assert not (tmp_path / "index").exists()
 

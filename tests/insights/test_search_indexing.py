@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -27,12 +28,12 @@ from insights import tasks
 from insights.codebook import code_delete, code_merge
 from insights.coding import HighlightFields, code_get_or_create, highlight_create, highlight_delete
 from insights.models import Code, Highlight, JourneyFramework, Stage
-from insights.search import indexing
+from insights.search import indexing, scheduling
 from insights.search.backends import get_backend, reset_backend
-from insights.search.base import Filters, SearchHit
+from insights.search.base import Filters, IndexBusy, SearchHit
 from insights.search.documents import all_documents, highlight_documents, transcript_documents
 from insights.search.query import parse_query
-from insights.search.whoosh_backend import IndexBusy, WhooshBackend
+from insights.search.whoosh_backend import WhooshBackend
 from interviews.models import (
     FieldNote,
     Participant,
@@ -138,7 +139,7 @@ def hits(
     return results.hits
 
 
-def found(text: str, **facets: str) -> set[str]:
+def found(text: str, **facets: Any) -> set[str]:
     return {hit.doc_id for hit in hits(text, **facets)}
 
 
@@ -151,7 +152,7 @@ def code_highlight(
     needle: str,
     *,
     by: User,
-    codes: list[Code] = (),
+    codes: Sequence[Code] = (),
     stage: str = "Onboarding",
 ) -> Highlight:
     start = transcript.text.index(needle)
@@ -252,7 +253,7 @@ def test_highlight_documents_carry_stage_codes_and_the_place(
     sso, _ = code_get_or_create(project=project, name="SSO", by=researcher)
     idp, _ = code_get_or_create(project=project, name="IdP delays", by=researcher)
     highlight = code_highlight(transcript, "SAML took three weeks", by=researcher, codes=[sso, idp])
-    Highlight.objects.filter(pk=highlight.pk).update(sentiment=-1)
+    Highlight.objects.filter(pk=highlight.pk).update(sentiment=-1, pain_severity=3)
 
     [document] = highlight_documents([highlight.pk])
     assert document.text == "SAML took three weeks"
@@ -260,6 +261,8 @@ def test_highlight_documents_carry_stage_codes_and_the_place(
     assert document.codes == ("idp-delays", "sso")
     assert document.code_names == ("IdP delays", "SSO")
     assert document.sentiment == -1
+    assert document.pain_severity == 3  # weighs in the ranking
+    assert document.passage == f"transcript:{transcript.pk}:{highlight.start}:{highlight.end}"
     assert document.speaker == ada.pseudonym
     assert document.tier == "premium"
     assert document.url.endswith(f"#u-{highlight.utterance_id}")
@@ -471,7 +474,7 @@ def test_a_deleted_source_is_removed_not_reindexed(
 def test_nothing_is_queued_while_indexing_is_suspended(
     session: Session, queued: Queued, committed: Committed
 ) -> None:
-    with committed(), indexing.suspended():
+    with committed(), scheduling.suspended():
         FieldNote.objects.create(session=session, text="Bulk-loaded")
     assert queued == []
     with committed():
@@ -486,7 +489,7 @@ def test_a_broker_that_is_down_never_breaks_the_save(
     caplog: pytest.LogCaptureFixture,
     committed: Committed,
 ) -> None:
-    def broker_down(*args: object, **kwargs: object) -> None:
+    def broker_down(*args: object, **kwargs: Any) -> None:
         raise ConnectionRefusedError(111, "Connection refused")
 
     celery_app.conf.task_always_eager = False  # the eager fixture restores it
@@ -723,5 +726,5 @@ def test_scheduling_outside_a_transaction_runs_at_once(monkeypatch: pytest.Monke
     calls: list[tuple] = []
     monkeypatch.setattr(tasks.remove_documents, "delay", lambda *args, **kwargs: calls.append(args))
     monkeypatch.setattr(transaction.get_connection(), "in_atomic_block", False)
-    indexing.schedule_removal(indexing.FIELD_NOTE, 7, ["field_note:7"])
+    scheduling.schedule_removal(indexing.FIELD_NOTE, 7, ["field_note:7"])
     assert calls == [(["field_note:7"],)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -16,12 +17,14 @@ from django.urls import reverse
 
 from insights.search import backends
 from insights.search.base import (
+    And,
     Filters,
     Kind,
     Or,
     Phrase,
     Query,
     SearchDocument,
+    SearchResults,
     SearchTimeout,
     Term,
 )
@@ -77,7 +80,11 @@ def test_a_hyphenated_run_is_a_phrase_with_the_same_limits() -> None:
 def test_phrase_words_count_towards_the_query_limit() -> None:
     phrases = " ".join('"' + " ".join(f"w{p}x{n}" for n in range(10)) + '"' for p in range(8))
     query = parse_query(phrases)
-    assert sum(len(node.words) for node in query.root.nodes) <= MAX_TERMS
+    assert isinstance(query.root, And)
+    assert all(isinstance(node, Phrase) for node in query.root.nodes)
+    assert sum(len(node.words) for node in query.root.nodes if isinstance(node, Phrase)) <= (
+        MAX_TERMS
+    )
     assert f"Searched for the first {MAX_TERMS} terms only." in query.notes
 
 
@@ -85,14 +92,14 @@ def test_phrase_words_count_towards_the_query_limit() -> None:
 
 
 @pytest.fixture
-def whoosh(tmp_path, project: ResearchProject) -> WhooshBackend:
+def whoosh(tmp_path, project: ResearchProject) -> Iterator[WhooshBackend]:
     backend = WhooshBackend(tmp_path / "index", time_limit=1e-6)
     backend.index(documents(project, 600))
     yield backend
     backend.close()
 
 
-def search(backend: WhooshBackend, project: ResearchProject, root=None) -> object:  # noqa: ANN001
+def search(backend: WhooshBackend, project: ResearchProject, root=None) -> SearchResults:  # noqa: ANN001
     root = root or Or(tuple(Term(word) for word in WORDS.split()))
     return backend.search(
         Query(root=root, filters=Filters()), project_ids=[project.pk], filters=Filters()
@@ -144,7 +151,9 @@ def test_a_search_stopped_at_its_limit_says_so(
     backends.reset_backend()
     try:
         backends.get_backend().index(documents(project, 600))
-        backends.get_backend().time_limit = 1e-6  # a millisecond can be enough on a quick day
+        backend = backends.get_backend()
+        assert isinstance(backend, WhooshBackend)
+        backend.time_limit = 1e-6  # a millisecond can be enough on a quick day
         response = viewer_client.get(reverse("insights:search"), {"q": WORDS.replace(" ", " OR ")})
     finally:
         backends.reset_backend()

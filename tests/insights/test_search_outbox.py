@@ -14,7 +14,7 @@ import io
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 
 import pytest
@@ -30,9 +30,9 @@ from insights.coding import HighlightFields, highlight_create
 from insights.models import Highlight, IndexOutbox
 from insights.search import indexing
 from insights.search.backends import get_backend, reset_backend
-from insights.search.base import Filters
+from insights.search.base import Filters, IndexBusy
 from insights.search.query import parse_query
-from insights.search.whoosh_backend import IndexBusy, WhooshBackend
+from insights.search.whoosh_backend import WhooshBackend
 from interviews.models import FieldNote, ResearchProject, Session, Transcript
 from tests.factories import make_session, make_transcript
 
@@ -75,7 +75,7 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Published:
         "remove_documents",
     ):
 
-        def delay(*args: object, _name: str = name, outbox: list[int] = ()) -> None:
+        def delay(*args: object, _name: str = name, outbox: Sequence[int] = ()) -> None:
             calls.append((_name, args, list(outbox)))
 
         monkeypatch.setattr(getattr(tasks, name), "delay", delay)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from insights.coding import code_get_or_create
 from insights.models import JourneyFramework
 from insights.search.base import Cleared, Filters, Kind, Query, SearchHit, SearchResults, Term
 from insights.search.service import search
@@ -42,7 +44,7 @@ class FakeBackend:
     facets: dict[str, dict[str, int]] | None = None
     calls: list[Call] = field(default_factory=list)
 
-    def add(self, project: ResearchProject, number: int, **overrides: object) -> SearchHit:
+    def add(self, project: ResearchProject, number: int, **overrides: Any) -> SearchHit:
         fields: dict[str, object] = {
             "doc_id": f"utterance:{project.pk}{number:03d}",
             "kind": Kind.UTTERANCE,
@@ -107,7 +109,7 @@ def other_project(outsider: User) -> ResearchProject:
     )
 
 
-def page(client: Client, **params: object) -> str:
+def page(client: Client, **params: Any) -> str:
     response = client.get(URL, params)
     assert response.status_code == 200
     return response.content.decode()
@@ -541,3 +543,22 @@ def test_query_count(
     # for projects, stages and codes.
     with django_assert_max_num_queries(7):
         page(researcher_client, q="sso")
+
+
+def test_a_filter_value_no_study_has_says_which_values_exist(
+    researcher_client: Client, researcher: User, project, fake: FakeBackend
+) -> None:
+    project.framework = JourneyFramework.objects.get(slug="cx-journey")
+    project.save(update_fields=["framework"])
+    code_get_or_create(project=project, name="SSO pain", by=researcher)
+
+    html = page(researcher_client, q="sso stage:onboard code:sso tier:gold")
+
+    assert (
+        "No stage “onboard” in your studies; try stage:onboarding, stage:adoption, "
+        "stage:awareness, stage:evaluation, stage:expansion, stage:purchase."
+    ) in html
+    assert "No code “sso” in your studies; try code:sso-pain." in html
+    assert "No tier “gold” in the participants; try tier:free, tier:premium, tier:ultimate." in html
+    quiet = page(researcher_client, q="sso stage:onboarding code:sso-pain tier:free")
+    assert "No stage" not in quiet and "No code" not in quiet and "No tier" not in quiet

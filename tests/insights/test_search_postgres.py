@@ -11,6 +11,7 @@ import datetime as dt
 import importlib
 import os
 import threading
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -81,7 +82,7 @@ def projects(db):
     return make_project(slug="alpha"), make_project(slug="beta")
 
 
-def make_doc(project, number: int, text: str, **fields: object) -> SearchDocument:
+def make_doc(project, number: int, text: str, **fields: Any) -> SearchDocument:
     fields.setdefault("kind", "utterance")
     return SearchDocument(
         doc_id=f"{fields['kind']}:{number}",
@@ -90,7 +91,7 @@ def make_doc(project, number: int, text: str, **fields: object) -> SearchDocumen
         text=text,
         url=f"/reader#u-{number}",
         title=f"P-{number:03d}",
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 
@@ -160,8 +161,8 @@ def test_migration_adds_a_generated_vector_column_and_a_gin_index(db) -> None:
     assert generated == "ALWAYS"
     assert (
         f"to_tsvector('cxresearch_english'::regconfig,"
-        f" translate(text, '{SEPARATED}'::text, '{STANDINS}'::text))"
-    ) in expression
+        f" translate(((text || '\n'::text) || code_text), '{SEPARATED}'::text, '{STANDINS}'::text))"
+    ) in expression  # code names are searched as words (migration 0016)
 
 
 @postgres_only
@@ -184,6 +185,28 @@ def test_migration_reverses_and_reapplies(db) -> None:
     with connection.schema_editor(atomic=False) as editor:
         migration.add_search_vector(global_apps, editor)
     assert vector_columns() == 1
+
+
+@postgres_only
+def test_code_names_migration_reverses_and_reapplies(db) -> None:
+    migration = importlib.import_module("insights.migrations.0016_search_vector_code_names")
+
+    def expression() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT generation_expression FROM information_schema.columns"
+                " WHERE table_name = %s AND column_name = 'search_vector'",
+                [SearchEntry._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    # Transactional DDL: the test's rollback restores the schema whatever happens here.
+    with connection.schema_editor(atomic=False) as editor:
+        migration.text_only(global_apps, editor)
+    assert "code_text" not in expression()
+    with connection.schema_editor(atomic=False) as editor:
+        migration.with_code_names(global_apps, editor)
+    assert "code_text" in expression()
 
 
 # --- Query translation (pure) --------------------------------------------------------------------

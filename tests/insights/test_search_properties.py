@@ -8,6 +8,7 @@ or SearchTimeout; the page answers 200 to any query string. Texts are bounded by
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -95,7 +96,7 @@ def test_any_text_parses_within_the_limits(text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def whoosh(tmp_path_factory) -> WhooshBackend:
+def whoosh(tmp_path_factory) -> Iterator[WhooshBackend]:
     backend = WhooshBackend(tmp_path_factory.mktemp("index"), time_limit=5.0)
     texts = [
         "our team spent three weeks on sso",

@@ -24,6 +24,7 @@ from interviews.models import FieldNote, ResearchProject, Session
 from tests.workers import RanTasks, wait_until
 
 pytestmark = [
+    pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]

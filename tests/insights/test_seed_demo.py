@@ -27,7 +27,7 @@ from insights.demo import (
     steps,
 )
 from insights.demo import load_demo as load_full_demo
-from insights.models import Code, CodedHighlight, Highlight, Theme
+from insights.models import Code, CodedHighlight, Highlight, Report, Theme
 from insights.search.backends import get_backend
 from insights.search.base import Kind
 from insights.search.documents import doc_id
@@ -243,7 +243,7 @@ class TestDemoContent(TestCase):
         enrollments = Enrollment.objects.prefetch_related("events")
         for enrollment in enrollments:
             events = sorted(enrollment.events.all(), key=lambda event: (event.at, event.id))
-            status = Status.IDENTIFIED
+            status: str = Status.IDENTIFIED
             for event in events:
                 assert event.from_status == status, enrollment
                 assert event.to_status in pipeline.ALLOWED_MOVES[status], (enrollment, event)
@@ -641,6 +641,12 @@ def test_command_loads_once_then_only_prints_the_accounts(
         r"Aggregated themes in [\d.]+ s: \d+ candidate themes in \d studies", first.getvalue()
     )
     assert Theme.objects.filter(status=Theme.Status.CANDIDATE).exists()
+    # The demo lead confirmed the strongest themes and published a first report in each
+    # aggregated study, so the demo viewer has findings to read.
+    assert Theme.objects.filter(status=Theme.Status.CONFIRMED).exists()
+    published = Report.objects.filter(status=Report.Status.PUBLISHED)
+    assert published.count() == Theme.objects.values("project").distinct().count()
+    assert all(report.number == 1 for report in published)
     # Indexing was suspended during the load and the index rebuilt once: every utterance,
     # field note and highlight of the demo is searchable.
     indexed = get_backend().document_ids()

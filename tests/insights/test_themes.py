@@ -29,7 +29,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from insights import themes
+from insights import aggregation, themes
 from insights.models import (
     CodePair,
     CodeStrength,
@@ -81,7 +81,7 @@ def strengths(project: ResearchProject) -> dict[tuple[str, str], tuple]:
     }
 
 
-def the_theme(project: ResearchProject, **filters: object) -> Theme:
+def the_theme(project: ResearchProject, **filters: Any) -> Theme:
     return Theme.objects.get(project=project, **filters)
 
 
@@ -372,7 +372,7 @@ def test_merged_and_split_themes_are_not_proposed_again(
 ) -> None:
     # With min_cooccurrence 3, SSO and SAML (together twice) do not cluster, and with
     # min_quotes 2 three single codes are strong: SSO at Purchase, SSO and SAML at Onboarding.
-    apart = themes.Thresholds(min_cooccurrence=3, min_quotes=2)
+    apart = aggregation.Thresholds(min_cooccurrence=3, min_quotes=2)
     themes_aggregate(project=study.project, thresholds=apart)
     onboarding = stage_named("onboarding")
     sso = the_theme(study.project, name="SSO", stage=onboarding)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,7 +22,7 @@ Scope = ConsentRecord.Scope
 TODAY = timezone.localdate()
 
 
-def interview(project: ResearchProject, *, name: str, scope: str | None, **consent: object):
+def interview(project: ResearchProject, *, name: str, scope: str | None, **consent: Any):
     """A session with one participant, their consent (or none), a transcript and a quote."""
     person = make_participant(name=name, email=f"{name.split()[0].lower()}@example.com")
     session = make_session(project, participants=[person])
@@ -45,7 +46,7 @@ def quote(
     )
 
 
-def visible_ids(project: ResearchProject, user: User | None, **kwargs: object) -> set[int]:
+def visible_ids(project: ResearchProject, user: User | None, **kwargs: Any) -> set[int]:
     return set(
         highlights_visible_to(project=project, user=user, **kwargs).values_list("pk", flat=True)
     )

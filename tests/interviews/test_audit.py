@@ -5,6 +5,7 @@ overridden or evidence is deleted; shown to a study's leads and, read-only, to a
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -334,7 +335,7 @@ def test_erasure_is_recorded(researcher_client: Client, researcher: User, ada) -
 # --- The study's audit page, for leads --------------------------------------------------------
 
 
-def audit_url(project: ResearchProject, **params: object) -> str:
+def audit_url(project: ResearchProject, **params: Any) -> str:
     url = reverse("interviews:project-audit", args=[project.slug])
     return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
 

@@ -117,7 +117,7 @@ def test_a_refused_document_leaves_nothing_behind(project) -> None:
 
 def workbook(rows: list[list[object]], **cells: str) -> bytes:
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     for row in rows:
         sheet.append(row)
     for reference, value in cells.items():

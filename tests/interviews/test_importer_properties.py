@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from typing import Any
 
 import docx
 import pytest
@@ -264,7 +265,7 @@ def csv_bytes(header: list[str], body: list[list[str]], delimiter: str, codec: s
     return "\r\n".join(lines).encode(codec, errors="replace")
 
 
-def xlsx_bytes(header: list[str], body: list[list[object]]) -> bytes:
+def xlsx_bytes(header: list[str], body: list[list[Any]]) -> bytes:
     book = Workbook()
     sheet = book.active
     for row in [header, *body]:

@@ -12,7 +12,6 @@ from django.contrib.messages import get_messages
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -116,18 +115,18 @@ def db_counts() -> dict[str, int]:
     }
 
 
-def preview(client: Client, url: str, upload: SimpleUploadedFile) -> HttpResponse:
+def preview(client: Client, url: str, upload: SimpleUploadedFile):  # noqa: ANN201
     return client.post(url, {"step": "preview", "file": upload})
 
 
-def confirm(client: Client, url: str, response: HttpResponse, **overrides: str) -> HttpResponse:
+def confirm(client: Client, url: str, response, **overrides: str):  # noqa: ANN001, ANN201
     form = response.context["confirm_form"]
     assert form is not None, "the preview offered no confirmation"
     data = {"step": "confirm", **form.initial, **overrides}
     return client.post(url, data)
 
 
-def flashed(response: HttpResponse) -> list[str]:
+def flashed(response) -> list[str]:  # noqa: ANN001
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 

@@ -151,7 +151,7 @@ def test_a_viewer_of_one_of_their_studies_changes_nothing(
 def test_the_rule_in_one_query_per_call(
     researcher: User, shared: Participant, django_assert_num_queries
 ) -> None:
-    researcher._cx_is_researcher_anywhere = True
+    researcher._cx_is_researcher_anywhere = True  # type: ignore[attr-defined]  # access.py's cache
     with django_assert_num_queries(1):
         assert not can_change_participant(researcher, shared)
     assert not can_change_participant(make_user("nobody"), shared)

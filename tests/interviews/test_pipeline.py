@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -42,7 +43,7 @@ LEGAL_MOVES = {
 }
 
 
-def move(enrollment: Enrollment, to_status: str, **kwargs: object) -> EnrollmentEvent:
+def move(enrollment: Enrollment, to_status: str, **kwargs: Any) -> EnrollmentEvent:
     kwargs.setdefault("today", TODAY)
     return services.enrollment_move(enrollment=enrollment, to_status=to_status, by=None, **kwargs)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -382,7 +383,7 @@ def test_a_decline_can_carry_a_note(researcher_client: Client, project: Research
     assert "Busy with their renewal" in page
 
 
-def edit_data(project: ResearchProject, **changes: object) -> dict[str, object]:
+def edit_data(project: ResearchProject, **changes: Any) -> dict[str, object]:
     data = {
         "title": project.title,
         "slug": project.slug,

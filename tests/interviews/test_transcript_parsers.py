@@ -14,6 +14,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from docx.text.paragraph import Paragraph
 
 from interviews.importers.transcripts import (
     SUPPORTED_EXTENSIONS,
@@ -122,7 +123,7 @@ def build_headerless_table_docx(rows: list[tuple[str, ...]]) -> bytes:
     return docx_bytes(document)
 
 
-def add_hyperlink(paragraph: docx.text.paragraph.Paragraph, url: str) -> None:
+def add_hyperlink(paragraph: Paragraph, url: str) -> None:
     """A link as Word writes one: a w:hyperlink around a run, pointing at a relationship."""
     relationship_id = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
     hyperlink = OxmlElement("w:hyperlink")
@@ -132,7 +133,7 @@ def add_hyperlink(paragraph: docx.text.paragraph.Paragraph, url: str) -> None:
     text.text = url
     run.append(text)
     hyperlink.append(run)
-    paragraph._p.append(hyperlink)
+    paragraph._p.append(hyperlink)  # type: ignore[arg-type]  # python-docx types children as CT_P
 
 
 def build_otter_docx() -> bytes:

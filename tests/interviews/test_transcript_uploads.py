@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
-from interviews import transcript_uploads
+from interviews import transcript_uploads, transcripts
 from interviews.models import ResearchProject, Session, Transcript
 from interviews.tasks import import_transcripts
 from jobs.models import BackgroundJob, JobItem
@@ -71,7 +71,7 @@ def test_upload_stores_each_file_and_starts_one_job_with_an_item_per_file(
 
     job = BackgroundJob.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("jobs:job-detail", args=[job.pk])
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
     assert (job.kind, job.state, job.project, job.started_by) == (
         BackgroundJob.Kind.IMPORT_TRANSCRIPTS,
         State.QUEUED,
@@ -114,7 +114,7 @@ def test_a_file_over_the_limit_is_refused_unread_and_never_stored(
 def test_if_the_job_cannot_be_started_the_stored_files_are_deleted(
     lead_client: Client, project: ResearchProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(**kwargs: object) -> None:
+    def broken(**kwargs: Any) -> None:
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(transcript_uploads, "job_start", broken)
@@ -197,7 +197,7 @@ def test_files_uploaded_into_a_session_go_into_it(
         response = researcher_client.post(upload_url(session), {"files": files})
 
     job = BackgroundJob.objects.get()
-    assert response.url == reverse("jobs:job-detail", args=[job.pk])
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
     assert job.params["session"] == session.pk
     assert [outcome for _label, outcome in outcomes(job)] == ["done", "refused", "done"]
     assert session.transcripts.count() == 2
@@ -225,7 +225,7 @@ def test_an_unexpected_error_in_one_file_refuses_only_that_file(
     run_jobs: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = transcript_uploads.transcripts_import_as_sessions
+    real = transcripts.transcripts_import_as_sessions
 
     def importing(**kwargs: Any) -> Any:
         if kwargs["files"][0][0] == "crash.txt":
@@ -326,9 +326,39 @@ def test_the_starter_follows_each_file_on_the_job_page_and_others_get_404(
     with run_jobs():
         response = lead_client.post(import_url(project), {"files": files})
 
-    page = lead_client.get(response.url).content.decode()
+    page = lead_client.get(response["Location"]).content.decode()
     transcript = Transcript.objects.get()
     assert f'<a href="{transcript.get_absolute_url()}">a.txt</a>' in page
     assert "broken.srt: " in page
     assert "Imported 1, already imported 0, refused 1." in page
-    assert researcher_client.get(response.url).status_code == 404
+    assert researcher_client.get(response["Location"]).status_code == 404
+
+
+def test_unsupported_and_binary_files_are_refused_by_name_and_the_rest_imported(
+    lead_client: Client, project: ResearchProject, run_jobs: Any
+) -> None:
+    files = [
+        upload("slides.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
+        upload("first.txt", GOOD),
+        upload("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"),
+        upload("second.vtt", ZOOM),
+    ]
+
+    with run_jobs():
+        response = lead_client.post(import_url(project), {"files": files})
+
+    assert response.status_code == 302
+    job = BackgroundJob.objects.get()
+    assert outcomes(job) == [
+        ("slides.pdf", "refused"),
+        ("first.txt", "done"),
+        ("photo.txt", "refused"),
+        ("second.vtt", "done"),
+    ]
+    pdf, _first, png, _second = messages(job)
+    assert pdf.startswith("slides.pdf: ")
+    assert png.startswith("photo.txt: ")
+    assert sorted(Transcript.objects.values_list("source_filename", flat=True)) == [
+        "first.txt",
+        "second.vtt",
+    ]

@@ -24,6 +24,7 @@ from tests.interviews.test_transcript_import import ZOOM, upload
 from tests.workers import RanTasks, wait_until
 
 pytestmark = [
+    pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
@@ -46,7 +47,7 @@ def test_a_bulk_upload_is_imported_by_the_worker(
     )
 
     job = BackgroundJob.objects.get()
-    assert response.url == reverse("jobs:job-detail", args=[job.pk])
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
     wait_until(lambda: finished(job.pk), "finished the import job")
     status = lead_client.get(reverse("jobs:job-status", args=[job.pk])).json()
     assert (status["state"], status["progress"]) == ("done", 100)

@@ -44,6 +44,7 @@ class Command(BaseCommand):
         )
         path = Path(options["output"])
         path.write_bytes(export.qdpx(exported))
+        rows.audit_project_export(user, project, exported, personal_data=options["with_names"])
         self.stdout.write(
             f"Wrote “{project}” to {path}: {len(exported.sources)} sources, "
             f"{sum(len(s.selections) for s in exported.sources)} coded selections, "

@@ -16,14 +16,21 @@ from io import StringIO
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from insights.demo import load_demo
-from insights.search import indexing
-from insights.themes import ThemeError, themes_aggregate
-from interviews.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from interviews.models import Enrollment, ResearchProject
+from insights.models import Theme
+from insights.reports import report_build, report_publish
+from insights.search import scheduling
+from insights.themes import ThemeError, theme_confirm, themes_aggregate
+from interviews.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, LEAD_USERNAME
+from interviews.models import Enrollment, Membership, ResearchProject
+
+# The demo lead confirms this many of the strongest candidates per stage and publishes a
+# first report, so stakeholders have findings to read; the other candidates wait for curation.
+CONFIRMED_PER_STAGE = 2
 
 
 class Command(BaseCommand):
@@ -49,7 +56,7 @@ class Command(BaseCommand):
                 "DEBUG on. Pass --allow-without-debug to load it anyway."
             )
         verbose = options["verbosity"] >= 2
-        with indexing.suspended():
+        with scheduling.suspended():
             summary = load_demo(stdout=self.stdout if verbose else None)
         if summary.already_loaded:
             self.stdout.write("Demo data already loaded.")
@@ -91,10 +98,30 @@ class Command(BaseCommand):
                 continue  # not coded: nothing to aggregate
             studies += 1
             candidates += summary.new_candidates
+            self._publish_first_report(project)
         self.stdout.write(
             f"Aggregated themes in {time.monotonic() - started:.1f} s: {candidates} candidate "
-            f"themes in {studies} studies."
+            f"themes in {studies} studies, the strongest {CONFIRMED_PER_STAGE} per stage "
+            "confirmed and a first report published in each."
         )
+
+    def _publish_first_report(self, project: ResearchProject) -> None:
+        """As the demo lead: confirm the strongest candidates of each stage, then build and
+        publish report #1 through the same services as the pages."""
+        lead = User.objects.filter(
+            username=LEAD_USERNAME,
+            memberships__project=project,
+            memberships__role=Membership.Role.LEAD,
+        ).first()
+        if lead is None:
+            return
+        per_stage: dict[int | None, int] = {}
+        for theme in Theme.objects.filter(project=project, status=Theme.Status.CANDIDATE):
+            taken = per_stage.get(theme.stage_id, 0)  # strongest first: the model's ordering
+            if taken < CONFIRMED_PER_STAGE:
+                theme_confirm(theme=theme, by=lead, version=theme.version)
+                per_stage[theme.stage_id] = taken + 1
+        report_publish(report=report_build(project=project, by=lead), by=lead)
 
     def _rebuild_search_index(self, *, verbose: bool) -> None:
         started = time.monotonic()

@@ -55,11 +55,11 @@ def _decode(filename: str, data: bytes) -> tuple[str, str]:
 
     if b"\x00" in data:
         # Valid UTF-8 can hold NULs, but in a text file they mean UTF-16 without a mark, or binary.
-        codec = _utf16_without_byte_order_mark(data)
-        if codec is None:
+        utf16 = _utf16_without_byte_order_mark(data)
+        if utf16 is None:
             raise _binary_file_error(filename, "it contains NUL bytes")
         try:
-            return data.decode(codec), codec
+            return data.decode(utf16), utf16
         except UnicodeDecodeError:
             raise _binary_file_error(filename, "it contains NUL bytes") from None
 

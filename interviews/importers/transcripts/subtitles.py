@@ -160,7 +160,7 @@ def _read_webvtt_cues(filename: str, text: str) -> tuple[list[_Cue], Metadata]:
                 'between it and the "WEBVTT" header.',
             )
 
-    metadata = {}
+    metadata: dict[str, str] = {}
     for line in header.lines[1:]:
         if field := _WEBVTT_HEADER_FIELD.fullmatch(line):
             metadata.setdefault(field["key"].casefold(), field["value"].strip())

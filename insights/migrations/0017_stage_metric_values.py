@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0014_themes_recommendations_reports"),
+        ("insights", "0016_search_vector_code_names"),
         ("interviews", "0008_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

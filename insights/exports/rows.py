@@ -1,0 +1,524 @@
+"""The rows of a study's spreadsheet export, read as the exporter may read them.
+
+The quotes come from the quote list's own selector and display rows (insights.quotes:
+`quotes_for_project`, `quote_rows`), so consent, redaction, blind coding and memo sharing
+apply exactly as on the page. They are loaded a chunk of ids at a time: memory stays flat
+for 100,000 quotes. The summary sheets (codebook counts, the stage × code and
+code × participant matrices, quotes per participant) are tallied from the very rows the
+Quotes sheet wrote, so every figure is traceable to a row of the same file; their
+generators run after the Quotes sheet is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from insights.exports.writer import Column, Sheet, Value
+from insights.models import Code, EvidenceSummary, Highlight, Recommendation, Stage, Theme
+from insights.quotes import QuoteRow, quote_rows, quotes_for_project
+from insights.reports import coverage_line, group_figures
+from insights.visibility import EvidenceReader
+from interviews import pii
+from interviews.models import Enrollment, Participant, ProjectAttribute
+
+# Highlights loaded per query: a few megabytes of model instances at most.
+CHUNK_SIZE = 500
+NO_STAGE = "No stage"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    # Participants' names, e-mails, companies and job titles (research team only, audited).
+    include_names: bool = False
+    # Prefix of the links back to the app ("https://cx.example.com"); empty: relative links.
+    base_url: str = ""
+
+
+@dataclass
+class Tally:
+    """What the Quotes sheet wrote, for the sheets that summarise it."""
+
+    quotes: int = 0
+    by_code: Counter[int] = field(default_factory=Counter)
+    people_by_code: dict[int, set[int]] = field(default_factory=dict)
+    by_stage_code: Counter[tuple[int | None, int]] = field(default_factory=Counter)
+    by_participant: Counter[int] = field(default_factory=Counter)
+    participants: dict[int, Participant] = field(default_factory=dict)
+
+    def add(self, row: QuoteRow, code_ids: set[int]) -> None:
+        self.quotes += 1
+        stage_id = row.highlight.stage_id
+        people = {p.pk for p in row.participants}
+        for participant in row.participants:
+            self.participants[participant.pk] = participant
+            self.by_participant[participant.pk] += 1
+        for code_id in code_ids:
+            self.by_code[code_id] += 1
+            self.by_stage_code[(stage_id, code_id)] += 1
+            self.people_by_code.setdefault(code_id, set()).update(people)
+
+
+@dataclass
+class StudyExport:
+    """Everything the sheets need besides the quotes, loaded once."""
+
+    reader: EvidenceReader
+    user: User | None
+    options: ExportOptions
+    codes: list[Code]
+    paths: dict[int, str]
+    stages: list[Stage]
+    tally: Tally = field(default_factory=Tally)
+
+
+def study_export(
+    reader: EvidenceReader, *, user: User | None, options: ExportOptions
+) -> StudyExport:
+    project = reader.project
+    codes = list(Code.objects.filter(project=project))
+    paths = code_paths(codes)
+    codes.sort(key=lambda code: paths[code.pk].casefold())
+    stages = (
+        list(Stage.objects.filter(framework_id=project.framework_id).order_by("position"))
+        if project.framework_id
+        else []
+    )
+    return StudyExport(
+        reader=reader, user=user, options=options, codes=codes, paths=paths, stages=stages
+    )
+
+
+def code_paths(codes: Sequence[Code]) -> dict[int, str]:
+    """ "Onboarding/Setup friction" for each code (a cycle in bad data stops the walk)."""
+    by_id = {code.pk: code for code in codes}
+    paths: dict[int, str] = {}
+    for code in codes:
+        names: list[str] = []
+        seen: set[int] = set()
+        current: Code | None = code
+        while current is not None and current.pk not in seen:
+            seen.add(current.pk)
+            names.append(current.name)
+            current = by_id.get(current.parent_id) if current.parent_id else None
+        paths[code.pk] = "/".join(reversed(names))
+    return paths
+
+
+# --- Quotes -------------------------------------------------------------------------------------
+
+
+def quote_columns(reader: EvidenceReader) -> list[Column]:
+    columns = [
+        Column("Project", 24),
+        Column("Session date", 12, "date"),
+        Column("Participant", 12),
+        Column("Kind", 12),
+        Column("Segment", 12),
+        Column("Region", 10),
+        Column("Tier", 10),
+        Column("Stage", 14),
+        Column("Codes", 30, "wrap"),
+        Column("Sentiment", 10, "number"),
+        Column("Pain severity", 10, "number"),
+        Column("Quote", 60, "wrap"),
+        Column("Speaker", 14),
+        Column("Source", 26),
+        Column("Timestamp", 10, "duration"),
+        Column("Coder", 16),
+        Column("Memo", 30, "wrap"),
+        Column("Link", 40),
+    ]
+    if reader.is_research_team:
+        columns.append(Column("Viewers see it", 10))
+    return columns
+
+
+def quote_values(
+    export: StudyExport, ids: Sequence[int], progress: Progress | None = None
+) -> Iterator[list[Value]]:
+    """One row per highlight, in the order of `ids` (the quote list's order and filters)."""
+    reader = export.reader
+    base = quotes_for_project(reader)
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start : start + CHUNK_SIZE]
+        by_pk = base.in_bulk(chunk)
+        # A highlight deleted since the ids were read is simply left out.
+        highlights = [by_pk[pk] for pk in chunk if pk in by_pk]
+        for row in quote_rows(reader, highlights):
+            code_ids = {item.tag_id for item in row.highlight.coded_items.all()}
+            export.tally.add(row, code_ids)
+            yield _quote_row(export, row, code_ids)
+        if progress is not None:
+            progress(min(start + CHUNK_SIZE, len(ids)), len(ids))
+
+
+def _quote_row(export: StudyExport, row: QuoteRow, code_ids: set[int]) -> list[Value]:
+    highlight = row.highlight
+    people = row.participants
+    session = (
+        highlight.transcript.session
+        if highlight.transcript is not None
+        else highlight.field_note.session  # type: ignore[union-attr]
+    )
+    if highlight.transcript_id is not None:
+        speaker = "Participant" if people else row.speaker_role
+    else:
+        speaker = "Field note"
+    values: list[Value] = [
+        export.reader.project.title,
+        timezone.localtime(session.scheduled_at).date(),
+        ", ".join(p.pseudonym for p in people),
+        _distinct(p.get_kind_display() for p in people),
+        _distinct(p.get_segment_display() for p in people),
+        _distinct(p.get_region_display() for p in people),
+        _distinct(p.get_tier_display() for p in people),
+        highlight.stage.name if highlight.stage is not None else "",
+        "; ".join(sorted((export.paths.get(pk, "") for pk in code_ids), key=str.casefold)),
+        highlight.sentiment,
+        highlight.pain_severity,
+        row.text,
+        speaker,
+        row.source,
+        _timestamp(highlight),
+        _coder(highlight),
+        row.memo,
+        export.options.base_url + row.url,
+    ]
+    if export.reader.is_research_team:
+        values.append("no" if row.hidden_from_viewers else "yes")
+    return values
+
+
+def _distinct(values: Iterator[str]) -> str:
+    return ", ".join(dict.fromkeys(v for v in values if v))
+
+
+def _timestamp(highlight: Highlight) -> dt.timedelta | None:
+    if highlight.utterance is not None and highlight.utterance.start_ms is not None:
+        return dt.timedelta(milliseconds=highlight.utterance.start_ms)
+    if highlight.field_note is not None and highlight.field_note.observed_at_ms is not None:
+        return dt.timedelta(milliseconds=highlight.field_note.observed_at_ms)
+    return None
+
+
+def _coder(highlight: Highlight) -> str:
+    coder = highlight.coder
+    return coder.get_full_name() or coder.get_username()
+
+
+# --- Sheets summarising the quotes (read after the Quotes sheet is written) --------------------
+
+
+CODEBOOK_COLUMNS = [
+    Column("Code", 30),
+    Column("Parent", 20),
+    Column("Level", 7, "number"),
+    Column("Kind", 12),
+    Column("Definition", 40, "wrap"),
+    Column("Use when", 30, "wrap"),
+    Column("Do not use when", 30, "wrap"),
+    Column("Colour", 9),
+    Column("Quotes", 9, "number"),
+    Column("Participants", 12, "number"),
+]
+
+
+def codebook_values(export: StudyExport) -> Iterator[list[Value]]:
+    names = {code.pk: code.name for code in export.codes}
+    for code in export.codes:
+        path = export.paths[code.pk]
+        yield [
+            path,
+            names.get(code.parent_id, "") if code.parent_id else "",
+            path.count("/") + 1,
+            code.get_kind_display(),
+            code.definition,
+            code.inclusion_notes,
+            code.exclusion_notes,
+            code.colour,
+            export.tally.by_code[code.pk],
+            len(export.tally.people_by_code.get(code.pk, ())),
+        ]
+
+
+def stage_code_columns(export: StudyExport) -> list[Column]:
+    stages = [Column(stage.name, 12, "number") for stage in export.stages]
+    return [
+        Column("Code", 30),
+        *stages,
+        Column(NO_STAGE, 10, "number"),
+        Column("Total", 9, "number"),
+    ]
+
+
+def stage_code_values(export: StudyExport) -> Iterator[list[Value]]:
+    """Quotes per code (rows) and journey stage (columns)."""
+    stage_ids: list[int | None] = [stage.pk for stage in export.stages]
+    stage_ids.append(None)
+    counts = export.tally.by_stage_code
+    for code in export.codes:
+        yield [
+            export.paths[code.pk],
+            *(counts[(stage_id, code.pk)] for stage_id in stage_ids),
+            export.tally.by_code[code.pk],
+        ]
+
+
+def code_participant_columns(export: StudyExport) -> list[Column]:
+    people = _quoted_people(export)
+    return [Column("Code", 30), *(Column(p.pseudonym, 9, "number") for p in people)]
+
+
+def code_participant_values(export: StudyExport) -> Iterator[list[Value]]:
+    """1 where a participant said something coded with the code, 0 where not."""
+    people = _quoted_people(export)
+    for code in export.codes:
+        said = export.tally.people_by_code.get(code.pk, set())
+        yield [export.paths[code.pk], *(1 if p.pk in said else 0 for p in people)]
+
+
+def _quoted_people(export: StudyExport) -> list[Participant]:
+    return sorted(export.tally.participants.values(), key=lambda p: p.pseudonym)
+
+
+# --- Participants ---------------------------------------------------------------------------
+
+
+PERSONAL_COLUMNS = [
+    Column("Name", 20),
+    Column("E-mail", 26),
+    Column("Company", 20),
+    Column("Job title", 20),
+]
+
+
+def participant_columns(
+    export: StudyExport, attributes: Sequence[ProjectAttribute]
+) -> list[Column]:
+    columns = [
+        Column("Participant", 12),
+        Column("Kind", 12),
+        Column("Persona", 20),
+        Column("Segment", 12),
+        Column("Region", 10),
+        Column("Tier", 10),
+        Column("Deployment", 14),
+        Column("Company size", 12),
+        Column("Status", 12),
+        Column("Quotes", 9, "number"),
+    ]
+    for attribute in attributes:
+        kind = {"number": "number", "date": "date"}.get(attribute.kind, "text")
+        columns.append(Column(attribute.label, 14, kind))
+    if with_names(export):
+        columns.extend(PERSONAL_COLUMNS)
+    return columns
+
+
+def with_names(export: StudyExport) -> bool:
+    """Names only when asked for, by the research team, for someone allowed to read them."""
+    return (
+        export.options.include_names
+        and export.reader.is_research_team
+        and export.user is not None
+        and pii.can_see_pii(export.user)
+    )
+
+
+def study_attributes(export: StudyExport) -> list[ProjectAttribute]:
+    return list(ProjectAttribute.objects.filter(project=export.reader.project))
+
+
+def participant_values(
+    export: StudyExport, attributes: Sequence[ProjectAttribute]
+) -> Iterator[list[Value]]:
+    """The study's enrolled participants, and anyone quoted who is not enrolled."""
+    project = export.reader.project
+    enrollments = {
+        e.participant_id: e
+        for e in Enrollment.objects.filter(project=project)
+        .select_related("participant")
+        .prefetch_related("attribute_values")
+    }
+    people = {pk: e.participant for pk, e in enrollments.items()}
+    people.update(export.tally.participants)
+    ordered = sorted(people.values(), key=lambda p: p.pseudonym)
+    identities = (
+        pii.read_identities(
+            export.user,  # type: ignore[arg-type]  # with_names checked it is a user
+            ordered,
+            purpose="spreadsheet export",
+            project=project,
+        )
+        if with_names(export)
+        else None
+    )
+    for person in ordered:
+        enrollment = enrollments.get(person.pk)
+        values_by_attribute = (
+            {v.attribute_id: v.value for v in enrollment.attribute_values.all()}
+            if enrollment is not None
+            else {}
+        )
+        row: list[Value] = [
+            person.pseudonym,
+            person.get_kind_display(),
+            person.persona,
+            person.get_segment_display(),
+            person.get_region_display(),
+            person.get_tier_display(),
+            person.get_deployment_display(),
+            person.get_company_size_display(),
+            enrollment.get_status_display() if enrollment is not None else "Not enrolled",
+            export.tally.by_participant[person.pk],
+        ]
+        row.extend(values_by_attribute.get(a.pk) for a in attributes)
+        if identities is not None:
+            identity = identities.get(person.pk)
+            row.extend(
+                [identity.name, identity.email, identity.company, identity.job_title]
+                if identity is not None
+                else ["", "", "", ""]
+            )
+        yield row
+
+
+# --- Themes and recommendations (the research team's analysis) -------------------------------
+
+
+THEME_COLUMNS = [
+    Column("Stage", 14),
+    Column("Theme", 30, "wrap"),
+    Column("Status", 11),
+    Column("Summary", 40, "wrap"),
+    Column("Codes", 30, "wrap"),
+    Column("Quotes", 9, "number"),
+    Column("Participants", 12, "number"),
+    Column("Sessions", 9, "number"),
+    Column("Share of participants", 12, "percent"),
+    Column("Coverage", 40, "wrap"),
+    Column("Mean sentiment", 10, "number"),
+    Column("Mean pain severity", 10, "number"),
+    Column("Pain point", 9),
+    Column("Hand-off to", 14),
+]
+
+
+def theme_values(export: StudyExport) -> Iterator[list[Value]]:
+    """Candidate and confirmed themes with their strength, over all the study's evidence."""
+    project = export.reader.project
+    summary = EvidenceSummary.objects.filter(project=project).first()
+    themes = (
+        Theme.objects.filter(
+            project=project, status__in=[Theme.Status.CANDIDATE, Theme.Status.CONFIRMED]
+        )
+        .select_related("stage", "handoff_stage")
+        .prefetch_related("codes")
+    )
+    for theme in themes:
+        if summary is not None:
+            groups = group_figures(theme.coverage, summary.totals)
+            coverage = coverage_line(theme.participant_count, summary.participants, groups)
+        else:
+            coverage = ""
+        yield [
+            theme.stage.name if theme.stage is not None else NO_STAGE,
+            theme.name,
+            theme.get_status_display(),
+            theme.summary,
+            "; ".join(sorted(export.paths.get(c.pk, c.name) for c in theme.codes.all())),
+            theme.quote_count,
+            theme.participant_count,
+            theme.session_count,
+            theme.participant_share,
+            coverage,
+            _rounded(theme.mean_sentiment),
+            _rounded(theme.mean_severity),
+            "yes" if theme.is_pain_point else "no",
+            theme.handoff_stage.name if theme.handoff_stage is not None else "",
+        ]
+
+
+RECOMMENDATION_COLUMNS = [
+    Column("Stage", 14),
+    Column("Recommendation", 50, "wrap"),
+    Column("Themes", 30, "wrap"),
+    Column("Owning team", 16),
+    Column("Impact", 9),
+    Column("Effort", 9),
+    Column("Status", 12),
+]
+
+
+def recommendation_values(export: StudyExport) -> Iterator[list[Value]]:
+    recommendations = (
+        Recommendation.objects.filter(project=export.reader.project)
+        .select_related("stage")
+        .prefetch_related("themes")
+    )
+    for recommendation in recommendations:
+        yield [
+            recommendation.stage.name if recommendation.stage is not None else "",
+            recommendation.statement,
+            "; ".join(theme.name for theme in recommendation.themes.all()),
+            recommendation.owning_team,
+            recommendation.get_impact_display(),
+            recommendation.get_effort_display(),
+            recommendation.get_status_display(),
+        ]
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+# --- The workbook -------------------------------------------------------------------------------
+
+
+def workbook_sheets(
+    export: StudyExport, ids: Sequence[int], progress: Progress | None = None
+) -> list[Sheet]:
+    """The sheets in order. The Quotes rows are read as they are written; every later sheet
+    is built when the writer reaches it, from the tally of the Quotes."""
+    reader = export.reader
+    sheets = [
+        Sheet("Quotes", quote_columns(reader), quote_values(export, ids, progress)),
+        Sheet("Codebook", CODEBOOK_COLUMNS, lambda: codebook_values(export)),
+    ]
+    # Themes and recommendations are the research team's working analysis; viewers read
+    # them in published reports (the same rule as the Themes pages).
+    if reader.is_research_team:
+        sheets += [
+            Sheet("Themes", THEME_COLUMNS, lambda: theme_values(export)),
+            Sheet("Recommendations", RECOMMENDATION_COLUMNS, lambda: recommendation_values(export)),
+        ]
+    attributes: list[ProjectAttribute] = []
+
+    def participant_sheet_columns() -> list[Column]:
+        attributes.extend(study_attributes(export))
+        return participant_columns(export, attributes)
+
+    sheets += [
+        Sheet(
+            "Stage x Code", lambda: stage_code_columns(export), lambda: stage_code_values(export)
+        ),
+        Sheet(
+            "Code x Participant",
+            lambda: code_participant_columns(export),
+            lambda: code_participant_values(export),
+        ),
+        Sheet(
+            "Participants",
+            participant_sheet_columns,
+            lambda: participant_values(export, attributes),
+        ),
+    ]
+    return sheets

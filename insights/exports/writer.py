@@ -1,0 +1,198 @@
+"""Writing sheets of plain values to an .xlsx workbook (openpyxl, write-only) or to CSV.
+
+Memory stays flat whatever the row count: a write-only workbook streams each row to a
+temporary file as it is appended, and the rows arrive from generators. The writer never
+queries the database; it only formats.
+
+Formula injection: a spreadsheet runs a cell that starts with "=", "+", "-", "@", a tab or a
+carriage return as a formula (and Excel passes "=HYPERLINK(...)" clicks to the system), and
+the app stores what people type verbatim, so such text is written as text: in the workbook
+as a string cell marked "quote prefix" (Excel keeps it text even when it is edited), in CSV
+with a leading apostrophe, the usual convention spreadsheets hide.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Excel's limit on one cell's text.
+MAX_CELL_CHARS = 32_767
+
+NUMBER_FORMATS = {"date": "yyyy-mm-dd", "percent": "0%", "duration": "[h]:mm:ss"}
+
+Value = str | int | float | dt.date | dt.timedelta | None
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: float = 14
+    # text (one line), wrap (long text, wrapped), date, number, percent, duration
+    kind: str = "text"
+
+
+Rows = Iterable[Sequence[Value]]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet's columns and rows, each row one value per column. Either may be given as a
+    function, called when the writer reaches the sheet: a sheet can then summarise the rows
+    of the sheets before it. Rows are read once, in order (a generator is fine)."""
+
+    title: str
+    columns: Sequence[Column] | Callable[[], Sequence[Column]]
+    rows: Rows | Callable[[], Rows]
+
+    def resolved(self) -> tuple[Sequence[Column], Rows]:
+        columns = self.columns() if callable(self.columns) else self.columns
+        rows = self.rows() if callable(self.rows) else self.rows
+        return columns, rows
+
+
+def is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_START) or text in ERROR_CODES
+
+
+def clean_text(text: str) -> str:
+    """Text a worksheet accepts: no control characters, at most Excel's cell length."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    return text
+
+
+def csv_text(value: Value) -> str:
+    """One CSV field: dates as ISO dates, durations as h:mm:ss, risky text behind an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.timedelta):
+        return duration_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return f"'{value}" if value.startswith(FORMULA_START) else value
+    return str(value)
+
+
+def duration_text(value: dt.timedelta) -> str:
+    seconds = int(value.total_seconds())
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+# --- .xlsx --------------------------------------------------------------------------------------
+
+
+def write_xlsx(sheets: Sequence[Sheet], out: IO[bytes]) -> dict[str, int]:
+    """Write the sheets, in order, into one workbook; returns the data rows of each sheet.
+
+    Every sheet gets a bold, frozen header row, an autofilter over its rows and the columns'
+    widths; wrap columns wrap, dates are real dates, durations real durations.
+    """
+    workbook = Workbook(write_only=True)
+    counts: dict[str, int] = {}
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(sheet.title)
+        counts[sheet.title] = _write_sheet(worksheet, sheet)
+    workbook.save(out)
+    return counts
+
+
+def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet) -> int:
+    columns, rows = sheet.resolved()
+    # Widths and panes must be set before the first row: write-only sheets stream.
+    for number, column in enumerate(columns, start=1):
+        # Write-only sheets have column dimensions and an autofilter; the stubs miss them.
+        worksheet.column_dimensions[get_column_letter(number)].width = column.width  # type: ignore[attr-defined]
+    worksheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(worksheet, value=clean_text(column.header))
+        cell.font = bold
+        cell.data_type = "s"
+        header.append(cell)
+    worksheet.append(header)
+    convert = [_converter(worksheet, column) for column in columns]
+    count = 0
+    for row in rows:
+        worksheet.append([c(v) for c, v in zip(convert, row, strict=True)])
+        count += 1
+    last = get_column_letter(max(1, len(columns)))
+    worksheet.auto_filter.ref = f"A1:{last}{count + 1}"  # type: ignore[attr-defined]
+    return count
+
+
+def _converter(worksheet: WriteOnlyWorksheet, column: Column) -> Callable[[Value], Any]:
+    """How one column's values become what the sheet's append takes.
+
+    Styled cells are created once per column and reused for every row: a write-only sheet
+    serialises each row as it is appended, before the next row changes the cell. Plain
+    values pass through as they are, which is what openpyxl writes fastest.
+    """
+    wrap = column.kind == "wrap"
+    text_cell = WriteOnlyCell(worksheet)
+    if wrap:
+        text_cell.alignment = Alignment(wrap_text=True, vertical="top")
+    guarded = WriteOnlyCell(worksheet)
+    guarded.quotePrefix = True
+    if wrap:
+        guarded.alignment = Alignment(wrap_text=True, vertical="top")
+    number_format = NUMBER_FORMATS.get(column.kind)
+    formatted = WriteOnlyCell(worksheet)
+    if number_format is not None:
+        formatted.number_format = number_format
+
+    def convert(value: Value) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = clean_text(value)
+            if is_formula_like(value):
+                guarded.value = value
+                guarded.data_type = "s"  # openpyxl would read "=…" as a formula
+                return guarded
+            if wrap:
+                text_cell.value = value
+                return text_cell
+            return value
+        if number_format is None or isinstance(value, bool):
+            return value
+        formatted.value = value
+        return formatted
+
+    return convert
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def write_csv(sheet: Sheet, out: IO[bytes]) -> int:
+    """One sheet as UTF-8 CSV with a BOM (so Excel reads it as UTF-8); returns its data rows."""
+    columns, rows = sheet.resolved()
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
+    try:
+        text.write("\ufeff")
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow([csv_text(column.header) for column in columns])
+        count = 0
+        for row in rows:
+            writer.writerow([csv_text(value) for value in row])
+            count += 1
+        text.flush()
+    finally:
+        text.detach()  # the caller owns `out`
+    return count

@@ -1,0 +1,122 @@
+"""A long transcript is read in parts of TURNS_PER_PAGE turns; links to a turn find its part."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from insights.coding import HighlightFields, highlight_create
+from insights.views import reader
+from interviews.models import ResearchProject, Transcript
+from tests.factories import make_participant, make_session, make_transcript
+
+# Seven turns: parts of two turns make four parts, the last with one turn.
+TEXT = "\n\n".join(
+    f"{speaker}: Turn {number} says something about {topic}."
+    for number, (speaker, topic) in enumerate(
+        [
+            ("Sam Rivera", "onboarding"),
+            ("Ada Lovelace", "SAML"),
+            ("Sam Rivera", "pricing"),
+            ("Ada Lovelace", "procurement"),
+            ("Sam Rivera", "renewal"),
+            ("Ada Lovelace", "migration"),
+            ("Sam Rivera", "support"),
+        ],
+        start=1,
+    )
+)
+
+
+@pytest.fixture(autouse=True)
+def two_turns_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "TURNS_PER_PAGE", 2)
+
+
+@pytest.fixture
+def transcript(project: ResearchProject) -> Transcript:
+    session = make_session(project, participants=[make_participant(name="Ada Lovelace")])
+    return make_transcript(session, filename="ada.txt", data=TEXT.encode())
+
+
+def url(transcript: Transcript, query: str = "") -> str:
+    base = reverse(
+        "insights:transcript-detail",
+        args=[transcript.session.project.slug, transcript.session_id, transcript.pk],
+    )
+    return f"{base}?{query}" if query else base
+
+
+def turn_ids(client: Client, address: str) -> list[int]:
+    response = client.get(address)
+    assert response.status_code == 200
+    return [row[0].pk for row in response.context["rows"]]
+
+
+def test_the_reader_shows_one_part_and_links_to_the_next(researcher_client, transcript) -> None:
+    ids = list(transcript.utterances.order_by("position").values_list("pk", flat=True))
+    assert len(ids) == 7
+
+    response = researcher_client.get(url(transcript))
+    assert [row[0].pk for row in response.context["rows"]] == ids[:2]
+    html = response.content.decode()
+    assert "Turns 1–2 of 7" in html
+    assert 'href="?page=2" rel="next"' in html
+    assert f'id="u-{ids[2]}"' not in html
+    assert 'data-turn-pages="4"' in html
+
+    assert turn_ids(researcher_client, url(transcript, "page=2")) == ids[2:4]
+    assert turn_ids(researcher_client, url(transcript, "page=4")) == ids[6:]
+
+
+def test_a_link_to_a_turn_opens_the_part_that_holds_it(researcher_client, transcript) -> None:
+    ids = list(transcript.utterances.order_by("position").values_list("pk", flat=True))
+    assert turn_ids(researcher_client, url(transcript, f"at={ids[5]}")) == ids[4:6]
+    assert turn_ids(researcher_client, url(transcript, f"at={ids[0]}")) == ids[:2]
+
+
+@pytest.mark.parametrize("query", ["page=99", "page=0", "page=two", "at=999999", "at=-1"])
+def test_a_part_that_does_not_exist_shows_the_nearest(researcher_client, transcript, query) -> None:
+    ids = turn_ids(researcher_client, url(transcript, query))
+    assert len(ids) in (1, 2)  # the first part, or the last for a page past the end
+
+
+def test_the_toolbar_counts_the_whole_transcript(researcher_client, researcher, transcript) -> None:
+    project = transcript.session.project
+    for needle in ("Turn 2 says", "Turn 6 says"):
+        start = transcript.text.index(needle)
+        highlight_create(
+            project=project,
+            coder=researcher,
+            start=start,
+            end=start + len(needle),
+            fields=HighlightFields(),
+            transcript=transcript,
+        )
+    response = researcher_client.get(url(transcript))
+    assert response.context["highlight_count"] == 2
+    assert response.context["coded_percent"] == round(100 * 2 / 7)
+    assert len(response.context["highlights"]) == 1  # the coding panel gets this part's
+
+
+def test_every_part_takes_as_many_queries(
+    researcher_client, transcript, django_assert_max_num_queries, django_assert_num_queries
+) -> None:
+    """Session, user, the door (2), transcript, speakers, this part's turns, its highlights
+    (3: highlights, codings, codes), redactions, the whole transcript's highlight count and
+    coded turns, the coding panel's stages and codes, the consent clearance."""
+    with django_assert_max_num_queries(17) as first:
+        researcher_client.get(url(transcript, "page=1"))
+    with django_assert_num_queries(len(first.captured_queries)):
+        researcher_client.get(url(transcript, "page=3"))
+
+
+def test_a_short_transcript_is_one_part_without_page_links(
+    researcher_client, transcript, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "TURNS_PER_PAGE", 250)
+    response = researcher_client.get(url(transcript, "page=2"))
+    assert len(response.context["rows"]) == 7
+    assert "data-turn-pages" not in response.content.decode()
+    assert "Turns 1" not in response.content.decode()
