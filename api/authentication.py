@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from api.models import ApiToken
 from api.tokens import token_user
 
 
 class PersonalTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
-    def authenticate(self, request: Request) -> tuple[object, object] | None:
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None  # not ours: the session may still sign the request in
@@ -33,7 +35,7 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class PersonalTokenScheme(OpenApiAuthenticationExtension):
+class PersonalTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # drf-spectacular's registering __init_subclass__ is unannotated
     target_class = "api.authentication.PersonalTokenAuthentication"
     name = "personalToken"
 

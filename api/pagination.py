@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
 
 
 class IdCursorPagination(CursorPagination):
@@ -11,6 +12,6 @@ class IdCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
-    def get_page_size(self, request):  # noqa: ANN001, ANN201 - DRF's signature
+    def get_page_size(self, request: Request) -> int | None:
         self.page_size = settings.API_PAGE_SIZE
         return super().get_page_size(request)

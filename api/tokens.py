@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from api.models import ApiToken
@@ -27,7 +27,7 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for this user: (row, the token itself, to show once and never again)."""
     name = " ".join(name.split())
     if not name:
@@ -45,7 +45,7 @@ def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
     return token, raw
 
 
-def token_user(raw: str) -> tuple[AbstractBaseUser, ApiToken] | None:
+def token_user(raw: str) -> tuple[User, ApiToken] | None:
     """The active user a token belongs to, and the token; None for an unknown token."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
@@ -59,7 +59,7 @@ def token_user(raw: str) -> tuple[AbstractBaseUser, ApiToken] | None:
     return token.user, token
 
 
-def token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+def token_revoke(*, user: User, token_id: int) -> bool:
     """Delete one of this user's tokens; False when they have no such token."""
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return bool(deleted)

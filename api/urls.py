@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseBase
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.views import APIView
 
 from api import views
 
 app_name = "api"
 
 
-def _api(view: Any) -> Callable[..., Any]:
+def _api(view: type[APIView]) -> Callable[..., HttpResponseBase]:
     # The API signs requests in itself (a token or the session) and answers 401 in JSON;
     # the site's log-in redirect must not catch a token request first.
     return login_not_required(view.as_view())
