@@ -3,11 +3,15 @@
 Output serializers only shape rows that the selectors already filtered (insights.visibility,
 interviews.access, interviews.pii); input serializers check types and sizes, and the
 services check the rest (offsets, codebook, pipeline rules) with the pages' own messages.
+
+Each serializer names what it reads (`ModelSerializer[Theme]`, `Serializer[QuoteRow]`); input
+serializers are `Serializer[None]`: they only check `data=`, never read an instance.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, TypedDict
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,16 +19,23 @@ from rest_framework import serializers
 from insights.coding import MAX_CODES_PER_HIGHLIGHT, MAX_MEMO_LENGTH
 from insights.models import (
     Code,
+    JourneyFramework,
     Recommendation,
+    Report,
+    Stage,
     StageMetric,
     StageMetricValue,
     Theme,
 )
+from insights.quotes import QuoteRow
+from insights.reports import MetricSnap, ShownQuote, ShownStage, ShownTheme
+from insights.visibility import EvidenceReader
 from interviews.models import (
     CompanySize,
     Deployment,
     Enrollment,
     Participant,
+    ParticipantIdentity,
     Region,
     ResearchProject,
     Segment,
@@ -36,9 +47,11 @@ from interviews.models import (
 MAX_INTEGER = 2**63 - 1
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(serializers.ModelSerializer[ResearchProject]):
     role = serializers.SerializerMethodField()
-    framework = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    framework: serializers.SlugRelatedField[JourneyFramework] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ResearchProject
@@ -61,11 +74,14 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_role(self, project: ResearchProject) -> str:
         """Your role in the study: lead, researcher or viewer (staff act as leads)."""
-        return self.context["roles"].get(project.pk, "lead")
+        roles: dict[int, str] = self.context["roles"]
+        return roles.get(project.pk, "lead")
 
 
-class SessionSerializer(serializers.ModelSerializer):
-    participants = serializers.SlugRelatedField(slug_field="pseudonym", many=True, read_only=True)
+class SessionSerializer(serializers.ModelSerializer[Session]):
+    participants: serializers.SlugRelatedField[Participant] = serializers.SlugRelatedField(
+        slug_field="pseudonym", many=True, read_only=True
+    )
     shared = serializers.SerializerMethodField()
 
     class Meta:
@@ -83,25 +99,28 @@ class SessionSerializer(serializers.ModelSerializer):
 
     def get_shared(self, session: Session) -> bool:
         """Whether you may read this session's transcripts and notes (consent audience)."""
-        return self.context["reader"].may_read_session(session.pk)
+        reader: EvidenceReader = self.context["reader"]
+        return reader.may_read_session(session.pk)
 
 
-class IdentitySerializer(serializers.Serializer):
+class IdentitySerializer(serializers.Serializer[ParticipantIdentity]):
     name = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     email = serializers.EmailField(allow_blank=True, required=False, default="")
     company = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     job_title = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
 
 
-class EnrollmentSerializer(serializers.ModelSerializer):
-    participant = serializers.SlugRelatedField(slug_field="pseudonym", read_only=True)
+class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
+    participant: serializers.SlugRelatedField[Participant] = serializers.SlugRelatedField(
+        slug_field="pseudonym", read_only=True
+    )
 
     class Meta:
         model = Enrollment
         fields = ["id", "participant", "status", "status_changed_at", "created_at"]
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(serializers.ModelSerializer[Participant]):
     """A participant of the study: the pseudonym and open profile; personal data only for
     those who may read it (interviews.pii), and null for everyone else."""
 
@@ -127,16 +146,18 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(IdentitySerializer(allow_null=True))
     def get_identity(self, participant: Participant) -> dict[str, Any] | None:
-        identity = self.context["identities"].get(participant.pk)
+        identities: dict[int, ParticipantIdentity] = self.context["identities"]
+        identity = identities.get(participant.pk)
         return IdentitySerializer(identity).data if identity is not None else None
 
     @extend_schema_field(EnrollmentSerializer(allow_null=True))
     def get_enrollment(self, participant: Participant) -> dict[str, Any] | None:
-        enrollment = self.context["enrollments"].get(participant.pk)
+        enrollments: dict[int, Enrollment] = self.context["enrollments"]
+        enrollment = enrollments.get(participant.pk)
         return EnrollmentSerializer(enrollment).data if enrollment is not None else None
 
 
-class ParticipantCreateSerializer(serializers.Serializer):
+class ParticipantCreateSerializer(serializers.Serializer[None]):
     kind = serializers.ChoiceField(Participant.Kind.choices, default=Participant.Kind.CUSTOMER)
     persona = serializers.CharField(max_length=120, allow_blank=True, default="")
     segment = serializers.ChoiceField(Segment.choices, allow_blank=True, default="")
@@ -147,18 +168,25 @@ class ParticipantCreateSerializer(serializers.Serializer):
     identity = IdentitySerializer(required=False)
 
 
-class EnrollmentCreateSerializer(serializers.Serializer):
+class EnrollmentCreateSerializer(serializers.Serializer[None]):
     participant = serializers.CharField(max_length=20, help_text="The pseudonym, e.g. P-014.")
 
 
-class EnrollmentMoveSerializer(serializers.Serializer):
+class EnrollmentMoveSerializer(serializers.Serializer[None]):
     to_status = serializers.ChoiceField(Enrollment.Status.choices)
     override_reason = serializers.CharField(max_length=500, allow_blank=True, default="")
     note = serializers.CharField(max_length=1000, allow_blank=True, default="")
 
 
-class CodeSerializer(serializers.ModelSerializer):
-    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+# A field named `parent` or `source` is no attribute of the serializer at run time (DRF's
+# metaclass moves declared fields into `_declared_fields`), but the stubs take it for
+# Field.parent or Field.source: those lines carry an ignore.
+
+
+class CodeSerializer(serializers.ModelSerializer[Code]):
+    parent: serializers.PrimaryKeyRelatedField[Code] = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]  # not Field.parent
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Code
@@ -175,11 +203,11 @@ class CodeSerializer(serializers.ModelSerializer):
         ]
 
 
-class CodeCreateSerializer(serializers.Serializer):
+class CodeCreateSerializer(serializers.Serializer[None]):
     """Checked again by the codebook's own form (insights.forms.CodeForm)."""
 
     name = serializers.CharField(max_length=100)
-    parent = serializers.IntegerField(
+    parent = serializers.IntegerField(  # type: ignore[assignment]  # not Field.parent
         required=False, allow_null=True, min_value=1, max_value=MAX_INTEGER
     )
     kind = serializers.ChoiceField(Code.Kind.choices, default=Code.Kind.TOPIC)
@@ -189,11 +217,11 @@ class CodeCreateSerializer(serializers.Serializer):
     exclusion_notes = serializers.CharField(max_length=5000, allow_blank=True, default="")
 
 
-class HighlightSerializer(serializers.Serializer):
+class HighlightSerializer(serializers.Serializer[QuoteRow]):
     """One row of the quote list (insights.quotes.QuoteRow), as this reader may read it."""
 
     id = serializers.IntegerField(source="highlight.pk")
-    source = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField()  # type: ignore[assignment]  # not Field.source
     source_id = serializers.SerializerMethodField()
     start = serializers.IntegerField(source="highlight.start")
     end = serializers.IntegerField(source="highlight.end")
@@ -210,28 +238,30 @@ class HighlightSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="The quote in its transcript or session, on the site.")
     hidden_from_viewers = serializers.BooleanField()
 
-    def get_source(self, row: Any) -> str:
+    def get_source(self, row: QuoteRow) -> str:
         return "transcript" if row.highlight.transcript_id is not None else "field_note"
 
-    def get_source_id(self, row: Any) -> int:
-        return row.highlight.transcript_id or row.highlight.field_note_id
+    def get_source_id(self, row: QuoteRow) -> int:
+        source_id = row.highlight.transcript_id or row.highlight.field_note_id
+        assert source_id is not None  # a highlight has one source (highlight_has_one_source)
+        return source_id
 
     @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_stage(self, row: Any) -> str | None:
+    def get_stage(self, row: QuoteRow) -> str | None:
         """The stage's slug."""
         stage = row.highlight.stage
         return stage.slug if stage is not None else None
 
-    def get_codes(self, row: Any) -> list[str]:
+    def get_codes(self, row: QuoteRow) -> list[str]:
         return [chip.name for chip in row.codes]
 
-    def get_participants(self, row: Any) -> list[str]:
+    def get_participants(self, row: QuoteRow) -> list[str]:
         """Pseudonyms of who said it (transcript) or of the session's participants (note)."""
         return [participant.pseudonym for participant in row.participants]
 
 
-class HighlightCreateSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(["transcript", "field_note"])
+class HighlightCreateSerializer(serializers.Serializer[None]):
+    source = serializers.ChoiceField(["transcript", "field_note"])  # type: ignore[assignment]  # not Field.source
     source_id = serializers.IntegerField(min_value=1, max_value=MAX_INTEGER)
     start = serializers.IntegerField(
         min_value=0, max_value=MAX_INTEGER, help_text="In code points (Python's str indexing)."
@@ -256,7 +286,7 @@ class HighlightCreateSerializer(serializers.Serializer):
     memo = serializers.CharField(max_length=MAX_MEMO_LENGTH, allow_blank=True, default="")
 
 
-class HighlightUpdateSerializer(serializers.Serializer):
+class HighlightUpdateSerializer(serializers.Serializer[None]):
     """What may change on a highlight (its span stays); a field left out keeps its value."""
 
     stage = serializers.SlugField(required=False, allow_null=True, max_length=120)
@@ -273,9 +303,13 @@ class HighlightUpdateSerializer(serializers.Serializer):
     memo = serializers.CharField(max_length=MAX_MEMO_LENGTH, allow_blank=True, required=False)
 
 
-class ThemeSerializer(serializers.ModelSerializer):
-    stage = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    codes = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+class ThemeSerializer(serializers.ModelSerializer[Theme]):
+    stage: serializers.SlugRelatedField[Stage] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    codes: serializers.SlugRelatedField[Code] = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
 
     class Meta:
         model = Theme
@@ -298,9 +332,13 @@ class ThemeSerializer(serializers.ModelSerializer):
         ]
 
 
-class RecommendationSerializer(serializers.ModelSerializer):
-    stage = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    themes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+class RecommendationSerializer(serializers.ModelSerializer[Recommendation]):
+    stage: serializers.SlugRelatedField[Stage] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    themes: serializers.PrimaryKeyRelatedField[Theme] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = Recommendation
@@ -316,20 +354,20 @@ class RecommendationSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReportSerializer(serializers.Serializer):
+class ReportSerializer(serializers.Serializer[Report]):
     number = serializers.IntegerField()
     title = serializers.CharField()
     published_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
 
 
-class ReportQuoteSerializer(serializers.Serializer):
+class ReportQuoteSerializer(serializers.Serializer[ShownQuote]):
     text = serializers.CharField()
     participant = serializers.CharField()
     profile = serializers.CharField()
 
 
-class ReportThemeSerializer(serializers.Serializer):
+class ReportThemeSerializer(serializers.Serializer[ShownTheme]):
     name = serializers.CharField(source="theme.name")
     summary = serializers.CharField(source="theme.summary")
     codes = serializers.ListField(child=serializers.CharField(), source="theme.codes")
@@ -347,7 +385,7 @@ class ReportThemeSerializer(serializers.Serializer):
     )
 
 
-class ReportMetricSerializer(serializers.Serializer):
+class ReportMetricSerializer(serializers.Serializer[MetricSnap]):
     name = serializers.CharField()
     owner = serializers.CharField()
     baseline = serializers.CharField()
@@ -355,18 +393,32 @@ class ReportMetricSerializer(serializers.Serializer):
     unit = serializers.CharField()
 
 
-class ReportStageSerializer(serializers.Serializer):
+class ReportStageSerializer(serializers.Serializer[ShownStage]):
     name = serializers.CharField(source="stage.name")
     team = serializers.CharField(source="stage.team")
     themes = ReportThemeSerializer(many=True)
     metrics = ReportMetricSerializer(many=True, source="stage.metrics")
 
 
-class ReportDetailSerializer(ReportSerializer):
+class ShownReport(TypedDict):
+    """A published report with the quotes this reader may read now (api.views.ReportDetail)."""
+
+    number: int
+    title: str
+    published_at: dt.datetime | None
+    created_at: dt.datetime
+    stages: list[ShownStage]
+
+
+class ReportDetailSerializer(serializers.Serializer[ShownReport]):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    published_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
     stages = ReportStageSerializer(many=True)
 
 
-class StageMetricValueSerializer(serializers.ModelSerializer):
+class StageMetricValueSerializer(serializers.ModelSerializer[StageMetricValue]):
     value = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)
 
     class Meta:
@@ -378,8 +430,10 @@ class StageMetricValueSerializer(serializers.ModelSerializer):
         validators: list[object] = []
 
 
-class StageMetricSerializer(serializers.ModelSerializer):
-    stage = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class StageMetricSerializer(serializers.ModelSerializer[StageMetric]):
+    stage: serializers.SlugRelatedField[Stage] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     baseline = serializers.DecimalField(
         max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True
     )
@@ -394,5 +448,6 @@ class StageMetricSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StageMetricValueSerializer(allow_null=True))
     def get_latest_actual(self, metric: StageMetric) -> dict[str, Any] | None:
-        value = self.context["latest"].get(metric.pk)
+        latest: dict[int, StageMetricValue] = self.context["latest"]
+        value = latest.get(metric.pk)
         return StageMetricValueSerializer(value).data if value is not None else None
