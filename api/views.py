@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -66,7 +67,32 @@ from interviews.models import (
 from interviews.pii import read_identities
 
 
-class ProjectScoped(generics.GenericAPIView):
+def signed_in_user(request: Request) -> User:
+    """The user a request signed in as (a token or the session).
+
+    IsAuthenticated (settings.REST_FRAMEWORK) turns anonymous requests away before any view
+    runs; should one get through, it is refused rather than served as nobody.
+    """
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated
+    return user
+
+
+class ApiView(generics.GenericAPIView[Any]):
+    """Every view of the API. None uses `queryset` or `get_object()` (each builds its own
+    querysets, through the access door), so the model type is Any; serializer_class and
+    the paginator describe the answers to the schema."""
+
+    def paged[M: Model](self, queryset: QuerySet[M]) -> list[M]:
+        """This request's page of a list (a cursor page, api.pagination)."""
+        page = self.paginate_queryset(queryset)
+        # Every view has a paginator (DEFAULT_PAGINATION_CLASS) unless it sets none itself.
+        assert page is not None, f"{type(self).__name__} has no paginator"
+        return page
+
+
+class ProjectScoped(ApiView):
     """A view under /projects/<slug>/: `self.access()` is the one door to the study."""
 
     def access(self, *, write: bool = False, lead: bool = False) -> ProjectAccess:
@@ -76,7 +102,7 @@ class ProjectScoped(generics.GenericAPIView):
         return evidence_reader(project=access.project, user=self.request.user, role=access.role)
 
     def page(self, queryset: QuerySet[Any], **context: Any) -> Response:
-        rows = self.paginate_queryset(queryset)
+        rows = self.paged(queryset)
         serializer = self.get_serializer_class()(rows, many=True, context=context)
         return self.get_paginated_response(serializer.data)
 
@@ -93,19 +119,18 @@ def _invalid(form: Any) -> ValidationError:
 # --- Studies --------------------------------------------------------------------------------
 
 
-class ProjectList(ListModelMixin, generics.GenericAPIView):
+class ProjectList(ListModelMixin, ApiView):
     serializer_class = s.ProjectSerializer
 
     def get(self, request: Request) -> Response:
         """The studies you are a member of (staff: every study)."""
-        projects = projects_for_user(request.user).select_related("framework").distinct()
-        page = self.paginate_queryset(projects)
+        user = signed_in_user(request)
+        projects = projects_for_user(user).select_related("framework").distinct()
+        page = self.paged(projects)
         # Staff act as leads everywhere (interviews.access), whatever their membership says.
         roles = dict(
-            Membership.objects.filter(user=request.user, project__in=page).values_list(
-                "project_id", "role"
-            )
-            if not request.user.is_staff
+            Membership.objects.filter(user=user, project__in=page).values_list("project_id", "role")
+            if not user.is_staff
             else []
         )
         data = s.ProjectSerializer(page, many=True, context={"roles": roles}).data
@@ -167,7 +192,7 @@ class ParticipantList(ProjectScopedList):
         return Response(data, status=status.HTTP_201_CREATED)
 
     def _page(self, access: ProjectAccess, participants: QuerySet[Participant]) -> Response:
-        page = self.paginate_queryset(participants)
+        page = self.paged(participants)
         return self.get_paginated_response(self._serialize(access, page))
 
     def _serialize(self, access: ProjectAccess, page: list[Participant]) -> Any:
@@ -227,7 +252,9 @@ class EnrollmentMove(ProjectScoped):
         enrollment = get_object_or_404(Enrollment, pk=enrollment_id, project=access.project)
         shape = s.EnrollmentMoveSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
-        services.enrollment_move(enrollment=enrollment, by=request.user, **shape.validated_data)
+        services.enrollment_move(
+            enrollment=enrollment, by=signed_in_user(request), **shape.validated_data
+        )
         enrollment.refresh_from_db()
         return Response(s.EnrollmentSerializer(enrollment).data)
 
@@ -253,7 +280,7 @@ class CodeList(ProjectScopedList):
         form = CodeForm({**data, "version": "1"}, project=access.project, codes=codes)
         if not form.is_valid():
             raise _invalid(form)
-        code = form.save_versioned(by=request.user)
+        code = form.save_versioned(by=signed_in_user(request))
         return Response(s.CodeSerializer(code).data, status=status.HTTP_201_CREATED)
 
 
@@ -290,9 +317,10 @@ class HighlightList(ProjectScopedList):
         )
         if quote_filter.is_bound and not quote_filter.is_valid():
             raise _invalid(quote_filter)
-        highlights = self.paginate_queryset(quote_filter.qs)
-        rows = quote_rows(reader, highlights)
-        return self.get_paginated_response(s.HighlightSerializer(rows, many=True).data)
+        highlights: QuerySet[Highlight] = quote_filter.qs
+        rows = quote_rows(reader, self.paged(highlights))
+        data = s.HighlightSerializer(rows, many=True).data  # type: ignore[arg-type]  # stubs: a plain Serializer's many=True takes a list
+        return self.get_paginated_response(data)
 
     @extend_schema(
         request=s.HighlightCreateSerializer,
@@ -302,15 +330,14 @@ class HighlightList(ProjectScopedList):
         """Code a span of a transcript or field note (offsets in code points). Coding the
         same span again returns the existing highlight with 200."""
         access = self.access(write=True)
+        user = signed_in_user(request)
         shape = s.HighlightCreateSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
         data = shape.validated_data
         transcript, note = _source(access.project, data["source"], data["source_id"])
         stage = _stage(access.project, data.get("stage"))
         with transaction.atomic():
-            codes = codes_get_or_create(
-                project=access.project, names=data["codes"], by=request.user
-            )
+            codes = codes_get_or_create(project=access.project, names=data["codes"], by=user)
             fields = HighlightFields(
                 stage=stage,
                 codes=codes,
@@ -320,7 +347,7 @@ class HighlightList(ProjectScopedList):
             )
             highlight, created = highlight_get_or_create(
                 project=access.project,
-                coder=request.user,
+                coder=user,
                 start=data["start"],
                 end=data["end"],
                 fields=fields,
@@ -355,6 +382,7 @@ class HighlightDetail(ProjectScoped):
     def patch(self, request: Request, slug: str, highlight_id: int) -> Response:
         """Change a highlight's stage, codes, sentiment, pain severity or memo."""
         access = self.access(write=True)
+        user = signed_in_user(request)
         reader = self.reader(access)
         highlight = self.highlight(reader)
         shape = s.HighlightUpdateSerializer(data=request.data)
@@ -363,9 +391,7 @@ class HighlightDetail(ProjectScoped):
         stage = _stage(access.project, data["stage"]) if "stage" in data else highlight.stage
         with transaction.atomic():
             if "codes" in data:
-                codes = codes_get_or_create(
-                    project=access.project, names=data["codes"], by=request.user
-                )
+                codes = codes_get_or_create(project=access.project, names=data["codes"], by=user)
             else:
                 codes = [item.tag for item in highlight.coded_items.all()]
             fields = HighlightFields(
@@ -375,26 +401,32 @@ class HighlightDetail(ProjectScoped):
                 pain_severity=data.get("pain_severity", highlight.pain_severity),
                 memo=data.get("memo", highlight.memo),
             )
-            highlight_update(highlight=highlight, by=request.user, fields=fields)
+            highlight_update(highlight=highlight, by=user, fields=fields)
         return self.respond(reader, highlight.pk)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, slug: str, highlight_id: int) -> Response:
         access = self.access(write=True)
-        highlight_delete(highlight=self.highlight(self.reader(access)), by=request.user)
+        highlight = self.highlight(self.reader(access))
+        highlight_delete(highlight=highlight, by=signed_in_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _source(
     project: ResearchProject, kind: str, source_id: int
 ) -> tuple[Transcript | None, FieldNote | None]:
-    model = Transcript if kind == "transcript" else FieldNote
-    found = model.objects.select_related("session").filter(pk=source_id, session__project=project)
-    source = found.first()
-    if source is None:
-        # As for ids in the path: another study's transcript is not there for this study.
-        raise NotFound(f"This study has no {kind.replace('_', ' ')} {source_id}.")
-    return (source, None) if kind == "transcript" else (None, source)
+    if kind == "transcript":
+        transcripts = Transcript.objects.filter(pk=source_id, session__project=project)
+        transcript = transcripts.select_related("session").first()
+        if transcript is not None:
+            return transcript, None
+    else:
+        notes = FieldNote.objects.filter(pk=source_id, session__project=project)
+        note = notes.select_related("session").first()
+        if note is not None:
+            return None, note
+    # As for ids in the path: another study's transcript is not there for this study.
+    raise NotFound(f"This study has no {kind.replace('_', ' ')} {source_id}.")
 
 
 def _stage(project: ResearchProject, slug: str | None) -> Stage | None:
@@ -456,13 +488,13 @@ class ReportDetail(ProjectScoped):
         read now (consent and redaction as of today)."""
         access = self.access()
         report = get_object_or_404(_published(access), number=number)
-        data = {
-            "number": report.number,
-            "title": report.title,
-            "published_at": report.published_at,
-            "created_at": report.created_at,
-            "stages": shown_stages(report, user=request.user, role=access.role),
-        }
+        data = s.ShownReport(
+            number=report.number,
+            title=report.title,
+            published_at=report.published_at,
+            created_at=report.created_at,
+            stages=shown_stages(report, user=signed_in_user(request), role=access.role),
+        )
         return Response(s.ReportDetailSerializer(data).data)
 
 
@@ -482,7 +514,7 @@ class StageMetricList(ProjectScopedList):
         metrics = StageMetric.objects.filter(
             stage__framework_id=access.project.framework_id
         ).select_related("stage")
-        page = self.paginate_queryset(metrics)
+        page = self.paged(metrics)
         latest: dict[int, StageMetricValue] = {}
         for value in StageMetricValue.objects.filter(
             project=access.project, metric__in=page, kind=StageMetricValue.Kind.ACTUAL
@@ -522,7 +554,7 @@ class StageMetricValueList(ProjectScopedList):
             metric=metric,
             kind=data["kind"],
             measured_on=data["measured_on"],
-            defaults={"value": data["value"], "recorded_by": request.user},
+            defaults={"value": data["value"], "recorded_by": signed_in_user(request)},
         )
         return Response(
             s.StageMetricValueSerializer(value).data,

@@ -4,14 +4,24 @@ changes nothing. Access by persona for every URL is walked in tests/test_permiss
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
-from rest_framework.test import APIClient
+from django.contrib.auth.models import AnonymousUser, User
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 
+from api.views import signed_in_user
 from insights.coding import HighlightFields, highlight_create
 from insights.models import Code, Highlight, StageMetric, StageMetricValue
 from insights.reports import report_build
 from insights.visibility import highlights_visible_to
-from interviews.models import AuditEvent, ConsentRecord, Enrollment, Participant, ResearchProject
+from interviews.models import (
+    AuditEvent,
+    ConsentRecord,
+    Enrollment,
+    FieldNote,
+    Participant,
+    ResearchProject,
+)
 from tests.factories import make_participant, make_project, make_session, make_transcript
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +29,15 @@ pytestmark = pytest.mark.django_db
 
 def api(world: dict, rest: str = "") -> str:
     return f"/api/v1/projects/{world['project'].slug}/{rest}"
+
+
+def test_a_view_serves_only_a_signed_in_user(lead: User) -> None:
+    request = Request(APIRequestFactory().get("/api/v1/projects/"))
+    request.user = lead
+    assert signed_in_user(request) == lead
+    request.user = AnonymousUser()
+    with pytest.raises(NotAuthenticated):
+        signed_in_user(request)
 
 
 # --- Studies and sessions ---------------------------------------------------------------------
@@ -344,6 +363,28 @@ def test_another_studys_transcript_is_a_404(world: dict, researcher: User, resea
     response = researcher_api.post(api(world, "highlights/"), body, format="json")
     assert response.status_code == 404
     assert not Highlight.objects.filter(transcript=foreign).exists()
+
+
+def test_coding_a_field_note_through_the_api(world: dict, researcher_api: APIClient) -> None:
+    note = world["note"]
+    start = note.text.index("SSO")
+    body = {"source": "field_note", "source_id": note.pk, "start": start, "end": start + 3}
+    created = researcher_api.post(api(world, "highlights/"), body, format="json")
+    assert created.status_code == 201, created.json()
+    assert (created.json()["source"], created.json()["source_id"]) == ("field_note", note.pk)
+    assert Highlight.objects.get(pk=created.json()["id"]).field_note == note
+
+
+def test_another_studys_field_note_is_a_404(
+    world: dict, researcher: User, researcher_api: APIClient
+) -> None:
+    elsewhere = make_project("Elsewhere", slug="elsewhere", members={researcher: "researcher"})
+    foreign = FieldNote.objects.create(session=make_session(elsewhere), text="Uses two tools")
+    body = {"source": "field_note", "source_id": foreign.pk, "start": 0, "end": 4}
+    response = researcher_api.post(api(world, "highlights/"), body, format="json")
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"This study has no field note {foreign.pk}."
+    assert not Highlight.objects.filter(field_note=foreign).exists()
 
 
 def test_the_highlight_list_costs_the_same_whatever_its_length(
