@@ -482,7 +482,7 @@ def _counts() -> tuple:
     )
 
 
-API_POST_JSON = {
+API_POST_JSON: dict[str, dict[str, Any]] = {
     "api:participant-list": {"persona": "Platform admin", "identity": {"name": "Grace Hopper"}},
     "api:enrollment-list": {"participant": "{new_pseudonym}"},
     "api:enrollment-move": {"to_status": "contacted"},
