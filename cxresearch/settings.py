@@ -47,10 +47,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "taggit",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's scripts and styles, served from our own origin (no CDN, CSP 'self').
+    "drf_spectacular_sidecar",
     "cxresearch",
     "interviews",
     "insights",
     "jobs",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +182,54 @@ LOGIN_THROTTLE_ADDRESS_FAILURES = env_int("LOGIN_THROTTLE_ADDRESS_FAILURES", 30,
 LOGIN_THROTTLE_MINUTES = env_int("LOGIN_THROTTLE_MINUTES", 15, minimum=1)
 # Behind a proxy: the request header holding the client's address, e.g. HTTP_X_FORWARDED_FOR.
 CLIENT_ADDRESS_HEADER = env_str("CLIENT_ADDRESS_HEADER")
+
+# The REST API (api/): JSON only, personal tokens or the browser's session, cursor pages, and
+# a request budget per token (or per signed-in user) kept in the shared cache above.
+API_PAGE_SIZE = 100
+API_RATE_PER_TOKEN = "600/minute"  # noqa: S105 - a rate, not a secret
+API_RATE_PER_USER = "600/minute"
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.PersonalTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_RATE_PER_TOKEN, "user": API_RATE_PER_USER},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cxresearch API",
+    "DESCRIPTION": "Studies, evidence and findings for BI dashboards, CRMs and data warehouses. "
+    "Results follow the same rules as the pages: consent, redaction and blind coding.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a "kind" or a "status": name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ParticipantKindEnum": "interviews.models.Participant.Kind",
+        "SessionKindEnum": "interviews.models.Session.Kind",
+        "CodeKindEnum": "insights.models.Code.Kind",
+        "MetricValueKindEnum": "insights.models.StageMetricValue.Kind",
+        "ProjectStatusEnum": "interviews.models.ResearchProject.Status",
+        "ProjectSegmentEnum": "interviews.models.ResearchProject.ProjectSegment",
+        "SegmentEnum": "interviews.models.Segment",
+        "EnrollmentStatusEnum": "interviews.models.Enrollment.Status",
+        "ThemeStatusEnum": "insights.models.Theme.Status",
+        "RecommendationStatusEnum": "insights.models.Recommendation.Status",
+        "LevelEnum": "insights.models.themes.Level",
+    },
+}
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -21,4 +21,6 @@ urlpatterns = [
     path("", include("interviews.urls")),
     path("", include("insights.urls")),
     path("", include("jobs.urls")),
+    path("profile/", include("api.page_urls")),
+    path("api/v1/", include("api.urls")),
 ]

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from api.tokens import token_create
 from insights.coding import HighlightFields, code_get_or_create, highlight_create
 from insights.models import (
     Code,
@@ -28,6 +29,8 @@ from insights.models import (
     JourneyMapCell,
     Recommendation,
     Report,
+    StageMetric,
+    StageMetricValue,
     Theme,
     ThemeCode,
 )
@@ -188,10 +191,39 @@ ACCESS: dict[str, list[Rule]] = {
     "jobs:job-download": [Rule("get", READ)],
     "jobs:job-retry": [Rule("post", WRITE)],
     "insights:highlight-memo-share": [Rule("post", LEAD_ONLY)],
+    # Your own API tokens: anyone logged in; a token of someone else is a 404.
+    "profile:tokens": [Rule("get", GLOBAL_READ), Rule("post", GLOBAL_READ)],
+    "profile:token-revoke": [
+        Rule(
+            "post", {"lead": "ok", "researcher": 404, "viewer": 404, "outsider": 404, "other": 404}
+        )
+    ],
+    "api:docs": [Rule("get", GLOBAL_READ)],
+}
+
+# The API (api/), walked with each persona's personal token (test_api_access below). The
+# same doors as the pages: themes and recommendations are the research team's, as there.
+API_ACCESS: dict[str, list[Rule]] = {
+    "api:schema": [Rule("get", GLOBAL_READ)],
+    "api:project-list": [Rule("get", GLOBAL_READ)],
+    "api:project-detail": [Rule("get", READ)],
+    "api:session-list": [Rule("get", READ)],
+    "api:participant-list": [Rule("get", READ), Rule("post", WRITE)],
+    "api:enrollment-list": [Rule("get", READ), Rule("post", WRITE)],
+    "api:enrollment-move": [Rule("post", WRITE)],
+    "api:code-list": [Rule("get", READ), Rule("post", WRITE)],
+    "api:highlight-list": [Rule("get", READ), Rule("post", WRITE)],
+    "api:highlight-detail": [Rule("get", READ), Rule("patch", WRITE), Rule("delete", WRITE)],
+    "api:theme-list": [Rule("get", WRITE)],
+    "api:recommendation-list": [Rule("get", WRITE)],
+    "api:report-list": [Rule("get", READ)],
+    "api:report-detail": [Rule("get", READ)],
+    "api:stage-metric-list": [Rule("get", READ)],
+    "api:stage-metric-values": [Rule("get", READ), Rule("post", WRITE)],
 }
 
 
-APP_NAMESPACES = ("interviews", "insights", "jobs")
+APP_NAMESPACES = ("interviews", "insights", "jobs", "profile", "api")
 
 
 def app_url_names() -> set[str]:
@@ -209,7 +241,8 @@ def app_url_names() -> set[str]:
 
 
 def test_every_url_has_an_access_rule() -> None:
-    assert app_url_names() == set(ACCESS)
+    assert app_url_names() == set(ACCESS) | set(API_ACCESS)
+    assert not set(ACCESS) & set(API_ACCESS)
 
 
 @pytest.fixture
@@ -248,6 +281,8 @@ def world(project: ResearchProject, lead) -> dict[str, Any]:
     recommendation = Recommendation.objects.create(project=project, statement="Ship a checklist")
     EvidenceSummary.objects.create(project=project, participants=1, computed_at=timezone.now())
     report = report_publish(report=report_build(project=project, by=lead), by=lead)
+    metric = StageMetric.objects.filter(stage__framework=project.framework).first()
+    token, _raw = token_create(user=lead, name="world")
     return {
         "project": project,
         "participant": participant,
@@ -265,6 +300,8 @@ def world(project: ResearchProject, lead) -> dict[str, Any]:
         "theme": theme,
         "recommendation": recommendation,
         "report": report,
+        "metric": metric,
+        "token": token,
     }
 
 
@@ -290,6 +327,8 @@ def url_for(name: str, world: dict) -> str:
         "state": "current",
         "framework_slug": "cx-journey",
         "stage_slug": "onboarding",
+        "metric_id": world["metric"].pk,
+        "token_id": world["token"].pk,
     }
     pattern = next(p for p in _flat_patterns() if p[1] == name)[0]
     needed = {k: v for k, v in kwargs_by_name.items() if f"<{k}>" in pattern or f":{k}>" in pattern}
@@ -345,6 +384,7 @@ POST_DATA: dict[str, dict[str, Any]] = {
         "identity-email": "ada@analytical.example",
     },
     "insights:highlight-memo-share": {"shared": "1"},
+    "profile:tokens": {"name": "Looker"},
 }
 
 POST_JSON: dict[str, dict[str, Any]] = {
@@ -440,6 +480,61 @@ def _counts() -> tuple:
         Highlight.objects.filter(memo_shared=True).count(),
         Redaction.objects.count(),
     )
+
+
+API_POST_JSON: dict[str, dict[str, Any]] = {
+    "api:participant-list": {"persona": "Platform admin", "identity": {"name": "Grace Hopper"}},
+    "api:enrollment-list": {"participant": "{new_pseudonym}"},
+    "api:enrollment-move": {"to_status": "contacted"},
+    "api:code-list": {"name": "Pricing"},
+    "api:highlight-list": {"source": "transcript", "start": 10, "end": 20, "codes": ["SSO"]},
+    "api:highlight-detail": {"codes": ["Pricing"], "sentiment": 1},
+    "api:stage-metric-values": {"kind": "actual", "value": "12.5", "measured_on": "2026-11-30"},
+}
+
+API_CASES = [
+    (name, rule.method, persona)
+    for name, rules in API_ACCESS.items()
+    for rule in rules
+    for persona in PERSONAS
+]
+
+
+@pytest.mark.parametrize(("name", "method", "persona"), API_CASES)
+def test_api_access(
+    name: str, method: str, persona: str, world: dict, request: pytest.FixtureRequest
+) -> None:
+    """The API answers each persona's token as the pages answer their session."""
+    from tests.api.conftest import token_client
+
+    user = request.getfixturevalue(persona) if persona != "other" else None
+    if user is None:
+        request.getfixturevalue("other_client")
+        user = User.objects.get(username="other")
+    client = token_client(user)
+    expected = next(r for r in API_ACCESS[name] if r.method == method).expect[persona]
+    url = url_for(name, world)
+    counts_before = (_counts(), StageMetricValue.objects.count())
+    if method == "get":
+        response = client.get(url)
+    elif method == "delete":
+        response = client.delete(url)
+    else:
+        body = dict(API_POST_JSON[name])
+        if name == "api:highlight-list":
+            body["source_id"] = world["transcript"].pk
+        if name == "api:enrollment-list":
+            body["participant"] = make_participant().pseudonym
+            counts_before = (_counts(), StageMetricValue.objects.count())
+        response = getattr(client, method)(url, body, format="json")
+    if expected == "ok":
+        assert response.status_code in (200, 201, 204), (name, persona, response.status_code)
+    else:
+        assert response.status_code == expected, (name, persona, response.status_code)
+        assert response.json()["detail"], "a refusal says why"
+        if method != "get":
+            after = (_counts(), StageMetricValue.objects.count())
+            assert after == counts_before, "a refused request must change nothing"
 
 
 def test_outsider_gets_404_not_403_for_a_project_that_exists(outsider_client: Client) -> None:

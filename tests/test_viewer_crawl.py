@@ -25,12 +25,14 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
+from api.tokens import token_create
 from cxresearch.celery import app as celery_app
 from insights.coding import HighlightFields, code_get_or_create, highlight_create
 from insights.models import (
     EvidenceSummary,
     JourneyFramework,
     Recommendation,
+    StageMetric,
     Theme,
     ThemeCode,
 )
@@ -50,6 +52,7 @@ from interviews.models import (
 )
 from interviews.redaction import SpanToRedact, redactions_apply
 from jobs.models import BackgroundJob
+from tests.api.conftest import token_client
 from tests.factories import (
     make_attribute,
     make_consent,
@@ -58,7 +61,7 @@ from tests.factories import (
     make_session,
     make_transcript,
 )
-from tests.test_permissions import app_url_names, url_for
+from tests.test_permissions import API_ACCESS, app_url_names, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +242,8 @@ def study(project: ResearchProject, lead: User, committed: Committed) -> dict[st
         "recommendation": recommendation,
         "report": report,
         "redaction": Redaction.objects.filter(transcript=ingrid["transcript"]).first(),
+        "metric": StageMetric.objects.filter(stage__framework=project.framework).first(),
+        "token": token_create(user=lead, name="crawl")[0],
     }
     return {"worlds": [{**common, **person} for person in (ada, omar, ingrid)]}
 
@@ -330,6 +335,38 @@ def test_a_viewer_finds_no_personal_data_by_searching(study: dict, viewer_client
     hits = viewer_client.get("/search/", {"q": "thanks"}).context["rows"]
     assert any("[name]" in row.snippet for row in hits)
     assert viewer_client.get("/search/", {"q": "renewal"}).context["results"].total == 0
+
+
+def test_a_viewer_token_finds_no_personal_data_in_the_api(study: dict, viewer: User) -> None:
+    """The API's GET endpoints, read with a viewer's personal token: pseudonyms only, redacted
+    quotes, and nothing a participant kept to the research team."""
+    words = forbidden_words()
+    client = token_client(viewer)
+    names = [name for name, rules in API_ACCESS.items() if any(r.method == "get" for r in rules)]
+    urls = sorted({url_for(name, world) for name in names for world in study["worlds"]})
+    slug = study["worlds"][0]["project"].slug
+    urls += [f"/api/v1/projects/{slug}/highlights/?page_size=500"]
+    statuses: dict[str, int] = {}
+    found: dict[str, list[str]] = {}
+    shown = ""
+    for url in urls:
+        response = client.get(url)
+        statuses[url] = response.status_code
+        assert response.status_code in (200, 403, 404), (url, response.status_code)
+        text = response.content.decode()
+        shown += text
+        if bad := leaks(text, words):
+            found[url] = bad
+    assert found == {}
+
+    # Not vacuous: the viewer read quotes, redacted, and the pseudonyms of all three.
+    assert sum(status == 200 for status in statuses.values()) >= 10
+    assert "SAML took three weeks" in shown
+    assert "Onboarding at [company] took a month" in shown
+    assert "The renewal quote doubled" not in shown  # Omar's consent keeps it with the team
+    for world in study["worlds"]:
+        assert world["participant"].pseudonym in shown
+    assert '"identity":null' in shown.replace(" ", "")
 
 
 def test_a_viewers_exports_hold_no_personal_data(study: dict, viewer_client: Client) -> None:

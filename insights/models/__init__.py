@@ -13,6 +13,7 @@ from insights.models.coding import (
     SearchEntry,
     Stage,
     StageMetric,
+    StageMetricValue,
 )
 from insights.models.reports import Report, ReportIsImmutable
 from insights.models.themes import (
@@ -45,6 +46,7 @@ __all__ = [
     "SearchEntry",
     "Stage",
     "StageMetric",
+    "StageMetricValue",
     "Theme",
     "ThemeCode",
     "ThemeQuote",

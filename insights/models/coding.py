@@ -72,6 +72,41 @@ class StageMetric(models.Model):
         return self.name
 
 
+class StageMetricValue(models.Model):
+    """A dated reading of a stage metric for one study: its baseline, or an actual value.
+
+    A data warehouse pushes these through the API (one per metric, kind and date: sending the
+    same reading again replaces its value), so a study's journey shows how the number moved.
+    """
+
+    class Kind(models.TextChoices):
+        BASELINE = "baseline", "Baseline"
+        ACTUAL = "actual", "Actual"
+
+    project = models.ForeignKey(
+        "interviews.ResearchProject", on_delete=models.CASCADE, related_name="metric_values"
+    )
+    metric = models.ForeignKey(StageMetric, on_delete=models.CASCADE, related_name="values")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.ACTUAL)
+    value = models.DecimalField(max_digits=12, decimal_places=2)
+    measured_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "metric", "kind", "measured_on"],
+                name="stage_metric_value_one_per_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value} on {self.measured_on}"
+
+
 class Code(VersionedModel, TagBase):
     """A code of a project's codebook: a django-taggit tag with a hierarchy and a definition.
 
