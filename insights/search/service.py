@@ -5,10 +5,11 @@
 1. Parse the text (insights.search.query); its field filters join the page's facet filters.
 2. Find the projects the user may see (interviews.access.projects_for_user, the one door).
 3. Blind coding: a researcher in a study whose codings are blind and not yet revealed sees only
-   their own highlights (insights.quotes.sees_only_own). Search documents carry no coder, so
-   such a study's highlight documents are left out for that researcher altogether; its
-   utterances and field notes, which hold the same words, are still found. When the user also
-   sees studies without that limit, the two sets are searched separately and merged by score.
+   their own highlights (insights.visibility.own_codings_only). Search documents carry no
+   coder, so such a study's highlight documents are left out for that researcher altogether
+   (a subset of what the pages show them: their own highlights too); its utterances and
+   field notes, which hold the same words, are still found. When the user also sees studies
+   without that limit, the two sets are searched separately and merged by score.
 4. Consent: in a study where the user is not on the research team (a viewer), only evidence
    of sessions whose participants' consent reaches viewers, and only words of a cleared
    speaker, are found (interviews.evidence.consent_clearances, the rule the pages follow).
@@ -39,8 +40,9 @@ from insights.search.base import (
     SearchResults,
 )
 from insights.search.query import normalise_facet_value, parse_query
+from insights.visibility import own_codings_only
 from interviews.access import projects_for_user
-from interviews.evidence import Audience, consent_clearances
+from interviews.evidence import Audience, audience_for_role, consent_clearances
 from interviews.models import Membership, ResearchProject
 from interviews.models.choices import Region, Segment, Tier
 
@@ -214,13 +216,16 @@ def _visible_projects(
         return visible, [], []
     blind: set[int] = set()
     outside_team: set[int] = set()
-    for project_id, role, blind_coding, revealed in Membership.objects.filter(
-        user_id=user.pk
-    ).values_list("project_id", "role", "project__blind_coding", "project__codings_revealed"):
-        if role == Membership.Role.RESEARCHER and blind_coding and not revealed:
-            blind.add(project_id)
-        elif role not in (Membership.Role.LEAD, Membership.Role.RESEARCHER):
-            outside_team.add(project_id)
+    memberships = (
+        Membership.objects.filter(user_id=user.pk)
+        .select_related("project")
+        .only("project_id", "role", "project__blind_coding", "project__codings_revealed")
+    )
+    for membership in memberships:
+        if own_codings_only(membership.role, membership.project):
+            blind.add(membership.project_id)
+        elif audience_for_role(membership.role) != Audience.RESEARCH_TEAM:
+            outside_team.add(membership.project_id)
     return (
         [pk for pk in visible if pk not in blind],
         [pk for pk in visible if pk in blind],

@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -210,7 +211,7 @@ def speaker_display(speaker: Speaker | None, *, show_label: bool) -> str:
     return f"Speaker {speaker.position + 1}"
 
 
-def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
+def coding_context(access: ProjectAccess, user: User | AnonymousUser) -> dict[str, object]:
     """Codebook and stages for the coding panel."""
     project = access.project
     stages = (
@@ -232,7 +233,8 @@ def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
         },
         "stages": stages,
         "redaction_kinds": Redaction.Kind.choices,
-        "blind": access.project.blind_coding and not access.project.codings_revealed,
+        # Only whom blind coding binds is told so: leads and viewers see every coding.
+        "blind": evidence_reader(project=project, user=user, role=access.role).own_codings_only,
         # The same words as the quote list and exports (insights.quotes).
         "pain_choices": [(value, pain_severity_label(value)) for value in PAIN_SEVERITY_WORDS],
         "sentiment_choices": [
