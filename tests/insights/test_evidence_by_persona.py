@@ -19,10 +19,8 @@ the reader (its coding panel's JSON), the quote list, the journey stage pages, s
 (kind:highlight), the spreadsheet (xlsx and CSV, read back), the REFI-QDA export and a
 published report. The documented exceptions:
 
-- Search documents carry no coder, so under blind coding a researcher's search shows no
-  highlight of the study at all (insights.search.service): a subset, asserted as such.
-  Search also shows one highlight per quoted span when coders highlighted the same words
-  (none do here).
+- Search shows one highlight per quoted span when coders highlighted the same words (none
+  do here).
 - A report shows its snapshot's representative quotes: the visible ones among them.
 - Viewers may not export REFI-QDA (a project file for the research team's tools): 403.
 """
@@ -231,11 +229,7 @@ def pages_agree_with_the_selector(world: World, persona: str) -> None:
     assert on_spreadsheet(world, client, user) == expected, "spreadsheet"
     assert on_csv(world, client, user) == expected, "CSV"
 
-    searched = on_search(world, client)
-    if evidence_reader(project=world.project, user=user).own_codings_only:
-        assert searched == set(), "search leaves a blind study's highlights out altogether"
-    else:
-        assert searched == expected, "search"
+    assert on_search(world, client) == expected, "search"
 
     exported = on_refi_qda(world, client)
     if persona == "viewer":
