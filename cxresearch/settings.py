@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from cxresearch.lib.env import env_bool, env_choice, env_int, env_list, env_str
+from cxresearch.model_urls import transcript_reader_url
 
 # ModelForm[Participant], ModelAdmin[Code]: the generics mypy checks, subscriptable at run time.
 django_stubs_ext.monkeypatch()
@@ -57,6 +58,11 @@ INSTALLED_APPS = [
     "jobs",
     "api",
 ]
+
+# Where the apps meet. interviews (the evidence) never names insights (the analysis): the
+# project says which model a study's journey framework is and where a transcript is read.
+JOURNEY_FRAMEWORK_MODEL = "insights.JourneyFramework"
+ABSOLUTE_URL_OVERRIDES = {"interviews.transcript": transcript_reader_url}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -621,6 +621,7 @@ def visible_quote_texts(
 
 @dataclass(frozen=True)
 class ShownQuote:
+    highlight_id: int
     text: str
     participant: str
     profile: str
@@ -656,6 +657,7 @@ def shown_stages(report: Report, *, user: User, role: str) -> list[ShownStage]:
         for theme in stage["themes"]:
             quotes = [
                 ShownQuote(
+                    highlight_id=q["highlight_id"],
                     text=texts[q["highlight_id"]],
                     participant=q["participant"],
                     profile=q["profile"],

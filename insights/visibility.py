@@ -45,10 +45,12 @@ __all__ = [
     "Audience",
     "EvidenceReader",
     "ShownRedaction",
+    "codings_hidden",
     "display_texts",
     "evidence_reader",
     "highlights_visible_to",
     "hidden_from_viewers",
+    "own_codings_only",
     "reader_spans",
     "redactions_shown",
     "visible_highlights",
@@ -71,11 +73,7 @@ class EvidenceReader:
     @property
     def own_codings_only(self) -> bool:
         """Blind coding binds researchers until the lead reveals everyone's codings."""
-        return (
-            self.role == Membership.Role.RESEARCHER
-            and self.project.blind_coding
-            and not self.project.codings_revealed
-        )
+        return own_codings_only(self.role, self.project)
 
     @cached_property
     def clearance(self) -> ConsentClearance:
@@ -89,6 +87,17 @@ class EvidenceReader:
         if self.role not in (Membership.Role.LEAD, Membership.Role.RESEARCHER):
             return False
         return not self.own_codings_only or highlight.coder_id == getattr(self.user, "pk", None)
+
+
+def codings_hidden(project: ResearchProject) -> bool:
+    """Whether the study is blind now: its researchers see only their own codings."""
+    return project.blind_coding and not project.codings_revealed
+
+
+def own_codings_only(role: str | None, project: ResearchProject) -> bool:
+    """Whether a member with this role sees only their own codings of the study (for pages
+    that have memberships rather than a reader, like search across studies)."""
+    return role == Membership.Role.RESEARCHER and codings_hidden(project)
 
 
 def evidence_reader(

@@ -1,7 +1,10 @@
 """The one door to a project: every project-scoped view and export starts here.
 
 A non-member gets 404 (never a hint that the project exists); a viewer who tries
-to write gets 403. Staff act as leads everywhere.
+to write gets 403. Staff act as leads everywhere. A view that loads an object of the
+project goes through the same door: `get_transcript_for_member(request, slug, pk)`
+(sessions, transcripts, field notes here; highlights, which the evidence selector also
+limits, in insights.access). Another study's object is a 404, like another study.
 
 Participants are a pool shared by every study, and the rules for them are these:
 
@@ -27,7 +30,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
-from interviews.models import Enrollment, Membership, Participant, ResearchProject
+from interviews.models import (
+    Enrollment,
+    FieldNote,
+    Membership,
+    Participant,
+    ResearchProject,
+    Session,
+    Transcript,
+)
 
 Role = Membership.Role
 
@@ -69,6 +80,71 @@ def get_project_for_member(
     if write and not access.can_edit:
         raise PermissionDenied("Viewers can read this study but not change it.")
     return access
+
+
+# --- Objects of a project: each loaded through the door, another study's is a 404 ----------------
+
+
+def get_session_for_member(
+    request: HttpRequest, slug: str, pk: int, *, write: bool = False
+) -> tuple[ProjectAccess, Session]:
+    access = get_project_for_member(request, slug, write=write)
+    return access, session_in_project(access, pk)
+
+
+def get_transcript_for_member(
+    request: HttpRequest, slug: str, pk: int, *, session_id: int | None = None, write: bool = False
+) -> tuple[ProjectAccess, Transcript]:
+    """The door, then one of the study's transcripts (of `session_id` when the URL names it)."""
+    access = get_project_for_member(request, slug, write=write)
+    return access, transcript_in_project(access, pk, session_id=session_id)
+
+
+def get_field_note_for_member(
+    request: HttpRequest, slug: str, pk: int, *, session_id: int | None = None, write: bool = False
+) -> tuple[ProjectAccess, FieldNote]:
+    access = get_project_for_member(request, slug, write=write)
+    return access, field_note_in_project(access, pk, session_id=session_id)
+
+
+def session_in_project(access: ProjectAccess, pk: int) -> Session:
+    session = Session.objects.filter(pk=pk, project=access.project).first()
+    if session is None:
+        raise Http404("No such session.")
+    session.project = access.project  # the door's row: no query to read it again
+    return session
+
+
+def transcript_in_project(
+    access: ProjectAccess, pk: int, *, session_id: int | None = None
+) -> Transcript:
+    """One of the study's transcripts, its session joined; 404 for any other."""
+    transcripts = Transcript.objects.select_related("session").filter(
+        pk=pk, session__project=access.project
+    )
+    if session_id is not None:
+        transcripts = transcripts.filter(session_id=session_id)
+    transcript = transcripts.first()
+    if transcript is None:
+        raise Http404("No such transcript.")
+    transcript.session.project = access.project
+    return transcript
+
+
+def field_note_in_project(
+    access: ProjectAccess, pk: int, *, session_id: int | None = None
+) -> FieldNote:
+    """One of the study's field notes, its session joined; 404 for any other."""
+    notes = FieldNote.objects.select_related("session").filter(
+        pk=pk, session__project=access.project
+    )
+    if session_id is not None:
+        notes = notes.filter(session_id=session_id)
+    note = notes.first()
+    if note is None:
+        raise Http404("No such field note.")
+    note.session.project = access.project
+    return note
 
 
 def projects_for_user(user: User | AnonymousUser) -> QuerySet[ResearchProject]:

@@ -354,6 +354,8 @@ class SearchEntry(models.Model):
     # and a deleted session's documents are removed with it).
     session_id = models.BigIntegerField(null=True, blank=True)
     speaker_participant_id = models.BigIntegerField(null=True, blank=True)
+    # A highlight's coder: blind coding is checked at search time against it.
+    coder_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "search entries"

@@ -67,6 +67,8 @@ class SearchDocument:
     # the session, and the participant who speaks (utterances and their highlights).
     session_id: int | None = None
     speaker_participant_id: int | None = None
+    # Highlights: who coded it, for blind coding (checked at search time, like consent).
+    coder_id: int | None = None
 
     def facet_values(self, facet: str) -> tuple[str, ...]:
         values: dict[str, str | tuple[str, ...]] = {
@@ -181,10 +183,13 @@ class SearchBackend(Protocol):
         offset: int = 0,
         limit: int = 20,
         cleared: Mapping[int, Cleared] | None = None,
+        own_codings: Mapping[int, int] | None = None,
     ) -> SearchResults:
         """Ranked hits among the given projects only (an empty list finds nothing).
 
-        A project in `cleared` (by id) is searched only within what it allows.
+        A project in `cleared` (by id) is searched only within what it allows. A project in
+        `own_codings` (project id → user id) gives only that user's highlights (blind
+        coding); its utterances and field notes are found as usual.
         """
 
     def document_ids(self) -> set[str]:

@@ -211,6 +211,7 @@ HIGHLIGHT_FIELDS = (
     "utterance_id",
     "utterance__start_ms",
     "utterance__speaker__participant_id",
+    "coder_id",
     "utterance__speaker__participant__pseudonym",
     "utterance__speaker__participant__segment",
     "utterance__speaker__participant__region",
@@ -278,6 +279,7 @@ def _highlight_documents(where: Q, batch_size: int) -> Iterator[SearchDocument]:
                 time_ms=time_ms,
                 session_id=session_id,
                 speaker_participant_id=speaker_participant_id,
+                coder_id=row["coder_id"],
                 **facets,
             )
 

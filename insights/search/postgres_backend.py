@@ -44,6 +44,7 @@ from insights.search.base import (
     And,
     Cleared,
     Filters,
+    Kind,
     Node,
     Not,
     Or,
@@ -90,6 +91,12 @@ _PROJECTS = "{table}.project_id = ANY(%s)"
 _CLEARED = (
     "({table}.project_id = %s AND {table}.session_id = ANY(%s)"
     " AND ({table}.speaker_participant_id IS NULL OR {table}.speaker_participant_id = ANY(%s)))"
+)
+
+# Blind coding (own_codings): leaves out a project's highlights of any other coder.
+_OTHERS_CODINGS = (
+    " AND NOT ({table}.project_id = %s AND {table}.kind = %s"
+    " AND {table}.coder_id IS DISTINCT FROM %s)"
 )
 
 # Every search runs under a time limit (settings.SEARCH_TIME_LIMIT_MS), set for its transaction.
@@ -215,6 +222,7 @@ _UPDATE_FIELDS = [
     "time_ms",
     "session_id",
     "speaker_participant_id",
+    "coder_id",
     "passage",
 ]
 
@@ -480,10 +488,12 @@ class PostgresBackend:
         offset: int = 0,
         limit: int = 20,
         cleared: Mapping[int, Cleared] | None = None,
+        own_codings: Mapping[int, int] | None = None,
     ) -> SearchResults:
         """Ranked hits among the given projects, with the total and facet counts of all matches.
 
-        A project in `cleared` is searched only within its cleared sessions and speakers.
+        A project in `cleared` is searched only within its cleared sessions and speakers; a
+        project in `own_codings` gives only its coder's highlights.
 
         One statement (_SEARCH_SQL); none when there are no projects or no searchable words.
         """
@@ -499,6 +509,7 @@ class PostgresBackend:
             filters=query.filters.merged_with(filters),
             tsquery=tsquery,
             cleared=cleared or {},
+            own_codings=own_codings or {},
         )
         rank_sql, headline_sql = _NO_RANK, "NULL"
         rank_params: list[SqlParam] = []
@@ -559,6 +570,7 @@ class PostgresBackend:
         filters: Filters,
         tsquery: TsQuery | None,
         cleared: Mapping[int, Cleared],
+        own_codings: Mapping[int, int],
     ) -> _Where:
         clauses: list[str] = []
         params: list[SqlParam] = [[pk for pk in project_ids if pk not in cleared]]
@@ -566,6 +578,10 @@ class PostgresBackend:
         for pk in sorted(set(project_ids) & set(cleared)):
             projects.append(_CLEARED.format(table=TABLE))
             params += [pk, sorted(cleared[pk].session_ids), sorted(cleared[pk].participant_ids)]
+        for pk, coder_id in sorted(own_codings.items()):
+            if pk in project_ids:
+                clauses.append(_OTHERS_CODINGS.format(table=TABLE))
+                params += [pk, Kind.HIGHLIGHT, coder_id]
         for facet, column in _FACET_COLUMNS.items():
             if values := filters.get(facet):
                 clauses.append(f" AND {TABLE}.{column} = ANY(%s)")
@@ -696,6 +712,7 @@ def _entry(document: SearchDocument) -> SearchEntry:
         time_ms=document.time_ms,
         session_id=document.session_id,
         speaker_participant_id=document.speaker_participant_id,
+        coder_id=document.coder_id,
     )
 
 

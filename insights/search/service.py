@@ -4,11 +4,10 @@
 
 1. Parse the text (insights.search.query); its field filters join the page's facet filters.
 2. Find the projects the user may see (interviews.access.projects_for_user, the one door).
-3. Blind coding: a researcher in a study whose codings are blind and not yet revealed sees only
-   their own highlights (insights.quotes.sees_only_own). Search documents carry no coder, so
-   such a study's highlight documents are left out for that researcher altogether; its
-   utterances and field notes, which hold the same words, are still found. When the user also
-   sees studies without that limit, the two sets are searched separately and merged by score.
+3. Blind coding: a researcher in a study whose codings are blind and not yet revealed finds
+   only their own highlights there (insights.visibility.own_codings_only), as on the pages.
+   Highlight documents carry their coder, so this is checked at search time (own_codings)
+   and revealing needs no reindex.
 4. Consent: in a study where the user is not on the research team (a viewer), only evidence
    of sessions whose participants' consent reaches viewers, and only words of a cleared
    speaker, are found (interviews.evidence.consent_clearances, the rule the pages follow).
@@ -33,14 +32,13 @@ from insights.search.base import (
     FACETS,
     Cleared,
     Filters,
-    Kind,
     Query,
-    SearchHit,
     SearchResults,
 )
 from insights.search.query import normalise_facet_value, parse_query
+from insights.visibility import own_codings_only
 from interviews.access import projects_for_user
-from interviews.evidence import Audience, consent_clearances
+from interviews.evidence import Audience, audience_for_role, consent_clearances
 from interviews.models import Membership, ResearchProject
 from interviews.models.choices import Region, Segment, Tier
 
@@ -74,77 +72,27 @@ def search(
         # Nothing typed and nothing picked: no search, the page shows examples.
         return SearchResults(hits=[], total=0, facets={}, message=message)
 
-    open_ids, blind_ids, outside_team = _visible_projects(user)
-    if not open_ids and not blind_ids:
+    project_ids, own_codings, outside_team = _visible_projects(user)
+    if not project_ids:
         return SearchResults(hits=[], total=0, facets={}, message=message)
-    unknown = unknown_value_notes(merged, project_ids=open_ids + blind_ids)
+    unknown = unknown_value_notes(merged, project_ids=project_ids)
     if unknown:
         query = dataclasses.replace(query, notes=(*query.notes, *unknown))
         message = " ".join(query.notes)
-    cleared = _cleared(outside_team)
 
-    # The backend gets the filters once, merged, so a kind filter made for blind coding below
-    # cannot be widened again by the query's own kind:highlight.
+    # The backend gets the filters once, merged with the query's own.
     bare = dataclasses.replace(query, filters=Filters(), notes=())
     page = min(max(page, 1), MAX_PAGE)
-    offset = (page - 1) * per_page
-
-    requested_kinds = merged.get("kind") or Kind.ALL
-    blind_kinds = tuple(kind for kind in requested_kinds if kind != Kind.HIGHLIGHT)
-    if blind_ids and not blind_kinds:
-        blind_ids = []  # only highlights were asked for, and these studies show none
-    if blind_ids and blind_kinds == requested_kinds:
-        open_ids, blind_ids = open_ids + blind_ids, []  # no highlights asked for: no split
-
-    backend = get_backend()
-    calls: list[tuple[list[int], Filters]] = []
-    if open_ids:
-        calls.append((open_ids, merged))
-    if blind_ids:
-        values = {**merged.values, "kind": blind_kinds}
-        calls.append((blind_ids, dataclasses.replace(merged, values=values)))
-    if not calls:
-        return SearchResults(hits=[], total=0, facets={}, message=message)
-    if len(calls) == 1:
-        project_ids, call_filters = calls[0]
-        results = backend.search(
-            bare,
-            project_ids=project_ids,
-            filters=call_filters,
-            offset=offset,
-            limit=per_page,
-            cleared=cleared,
-        )
-        return dataclasses.replace(results, message=_message(query, results.message))
-
-    # Two sets of studies: each gives its best offset + per_page hits, and the page is cut from
-    # the merge. Scores come from one index and one query, so they compare across the calls.
-    parts = [
-        backend.search(
-            bare, project_ids=ids, filters=f, offset=0, limit=offset + per_page, cleared=cleared
-        )
-        for ids, f in calls
-    ]
-    ranked: list[SearchHit] = sorted(
-        (hit for part in parts for hit in part.hits), key=lambda hit: -hit.score
+    results = get_backend().search(
+        bare,
+        project_ids=project_ids,
+        filters=merged,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+        cleared=_cleared(outside_team),
+        own_codings=own_codings,
     )
-    facets: dict[str, dict[str, int]] = {}
-    for part in parts:
-        for facet, counts in part.facets.items():
-            into = facets.setdefault(facet, {})
-            for value, count in counts.items():
-                into[value] = into.get(value, 0) + count
-    facets = {
-        facet: dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-        for facet, counts in facets.items()
-    }
-    extra = " ".join(dict.fromkeys(part.message for part in parts if part.message))
-    return SearchResults(
-        hits=ranked[offset : offset + per_page],
-        total=sum(part.total for part in parts),
-        facets=facets,
-        message=_message(query, extra),
-    )
+    return dataclasses.replace(results, message=_message(query, results.message))
 
 
 MAX_NAMED_VALUES = 12
@@ -202,30 +150,29 @@ def _known_values(facet: str, project_ids: Sequence[int]) -> set[str]:
 
 def _visible_projects(
     user: User | AnonymousUser,
-) -> tuple[list[int], list[int], list[int]]:
-    """(ids searched in full, ids whose highlights this user may not see yet, ids where the
-    user is outside the research team).
+) -> tuple[list[int], dict[int, int], list[int]]:
+    """(ids of the projects this user may search, {project id: user id} where blind coding
+    shows them only their own highlights, ids where the user is outside the research team).
 
-    Two queries: the visible projects, and the user's memberships among them with their
-    blind-coding state. Leads, viewers and staff see every coding; staff act as leads.
+    Two queries: the visible projects, and the user's memberships with their blind-coding
+    state. Leads, viewers and staff see every coding; staff act as leads.
     """
     visible = list(projects_for_user(user).order_by("id").values_list("id", flat=True))
     if not visible or isinstance(user, AnonymousUser) or user.is_staff:
-        return visible, [], []
-    blind: set[int] = set()
+        return visible, {}, []
+    own_codings: dict[int, int] = {}
     outside_team: set[int] = set()
-    for project_id, role, blind_coding, revealed in Membership.objects.filter(
-        user_id=user.pk
-    ).values_list("project_id", "role", "project__blind_coding", "project__codings_revealed"):
-        if role == Membership.Role.RESEARCHER and blind_coding and not revealed:
-            blind.add(project_id)
-        elif role not in (Membership.Role.LEAD, Membership.Role.RESEARCHER):
-            outside_team.add(project_id)
-    return (
-        [pk for pk in visible if pk not in blind],
-        [pk for pk in visible if pk in blind],
-        [pk for pk in visible if pk in outside_team],
+    memberships = (
+        Membership.objects.filter(user_id=user.pk)
+        .select_related("project")
+        .only("project_id", "role", "project__blind_coding", "project__codings_revealed")
     )
+    for membership in memberships:
+        if own_codings_only(membership.role, membership.project):
+            own_codings[membership.project_id] = user.pk
+        elif audience_for_role(membership.role) != Audience.RESEARCH_TEAM:
+            outside_team.add(membership.project_id)
+    return visible, own_codings, [pk for pk in visible if pk in outside_team]
 
 
 def _cleared(project_ids: list[int]) -> dict[int, Cleared]:

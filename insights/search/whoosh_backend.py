@@ -117,6 +117,8 @@ def _schema() -> fields.Schema:
         # For consent (Cleared): 0 when a document has no session or no speaking participant.
         session_id=fields.NUMERIC(int, bits=64, shift_step=0),
         speaker_participant_id=fields.NUMERIC(int, bits=64, shift_step=0),
+        # For blind coding (own_codings): a highlight's coder, 0 for other documents.
+        coder_id=fields.NUMERIC(int, bits=64, shift_step=0),
         codes=fields.KEYWORD(stored=True, lowercase=True, commas=True),
         text=fields.TEXT(analyzer=_ANALYZER, stored=True),
         # A day number (date.toordinal()) so a date range is a numeric range; one term per
@@ -280,11 +282,13 @@ class WhooshBackend:
         offset: int = 0,
         limit: int = 20,
         cleared: Mapping[int, Cleared] | None = None,
+        own_codings: Mapping[int, int] | None = None,
     ) -> SearchResults:
         """Ranked hits among project_ids only, filtered by filters and the query's own.
 
         1. The allowed documents: the projects' (within what `cleared` allows of a project in
-           it) and the filters' (sets cached per searcher).
+           it, and only its coder's highlights of a project in `own_codings`) and the
+           filters' (sets cached per searcher).
         2. The matches among them: every one scored and ranked by whoosh (BM25F), or, with no
            free text or only negations, all allowed documents (but the excluded) in index
            order with score 0.
@@ -311,6 +315,7 @@ class WhooshBackend:
                         message,
                         deadline=deadline,
                         cleared=cleared,
+                        own_codings=own_codings,
                     )
             except SearchTimeout:
                 # Stopped mid-search: start the next one from a freshly opened searcher.
@@ -330,12 +335,15 @@ class WhooshBackend:
         *,
         deadline: float,
         cleared: Mapping[int, Cleared] | None = None,
+        own_codings: Mapping[int, int] | None = None,
     ) -> SearchResults:
         searcher = self._searcher(state)
         if searcher is None or state.docsets is None:
             return _no_results(message)
         docsets = state.docsets
-        allowed = docsets.allowed(project_ids, query.filters.merged_with(filters), cleared or {})
+        allowed = docsets.allowed(
+            project_ids, query.filters.merged_with(filters), cleared or {}, own_codings or {}
+        )
         if not allowed:
             # Also a guard: whoosh ignores an empty filter, it would let everything through.
             return _no_results(message)
@@ -576,6 +584,7 @@ def _fields(doc: SearchDocument) -> dict[str, Any]:
         "project_id": doc.project_id,
         "session_id": doc.session_id or 0,
         "speaker_participant_id": doc.speaker_participant_id or 0,
+        "coder_id": doc.coder_id or 0,
         "codes": ",".join(code for code in doc.codes if code) or None,
         # A highlight's code names are searched as its words are, but only its text is shown.
         "text": "\n".join([doc.text, *doc.code_names]),
@@ -658,17 +667,23 @@ class _DocSets:
         return _bits(self.searcher.docs_for_query(q))
 
     def allowed(
-        self, project_ids: Sequence[int], filters: Filters, cleared: Mapping[int, Cleared]
+        self,
+        project_ids: Sequence[int],
+        filters: Filters,
+        cleared: Mapping[int, Cleared],
+        own_codings: Mapping[int, int],
     ) -> int:
         """The documents of these projects that pass the filters: projects OR-ed, a facet's
         values OR-ed, facets and dates AND-ed. A project in `cleared` gives only the
-        documents of its cleared sessions with no speaker or a cleared one."""
+        documents of its cleared sessions with no speaker or a cleared one; a project in
+        `own_codings` only its coder's highlights."""
         key = (
             frozenset(project_ids),
             frozenset((facet, frozenset(values)) for facet, values in filters.values.items()),
             filters.session_from,
             filters.session_to,
             frozenset((pk, c.session_ids, c.participant_ids) for pk, c in cleared.items()),
+            frozenset(own_codings.items()),
         )
         bits = self._filters.get(key)
         if bits is not None:
@@ -683,6 +698,9 @@ class _DocSets:
                     "speaker_participant_id", cleared[pk].participant_ids
                 )
             bits |= within
+        for pk in set(project_ids) & set(own_codings):
+            others = self.term("project_id", pk) & self.term("kind", Kind.HIGHLIGHT)
+            bits &= ~(others & ~self.term("coder_id", own_codings[pk]))
         for facet in FACETS:
             if bits and (values := filters.get(facet)):
                 bits &= self._any(_FACET_FIELDS[facet], {value.lower() for value in values})

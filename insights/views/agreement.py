@@ -20,8 +20,9 @@ from cxresearch.lib.http import AuthenticatedHttpRequest
 from insights import selectors, tasks
 from insights.agreement import Agreement, Figures, alpha_band, kappa_band
 from insights.agreement_snapshots import StoredAgreement, agreement_snapshot_for_project
+from insights.visibility import codings_hidden, evidence_reader
 from interviews.access import get_project_for_member
-from interviews.models import Membership, ResearchProject
+from interviews.models import ResearchProject
 from jobs.models import BackgroundJob
 from jobs.runner import job_start
 
@@ -171,7 +172,8 @@ def agreement(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     access = get_project_for_member(request, slug)
     project = access.project
     stored = agreement_snapshot_for_project(project)
-    blind = project.blind_coding and not project.codings_revealed
+    blind = codings_hidden(project)
+    reader = evidence_reader(project=project, user=request.user, role=access.role)
     context = {
         "access": access,
         "project": project,
@@ -181,7 +183,7 @@ def agreement(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "blind": blind,
         # As on the quote list, blind coding hides others' codings from researchers: the
         # list of who applied what where would show them. Aggregate figures stay visible.
-        "show_disagreements": not (blind and access.role == Membership.Role.RESEARCHER),
+        "show_disagreements": not reader.own_codings_only,
         **(_page_context(project, stored) if stored else {}),
     }
     return render(request, "insights/agreement.html", context)
@@ -205,13 +207,13 @@ def codings_reveal(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
     """Reveal everyone's codings, or (with `hide`) turn blind coding on and hide them again."""
     project = get_project_for_member(request, slug, lead=True).project
     if "hide" in request.POST:
-        if project.blind_coding and not project.codings_revealed:
+        if codings_hidden(project):
             messages.info(request, "Codings are already hidden: coders see only their own.")
         else:
             project.blind_coding, project.codings_revealed = True, False
             project.save(update_fields=["blind_coding", "codings_revealed", "updated_at"])
             messages.success(request, "Blind coding is on: coders now see only their own codings.")
-    elif not project.blind_coding or project.codings_revealed:
+    elif not codings_hidden(project):
         messages.info(request, "Everyone's codings are already visible to every coder.")
     else:
         project.codings_revealed = True

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest, BadJson, json_object
 from cxresearch.lib.text import codepoint_offset
+from insights.access import get_highlight_for_member
 from insights.coding import (
     CodingError,
     HighlightFields,
@@ -52,9 +53,13 @@ from insights.visibility import (
     ShownRedaction,
     evidence_reader,
     redactions_shown,
-    visible_highlights,
 )
-from interviews.access import ProjectAccess, get_project_for_member
+from interviews.access import (
+    ProjectAccess,
+    field_note_in_project,
+    get_project_for_member,
+    transcript_in_project,
+)
 from interviews.models import FieldNote, Redaction, Transcript
 from interviews.redaction import RedactionError, redaction_create, redaction_delete
 
@@ -125,14 +130,6 @@ def _fields(data: dict[str, Any], access: ProjectAccess, user: Any) -> Highlight
 
 def _reader(access: ProjectAccess, user: Any) -> EvidenceReader:
     return evidence_reader(project=access.project, user=user, role=access.role)
-
-
-def _highlight_for_coder(access: ProjectAccess, user: Any, highlight_id: int) -> Highlight:
-    """A highlight this coder may change: 404 for one they may not see (blind coding)."""
-    return get_object_or_404(
-        visible_highlights(_reader(access, user)).select_related("transcript", "field_note"),
-        pk=highlight_id,
-    )
 
 
 def _fragments(
@@ -285,18 +282,10 @@ def _selection(
         raise BadRequest("Say which text is selected: sourceId, start16 and end16.")
     transcript = note = None
     if data.get("source") == "transcript":
-        transcript = get_object_or_404(
-            Transcript.objects.select_related("session"),
-            pk=source_id,
-            session__project=access.project,
-        )
+        transcript = transcript_in_project(access, source_id)
         text = transcript.text
     elif data.get("source") == "field_note":
-        note = get_object_or_404(
-            FieldNote.objects.select_related("session"),
-            pk=source_id,
-            session__project=access.project,
-        )
+        note = field_note_in_project(access, source_id)
         text = note.text
     else:
         raise BadRequest("“source” must be transcript or field_note.")
@@ -343,8 +332,7 @@ def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> JsonRespon
 def highlight_update(
     request: AuthenticatedHttpRequest, slug: str, highlight_id: int
 ) -> JsonResponse:
-    access = _access(request, slug)
-    highlight = _highlight_for_coder(access, request.user, highlight_id)
+    access, highlight = get_highlight_for_member(request, slug, highlight_id, write=True)
     data = _payload(request)
     with transaction.atomic():
         update_highlight(
@@ -361,8 +349,7 @@ def highlight_memo_share(
     request: AuthenticatedHttpRequest, slug: str, highlight_id: int
 ) -> HttpResponse:
     """A lead lets viewers read a highlight's memo (shared=1), or stops it (shared=0)."""
-    access = get_project_for_member(request, slug, lead=True)
-    highlight = get_object_or_404(Highlight, pk=highlight_id, project=access.project)
+    _, highlight = get_highlight_for_member(request, slug, highlight_id, lead=True)
     shared = request.POST.get("shared")
     if shared not in ("0", "1"):
         messages.error(request, "Say whether to share the memo: shared=1 or shared=0.")
@@ -389,8 +376,7 @@ def highlight_memo_share(
 def highlight_delete(
     request: AuthenticatedHttpRequest, slug: str, highlight_id: int
 ) -> JsonResponse:
-    access = _access(request, slug)
-    highlight = _highlight_for_coder(access, request.user, highlight_id)
+    access, highlight = get_highlight_for_member(request, slug, highlight_id, write=True)
     delete_highlight(highlight=highlight, by=request.user, role=access.role)
     highlight.pk = highlight_id
     fragments = _fragments(access, request.user, highlight)

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
+from insights.access import get_highlight_for_member
 from insights.charts import emotion_curve
 from insights.forms_journey import LensForm, StageQuoteForm
 from insights.journey import (
@@ -22,9 +23,9 @@ from insights.journey import (
 from insights.models import Highlight, JourneyFramework
 from insights.quotes import pain_severity_label, sentiment_label
 from insights.views.reader import speaker_display
-from insights.visibility import display_texts, evidence_reader, visible_highlights
+from insights.visibility import display_texts, evidence_reader
 from interviews import evidence, pii
-from interviews.access import get_project_for_member, is_researcher_anywhere, projects_for_user
+from interviews.access import is_researcher_anywhere, projects_for_user
 
 QUOTES_PER_PAGE = 25
 CONTEXT_UTTERANCES = 3  # before and after the quote
@@ -189,12 +190,8 @@ def _quote_rows(request: AuthenticatedHttpRequest, ids: list[int]) -> list[dict[
 
 def quote_context(request: AuthenticatedHttpRequest, slug: str, highlight_id: int) -> HttpResponse:
     """A quote with the utterances around it, as this member may read them."""
-    access = get_project_for_member(request, slug)
+    access, highlight = get_highlight_for_member(request, slug, highlight_id)
     reader = evidence_reader(project=access.project, user=request.user, role=access.role)
-    highlight = get_object_or_404(
-        visible_highlights(reader).select_related("stage", "transcript__session", "field_note"),
-        pk=highlight_id,
-    )
     spans = (
         []
         if reader.is_research_team

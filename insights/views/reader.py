@@ -11,9 +11,10 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -37,7 +38,7 @@ from insights.visibility import (
     visible_highlights,
 )
 from interviews import pii
-from interviews.access import ProjectAccess, get_project_for_member
+from interviews.access import ProjectAccess, get_session_for_member, get_transcript_for_member
 from interviews.models import Redaction, Session, Speaker, Transcript, Utterance
 
 DEFAULT_MARK_COLOUR = "#f2c14e"
@@ -210,7 +211,7 @@ def speaker_display(speaker: Speaker | None, *, show_label: bool) -> str:
     return f"Speaker {speaker.position + 1}"
 
 
-def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
+def coding_context(access: ProjectAccess, user: User | AnonymousUser) -> dict[str, object]:
     """Codebook and stages for the coding panel."""
     project = access.project
     stages = (
@@ -232,7 +233,8 @@ def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
         },
         "stages": stages,
         "redaction_kinds": Redaction.Kind.choices,
-        "blind": access.project.blind_coding and not access.project.codings_revealed,
+        # Only whom blind coding binds is told so: leads and viewers see every coding.
+        "blind": evidence_reader(project=project, user=user, role=access.role).own_codings_only,
         # The same words as the quote list and exports (insights.quotes).
         "pain_choices": [(value, pain_severity_label(value)) for value in PAIN_SEVERITY_WORDS],
         "sentiment_choices": [
@@ -245,12 +247,8 @@ def coding_context(access: ProjectAccess, user: object) -> dict[str, object]:
 def transcript_detail(
     request: AuthenticatedHttpRequest, slug: str, session_id: int, transcript_id: int
 ) -> HttpResponse:
-    access = get_project_for_member(request, slug)
-    transcript = get_object_or_404(
-        Transcript.objects.select_related("session"),
-        pk=transcript_id,
-        session_id=session_id,
-        session__project=access.project,
+    access, transcript = get_transcript_for_member(
+        request, slug, transcript_id, session_id=session_id
     )
     reader = evidence_reader(project=access.project, user=request.user, role=access.role)
     if not reader.may_read_session(transcript.session_id):
@@ -360,8 +358,7 @@ def _whole_transcript_coding(
 
 def session_notes(request: AuthenticatedHttpRequest, slug: str, session_id: int) -> HttpResponse:
     """The session's field notes, codable like a transcript."""
-    access = get_project_for_member(request, slug)
-    session = get_object_or_404(Session, pk=session_id, project=access.project)
+    access, session = get_session_for_member(request, slug, session_id)
     reader = evidence_reader(project=access.project, user=request.user, role=access.role)
     if not reader.may_read_session(session.pk):
         return _not_shared(request, access, session)

@@ -18,9 +18,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
-from interviews.access import get_project_for_member
+from interviews.access import get_session_for_member, get_transcript_for_member
 from interviews.evidence import RedactionProposal
-from interviews.models import FieldNote, Participant, Redaction, Session, Transcript
+from interviews.models import FieldNote, Participant, Redaction, Transcript
 from interviews.redaction import (
     RedactionError,
     SpanToRedact,
@@ -132,12 +132,8 @@ def _post(request: AuthenticatedHttpRequest, sources: Sequence[Source]) -> None:
 def transcript_redactions(
     request: AuthenticatedHttpRequest, slug: str, session_id: int, transcript_id: int
 ) -> HttpResponse:
-    access = get_project_for_member(request, slug, write=True)
-    transcript = get_object_or_404(
-        Transcript.objects.select_related("session__project"),
-        pk=transcript_id,
-        session_id=session_id,
-        session__project=access.project,
+    access, transcript = get_transcript_for_member(
+        request, slug, transcript_id, session_id=session_id, write=True
     )
     if request.method == "POST":
         _post(request, [transcript])
@@ -160,10 +156,7 @@ def transcript_redactions(
 
 def note_redactions(request: AuthenticatedHttpRequest, slug: str, session_id: int) -> HttpResponse:
     """The same for every field note of a session."""
-    access = get_project_for_member(request, slug, write=True)
-    session = get_object_or_404(
-        Session.objects.select_related("project"), pk=session_id, project=access.project
-    )
+    access, session = get_session_for_member(request, slug, session_id, write=True)
     notes = list(session.field_notes.select_related("session__project"))
     if request.method == "POST":
         if notes:

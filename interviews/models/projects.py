@@ -54,7 +54,7 @@ class ResearchProject(models.Model):
     lens = models.CharField(max_length=20, choices=Lens, default=Lens.CUSTOMER)
     target_interviews = models.PositiveSmallIntegerField(default=10)
     framework = models.ForeignKey(
-        "insights.JourneyFramework",
+        settings.JOURNEY_FRAMEWORK_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -72,6 +74,10 @@ class Transcript(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # A transcript is read (and coded) in the analysis app's reader, which this app does not
+    # name: settings.ABSOLUTE_URL_OVERRIDES sets the method (cxresearch.model_urls).
+    get_absolute_url: Callable[[], str]
+
     class Meta:
         ordering = ["session", "created_at", "id"]
         constraints = [
@@ -82,12 +88,6 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "insights:transcript-detail",
-            args=[self.session.project.slug, self.session_id, self.pk],
-        )
 
     @property
     def coded_percent(self) -> int:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from interviews import services
-from interviews.access import get_project_for_member
+from interviews.access import get_field_note_for_member, get_session_for_member
 from interviews.forms import FieldNoteForm
-from interviews.models import FieldNote, Session
+from interviews.models import FieldNote
 
 
 def fieldnote_create(request: AuthenticatedHttpRequest, slug: str, session_id: int) -> HttpResponse:
-    access = get_project_for_member(request, slug, write=True)
-    session = get_object_or_404(Session, pk=session_id, project=access.project)
+    access, session = get_session_for_member(request, slug, session_id, write=True)
     form = FieldNoteForm(
         request.POST or None, instance=FieldNote(session=session, author=request.user)
     )
@@ -31,12 +30,8 @@ def fieldnote_create(request: AuthenticatedHttpRequest, slug: str, session_id: i
 def fieldnote_edit(
     request: AuthenticatedHttpRequest, slug: str, session_id: int, note_id: int
 ) -> HttpResponse:
-    access = get_project_for_member(request, slug, write=True)
-    note = get_object_or_404(
-        FieldNote.objects.select_related("session"),
-        pk=note_id,
-        session_id=session_id,
-        session__project=access.project,
+    access, note = get_field_note_for_member(
+        request, slug, note_id, session_id=session_id, write=True
     )
     form = FieldNoteForm(request.POST or None, instance=note)
     if request.method == "POST" and form.is_valid():
@@ -57,12 +52,8 @@ def fieldnote_edit(
 def fieldnote_delete(
     request: AuthenticatedHttpRequest, slug: str, session_id: int, note_id: int
 ) -> HttpResponse:
-    access = get_project_for_member(request, slug, write=True)
-    note = get_object_or_404(
-        FieldNote.objects.select_related("session"),
-        pk=note_id,
-        session_id=session_id,
-        session__project=access.project,
+    access, note = get_field_note_for_member(
+        request, slug, note_id, session_id=session_id, write=True
     )
     services.field_note_delete(note=note, by=request.user)
     messages.success(request, "Note deleted.")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from interviews import evidence
-from interviews.access import get_project_for_member
+from interviews.access import get_project_for_member, get_session_for_member
 from interviews.forms import FieldNoteForm, SessionForm
 from interviews.models import Session
 
@@ -35,12 +36,8 @@ def session_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
 
 
 def session_detail(request: AuthenticatedHttpRequest, slug: str, session_id: int) -> HttpResponse:
-    access = get_project_for_member(request, slug)
-    session = get_object_or_404(
-        Session.objects.prefetch_related("participants", "interviewers"),
-        pk=session_id,
-        project=access.project,
-    )
+    access, session = get_session_for_member(request, slug, session_id)
+    prefetch_related_objects([session], "participants", "interviewers")
     audience = evidence.audience_for_role(access.role)
     shared = audience == evidence.Audience.RESEARCH_TEAM or evidence.consent_clearance(
         access.project, audience
@@ -67,8 +64,7 @@ def session_detail(request: AuthenticatedHttpRequest, slug: str, session_id: int
 
 
 def session_edit(request: AuthenticatedHttpRequest, slug: str, session_id: int) -> HttpResponse:
-    access = get_project_for_member(request, slug, write=True)
-    session = get_object_or_404(Session, pk=session_id, project=access.project)
+    access, session = get_session_for_member(request, slug, session_id, write=True)
     form = SessionForm(request.POST or None, instance=session, project=access.project)
     if request.method == "POST" and form.is_valid():
         form.save()

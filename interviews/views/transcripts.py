@@ -5,14 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from interviews import transcripts as services
-from interviews.access import get_project_for_member
+from interviews.access import (
+    get_project_for_member,
+    get_session_for_member,
+    get_transcript_for_member,
+)
 from interviews.forms import SpeakerMappingForm, TranscriptUploadForm
-from interviews.models import Session, Transcript
 from interviews.transcript_uploads import transcripts_upload_start
 from jobs.models import BackgroundJob, JobItem
 
@@ -33,8 +36,7 @@ def _redirect_to_job(request: AuthenticatedHttpRequest, job: BackgroundJob) -> H
 def transcript_upload(
     request: AuthenticatedHttpRequest, slug: str, session_id: int
 ) -> HttpResponse:
-    access = get_project_for_member(request, slug, write=True)
-    session = get_object_or_404(Session, pk=session_id, project=access.project)
+    access, session = get_session_for_member(request, slug, session_id, write=True)
     form = TranscriptUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = transcripts_upload_start(
@@ -64,12 +66,8 @@ def transcript_import_sessions(request: AuthenticatedHttpRequest, slug: str) -> 
 def transcript_speakers(
     request: AuthenticatedHttpRequest, slug: str, session_id: int, transcript_id: int
 ) -> HttpResponse:
-    access = get_project_for_member(request, slug, write=True)
-    transcript = get_object_or_404(
-        Transcript.objects.select_related("session"),
-        pk=transcript_id,
-        session_id=session_id,
-        session__project=access.project,
+    access, transcript = get_transcript_for_member(
+        request, slug, transcript_id, session_id=session_id, write=True
     )
     form = SpeakerMappingForm(request.POST or None, transcript=transcript)
     if request.method == "POST" and form.is_valid():
@@ -95,12 +93,8 @@ def transcript_speakers(
 def transcript_delete(
     request: AuthenticatedHttpRequest, slug: str, session_id: int, transcript_id: int
 ) -> HttpResponse:
-    access = get_project_for_member(request, slug, write=True)
-    transcript = get_object_or_404(
-        Transcript.objects.select_related("session"),
-        pk=transcript_id,
-        session_id=session_id,
-        session__project=access.project,
+    access, transcript = get_transcript_for_member(
+        request, slug, transcript_id, session_id=session_id, write=True
     )
     session = transcript.session
     services.transcript_delete(transcript=transcript, by=request.user)

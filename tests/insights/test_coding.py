@@ -568,11 +568,16 @@ def test_blind_coding_hides_other_coders_until_revealed(
         fields=HighlightFields(),
         transcript=transcript,
     )
-    assert "<mark" not in researcher_client.get(transcript.get_absolute_url()).content.decode()
-    assert "<mark" in lead_client.get(transcript.get_absolute_url()).content.decode()
+    badge = "Blind coding: you see only your own codings"
+    as_researcher = researcher_client.get(transcript.get_absolute_url()).content.decode()
+    as_lead = lead_client.get(transcript.get_absolute_url()).content.decode()
+    assert "<mark" not in as_researcher and badge in as_researcher
+    # The lead is not bound by blind coding, and is not told so.
+    assert "<mark" in as_lead and badge not in as_lead
     project.codings_revealed = True
     project.save()
-    assert "<mark" in researcher_client.get(transcript.get_absolute_url()).content.decode()
+    as_researcher = researcher_client.get(transcript.get_absolute_url()).content.decode()
+    assert "<mark" in as_researcher and badge not in as_researcher
 
 
 def test_reader_queries_do_not_grow_with_highlights(

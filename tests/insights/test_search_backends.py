@@ -475,6 +475,63 @@ def test_consent_restrictions_are_per_project(backend, consented, alpha, beta) -
     assert found(backend, Term("renewal"), [alpha, beta], cleared=cleared) == ALPHA_CLEARED
 
 
+# --- Blind coding: a coder's own highlights ---------------------------------------------------
+
+
+@pytest.fixture
+def coded(backend: SearchBackend, alpha: ResearchProject, beta: ResearchProject) -> None:
+    """Coders 7 and 8 highlighted renewal pricing in both studies; the words are said once."""
+    highlight = Kind.HIGHLIGHT
+    backend.index(
+        [
+            doc(alpha, "said", "Renewal pricing, said P-011."),
+            doc(alpha, "mine", "Renewal pricing hurt.", kind=highlight, coder_id=7, passage="a"),
+            doc(alpha, "theirs", "Renewal pricing again.", kind=highlight, coder_id=8, passage="b"),
+            doc(beta, "beta-theirs", "Renewal pricing in beta.", kind=highlight, coder_id=8),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "root", [Term("renewal"), None, Not(Term("zebra"))], ids=["words", "filters-only", "negation"]
+)
+def test_own_codings_keep_only_that_coders_highlights_of_that_project(
+    backend, coded, alpha, beta, root
+) -> None:
+    def found_by(own_codings: dict[int, int], filters: Filters | None = None) -> set[str]:
+        results = backend.search(
+            Query(root=root, filters=Filters()),
+            project_ids=[alpha.pk, beta.pk],
+            filters=filters or Filters(),
+            limit=100,
+            own_codings=own_codings,
+        )
+        assert results.total == len(results.hits)
+        return {hit.doc_id.split(":", 1)[1] for hit in results.hits}
+
+    everything = {"said", "mine", "theirs", "beta-theirs"}
+    assert found_by({}) == everything
+    # Coder 7 is bound in alpha only: beta's highlights of others stay found.
+    assert found_by({alpha.pk: 7}) == {"said", "mine", "beta-theirs"}
+    assert found_by({alpha.pk: 7, beta.pk: 7}) == {"said", "mine"}
+    highlights_only = Filters(values={"kind": (Kind.HIGHLIGHT,)})
+    assert found_by({alpha.pk: 8}, highlights_only) == {"theirs", "beta-theirs"}
+
+
+def test_facet_counts_leave_out_others_codings(backend, coded, alpha, beta) -> None:
+    results = ask(backend, Term("renewal"), [alpha], limit=1)
+    assert results.facets["kind"] == {"highlight": 2, "utterance": 1}
+    results = backend.search(
+        Query(root=Term("renewal"), filters=Filters()),
+        project_ids=[alpha.pk],
+        filters=Filters(),
+        limit=1,
+        own_codings={alpha.pk: 7},
+    )
+    assert results.total == 2
+    assert results.facets["kind"] == {"highlight": 1, "utterance": 1}
+
+
 # --- Ranking ------------------------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ class Call:
     offset: int
     limit: int
     cleared: dict[int, Cleared]
+    own_codings: dict[int, int]
 
 
 @dataclass
@@ -43,8 +44,11 @@ class FakeBackend:
     documents: list[tuple[int, SearchHit]] = field(default_factory=list)
     facets: dict[str, dict[str, int]] | None = None
     calls: list[Call] = field(default_factory=list)
+    coders: dict[str, int] = field(default_factory=dict)  # doc_id → coder, for highlights
 
-    def add(self, project: ResearchProject, number: int, **overrides: Any) -> SearchHit:
+    def add(
+        self, project: ResearchProject, number: int, coder: User | None = None, **overrides: Any
+    ) -> SearchHit:
         fields: dict[str, object] = {
             "doc_id": f"utterance:{project.pk}{number:03d}",
             "kind": Kind.UTTERANCE,
@@ -61,6 +65,8 @@ class FakeBackend:
         fields.update(overrides)
         hit = SearchHit(**fields)  # type: ignore[arg-type]
         self.documents.append((project.pk, hit))
+        if coder is not None:
+            self.coders[hit.doc_id] = coder.pk
         return hit
 
     def search(
@@ -72,15 +78,23 @@ class FakeBackend:
         offset: int = 0,
         limit: int = 20,
         cleared: Mapping[int, Cleared] | None = None,
+        own_codings: Mapping[int, int] | None = None,
     ) -> SearchResults:
+        own = dict(own_codings or {})
         self.calls.append(
-            Call(query, tuple(project_ids), filters, offset, limit, dict(cleared or {}))
+            Call(query, tuple(project_ids), filters, offset, limit, dict(cleared or {}), own)
         )
         kinds = filters.get("kind")
         found = [
             hit
             for project_id, hit in self.documents
-            if project_id in project_ids and (not kinds or hit.kind in kinds)
+            if project_id in project_ids
+            and (not kinds or hit.kind in kinds)
+            and not (
+                hit.kind == Kind.HIGHLIGHT
+                and project_id in own
+                and self.coders.get(hit.doc_id) != own[project_id]
+            )
         ]
         found.sort(key=lambda hit: -hit.score)
         facets = self.facets
@@ -199,64 +213,60 @@ def blind(project: ResearchProject) -> ResearchProject:
     return project
 
 
-def test_researcher_under_blind_coding_gets_no_highlights(
-    researcher_client: Client, blind, fake: FakeBackend
+def test_researcher_under_blind_coding_finds_only_their_own_highlights(
+    researcher_client: Client, researcher: User, lead: User, blind, fake: FakeBackend
 ) -> None:
     fake.add(blind, 1)
-    fake.add(blind, 2, kind=Kind.HIGHLIGHT, doc_id="highlight:2")
+    fake.add(blind, 2, coder=researcher, kind=Kind.HIGHLIGHT, doc_id="highlight:2")
+    fake.add(blind, 3, coder=lead, kind=Kind.HIGHLIGHT, doc_id="highlight:3")
     html = page(researcher_client, q="sso")
-    assert len(fake.calls) == 1
-    assert fake.calls[0].filters.get("kind") == (Kind.UTTERANCE, Kind.FIELD_NOTE)
-    assert hit_titles(html) == ["P-001 · Premium to Ultimate up-tier"]
+    (call,) = fake.calls
+    assert call.own_codings == {blind.pk: researcher.pk}
+    assert call.filters == Filters()  # every kind is asked for: the coder limits highlights
+    assert hit_titles(html) == [
+        "P-001 · Premium to Ultimate up-tier",
+        "P-002 · Premium to Ultimate up-tier",
+    ]
 
 
-def test_asking_only_for_highlights_under_blind_coding_finds_none(
-    researcher_client: Client, blind, fake: FakeBackend
+def test_asking_only_for_highlights_under_blind_coding_finds_ones_own(
+    researcher_client: Client, researcher: User, lead: User, blind, fake: FakeBackend
 ) -> None:
-    fake.add(blind, 2, kind=Kind.HIGHLIGHT)
+    fake.add(blind, 2, coder=researcher, kind=Kind.HIGHLIGHT, doc_id="highlight:2")
+    fake.add(blind, 3, coder=lead, kind=Kind.HIGHLIGHT, doc_id="highlight:3")
     html = page(researcher_client, q="sso kind:highlight")
-    assert fake.calls == []
-    assert hit_titles(html) == []
-
-
-def test_a_kind_in_the_query_cannot_widen_the_blind_filter(
-    researcher_client: Client, blind, fake: FakeBackend
-) -> None:
-    fake.add(blind, 1)
-    fake.add(blind, 2, kind=Kind.HIGHLIGHT)
-    html = page(researcher_client, q="sso kind:highlight", kind="utterance")
-    assert [call.filters.get("kind") for call in fake.calls] == [(Kind.UTTERANCE,)]
-    assert fake.calls[0].query.filters == Filters()  # filters reach the backend once, merged
-    assert hit_titles(html) == ["P-001 · Premium to Ultimate up-tier"]
+    assert [call.own_codings for call in fake.calls] == [{blind.pk: researcher.pk}]
+    assert hit_titles(html) == ["P-002 · Premium to Ultimate up-tier"]
 
 
 def test_lead_and_viewer_see_highlights_under_blind_coding(
-    lead_client: Client, viewer_client: Client, blind, fake: FakeBackend
+    lead_client: Client, viewer_client: Client, researcher: User, blind, fake: FakeBackend
 ) -> None:
-    fake.add(blind, 2, kind=Kind.HIGHLIGHT)
+    fake.add(blind, 2, coder=researcher, kind=Kind.HIGHLIGHT, doc_id="highlight:2")
     for client in (lead_client, viewer_client):
         assert hit_titles(page(client, q="sso")) == ["P-002 · Premium to Ultimate up-tier"]
-    assert [call.filters for call in fake.calls] == [Filters(), Filters()]
+    assert [call.own_codings for call in fake.calls] == [{}, {}]
 
 
 def test_highlights_show_again_once_codings_are_revealed(
-    researcher_client: Client, blind, fake: FakeBackend
+    researcher_client: Client, lead: User, blind, fake: FakeBackend
 ) -> None:
     blind.codings_revealed = True
     blind.save()
-    fake.add(blind, 2, kind=Kind.HIGHLIGHT)
+    fake.add(blind, 2, coder=lead, kind=Kind.HIGHLIGHT, doc_id="highlight:2")
     assert hit_titles(page(researcher_client, q="sso")) == ["P-002 · Premium to Ultimate up-tier"]
+    assert fake.calls[0].own_codings == {}
 
 
-def test_blind_and_open_studies_are_merged_by_score(
-    researcher: User, blind, fake: FakeBackend
+def test_blind_and_open_studies_are_searched_together(
+    researcher: User, lead: User, blind, fake: FakeBackend
 ) -> None:
     open_study = make_project(
         "Onboarding", slug="onboarding", members={researcher: Membership.Role.RESEARCHER}
     )
     fake.add(blind, 1, score=3.0)
-    fake.add(blind, 2, score=9.0, kind=Kind.HIGHLIGHT)  # hidden from this researcher
-    fake.add(open_study, 3, score=5.0, kind=Kind.HIGHLIGHT)
+    fake.add(blind, 2, coder=lead, score=9.0, kind=Kind.HIGHLIGHT, doc_id="highlight:2")
+    fake.add(open_study, 3, coder=lead, score=5.0, kind=Kind.HIGHLIGHT, doc_id="highlight:3")
     fake.add(open_study, 4, score=1.0)
     fake.add(blind, 5, score=0.5)
 
@@ -266,13 +276,10 @@ def test_blind_and_open_studies_are_merged_by_score(
     assert [hit.speaker for hit in first.hits] == ["P-003", "P-001"]
     assert [hit.speaker for hit in second.hits] == ["P-004", "P-005"]
     assert first.total == second.total == 4
-    assert first.facets["kind"] == {Kind.UTTERANCE: 3, Kind.HIGHLIGHT: 1}
-    # Each set of studies is asked for its best offset + per_page, with its own kinds.
-    assert [(c.project_ids, c.filters.get("kind"), c.offset, c.limit) for c in fake.calls] == [
-        ((open_study.pk,), (), 0, 2),
-        ((blind.pk,), (Kind.UTTERANCE, Kind.FIELD_NOTE), 0, 2),
-        ((open_study.pk,), (), 0, 4),
-        ((blind.pk,), (Kind.UTTERANCE, Kind.FIELD_NOTE), 0, 4),
+    # One call per page; only the blind study limits highlights to this researcher's.
+    assert [(c.project_ids, c.own_codings, c.offset, c.limit) for c in fake.calls] == [
+        ((blind.pk, open_study.pk), {blind.pk: researcher.pk}, 0, 2),
+        ((blind.pk, open_study.pk), {blind.pk: researcher.pk}, 2, 2),
     ]
 
 
