@@ -60,10 +60,14 @@ def test_a_bulk_upload_is_imported_by_the_worker(
     assert status["items"][1]["message"].startswith("broken.srt: ")
 
     jobs_ran = [(name, queue, thread) for name, queue, thread in ran_tasks if "import" in name]
-    assert [(name, queue) for name, queue, _thread in jobs_ran] == [
+    # A transient error (SQLite's "table is locked" on a busy machine) makes the runner retry
+    # the task: a second run, on the same queue, is the retry working, not a duplicate job.
+    assert jobs_ran
+    assert {(name, queue) for name, queue, _thread in jobs_ran} == {
         ("interviews.tasks.import_transcripts", "celery")
-    ]
-    assert jobs_ran[0][2] != threading.get_ident()  # not inline: in the worker's thread
+    }
+    assert threading.get_ident() not in {thread for *_, thread in jobs_ran}  # in the worker
+    assert Transcript.objects.count() == 1  # retried, still imported once
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0016_search_vector_code_names"),
+        ("insights", "0017_stage_metric_values"),
     ]
 
     operations = [
