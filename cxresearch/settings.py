@@ -156,6 +156,9 @@ CODEBOOK_IMPORT_MAX_BYTES = env_int("CODEBOOK_IMPORT_MAX_BYTES", 5 * 1024 * 1024
 # Transcript source files (the uploaded .docx, .vtt…) are deleted this many days after import;
 # the transcript's text stays. 0 keeps them for ever.
 SOURCE_FILE_RETENTION_DAYS = env_int("SOURCE_FILE_RETENTION_DAYS", 0, minimum=0)
+# Files that jobs made (exports, which may hold quotes and personal data) are deleted this many
+# days after the job finished; the job row stays. 0 keeps them for ever.
+JOB_RESULT_RETENTION_DAYS = env_int("JOB_RESULT_RETENTION_DAYS", 7, minimum=0)
 
 # Recruitment governance: nobody is contacted for a new study within this many days of the last.
 CONTACT_COOLDOWN_DAYS = env_int("CONTACT_COOLDOWN_DAYS", 90, minimum=0)

@@ -10,6 +10,8 @@ Celery beat) or `manage.py storage_cleanup`:
 - Expired transcript source files: with SOURCE_FILE_RETENTION_DAYS set, the uploaded file of a
   transcript imported longer ago is deleted and the transcript's file field blanked; its
   text, utterances and highlights stay. 0 (the default) keeps files for ever.
+- Expired job results (exports): JOB_RESULT_RETENTION_DAYS (default 7) after the job
+  finished (jobs.retention).
 
 Everything goes through default_storage, so it works the same on local disk and shared storage.
 """
@@ -29,6 +31,7 @@ from django.utils import timezone
 
 from interviews.importers.participants import UPLOAD_DIR as PREVIEW_DIR
 from interviews.models import Transcript
+from jobs.retention import job_results_expire
 
 log = logging.getLogger("interviews.retention")
 
@@ -41,11 +44,13 @@ class CleanupResult:
     orphans: int  # transcript files no transcript names
     previews: int  # participant-import previews never confirmed
     expired: int  # transcript source files past the retention period
+    job_results: int = 0  # files jobs made (exports) past their retention period
 
     def __str__(self) -> str:
         return (
             f"Deleted {self.orphans} orphaned transcript file(s), {self.previews} abandoned "
-            f"import preview(s) and {self.expired} expired transcript source file(s)."
+            f"import preview(s), {self.expired} expired transcript source file(s) and "
+            f"{self.job_results} expired job result file(s)."
         )
 
 
@@ -55,6 +60,7 @@ def storage_cleanup(*, now: dt.datetime | None = None) -> CleanupResult:
         orphans=orphan_transcript_files_delete(now=now),
         previews=import_previews_delete(now=now),
         expired=transcript_sources_expire(now=now),
+        job_results=job_results_expire(now=now),
     )
 
 

@@ -14,9 +14,15 @@ from jobs.runner import JobTask, run_job
 @shared_task
 def storage_cleanup() -> dict[str, int]:
     """Daily (settings.CELERY_BEAT_SCHEDULE): orphaned transcript files, abandoned import
-    previews and transcript source files past SOURCE_FILE_RETENTION_DAYS."""
+    previews, transcript source files past SOURCE_FILE_RETENTION_DAYS and job results (exports)
+    past JOB_RESULT_RETENTION_DAYS."""
     result = retention.storage_cleanup()
-    return {"orphans": result.orphans, "previews": result.previews, "expired": result.expired}
+    return {
+        "orphans": result.orphans,
+        "previews": result.previews,
+        "expired": result.expired,
+        "job_results": result.job_results,
+    }
 
 
 @shared_task(base=JobTask, bind=True)

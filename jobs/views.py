@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -42,10 +45,17 @@ def status_data(job: BackgroundJob) -> dict[str, object]:
     }
 
 
-def job_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+def job_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     job = get_job_for_user(request, pk)
-    if not job.result_file or job.state != BackgroundJob.State.DONE:
+    if job.state != BackgroundJob.State.DONE or not (job.result_file or job.result.get("filename")):
         raise Http404("This job has no file to download.")
+    if not job.result_file:
+        messages.info(
+            request,
+            f"This file was deleted {settings.JOB_RESULT_RETENTION_DAYS} days after it was made, "
+            "as every job's file is: start it again for a fresh copy.",
+        )
+        return redirect("jobs:job-detail", pk=job.pk)
     name = job.result.get("filename") or (job.result_file.name or "").rsplit("/", 1)[-1]
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=str(name))
 

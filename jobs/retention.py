@@ -1,0 +1,37 @@
+"""Files that jobs made (spreadsheet exports) are deleted JOB_RESULT_RETENTION_DAYS after the
+job finished, by the daily storage cleanup (interviews.retention.storage_cleanup): an export may
+hold quotes and personal data, and nobody needs last month's copy. The job row stays and says
+the file is gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from jobs.models import BackgroundJob
+
+log = logging.getLogger("jobs.retention")
+
+
+def job_results_expire(*, now: dt.datetime | None = None, days: int | None = None) -> int:
+    """Delete the result files of jobs that finished more than `days` ago (default the
+    JOB_RESULT_RETENTION_DAYS setting; 0 keeps them)."""
+    days = settings.JOB_RESULT_RETENTION_DAYS if days is None else days
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    expired = BackgroundJob.objects.filter(finished_at__lt=cutoff).exclude(result_file="")
+    count = 0
+    for pk, name in expired.values_list("pk", "result_file").iterator():
+        # Blank the field first: a file whose delete fails is left over, never a job whose
+        # download link points at nothing.
+        if BackgroundJob.objects.filter(pk=pk, result_file=name).update(result_file=""):
+            default_storage.delete(name)
+            count += 1
+    if count:
+        log.info("Deleted %d job result file(s) older than %d days.", count, days)
+    return count
