@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "insights",
     "jobs",
     "api",
+    "demo",
 ]
 
 # Where the apps meet. interviews (the evidence) never names insights (the analysis): the

@@ -2,7 +2,8 @@
 
 A .docx and an .xlsx are ZIP archives of XML. The limits are checked on the archive's declared
 sizes and on counts of tags in the raw XML, so each refusal here costs milliseconds; the figures
-the limits were chosen by are in interviews/importers/transcripts/docx.py and participants.py.
+the limits were chosen by are in interviews/importers/transcripts/docx.py and
+participants/reading.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from openpyxl import Workbook
 
 from interviews.importers import participants as importer
+from interviews.importers.participants import reading
 from interviews.importers.transcripts import TranscriptParseError, parse_transcript
 from interviews.importers.transcripts import docx as docx_module
 from interviews.models import Participant, Session, Speaker, Transcript, Utterance
@@ -167,7 +169,7 @@ def with_sheet(data: bytes, sheet_data: bytes) -> bytes:
 
 def test_a_workbook_with_too_many_cells_is_refused() -> None:
     row = b"<row>" + b'<c t="inlineStr"><is><t>x</t></is></c>' * 100 + b"</row>"
-    data = with_sheet(workbook([["name"]]), row * (importer._MAX_CELLS // 100 + 1))
+    data = with_sheet(workbook([["name"]]), row * (reading._MAX_CELLS // 100 + 1))
     assert "more than 200,000 cells" in xlsx_refusal(data)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from interviews.demo.accounts import LEAD_USERNAME
-from interviews.demo.context import DemoContext
-from interviews.demo.studies import FIRST_ORDER, PLG, UPTIER
+from demo.accounts import LEAD_USERNAME
+from demo.context import DemoContext
+from demo.studies import FIRST_ORDER, PLG, UPTIER
 from interviews.models import FieldNote
 
 CONTEXT = FieldNote.Kind.CONTEXT

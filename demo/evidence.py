@@ -11,9 +11,9 @@ sessions, then a transcript for every completed session, written as the file a r
 would have produced (Zoom and Teams .vtt, Otter and Rev .txt, .md, .srt, a chat log) and
 imported through the real importer, and the researchers' field notes.
 
-Codebooks and codings belong to insights, which imports interviews and never the reverse, so
-they are not steps here: insights.demo passes its own steps to load_demo(then=...), and
-`manage.py seed_demo` (insights/management/commands) loads everything in one transaction.
+Codebooks and codings are the analysis, so they are not steps here: demo.analysis passes its
+own steps to load_demo(then=...), and `manage.py seed_demo` (demo/management/commands) loads
+everything in one transaction.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from interviews.demo.accounts import (
+from demo.accounts import (
     ADMIN_USERNAME,
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -36,11 +36,11 @@ from interviews.demo.accounts import (
     DemoAccount,
     load_accounts,
 )
-from interviews.demo.context import DEMO_TODAY, DemoContext, Writer
-from interviews.demo.notes import load_field_notes
-from interviews.demo.people import backdate_participants, load_people, withdraw_consents
-from interviews.demo.studies import MARKER_SLUG, load_enrollments, load_sessions, load_studies
-from interviews.demo.transcripts import load_transcripts
+from demo.context import DEMO_TODAY, DemoContext, Writer
+from demo.notes import load_field_notes
+from demo.people import backdate_participants, load_people, withdraw_consents
+from demo.studies import MARKER_SLUG, load_enrollments, load_sessions, load_studies
+from demo.transcripts import load_transcripts
 from interviews.models import ConsentRecord, Enrollment, ResearchProject
 
 __all__ = [
@@ -75,7 +75,7 @@ LOADERS: tuple[Loader, ...] = (
     backdate_participants,
     load_transcripts,  # one per completed session, through the real importer
     load_field_notes,
-    # Codebooks and codings: insights.demo, passed in as load_demo(then=...).
+    # Codebooks and codings: demo.analysis, passed in as load_demo(then=...).
 )
 
 
@@ -104,7 +104,7 @@ def is_loaded() -> bool:
 def load_demo(stdout: Writer | None = None, *, then: Sequence[Loader] = ()) -> DemoSummary:
     """Load the demo data set unless it is already there; a second call changes nothing.
 
-    `then` are further steps (insights.demo's codebooks and codings) run after LOADERS in the
+    `then` are further steps (demo.analysis's codebooks and codings) run after LOADERS in the
     same transaction, so a failure in any step leaves nothing behind.
     """
     if is_loaded():

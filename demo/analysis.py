@@ -1,8 +1,8 @@
 """The demo's analysis: a codebook for every study with completed sessions, and their codings.
 
-`manage.py seed_demo` runs interviews.demo.load_demo(then=STEPS), so the studies, people,
-transcripts and field notes (interviews.demo) and the codebooks and codings here load in one
-transaction; insights imports interviews, never the reverse.
+`manage.py seed_demo` runs demo.evidence.load_demo(then=STEPS), so the studies, people,
+transcripts and field notes (demo.evidence) and the codebooks and codings here load in one
+transaction.
 
 The demo's researcher codes every transcript and some field notes the way a careful coder with
 a keyword list would: sentence by sentence, in participant turns only, a sentence that mentions
@@ -26,9 +26,9 @@ from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import User
 
-from insights.coding import HighlightFields, code_get_or_create, highlight_create
-from insights.models import Code, Highlight, Stage
-from interviews.demo import (
+from demo.choice import chance, pick, stable_hash
+from demo.context import Writer
+from demo.evidence import (
     DEMO_TODAY,
     LEAD_USERNAME,
     RESEARCHER_USERNAME,
@@ -36,10 +36,10 @@ from interviews.demo import (
     DemoSummary,
     Loader,
 )
-from interviews.demo import load_demo as load_interviews_demo
-from interviews.demo.choice import chance, pick, stable_hash
-from interviews.demo.context import Writer
-from interviews.demo.studies import FIRST_ORDER, PLG, UPTIER
+from demo.evidence import load_demo as load_interviews_demo
+from demo.studies import FIRST_ORDER, PLG, UPTIER
+from insights.coding import HighlightFields, code_get_or_create, highlight_create
+from insights.models import Code, Highlight, Stage
 from interviews.models import FieldNote, Participant, Transcript, Utterance
 
 Kind = Code.Kind
@@ -1367,6 +1367,6 @@ def steps() -> tuple[Loader, ...]:
 
 
 def load_demo(stdout: Writer | None = None) -> DemoSummary:
-    """Load the whole demo (interviews.demo's steps, then these) in one transaction, unless it
+    """Load the whole demo (demo.evidence's steps, then these) in one transaction, unless it
     is already loaded."""
     return load_interviews_demo(stdout, then=steps())

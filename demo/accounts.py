@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
-from interviews.demo.context import DemoContext
+from demo.context import DemoContext
 
 # Published on purpose: these accounts exist only in a demo database (seed_demo refuses to
 # run with DEBUG off unless told to).

@@ -1,7 +1,7 @@
 """The demo data set: its contents, that it obeys the pipeline and the importer, that its
 codings are real spans, and that loading is idempotent.
 
-The content checks share one load of the whole demo (insights.demo.load_demo: interviews'
+The content checks share one load of the whole demo (demo.analysis.load_demo: the evidence
 steps, then the codebooks and codings), so they read like a tour of what `make run` shows.
 """
 
@@ -19,21 +19,16 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.test import TestCase
 
-from insights.demo import (
+from demo import guides
+from demo.analysis import (
     CODEBOOKS,
     PALETTE,
     QUESTION_STAGES,
     question_stage,
     steps,
 )
-from insights.demo import load_demo as load_full_demo
-from insights.models import Code, CodedHighlight, Highlight, Report, Theme
-from insights.search.backends import get_backend
-from insights.search.base import Kind
-from insights.search.documents import doc_id
-from insights.selectors import agreement_for_project
-from interviews import pipeline
-from interviews.demo import (
+from demo.analysis import load_demo as load_full_demo
+from demo.evidence import (
     ADMIN_USERNAME,
     DEMO_PASSWORD,
     DEMO_TODAY,
@@ -43,12 +38,17 @@ from interviews.demo import (
     RESEARCHER_USERNAME,
     VIEWER_USERNAME,
     DemoSummary,
-    guides,
     load_demo,
 )
-from interviews.demo.notes import NOTES
-from interviews.demo.transcripts import conversation
-from interviews.demo.voices import VOICES
+from demo.notes import NOTES
+from demo.transcripts import conversation
+from demo.voices import VOICES
+from insights.models import Code, CodedHighlight, Highlight, Report, Theme
+from insights.search.backends import get_backend
+from insights.search.base import Kind
+from insights.search.documents import doc_id
+from insights.selectors import agreement_for_project
+from interviews import pipeline
 from interviews.models import (
     AttributeValue,
     ConsentRecord,
@@ -668,7 +668,7 @@ def test_command_loads_once_then_only_prints_the_accounts(
 
 
 def test_the_interviews_demo_loads_alone_and_keeps_an_existing_password() -> None:
-    """interviews.demo.load_demo is still the whole evidence side on its own: no codebooks."""
+    """demo.evidence.load_demo is still the whole evidence side on its own: no codebooks."""
     User.objects.create_user(ADMIN_USERNAME, password="the-real-admin-password")
 
     summary = load_demo()
@@ -683,12 +683,12 @@ def test_the_interviews_demo_loads_alone_and_keeps_an_existing_password() -> Non
 
 
 def test_a_failed_load_leaves_nothing_behind(monkeypatch) -> None:
-    from interviews import demo as demo_package
+    from demo import evidence as demo_evidence
 
     def explode(ctx: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo_package, "LOADERS", (*demo_package.LOADERS, explode))
+    monkeypatch.setattr(demo_evidence, "LOADERS", (*demo_evidence.LOADERS, explode))
     with pytest.raises(RuntimeError):
         load_demo()
     assert all(count == 0 for count in _counts().values())

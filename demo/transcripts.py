@@ -21,14 +21,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 
-from interviews.demo import formats, guides
-from interviews.demo.accounts import LEAD_USERNAME
-from interviews.demo.choice import chance, pick
-from interviews.demo.choice import stable_hash as _hash
-from interviews.demo.context import DEMO_TODAY, DemoContext
-from interviews.demo.people import PEOPLE
-from interviews.demo.studies import FIRST_ORDER, PLG, UPTIER
-from interviews.demo.voices import CHAT_TXT, INTERVIEWER, PARTICIPANT, VOICES, Voice
+from demo import formats, guides
+from demo.accounts import LEAD_USERNAME
+from demo.choice import chance, pick
+from demo.choice import stable_hash as _hash
+from demo.context import DEMO_TODAY, DemoContext
+from demo.people import PEOPLE
+from demo.studies import FIRST_ORDER, PLG, UPTIER
+from demo.voices import CHAT_TXT, INTERVIEWER, PARTICIPANT, VOICES, Voice
 from interviews.models import Enrollment, Participant, Session, Transcript
 
 P, I1, I2 = "p", "i1", "i2"  # the participant, the leading and the second interviewer

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from interviews.demo.studies import FIRST_ORDER, PLG, UPTIER
+from demo.studies import FIRST_ORDER, PLG, UPTIER
 
 # File formats, as the tools that produce them write them (see formats.py).
 ZOOM_VTT = "zoom_vtt"  # "Name: text" cues

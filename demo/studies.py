@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 
+from demo.accounts import LEAD_USERNAME, RESEARCHER_USERNAME, VIEWER_USERNAME
+from demo.context import DEMO_TODAY, DemoContext, day, moment
+from demo.people import PEOPLE
 from interviews import services
-from interviews.demo.accounts import LEAD_USERNAME, RESEARCHER_USERNAME, VIEWER_USERNAME
-from interviews.demo.context import DEMO_TODAY, DemoContext, day, moment
-from interviews.demo.people import PEOPLE
 from interviews.models import (
     Enrollment,
     EnrollmentEvent,
@@ -243,7 +243,7 @@ STUDIES: tuple[Study, ...] = (
     ),
 )
 
-# The first study's slug marks the demo as loaded (see interviews.demo.is_loaded).
+# The first study's slug marks the demo as loaded (see demo.evidence.is_loaded).
 MARKER_SLUG = STUDIES[0].slug
 
 

@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from interviews.demo import voices
+from demo import voices
 
 
 @dataclass(frozen=True)

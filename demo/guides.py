@@ -11,7 +11,7 @@ only see pseudonyms. Where a real transcript would name the company, the demo's 
 the way researchers do it, as "[company]".
 
 Every question carries a word that tells a coder which journey stage it is about (trial →
-Evaluation, quote → Purchase, set up → Onboarding, ...); insights.demo relies on that.
+Evaluation, quote → Purchase, set up → Onboarding, ...); demo.analysis relies on that.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from interviews.demo.studies import FIRST_ORDER, PLG, UPTIER
+from demo.studies import FIRST_ORDER, PLG, UPTIER
 
 
 @dataclass(frozen=True)

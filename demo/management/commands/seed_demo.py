@@ -1,8 +1,7 @@
 """`manage.py seed_demo`: load the demo data set once; later runs only print the accounts.
 
-It lives in insights because the demo ends with codebooks and codings, and insights imports
-interviews, never the reverse: interviews.demo loads studies, people, sessions, transcripts
-and field notes, insights.demo adds the analysis, all in one transaction.
+demo.evidence loads studies, people, sessions, transcripts and field notes, demo.analysis
+adds the codebooks and codings, all in one transaction.
 
 Index updates are suspended during the load and the search index is rebuilt once after it:
 one rebuild costs a fraction of an index commit per transcript, note and batch of highlights
@@ -20,12 +19,12 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from insights.demo import load_demo
+from demo.analysis import load_demo
+from demo.evidence import DEMO_ACCOUNTS, DEMO_PASSWORD, LEAD_USERNAME
 from insights.models import Theme
 from insights.reports import report_build, report_publish
 from insights.search import scheduling
 from insights.themes import ThemeError, theme_confirm, themes_aggregate
-from interviews.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, LEAD_USERNAME
 from interviews.models import Enrollment, Membership, ResearchProject
 
 # The demo lead confirms this many of the strongest candidates per stage and publishes a

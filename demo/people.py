@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from demo.accounts import RESEARCHER_USERNAME
+from demo.context import DEMO_TODAY, DemoContext, day, moment
 from interviews import services
-from interviews.demo.accounts import RESEARCHER_USERNAME
-from interviews.demo.context import DEMO_TODAY, DemoContext, day, moment
 from interviews.models import ConsentRecord, Participant
 
 CUSTOMER = Participant.Kind.CUSTOMER

@@ -43,7 +43,7 @@ class DemoContext:
 
     A later loader reads what it needs from here, e.g.
     `for enrollment, session in ctx.completed_sessions(): ...`; the transcripts and field
-    notes steps add theirs, which insights.demo codes.
+    notes steps add theirs, which demo.analysis codes.
     """
 
     stdout: Writer | None = None
