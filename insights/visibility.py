@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
@@ -44,6 +45,7 @@ from interviews.models import Membership, Redaction, ResearchProject
 __all__ = [
     "Audience",
     "EvidenceReader",
+    "QuotedText",
     "ShownRedaction",
     "display_texts",
     "evidence_reader",
@@ -51,6 +53,7 @@ __all__ = [
     "hidden_from_viewers",
     "reader_spans",
     "redactions_shown",
+    "viewers_reader",
     "visible_highlights",
 ]
 
@@ -146,9 +149,24 @@ def highlights_visible_to(
     )
 
 
+class QuotedText(Protocol):
+    """What display_texts reads of a highlight: a model instance, or a row of values()."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def transcript_id(self) -> int | None: ...
+    @property
+    def field_note_id(self) -> int | None: ...
+
+
 def display_texts(
     reader: EvidenceReader,
-    highlights: Iterable[Highlight],
+    highlights: Iterable[QuotedText],
     shown: Mapping[tuple[str, int], Sequence[ShownRedaction]] | None = None,
 ) -> dict[int, str]:
     """The quote text each highlight shows this reader, redactions applied (one query, none
@@ -235,24 +253,32 @@ def redacted(reader: EvidenceReader, text: str, offset: int, spans: Sequence[Spa
     return text if reader.is_research_team else redact(text, offset, spans)
 
 
-def hidden_from_viewers(project: ResearchProject, highlights: Sequence[Highlight]) -> set[int]:
-    """Which of these highlights viewers can't see (for the researchers' badge)."""
-    viewer = evidence_reader(project=project, user=None, audience=Audience.INTERNAL)
-    ids = [h.pk for h in highlights]
+def viewers_reader(project: ResearchProject) -> EvidenceReader:
+    """The study's viewers as one reader (the audience the research team's badge speaks of)."""
+    return evidence_reader(project=project, user=None, audience=Audience.INTERNAL)
+
+
+def hidden_from_viewers(
+    project: ResearchProject, ids: Iterable[int], *, viewers: EvidenceReader | None = None
+) -> set[int]:
+    """Which of these highlights viewers can't see (for the researchers' badge). Pass
+    `viewers` (viewers_reader) when asking for many batches: their consent is read once."""
+    ids = list(ids)
     if not ids:
         return set()
-    seen = set(visible_highlights(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+    viewers = viewers or viewers_reader(project)
+    seen = set(visible_highlights(viewers).filter(pk__in=ids).values_list("pk", flat=True))
     return set(ids) - seen
 
 
-def _source_key(highlight: Highlight) -> tuple[str, int]:
+def _source_key(highlight: QuotedText) -> tuple[str, int]:
     if highlight.transcript_id is not None:
         return ("transcript", highlight.transcript_id)
     return ("field_note", highlight.field_note_id)  # type: ignore[return-value]
 
 
 def _spans(
-    reader: EvidenceReader, highlights: Sequence[Highlight]
+    reader: EvidenceReader, highlights: Sequence[QuotedText]
 ) -> dict[tuple[str, int], list[Span]]:
     return reader_spans(
         reader,

@@ -1,12 +1,16 @@
 """The rows of a study's spreadsheet export, read as the exporter may read them.
 
-The quotes come from the quote list's own selector and display rows (insights.quotes:
-`quotes_for_project`, `quote_rows`), so consent, redaction, blind coding and memo sharing
-apply exactly as on the page. They are loaded a chunk of ids at a time: memory stays flat
-for 100,000 quotes. The summary sheets (codebook counts, the stage × code and
-code × participant matrices, quotes per participant) are tallied from the very rows the
-Quotes sheet wrote, so every figure is traceable to a row of the same file; their
-generators run after the Quotes sheet is written.
+The quotes are the quote list's (`insights.quotes.quotes_for_project`, filtered and ordered
+by `service.export_highlight_ids`), read through the evidence selector (insights.visibility:
+`visible_highlights`, `display_texts`, `hidden_from_viewers`) so consent, redaction, blind
+coding and memo sharing apply exactly as on the page, and labelled by the quote list's own
+rules (`quote_source`, `speaker_role`, `QuoteLinks`, `memo_visible`). The export reads them
+as plain values, CHUNK_SIZE ids at a time, and loads what the rows share (sessions, speakers,
+participants, coders, stages, codes) once: memory stays flat and the queries do not grow
+with the quotes. The summary sheets (codebook counts, the stage × code and code ×
+participant matrices, quotes per participant) are tallied from the very rows the Quotes
+sheet wrote, so every figure is traceable to a row of the same file; their generators run
+after the Quotes sheet is written.
 """
 
 from __future__ import annotations
@@ -15,20 +19,44 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from insights.coding import memo_visible
 from insights.exports.writer import Column, Sheet, Value
-from insights.models import Code, EvidenceSummary, Highlight, Recommendation, Stage, Theme
-from insights.quotes import QuoteRow, quote_rows, quotes_for_project
+from insights.models import (
+    Code,
+    CodedHighlight,
+    EvidenceSummary,
+    Highlight,
+    Recommendation,
+    Stage,
+    Theme,
+)
+from insights.quotes import QuoteLinks, quote_source, speaker_role
 from insights.reports import coverage_line, group_figures
-from insights.visibility import EvidenceReader
+from insights.visibility import (
+    EvidenceReader,
+    display_texts,
+    hidden_from_viewers,
+    viewers_reader,
+    visible_highlights,
+)
 from interviews import pii
-from interviews.models import Enrollment, Participant, ProjectAttribute
+from interviews.models import (
+    Enrollment,
+    FieldNote,
+    Participant,
+    ProjectAttribute,
+    Session,
+    Speaker,
+)
 
-# Highlights loaded per query: a few megabytes of model instances at most.
-CHUNK_SIZE = 500
+# Highlights read per query, as plain values: about a megabyte.
+CHUNK_SIZE = 1000
 NO_STAGE = "No stage"
 
 Progress = Callable[[int, int], None]
@@ -53,17 +81,18 @@ class Tally:
     by_participant: Counter[int] = field(default_factory=Counter)
     participants: dict[int, Participant] = field(default_factory=dict)
 
-    def add(self, row: QuoteRow, code_ids: set[int]) -> None:
+    def add(
+        self, stage_id: int | None, people: Sequence[Participant], code_ids: Sequence[int]
+    ) -> None:
         self.quotes += 1
-        stage_id = row.highlight.stage_id
-        people = {p.pk for p in row.participants}
-        for participant in row.participants:
+        for participant in people:
             self.participants[participant.pk] = participant
             self.by_participant[participant.pk] += 1
+        people_ids = {p.pk for p in people}
         for code_id in code_ids:
             self.by_code[code_id] += 1
             self.by_stage_code[(stage_id, code_id)] += 1
-            self.people_by_code.setdefault(code_id, set()).update(people)
+            self.people_by_code.setdefault(code_id, set()).update(people_ids)
 
 
 @dataclass
@@ -141,77 +170,243 @@ def quote_columns(reader: EvidenceReader) -> list[Column]:
     return columns
 
 
+class QuoteValues(NamedTuple):
+    """One highlight's columns, as `_QUOTE_FIELDS` reads them (the fields display_texts and
+    memo_visible read keep the model's names)."""
+
+    pk: int
+    text: str
+    start: int
+    transcript_id: int | None
+    field_note_id: int | None
+    utterance_id: int | None
+    stage_id: int | None
+    coder_id: int
+    sentiment: int | None
+    pain_severity: int | None
+    memo: str
+    memo_shared: bool
+    transcript_session_id: int | None
+    speaker_id: int | None
+    start_ms: int | None
+    note_session_id: int | None
+    note_kind: str | None
+    observed_at_ms: int | None
+
+
+_QUOTE_FIELDS = (
+    "pk",
+    "text",
+    "start",
+    "transcript_id",
+    "field_note_id",
+    "utterance_id",
+    "stage_id",
+    "coder_id",
+    "sentiment",
+    "pain_severity",
+    "memo",
+    "memo_shared",
+    "transcript__session_id",
+    "utterance__speaker_id",
+    "utterance__start_ms",
+    "field_note__session_id",
+    "field_note__kind",
+    "field_note__observed_at_ms",
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A quoted participant with their open profile's labels, worked out once per export."""
+
+    participant: Participant
+    pseudonym: str
+    kind: str
+    segment: str
+    region: str
+    tier: str
+
+
+@dataclass(frozen=True)
+class SessionLabels:
+    date: dt.date
+    name: str
+    transcript_source: str  # quote_source: "Interview on 2026-03-02 · transcript"
+    people: tuple[Person, ...]  # a field note's participants, by pseudonym
+
+
+@dataclass
+class QuoteContext:
+    """What the quote rows share, loaded once per export (about six queries, whatever the
+    number of quotes): sessions, speakers, participants, coders and stages of the study."""
+
+    links: QuoteLinks
+    sessions: dict[int, SessionLabels]
+    speakers: dict[int, tuple[str, Person | None]]  # speaker_role, the participant
+    coders: dict[int, str]
+    stages: dict[int, str]
+    note_kinds: dict[str, str]
+    viewers: EvidenceReader | None  # the research team's "Viewers see it" column
+
+
+def quote_context(export: StudyExport) -> QuoteContext:
+    reader = export.reader
+    project = reader.project
+    people: dict[int, Person] = {}
+
+    def person(participant: Participant) -> Person:
+        if participant.pk not in people:
+            people[participant.pk] = Person(
+                participant=participant,
+                pseudonym=participant.pseudonym,
+                kind=participant.get_kind_display(),
+                segment=participant.get_segment_display(),
+                region=participant.get_region_display(),
+                tier=participant.get_tier_display(),
+            )
+        return people[participant.pk]
+
+    sessions = Session.objects.filter(project=project).prefetch_related(
+        Prefetch("participants", queryset=Participant.objects.order_by("pseudonym"))
+    )
+    speakers = Speaker.objects.filter(transcript__session__project=project).select_related(
+        "participant"
+    )
+    highlights = Highlight.objects.filter(project=project)
+    coders = User.objects.filter(pk__in=highlights.values("coder_id")).only(
+        "username", "first_name", "last_name"
+    )
+    stages = Stage.objects.filter(pk__in=highlights.values("stage_id")).only("name")
+    return QuoteContext(
+        links=QuoteLinks(project),
+        sessions={
+            session.pk: SessionLabels(
+                date=timezone.localtime(session.scheduled_at).date(),
+                name=str(session),
+                transcript_source=quote_source(str(session)),
+                people=tuple(person(p) for p in session.participants.all()),
+            )
+            for session in sessions
+        },
+        speakers={
+            speaker.pk: (
+                speaker_role(speaker),
+                person(speaker.participant) if speaker.participant is not None else None,
+            )
+            for speaker in speakers
+        },
+        coders={coder.pk: coder.get_full_name() or coder.get_username() for coder in coders},
+        stages={stage.pk: stage.name for stage in stages},
+        note_kinds={str(value): str(label) for value, label in FieldNote.Kind.choices},
+        viewers=viewers_reader(project) if reader.is_research_team else None,
+    )
+
+
 def quote_values(
     export: StudyExport, ids: Sequence[int], progress: Progress | None = None
 ) -> Iterator[list[Value]]:
-    """One row per highlight, in the order of `ids` (the quote list's order and filters)."""
+    """One row per highlight, in the order of `ids` (the quote list's order and filters).
+
+    Per chunk: one query for the highlights (through the evidence selector), one for their
+    codings, one for redactions, and for the research team one for what viewers see.
+    """
     reader = export.reader
-    base = quotes_for_project(reader)
+    context = quote_context(export)
+    visible = visible_highlights(reader)
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start : start + CHUNK_SIZE]
-        by_pk = base.in_bulk(chunk)
-        # A highlight deleted since the ids were read is simply left out.
-        highlights = [by_pk[pk] for pk in chunk if pk in by_pk]
-        for row in quote_rows(reader, highlights):
-            code_ids = {item.tag_id for item in row.highlight.coded_items.all()}
-            export.tally.add(row, code_ids)
-            yield _quote_row(export, row, code_ids)
+        by_pk = {
+            row[0]: QuoteValues._make(row)
+            for row in visible.filter(pk__in=chunk).values_list(*_QUOTE_FIELDS)
+        }
+        # A highlight deleted (or hidden) since the ids were read is simply left out.
+        quotes = [by_pk[pk] for pk in chunk if pk in by_pk]
+        codings: dict[int, list[int]] = {}
+        for highlight_id, code_id in CodedHighlight.objects.filter(
+            content_object_id__in=by_pk
+        ).values_list("content_object_id", "tag_id"):
+            codings.setdefault(highlight_id, []).append(code_id)
+        texts = display_texts(reader, quotes)
+        hidden = (
+            hidden_from_viewers(reader.project, by_pk, viewers=context.viewers)
+            if context.viewers is not None
+            else set()
+        )
+        for quote in quotes:
+            yield _quote_row(
+                export,
+                context,
+                quote,
+                texts[quote.pk],
+                codings.get(quote.pk, []),
+                quote.pk in hidden,
+            )
         if progress is not None:
             progress(min(start + CHUNK_SIZE, len(ids)), len(ids))
 
 
-def _quote_row(export: StudyExport, row: QuoteRow, code_ids: set[int]) -> list[Value]:
-    highlight = row.highlight
-    people = row.participants
-    session = (
-        highlight.transcript.session
-        if highlight.transcript is not None
-        else highlight.field_note.session  # type: ignore[union-attr]
-    )
-    if highlight.transcript_id is not None:
-        speaker = "Participant" if people else row.speaker_role
+def _quote_row(
+    export: StudyExport,
+    context: QuoteContext,
+    quote: QuoteValues,
+    text: str,
+    code_ids: Sequence[int],
+    hidden: bool,
+) -> list[Value]:
+    reader = export.reader
+    people: Sequence[Person]
+    if quote.transcript_id is not None:
+        session = context.sessions[quote.transcript_session_id]  # type: ignore[index]
+        url = context.links.transcript(
+            session_id=quote.transcript_session_id,  # type: ignore[arg-type]
+            transcript_id=quote.transcript_id,
+            utterance_id=quote.utterance_id,
+        )
+        source = session.transcript_source
+        role, speaker = context.speakers.get(quote.speaker_id or 0, (speaker_role(None), None))
+        people = () if speaker is None else (speaker,)
+        speaker_column = "Participant" if people else role
+        timestamp = quote.start_ms
     else:
-        speaker = "Field note"
+        session = context.sessions[quote.note_session_id]  # type: ignore[index]
+        url = context.links.field_note(
+            session_id=quote.note_session_id,  # type: ignore[arg-type]
+            note_id=quote.field_note_id,  # type: ignore[arg-type]
+        )
+        kind = quote.note_kind or ""
+        source = quote_source(session.name, context.note_kinds.get(kind, kind))
+        people = session.people
+        speaker_column = "Field note"
+        timestamp = quote.observed_at_ms
+    export.tally.add(quote.stage_id, [p.participant for p in people], code_ids)
     values: list[Value] = [
-        export.reader.project.title,
-        timezone.localtime(session.scheduled_at).date(),
+        reader.project.title,
+        session.date,
         ", ".join(p.pseudonym for p in people),
-        _distinct(p.get_kind_display() for p in people),
-        _distinct(p.get_segment_display() for p in people),
-        _distinct(p.get_region_display() for p in people),
-        _distinct(p.get_tier_display() for p in people),
-        highlight.stage.name if highlight.stage is not None else "",
+        _distinct(p.kind for p in people),
+        _distinct(p.segment for p in people),
+        _distinct(p.region for p in people),
+        _distinct(p.tier for p in people),
+        context.stages.get(quote.stage_id, "") if quote.stage_id is not None else "",
         "; ".join(sorted((export.paths.get(pk, "") for pk in code_ids), key=str.casefold)),
-        highlight.sentiment,
-        highlight.pain_severity,
-        row.text,
-        speaker,
-        row.source,
-        _timestamp(highlight),
-        _coder(highlight),
-        row.memo,
-        export.options.base_url + row.url,
+        quote.sentiment,
+        quote.pain_severity,
+        text,
+        speaker_column,
+        source,
+        None if timestamp is None else dt.timedelta(milliseconds=timestamp),
+        context.coders.get(quote.coder_id, ""),
+        quote.memo if memo_visible(quote, role=reader.role or "") else "",
+        export.options.base_url + url,
     ]
-    if export.reader.is_research_team:
-        values.append("no" if row.hidden_from_viewers else "yes")
+    if reader.is_research_team:
+        values.append("no" if hidden else "yes")
     return values
 
 
 def _distinct(values: Iterator[str]) -> str:
     return ", ".join(dict.fromkeys(v for v in values if v))
-
-
-def _timestamp(highlight: Highlight) -> dt.timedelta | None:
-    if highlight.utterance is not None and highlight.utterance.start_ms is not None:
-        return dt.timedelta(milliseconds=highlight.utterance.start_ms)
-    if highlight.field_note is not None and highlight.field_note.observed_at_ms is not None:
-        return dt.timedelta(milliseconds=highlight.field_note.observed_at_ms)
-    return None
-
-
-def _coder(highlight: Highlight) -> str:
-    coder = highlight.coder
-    return coder.get_full_name() or coder.get_username()
 
 
 # --- Sheets summarising the quotes (read after the Quotes sheet is written) --------------------
