@@ -217,15 +217,31 @@ _QUOTE_FIELDS = (
 
 
 @dataclass(frozen=True)
-class Person:
-    """A quoted participant with their open profile's labels, worked out once per export."""
+class People:
+    """Who said a quote, with the Quotes sheet's five participant columns worked out once
+    per speaker or session: pseudonyms, then their kinds, segments, regions and tiers."""
 
-    participant: Participant
-    pseudonym: str
-    kind: str
-    segment: str
-    region: str
-    tier: str
+    participants: tuple[Participant, ...]
+    columns: tuple[str, str, str, str, str]
+
+
+def people_of(participants: Sequence[Participant]) -> People:
+    def distinct(labels: Iterator[str]) -> str:
+        return ", ".join(dict.fromkeys(label for label in labels if label))
+
+    return People(
+        participants=tuple(participants),
+        columns=(
+            ", ".join(p.pseudonym for p in participants),
+            distinct(p.get_kind_display() for p in participants),
+            distinct(p.get_segment_display() for p in participants),
+            distinct(p.get_region_display() for p in participants),
+            distinct(p.get_tier_display() for p in participants),
+        ),
+    )
+
+
+NOBODY = people_of(())
 
 
 @dataclass(frozen=True)
@@ -233,40 +249,34 @@ class SessionLabels:
     date: dt.date
     name: str
     transcript_source: str  # quote_source: "Interview on 2026-03-02 · transcript"
-    people: tuple[Person, ...]  # a field note's participants, by pseudonym
+    people: People  # a field note's: the session's participants, by pseudonym
+
+
+@dataclass(frozen=True)
+class SpeakerLabels:
+    role: str  # speaker_role: empty when a participant is linked
+    people: People
 
 
 @dataclass
 class QuoteContext:
-    """What the quote rows share, loaded once per export (about six queries, whatever the
-    number of quotes): sessions, speakers, participants, coders and stages of the study."""
+    """What the quote rows share, loaded once per export (five queries, whatever the number
+    of quotes): the study's sessions, speakers, coders and stages; and the code column of
+    each combination of codes met so far."""
 
     links: QuoteLinks
     sessions: dict[int, SessionLabels]
-    speakers: dict[int, tuple[str, Person | None]]  # speaker_role, the participant
+    speakers: dict[int, SpeakerLabels]
     coders: dict[int, str]
     stages: dict[int, str]
     note_kinds: dict[str, str]
     viewers: EvidenceReader | None  # the research team's "Viewers see it" column
+    code_columns: dict[tuple[int, ...], str] = field(default_factory=dict)
 
 
 def quote_context(export: StudyExport) -> QuoteContext:
     reader = export.reader
     project = reader.project
-    people: dict[int, Person] = {}
-
-    def person(participant: Participant) -> Person:
-        if participant.pk not in people:
-            people[participant.pk] = Person(
-                participant=participant,
-                pseudonym=participant.pseudonym,
-                kind=participant.get_kind_display(),
-                segment=participant.get_segment_display(),
-                region=participant.get_region_display(),
-                tier=participant.get_tier_display(),
-            )
-        return people[participant.pk]
-
     sessions = Session.objects.filter(project=project).prefetch_related(
         Prefetch("participants", queryset=Participant.objects.order_by("pseudonym"))
     )
@@ -285,14 +295,14 @@ def quote_context(export: StudyExport) -> QuoteContext:
                 date=timezone.localtime(session.scheduled_at).date(),
                 name=str(session),
                 transcript_source=quote_source(str(session)),
-                people=tuple(person(p) for p in session.participants.all()),
+                people=people_of(list(session.participants.all())),
             )
             for session in sessions
         },
         speakers={
-            speaker.pk: (
-                speaker_role(speaker),
-                person(speaker.participant) if speaker.participant is not None else None,
+            speaker.pk: SpeakerLabels(
+                role=speaker_role(speaker),
+                people=people_of([speaker.participant]) if speaker.participant else NOBODY,
             )
             for speaker in speakers
         },
@@ -301,6 +311,9 @@ def quote_context(export: StudyExport) -> QuoteContext:
         note_kinds={str(value): str(label) for value, label in FieldNote.Kind.choices},
         viewers=viewers_reader(project) if reader.is_research_team else None,
     )
+
+
+UNLINKED = SpeakerLabels(role=speaker_role(None), people=NOBODY)
 
 
 def quote_values(
@@ -355,7 +368,6 @@ def _quote_row(
     hidden: bool,
 ) -> list[Value]:
     reader = export.reader
-    people: Sequence[Person]
     if quote.transcript_id is not None:
         session = context.sessions[quote.transcript_session_id]  # type: ignore[index]
         url = context.links.transcript(
@@ -364,9 +376,9 @@ def _quote_row(
             utterance_id=quote.utterance_id,
         )
         source = session.transcript_source
-        role, speaker = context.speakers.get(quote.speaker_id or 0, (speaker_role(None), None))
-        people = () if speaker is None else (speaker,)
-        speaker_column = "Participant" if people else role
+        speaker = context.speakers.get(quote.speaker_id, UNLINKED)  # type: ignore[arg-type]
+        people = speaker.people
+        speaker_column = "Participant" if people.participants else speaker.role
         timestamp = quote.start_ms
     else:
         session = context.sessions[quote.note_session_id]  # type: ignore[index]
@@ -379,17 +391,17 @@ def _quote_row(
         people = session.people
         speaker_column = "Field note"
         timestamp = quote.observed_at_ms
-    export.tally.add(quote.stage_id, [p.participant for p in people], code_ids)
+    export.tally.add(quote.stage_id, people.participants, code_ids)
+    codes = tuple(code_ids)
+    if codes not in context.code_columns:
+        paths = (export.paths.get(pk, "") for pk in codes)
+        context.code_columns[codes] = "; ".join(sorted(paths, key=str.casefold))
     values: list[Value] = [
         reader.project.title,
         session.date,
-        ", ".join(p.pseudonym for p in people),
-        _distinct(p.kind for p in people),
-        _distinct(p.segment for p in people),
-        _distinct(p.region for p in people),
-        _distinct(p.tier for p in people),
+        *people.columns,
         context.stages.get(quote.stage_id, "") if quote.stage_id is not None else "",
-        "; ".join(sorted((export.paths.get(pk, "") for pk in code_ids), key=str.casefold)),
+        context.code_columns[codes],
         quote.sentiment,
         quote.pain_severity,
         text,
@@ -403,10 +415,6 @@ def _quote_row(
     if reader.is_research_team:
         values.append("no" if hidden else "yes")
     return values
-
-
-def _distinct(values: Iterator[str]) -> str:
-    return ", ".join(dict.fromkeys(v for v in values if v))
 
 
 # --- Sheets summarising the quotes (read after the Quotes sheet is written) --------------------

@@ -32,6 +32,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_CHARS = 32_767
 
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "percent": "0%", "duration": "[h]:mm:ss"}
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 Value = str | int | float | dt.date | dt.timedelta | None
 
@@ -40,7 +41,8 @@ Value = str | int | float | dt.date | dt.timedelta | None
 class Column:
     header: str
     width: float = 14
-    # text (one line), wrap (long text, wrapped), date, number, percent, duration
+    # text (one line), wrap (wrapped when longer than the width or multi-line), date,
+    # number, percent, duration
     kind: str = "text"
 
 
@@ -139,37 +141,38 @@ def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet) -> int:
 def _converter(worksheet: WriteOnlyWorksheet, column: Column) -> Callable[[Value], Any]:
     """How one column's values become what the sheet's append takes.
 
-    Styled cells are created once per column and reused for every row: a write-only sheet
-    serialises each row as it is appended, before the next row changes the cell. Plain
-    values pass through as they are, which is what openpyxl writes fastest.
+    Plain values pass through as they are, which is what openpyxl writes fastest; a styled
+    cell is made only where the style shows: text that would run past its wrap column's
+    width (or has a line break), a date or duration, formula-like text. Each styled cell is
+    created once per column and reused for every row: a write-only sheet serialises each
+    row as it is appended, before the next row changes the cell.
     """
-    wrap = column.kind == "wrap"
-    text_cell = WriteOnlyCell(worksheet)
-    if wrap:
-        text_cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wrap_after = int(column.width) if column.kind == "wrap" else None
+    wrapped = WriteOnlyCell(worksheet)
+    wrapped.alignment = WRAP
     guarded = WriteOnlyCell(worksheet)
     guarded.quotePrefix = True
-    if wrap:
-        guarded.alignment = Alignment(wrap_text=True, vertical="top")
+    if wrap_after is not None:
+        guarded.alignment = WRAP
     number_format = NUMBER_FORMATS.get(column.kind)
     formatted = WriteOnlyCell(worksheet)
     if number_format is not None:
         formatted.number_format = number_format
 
     def convert(value: Value) -> Any:
-        if value is None:
-            return None
         if isinstance(value, str):
+            if not value:
+                return None  # an empty cell reads back as no value either way
             value = clean_text(value)
             if is_formula_like(value):
                 guarded.value = value
                 guarded.data_type = "s"  # openpyxl would read "=…" as a formula
                 return guarded
-            if wrap:
-                text_cell.value = value
-                return text_cell
+            if wrap_after is not None and (len(value) > wrap_after or "\n" in value):
+                wrapped.value = value
+                return wrapped
             return value
-        if number_format is None or isinstance(value, bool):
+        if value is None or number_format is None or isinstance(value, bool):
             return value
         formatted.value = value
         return formatted

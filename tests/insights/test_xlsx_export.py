@@ -30,6 +30,7 @@ from insights.coding import HighlightFields, code_get_or_create, highlight_creat
 from insights.exports import rows as rows_module
 from insights.exports import service
 from insights.exports.rows import ExportOptions
+from insights.exports.writer import Column, Sheet, write_xlsx
 from insights.models import Code, Highlight, JourneyFramework, Recommendation, Stage, Theme
 from insights.quotes import quote_rows, quotes_for_project
 from insights.visibility import evidence_reader
@@ -385,6 +386,31 @@ def test_formula_like_text_is_written_as_text(lead_client: Client, study: Study)
     for cell in risky:
         assert cell.data_type == "s", (cell.coordinate, cell.value)
         assert cell.quotePrefix, (cell.coordinate, cell.value)
+
+
+def test_only_text_that_needs_wrapping_is_wrapped() -> None:
+    """Styled cells cost time on 100,000 rows: a wrap column wraps long or multi-line text
+    only; empty text is an empty cell."""
+    sheet = Sheet(
+        "Quotes",
+        [Column("Quote", 20, "wrap"), Column("Memo", 20, "wrap")],
+        [
+            ["Short enough.", ""],
+            ["A quote far longer than twenty characters.", "two\nlines"],
+            ["=2+2 is risky and long enough to wrap", None],
+        ],
+    )
+    out = io.BytesIO()
+    write_xlsx([sheet], out)
+    cells = list(openpyxl.load_workbook(out)["Quotes"].iter_rows(min_row=2))
+
+    assert [[c.alignment.wrap_text for c in row] for row in cells] == [
+        [None, None],
+        [True, True],
+        [True, None],
+    ]
+    assert cells[0][1].value is None
+    assert cells[2][0].quotePrefix and cells[2][0].data_type == "s"
 
 
 def test_the_quote_list_filters_apply(lead_client: Client, study: Study) -> None:
