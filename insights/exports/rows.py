@@ -81,18 +81,15 @@ class Tally:
     by_participant: Counter[int] = field(default_factory=Counter)
     participants: dict[int, Participant] = field(default_factory=dict)
 
-    def add(
-        self, stage_id: int | None, people: Sequence[Participant], code_ids: Sequence[int]
-    ) -> None:
+    def add(self, stage_id: int | None, people: People, code_ids: Sequence[int]) -> None:
         self.quotes += 1
-        for participant in people:
+        for participant in people.participants:
             self.participants[participant.pk] = participant
             self.by_participant[participant.pk] += 1
-        people_ids = {p.pk for p in people}
         for code_id in code_ids:
             self.by_code[code_id] += 1
             self.by_stage_code[(stage_id, code_id)] += 1
-            self.people_by_code.setdefault(code_id, set()).update(people_ids)
+            self.people_by_code.setdefault(code_id, set()).update(people.ids)
 
 
 @dataclass
@@ -222,6 +219,7 @@ class People:
     per speaker or session: pseudonyms, then their kinds, segments, regions and tiers."""
 
     participants: tuple[Participant, ...]
+    ids: frozenset[int]
     columns: tuple[str, str, str, str, str]
 
 
@@ -231,6 +229,7 @@ def people_of(participants: Sequence[Participant]) -> People:
 
     return People(
         participants=tuple(participants),
+        ids=frozenset(p.pk for p in participants),
         columns=(
             ", ".join(p.pseudonym for p in participants),
             distinct(p.get_kind_display() for p in participants),
@@ -391,7 +390,7 @@ def _quote_row(
         people = session.people
         speaker_column = "Field note"
         timestamp = quote.observed_at_ms
-    export.tally.add(quote.stage_id, people.participants, code_ids)
+    export.tally.add(quote.stage_id, people, code_ids)
     codes = tuple(code_ids)
     if codes not in context.code_columns:
         paths = (export.paths.get(pk, "") for pk in codes)

@@ -16,18 +16,24 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What clean_text removes (openpyxl's ILLEGAL_CHARACTERS_RE as one class: searched faster).
+CONTROL_CHARACTER = re.compile("[\000-\010\013\014\016-\037]")
+# The first characters of text that clean_text or is_formula_like could change or flag: a
+# formula's, "#" (Excel's error codes) or a control character. Most text has none.
+CAREFUL_START = frozenset("=+-@\t\r#") | frozenset(map(chr, range(32)))
 # Excel's limit on one cell's text.
 MAX_CELL_CHARS = 32_767
 
@@ -71,7 +77,7 @@ def is_formula_like(text: str) -> bool:
 
 def clean_text(text: str) -> str:
     """Text a worksheet accepts: no control characters, at most Excel's cell length."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = CONTROL_CHARACTER.sub("", text)
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
     return text
@@ -163,11 +169,16 @@ def _converter(worksheet: WriteOnlyWorksheet, column: Column) -> Callable[[Value
         if isinstance(value, str):
             if not value:
                 return None  # an empty cell reads back as no value either way
-            value = clean_text(value)
-            if is_formula_like(value):
-                guarded.value = value
-                guarded.data_type = "s"  # openpyxl would read "=…" as a formula
-                return guarded
+            if (
+                value[0] in CAREFUL_START
+                or len(value) > MAX_CELL_CHARS
+                or CONTROL_CHARACTER.search(value) is not None
+            ):
+                value = clean_text(value)
+                if is_formula_like(value):
+                    guarded.value = value
+                    guarded.data_type = "s"  # openpyxl would read "=…" as a formula
+                    return guarded
             if wrap_after is not None and (len(value) > wrap_after or "\n" in value):
                 wrapped.value = value
                 return wrapped

@@ -23,6 +23,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.workbook.workbook import Workbook
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
@@ -30,7 +31,7 @@ from insights.coding import HighlightFields, code_get_or_create, highlight_creat
 from insights.exports import rows as rows_module
 from insights.exports import service
 from insights.exports.rows import ExportOptions
-from insights.exports.writer import Column, Sheet, write_xlsx
+from insights.exports.writer import CONTROL_CHARACTER, Column, Sheet, clean_text, write_xlsx
 from insights.models import Code, Highlight, JourneyFramework, Recommendation, Stage, Theme
 from insights.quotes import quote_rows, quotes_for_project
 from insights.visibility import evidence_reader
@@ -411,6 +412,13 @@ def test_only_text_that_needs_wrapping_is_wrapped() -> None:
     ]
     assert cells[0][1].value is None
     assert cells[2][0].quotePrefix and cells[2][0].data_type == "s"
+
+
+def test_the_writer_removes_the_characters_openpyxl_refuses() -> None:
+    for character in map(chr, range(256)):
+        refused = ILLEGAL_CHARACTERS_RE.search(character) is not None
+        assert (CONTROL_CHARACTER.search(character) is not None) == refused, repr(character)
+        assert clean_text(f"a{character}b") == ("ab" if refused else f"a{character}b")
 
 
 def test_the_quote_list_filters_apply(lead_client: Client, study: Study) -> None:
