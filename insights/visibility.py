@@ -53,6 +53,7 @@ __all__ = [
     "hidden_from_viewers",
     "reader_spans",
     "redactions_shown",
+    "study_hidden_from_viewers",
     "viewers_reader",
     "visible_highlights",
 ]
@@ -258,17 +259,21 @@ def viewers_reader(project: ResearchProject) -> EvidenceReader:
     return evidence_reader(project=project, user=None, audience=Audience.INTERNAL)
 
 
-def hidden_from_viewers(
-    project: ResearchProject, ids: Iterable[int], *, viewers: EvidenceReader | None = None
-) -> set[int]:
-    """Which of these highlights viewers can't see (for the researchers' badge). Pass
-    `viewers` (viewers_reader) when asking for many batches: their consent is read once."""
+def hidden_from_viewers(project: ResearchProject, ids: Iterable[int]) -> set[int]:
+    """Which of these highlights viewers can't see (for the researchers' badge)."""
     ids = list(ids)
     if not ids:
         return set()
-    viewers = viewers or viewers_reader(project)
-    seen = set(visible_highlights(viewers).filter(pk__in=ids).values_list("pk", flat=True))
-    return set(ids) - seen
+    seen = visible_highlights(viewers_reader(project)).filter(pk__in=ids)
+    return set(ids) - set(seen.values_list("pk", flat=True))
+
+
+def study_hidden_from_viewers(project: ResearchProject) -> set[int]:
+    """Every highlight of the study viewers can't see, in one query (for a whole-study
+    export: usually a few, at most the study's highlight ids)."""
+    seen = visible_highlights(viewers_reader(project)).values("pk")
+    hidden = Highlight.objects.filter(project=project).exclude(pk__in=seen)
+    return set(hidden.values_list("pk", flat=True))
 
 
 def _source_key(highlight: QuotedText) -> tuple[str, int]:

@@ -2,7 +2,7 @@
 
 The quotes are the quote list's (`insights.quotes.quotes_for_project`, filtered and ordered
 by `service.export_highlight_ids`), read through the evidence selector (insights.visibility:
-`visible_highlights`, `display_texts`, `hidden_from_viewers`) so consent, redaction, blind
+`visible_highlights`, `display_texts`, `study_hidden_from_viewers`) so consent, redaction, blind
 coding and memo sharing apply exactly as on the page, and labelled by the quote list's own
 rules (`quote_source`, `speaker_role`, `QuoteLinks`, `memo_visible`). The export reads them
 as plain values, CHUNK_SIZE ids at a time, and loads what the rows share (sessions, speakers,
@@ -41,8 +41,7 @@ from insights.reports import coverage_line, group_figures
 from insights.visibility import (
     EvidenceReader,
     display_texts,
-    hidden_from_viewers,
-    viewers_reader,
+    study_hidden_from_viewers,
     visible_highlights,
 )
 from interviews import pii
@@ -259,9 +258,9 @@ class SpeakerLabels:
 
 @dataclass
 class QuoteContext:
-    """What the quote rows share, loaded once per export (five queries, whatever the number
-    of quotes): the study's sessions, speakers, coders and stages; and the code column of
-    each combination of codes met so far."""
+    """What the quote rows share, loaded once per export (a few queries, whatever the number
+    of quotes): the study's sessions, speakers, coders and stages, the highlights viewers
+    can't see (research team); and the code column of each combination of codes met."""
 
     links: QuoteLinks
     sessions: dict[int, SessionLabels]
@@ -269,7 +268,7 @@ class QuoteContext:
     coders: dict[int, str]
     stages: dict[int, str]
     note_kinds: dict[str, str]
-    viewers: EvidenceReader | None  # the research team's "Viewers see it" column
+    hidden_from_viewers: set[int]  # the research team's "Viewers see it" column
     code_columns: dict[tuple[int, ...], str] = field(default_factory=dict)
 
 
@@ -308,7 +307,9 @@ def quote_context(export: StudyExport) -> QuoteContext:
         coders={coder.pk: coder.get_full_name() or coder.get_username() for coder in coders},
         stages={stage.pk: stage.name for stage in stages},
         note_kinds={str(value): str(label) for value, label in FieldNote.Kind.choices},
-        viewers=viewers_reader(project) if reader.is_research_team else None,
+        hidden_from_viewers=study_hidden_from_viewers(project)
+        if reader.is_research_team
+        else set(),
     )
 
 
@@ -321,7 +322,7 @@ def quote_values(
     """One row per highlight, in the order of `ids` (the quote list's order and filters).
 
     Per chunk: one query for the highlights (through the evidence selector), one for their
-    codings, one for redactions, and for the research team one for what viewers see.
+    codings, one for redactions.
     """
     reader = export.reader
     context = quote_context(export)
@@ -340,20 +341,8 @@ def quote_values(
         ).values_list("content_object_id", "tag_id"):
             codings.setdefault(highlight_id, []).append(code_id)
         texts = display_texts(reader, quotes)
-        hidden = (
-            hidden_from_viewers(reader.project, by_pk, viewers=context.viewers)
-            if context.viewers is not None
-            else set()
-        )
         for quote in quotes:
-            yield _quote_row(
-                export,
-                context,
-                quote,
-                texts[quote.pk],
-                codings.get(quote.pk, []),
-                quote.pk in hidden,
-            )
+            yield _quote_row(export, context, quote, texts[quote.pk], codings.get(quote.pk, []))
         if progress is not None:
             progress(min(start + CHUNK_SIZE, len(ids)), len(ids))
 
@@ -364,7 +353,6 @@ def _quote_row(
     quote: QuoteValues,
     text: str,
     code_ids: Sequence[int],
-    hidden: bool,
 ) -> list[Value]:
     reader = export.reader
     if quote.transcript_id is not None:
@@ -412,7 +400,7 @@ def _quote_row(
         export.options.base_url + url,
     ]
     if reader.is_research_team:
-        values.append("no" if hidden else "yes")
+        values.append("no" if quote.pk in context.hidden_from_viewers else "yes")
     return values
 
 
