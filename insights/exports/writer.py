@@ -37,7 +37,9 @@ CAREFUL_START = frozenset("=+-@\t\r#") | frozenset(map(chr, range(32)))
 # Excel's limit on one cell's text.
 MAX_CELL_CHARS = 32_767
 
-NUMBER_FORMATS = {"date": "yyyy-mm-dd", "percent": "0%", "duration": "[h]:mm:ss"}
+# Formats the writer sets. Dates and durations pass as plain values: openpyxl formats them
+# itself, as "yyyy-mm-dd" and "[hh]:mm:ss" (openpyxl.cell.cell.TIME_FORMATS).
+NUMBER_FORMATS = {"percent": "0%"}
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 Value = str | int | float | dt.date | dt.timedelta | None
@@ -149,7 +151,7 @@ def _converter(worksheet: WriteOnlyWorksheet, column: Column) -> Callable[[Value
 
     Plain values pass through as they are, which is what openpyxl writes fastest; a styled
     cell is made only where the style shows: text that would run past its wrap column's
-    width (or has a line break), a date or duration, formula-like text. Each styled cell is
+    width (or has a line break), a percentage, formula-like text. Each styled cell is
     created once per column and reused for every row: a write-only sheet serialises each
     row as it is appended, before the next row changes the cell.
     """
