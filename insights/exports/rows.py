@@ -266,10 +266,13 @@ class QuoteContext:
     sessions: dict[int, SessionLabels]
     speakers: dict[int, SpeakerLabels]
     coders: dict[int, str]
-    stages: dict[int, str]
+    stages: dict[int | None, str]
     note_kinds: dict[str, str]
-    hidden_from_viewers: set[int]  # the research team's "Viewers see it" column
+    # The research team's "Viewers see it" column; None: the reader is not on the team.
+    hidden_from_viewers: set[int] | None
+    base_url: str
     code_columns: dict[tuple[int, ...], str] = field(default_factory=dict)
+    said: dict[tuple[object, ...], Said] = field(default_factory=dict)
 
 
 def quote_context(export: StudyExport) -> QuoteContext:
@@ -305,11 +308,10 @@ def quote_context(export: StudyExport) -> QuoteContext:
             for speaker in speakers
         },
         coders={coder.pk: coder.get_full_name() or coder.get_username() for coder in coders},
-        stages={stage.pk: stage.name for stage in stages},
+        stages={None: "", **{stage.pk: stage.name for stage in stages}},
         note_kinds={str(value): str(label) for value, label in FieldNote.Kind.choices},
-        hidden_from_viewers=study_hidden_from_viewers(project)
-        if reader.is_research_team
-        else set(),
+        hidden_from_viewers=study_hidden_from_viewers(project) if reader.is_research_team else None,
+        base_url=export.options.base_url,
     )
 
 
@@ -347,6 +349,34 @@ def quote_values(
             progress(min(start + CHUNK_SIZE, len(ids)), len(ids))
 
 
+@dataclass(frozen=True)
+class Said:
+    """The columns a quote takes from where it was said, the same for every quote of one
+    speaker in one session (or of one session's notes of one kind)."""
+
+    leading: tuple[Value, ...]  # project, session date, the five participant columns
+    speaker: str
+    source: str
+    people: People
+
+
+def _said(context: QuoteContext, title: str, quote: QuoteValues) -> Said:
+    if quote.transcript_id is not None:
+        session = context.sessions[quote.transcript_session_id]  # type: ignore[index]
+        speaker = context.speakers.get(quote.speaker_id, UNLINKED)  # type: ignore[arg-type]
+        people = speaker.people
+        said_by = "Participant" if people.participants else speaker.role
+        source = session.transcript_source
+    else:
+        session = context.sessions[quote.note_session_id]  # type: ignore[index]
+        kind = quote.note_kind or ""
+        people = session.people
+        said_by = "Field note"
+        source = quote_source(session.name, context.note_kinds.get(kind, kind))
+    leading = (title, session.date, *people.columns)
+    return Said(leading=leading, speaker=said_by, source=source, people=people)
+
+
 def _quote_row(
     export: StudyExport,
     context: QuoteContext,
@@ -356,50 +386,43 @@ def _quote_row(
 ) -> list[Value]:
     reader = export.reader
     if quote.transcript_id is not None:
-        session = context.sessions[quote.transcript_session_id]  # type: ignore[index]
+        key: tuple[object, ...] = (quote.transcript_session_id, quote.speaker_id)
         url = context.links.transcript(
             session_id=quote.transcript_session_id,  # type: ignore[arg-type]
             transcript_id=quote.transcript_id,
             utterance_id=quote.utterance_id,
         )
-        source = session.transcript_source
-        speaker = context.speakers.get(quote.speaker_id, UNLINKED)  # type: ignore[arg-type]
-        people = speaker.people
-        speaker_column = "Participant" if people.participants else speaker.role
         timestamp = quote.start_ms
     else:
-        session = context.sessions[quote.note_session_id]  # type: ignore[index]
+        key = ("note", quote.note_session_id, quote.note_kind)
         url = context.links.field_note(
             session_id=quote.note_session_id,  # type: ignore[arg-type]
             note_id=quote.field_note_id,  # type: ignore[arg-type]
         )
-        kind = quote.note_kind or ""
-        source = quote_source(session.name, context.note_kinds.get(kind, kind))
-        people = session.people
-        speaker_column = "Field note"
         timestamp = quote.observed_at_ms
-    export.tally.add(quote.stage_id, people, code_ids)
+    said = context.said.get(key)
+    if said is None:
+        said = context.said[key] = _said(context, reader.project.title, quote)
+    export.tally.add(quote.stage_id, said.people, code_ids)
     codes = tuple(code_ids)
     if codes not in context.code_columns:
         paths = (export.paths.get(pk, "") for pk in codes)
         context.code_columns[codes] = "; ".join(sorted(paths, key=str.casefold))
     values: list[Value] = [
-        reader.project.title,
-        session.date,
-        *people.columns,
-        context.stages.get(quote.stage_id, "") if quote.stage_id is not None else "",
+        *said.leading,
+        context.stages.get(quote.stage_id, ""),
         context.code_columns[codes],
         quote.sentiment,
         quote.pain_severity,
         text,
-        speaker_column,
-        source,
+        said.speaker,
+        said.source,
         None if timestamp is None else dt.timedelta(milliseconds=timestamp),
         context.coders.get(quote.coder_id, ""),
-        quote.memo if memo_visible(quote, role=reader.role or "") else "",
-        export.options.base_url + url,
+        quote.memo if quote.memo and memo_visible(quote, role=reader.role or "") else "",
+        context.base_url + url,
     ]
-    if reader.is_research_team:
+    if context.hidden_from_viewers is not None:
         values.append("no" if quote.pk in context.hidden_from_viewers else "yes")
     return values
 
