@@ -76,6 +76,21 @@ class MaxP95:
 
 
 @dataclass(frozen=True)
+class MaxPeakMB:
+    """A peak memory figure the row's setup put in its info (`key`, in MB) at most `mb`."""
+
+    mb: float
+    key: str = "peak_rss_mb"
+
+    def describe(self) -> str:
+        return f"{self.key} ≤ {self.mb:g}"
+
+    def check(self, result: Result, results: dict[str, Result]) -> bool | None:
+        value = result.info.get(self.key)
+        return None if not isinstance(value, int | float) else value <= self.mb
+
+
+@dataclass(frozen=True)
 class SameQueriesAs:
     """The same number of queries as another row: the page size or page does not matter."""
 

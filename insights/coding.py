@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -307,7 +308,14 @@ def highlight_delete(*, highlight: Highlight, by: User, role: str | None = None)
     highlight.delete()
 
 
-def memo_visible(highlight: Highlight, *, role: str | None) -> bool:
+class MemoSharing(Protocol):
+    """What memo_visible reads of a highlight: a model instance, or a row of values()."""
+
+    @property
+    def memo_shared(self) -> bool: ...
+
+
+def memo_visible(highlight: MemoSharing, *, role: str | None) -> bool:
     """Whether a member with this role (interviews.access; staff count as leads) reads the
     highlight's memo: the research team always, viewers only a memo a lead shared."""
     return role in (Membership.Role.LEAD, Membership.Role.RESEARCHER) or highlight.memo_shared

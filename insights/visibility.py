@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
@@ -44,6 +45,7 @@ from interviews.models import Membership, Redaction, ResearchProject
 __all__ = [
     "Audience",
     "EvidenceReader",
+    "QuotedText",
     "ShownRedaction",
     "codings_hidden",
     "display_texts",
@@ -53,6 +55,8 @@ __all__ = [
     "own_codings_only",
     "reader_spans",
     "redactions_shown",
+    "study_hidden_from_viewers",
+    "viewers_reader",
     "visible_highlights",
 ]
 
@@ -155,9 +159,24 @@ def highlights_visible_to(
     )
 
 
+class QuotedText(Protocol):
+    """What display_texts reads of a highlight: a model instance, or a row of values()."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def transcript_id(self) -> int | None: ...
+    @property
+    def field_note_id(self) -> int | None: ...
+
+
 def display_texts(
     reader: EvidenceReader,
-    highlights: Iterable[Highlight],
+    highlights: Iterable[QuotedText],
     shown: Mapping[tuple[str, int], Sequence[ShownRedaction]] | None = None,
 ) -> dict[int, str]:
     """The quote text each highlight shows this reader, redactions applied (one query, none
@@ -244,24 +263,36 @@ def redacted(reader: EvidenceReader, text: str, offset: int, spans: Sequence[Spa
     return text if reader.is_research_team else redact(text, offset, spans)
 
 
-def hidden_from_viewers(project: ResearchProject, highlights: Sequence[Highlight]) -> set[int]:
+def viewers_reader(project: ResearchProject) -> EvidenceReader:
+    """The study's viewers as one reader (the audience the research team's badge speaks of)."""
+    return evidence_reader(project=project, user=None, audience=Audience.INTERNAL)
+
+
+def hidden_from_viewers(project: ResearchProject, ids: Iterable[int]) -> set[int]:
     """Which of these highlights viewers can't see (for the researchers' badge)."""
-    viewer = evidence_reader(project=project, user=None, audience=Audience.INTERNAL)
-    ids = [h.pk for h in highlights]
+    ids = list(ids)
     if not ids:
         return set()
-    seen = set(visible_highlights(viewer).filter(pk__in=ids).values_list("pk", flat=True))
-    return set(ids) - seen
+    seen = visible_highlights(viewers_reader(project)).filter(pk__in=ids)
+    return set(ids) - set(seen.values_list("pk", flat=True))
 
 
-def _source_key(highlight: Highlight) -> tuple[str, int]:
+def study_hidden_from_viewers(project: ResearchProject) -> set[int]:
+    """Every highlight of the study viewers can't see, in one query (for a whole-study
+    export: usually a few, at most the study's highlight ids)."""
+    seen = visible_highlights(viewers_reader(project)).values("pk")
+    hidden = Highlight.objects.filter(project=project).exclude(pk__in=seen)
+    return set(hidden.values_list("pk", flat=True))
+
+
+def _source_key(highlight: QuotedText) -> tuple[str, int]:
     if highlight.transcript_id is not None:
         return ("transcript", highlight.transcript_id)
     return ("field_note", highlight.field_note_id)  # type: ignore[return-value]
 
 
 def _spans(
-    reader: EvidenceReader, highlights: Sequence[Highlight]
+    reader: EvidenceReader, highlights: Sequence[QuotedText]
 ) -> dict[tuple[str, int], list[Span]]:
     return reader_spans(
         reader,

@@ -1,12 +1,16 @@
 """The rows of a study's spreadsheet export, read as the exporter may read them.
 
-The quotes come from the quote list's own selector and display rows (insights.quotes:
-`quotes_for_project`, `quote_rows`), so consent, redaction, blind coding and memo sharing
-apply exactly as on the page. They are loaded a chunk of ids at a time: memory stays flat
-for 100,000 quotes. The summary sheets (codebook counts, the stage × code and
-code × participant matrices, quotes per participant) are tallied from the very rows the
-Quotes sheet wrote, so every figure is traceable to a row of the same file; their
-generators run after the Quotes sheet is written.
+The quotes are the quote list's (`insights.quotes.quotes_for_project`, filtered and ordered
+by `service.export_highlight_ids`), read through the evidence selector (insights.visibility:
+`visible_highlights`, `display_texts`, `study_hidden_from_viewers`) so consent, redaction, blind
+coding and memo sharing apply exactly as on the page, and labelled by the quote list's own
+rules (`quote_source`, `speaker_role`, `QuoteLinks`, `memo_visible`). The export reads them
+as plain values, CHUNK_SIZE ids at a time, and loads what the rows share (sessions, speakers,
+participants, coders, stages, codes) once: memory stays flat and the queries do not grow
+with the quotes. The summary sheets (codebook counts, the stage × code and code ×
+participant matrices, quotes per participant) are tallied from the very rows the Quotes
+sheet wrote, so every figure is traceable to a row of the same file; their generators run
+after the Quotes sheet is written.
 """
 
 from __future__ import annotations
@@ -15,20 +19,43 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from insights.coding import memo_visible
 from insights.exports.writer import Column, Sheet, Value
-from insights.models import Code, EvidenceSummary, Highlight, Recommendation, Stage, Theme
-from insights.quotes import QuoteRow, quote_rows, quotes_for_project
+from insights.models import (
+    Code,
+    CodedHighlight,
+    EvidenceSummary,
+    Highlight,
+    Recommendation,
+    Stage,
+    Theme,
+)
+from insights.quotes import QuoteLinks, quote_source, speaker_role
 from insights.reports import coverage_line, group_figures
-from insights.visibility import EvidenceReader
+from insights.visibility import (
+    EvidenceReader,
+    display_texts,
+    study_hidden_from_viewers,
+    visible_highlights,
+)
 from interviews import pii
-from interviews.models import Enrollment, Participant, ProjectAttribute
+from interviews.models import (
+    Enrollment,
+    FieldNote,
+    Participant,
+    ProjectAttribute,
+    Session,
+    Speaker,
+)
 
-# Highlights loaded per query: a few megabytes of model instances at most.
-CHUNK_SIZE = 500
+# Highlights read per query, as plain values: about a megabyte.
+CHUNK_SIZE = 1000
 NO_STAGE = "No stage"
 
 Progress = Callable[[int, int], None]
@@ -53,17 +80,15 @@ class Tally:
     by_participant: Counter[int] = field(default_factory=Counter)
     participants: dict[int, Participant] = field(default_factory=dict)
 
-    def add(self, row: QuoteRow, code_ids: set[int]) -> None:
+    def add(self, stage_id: int | None, people: People, code_ids: Sequence[int]) -> None:
         self.quotes += 1
-        stage_id = row.highlight.stage_id
-        people = {p.pk for p in row.participants}
-        for participant in row.participants:
+        for participant in people.participants:
             self.participants[participant.pk] = participant
             self.by_participant[participant.pk] += 1
         for code_id in code_ids:
             self.by_code[code_id] += 1
             self.by_stage_code[(stage_id, code_id)] += 1
-            self.people_by_code.setdefault(code_id, set()).update(people)
+            self.people_by_code.setdefault(code_id, set()).update(people.ids)
 
 
 @dataclass
@@ -141,77 +166,265 @@ def quote_columns(reader: EvidenceReader) -> list[Column]:
     return columns
 
 
+class QuoteValues(NamedTuple):
+    """One highlight's columns, as `_QUOTE_FIELDS` reads them (the fields display_texts and
+    memo_visible read keep the model's names)."""
+
+    pk: int
+    text: str
+    start: int
+    transcript_id: int | None
+    field_note_id: int | None
+    utterance_id: int | None
+    stage_id: int | None
+    coder_id: int
+    sentiment: int | None
+    pain_severity: int | None
+    memo: str
+    memo_shared: bool
+    transcript_session_id: int | None
+    speaker_id: int | None
+    start_ms: int | None
+    note_session_id: int | None
+    note_kind: str | None
+    observed_at_ms: int | None
+
+
+_QUOTE_FIELDS = (
+    "pk",
+    "text",
+    "start",
+    "transcript_id",
+    "field_note_id",
+    "utterance_id",
+    "stage_id",
+    "coder_id",
+    "sentiment",
+    "pain_severity",
+    "memo",
+    "memo_shared",
+    "transcript__session_id",
+    "utterance__speaker_id",
+    "utterance__start_ms",
+    "field_note__session_id",
+    "field_note__kind",
+    "field_note__observed_at_ms",
+)
+
+
+@dataclass(frozen=True)
+class People:
+    """Who said a quote, with the Quotes sheet's five participant columns worked out once
+    per speaker or session: pseudonyms, then their kinds, segments, regions and tiers."""
+
+    participants: tuple[Participant, ...]
+    ids: frozenset[int]
+    columns: tuple[str, str, str, str, str]
+
+
+def people_of(participants: Sequence[Participant]) -> People:
+    def distinct(labels: Iterator[str]) -> str:
+        return ", ".join(dict.fromkeys(label for label in labels if label))
+
+    return People(
+        participants=tuple(participants),
+        ids=frozenset(p.pk for p in participants),
+        columns=(
+            ", ".join(p.pseudonym for p in participants),
+            distinct(p.get_kind_display() for p in participants),
+            distinct(p.get_segment_display() for p in participants),
+            distinct(p.get_region_display() for p in participants),
+            distinct(p.get_tier_display() for p in participants),
+        ),
+    )
+
+
+NOBODY = people_of(())
+
+
+@dataclass(frozen=True)
+class SessionLabels:
+    date: dt.date
+    name: str
+    transcript_source: str  # quote_source: "Interview on 2026-03-02 · transcript"
+    people: People  # a field note's: the session's participants, by pseudonym
+
+
+@dataclass(frozen=True)
+class SpeakerLabels:
+    role: str  # speaker_role: empty when a participant is linked
+    people: People
+
+
+@dataclass
+class QuoteContext:
+    """What the quote rows share, loaded once per export (a few queries, whatever the number
+    of quotes): the study's sessions, speakers, coders and stages, the highlights viewers
+    can't see (research team); and the code column of each combination of codes met."""
+
+    links: QuoteLinks
+    sessions: dict[int, SessionLabels]
+    speakers: dict[int, SpeakerLabels]
+    coders: dict[int, str]
+    stages: dict[int | None, str]
+    note_kinds: dict[str, str]
+    # The research team's "Viewers see it" column; None: the reader is not on the team.
+    hidden_from_viewers: set[int] | None
+    base_url: str
+    code_columns: dict[tuple[int, ...], str] = field(default_factory=dict)
+    said: dict[tuple[object, ...], Said] = field(default_factory=dict)
+
+
+def quote_context(export: StudyExport) -> QuoteContext:
+    reader = export.reader
+    project = reader.project
+    sessions = Session.objects.filter(project=project).prefetch_related(
+        Prefetch("participants", queryset=Participant.objects.order_by("pseudonym"))
+    )
+    speakers = Speaker.objects.filter(transcript__session__project=project).select_related(
+        "participant"
+    )
+    highlights = Highlight.objects.filter(project=project)
+    coders = User.objects.filter(pk__in=highlights.values("coder_id")).only(
+        "username", "first_name", "last_name"
+    )
+    stages = Stage.objects.filter(pk__in=highlights.values("stage_id")).only("name")
+    return QuoteContext(
+        links=QuoteLinks(project),
+        sessions={
+            session.pk: SessionLabels(
+                date=timezone.localtime(session.scheduled_at).date(),
+                name=str(session),
+                transcript_source=quote_source(str(session)),
+                people=people_of(list(session.participants.all())),
+            )
+            for session in sessions
+        },
+        speakers={
+            speaker.pk: SpeakerLabels(
+                role=speaker_role(speaker),
+                people=people_of([speaker.participant]) if speaker.participant else NOBODY,
+            )
+            for speaker in speakers
+        },
+        coders={coder.pk: coder.get_full_name() or coder.get_username() for coder in coders},
+        stages={None: "", **{stage.pk: stage.name for stage in stages}},
+        note_kinds={str(value): str(label) for value, label in FieldNote.Kind.choices},
+        hidden_from_viewers=study_hidden_from_viewers(project) if reader.is_research_team else None,
+        base_url=export.options.base_url,
+    )
+
+
+UNLINKED = SpeakerLabels(role=speaker_role(None), people=NOBODY)
+
+
 def quote_values(
     export: StudyExport, ids: Sequence[int], progress: Progress | None = None
 ) -> Iterator[list[Value]]:
-    """One row per highlight, in the order of `ids` (the quote list's order and filters)."""
+    """One row per highlight, in the order of `ids` (the quote list's order and filters).
+
+    Per chunk: one query for the highlights (through the evidence selector), one for their
+    codings, one for redactions.
+    """
     reader = export.reader
-    base = quotes_for_project(reader)
+    context = quote_context(export)
+    visible = visible_highlights(reader)
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start : start + CHUNK_SIZE]
-        by_pk = base.in_bulk(chunk)
-        # A highlight deleted since the ids were read is simply left out.
-        highlights = [by_pk[pk] for pk in chunk if pk in by_pk]
-        for row in quote_rows(reader, highlights):
-            code_ids = {item.tag_id for item in row.highlight.coded_items.all()}
-            export.tally.add(row, code_ids)
-            yield _quote_row(export, row, code_ids)
+        by_pk = {
+            row[0]: QuoteValues._make(row)
+            for row in visible.filter(pk__in=chunk).values_list(*_QUOTE_FIELDS)
+        }
+        # A highlight deleted (or hidden) since the ids were read is simply left out.
+        quotes = [by_pk[pk] for pk in chunk if pk in by_pk]
+        codings: dict[int, list[int]] = {}
+        for highlight_id, code_id in CodedHighlight.objects.filter(
+            content_object_id__in=by_pk
+        ).values_list("content_object_id", "tag_id"):
+            codings.setdefault(highlight_id, []).append(code_id)
+        texts = display_texts(reader, quotes)
+        for quote in quotes:
+            yield _quote_row(export, context, quote, texts[quote.pk], codings.get(quote.pk, []))
         if progress is not None:
             progress(min(start + CHUNK_SIZE, len(ids)), len(ids))
 
 
-def _quote_row(export: StudyExport, row: QuoteRow, code_ids: set[int]) -> list[Value]:
-    highlight = row.highlight
-    people = row.participants
-    session = (
-        highlight.transcript.session
-        if highlight.transcript is not None
-        else highlight.field_note.session  # type: ignore[union-attr]
-    )
-    if highlight.transcript_id is not None:
-        speaker = "Participant" if people else row.speaker_role
+@dataclass(frozen=True)
+class Said:
+    """The columns a quote takes from where it was said, the same for every quote of one
+    speaker in one session (or of one session's notes of one kind)."""
+
+    leading: tuple[Value, ...]  # project, session date, the five participant columns
+    speaker: str
+    source: str
+    people: People
+
+
+def _said(context: QuoteContext, title: str, quote: QuoteValues) -> Said:
+    if quote.transcript_id is not None:
+        session = context.sessions[quote.transcript_session_id]  # type: ignore[index]
+        speaker = context.speakers.get(quote.speaker_id, UNLINKED)  # type: ignore[arg-type]
+        people = speaker.people
+        said_by = "Participant" if people.participants else speaker.role
+        source = session.transcript_source
     else:
-        speaker = "Field note"
+        session = context.sessions[quote.note_session_id]  # type: ignore[index]
+        kind = quote.note_kind or ""
+        people = session.people
+        said_by = "Field note"
+        source = quote_source(session.name, context.note_kinds.get(kind, kind))
+    leading = (title, session.date, *people.columns)
+    return Said(leading=leading, speaker=said_by, source=source, people=people)
+
+
+def _quote_row(
+    export: StudyExport,
+    context: QuoteContext,
+    quote: QuoteValues,
+    text: str,
+    code_ids: Sequence[int],
+) -> list[Value]:
+    reader = export.reader
+    if quote.transcript_id is not None:
+        key: tuple[object, ...] = (quote.transcript_session_id, quote.speaker_id)
+        url = context.links.transcript(
+            session_id=quote.transcript_session_id,  # type: ignore[arg-type]
+            transcript_id=quote.transcript_id,
+            utterance_id=quote.utterance_id,
+        )
+        timestamp = quote.start_ms
+    else:
+        key = ("note", quote.note_session_id, quote.note_kind)
+        url = context.links.field_note(
+            session_id=quote.note_session_id,  # type: ignore[arg-type]
+            note_id=quote.field_note_id,  # type: ignore[arg-type]
+        )
+        timestamp = quote.observed_at_ms
+    said = context.said.get(key)
+    if said is None:
+        said = context.said[key] = _said(context, reader.project.title, quote)
+    export.tally.add(quote.stage_id, said.people, code_ids)
+    codes = tuple(code_ids)
+    if codes not in context.code_columns:
+        paths = (export.paths.get(pk, "") for pk in codes)
+        context.code_columns[codes] = "; ".join(sorted(paths, key=str.casefold))
     values: list[Value] = [
-        export.reader.project.title,
-        timezone.localtime(session.scheduled_at).date(),
-        ", ".join(p.pseudonym for p in people),
-        _distinct(p.get_kind_display() for p in people),
-        _distinct(p.get_segment_display() for p in people),
-        _distinct(p.get_region_display() for p in people),
-        _distinct(p.get_tier_display() for p in people),
-        highlight.stage.name if highlight.stage is not None else "",
-        "; ".join(sorted((export.paths.get(pk, "") for pk in code_ids), key=str.casefold)),
-        highlight.sentiment,
-        highlight.pain_severity,
-        row.text,
-        speaker,
-        row.source,
-        _timestamp(highlight),
-        _coder(highlight),
-        row.memo,
-        export.options.base_url + row.url,
+        *said.leading,
+        context.stages.get(quote.stage_id, ""),
+        context.code_columns[codes],
+        quote.sentiment,
+        quote.pain_severity,
+        text,
+        said.speaker,
+        said.source,
+        None if timestamp is None else dt.timedelta(milliseconds=timestamp),
+        context.coders.get(quote.coder_id, ""),
+        quote.memo if quote.memo and memo_visible(quote, role=reader.role or "") else "",
+        context.base_url + url,
     ]
-    if export.reader.is_research_team:
-        values.append("no" if row.hidden_from_viewers else "yes")
+    if context.hidden_from_viewers is not None:
+        values.append("no" if quote.pk in context.hidden_from_viewers else "yes")
     return values
-
-
-def _distinct(values: Iterator[str]) -> str:
-    return ", ".join(dict.fromkeys(v for v in values if v))
-
-
-def _timestamp(highlight: Highlight) -> dt.timedelta | None:
-    if highlight.utterance is not None and highlight.utterance.start_ms is not None:
-        return dt.timedelta(milliseconds=highlight.utterance.start_ms)
-    if highlight.field_note is not None and highlight.field_note.observed_at_ms is not None:
-        return dt.timedelta(milliseconds=highlight.field_note.observed_at_ms)
-    return None
-
-
-def _coder(highlight: Highlight) -> str:
-    coder = highlight.coder
-    return coder.get_full_name() or coder.get_username()
 
 
 # --- Sheets summarising the quotes (read after the Quotes sheet is written) --------------------

@@ -16,22 +16,31 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What clean_text removes (openpyxl's ILLEGAL_CHARACTERS_RE as one class: searched faster).
+CONTROL_CHARACTER = re.compile("[\000-\010\013\014\016-\037]")
+# The first characters of text that clean_text or is_formula_like could change or flag: a
+# formula's, "#" (Excel's error codes) or a control character. Most text has none.
+CAREFUL_START = frozenset("=+-@\t\r#") | frozenset(map(chr, range(32)))
 # Excel's limit on one cell's text.
 MAX_CELL_CHARS = 32_767
 
-NUMBER_FORMATS = {"date": "yyyy-mm-dd", "percent": "0%", "duration": "[h]:mm:ss"}
+# Formats the writer sets. Dates and durations pass as plain values: openpyxl formats them
+# itself, as "yyyy-mm-dd" and "[hh]:mm:ss" (openpyxl.cell.cell.TIME_FORMATS).
+NUMBER_FORMATS = {"percent": "0%"}
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 Value = str | int | float | dt.date | dt.timedelta | None
 
@@ -40,7 +49,8 @@ Value = str | int | float | dt.date | dt.timedelta | None
 class Column:
     header: str
     width: float = 14
-    # text (one line), wrap (long text, wrapped), date, number, percent, duration
+    # text (one line), wrap (wrapped when longer than the width or multi-line), date,
+    # number, percent, duration
     kind: str = "text"
 
 
@@ -69,7 +79,7 @@ def is_formula_like(text: str) -> bool:
 
 def clean_text(text: str) -> str:
     """Text a worksheet accepts: no control characters, at most Excel's cell length."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    text = CONTROL_CHARACTER.sub("", text)
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
     return text
@@ -139,37 +149,43 @@ def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet) -> int:
 def _converter(worksheet: WriteOnlyWorksheet, column: Column) -> Callable[[Value], Any]:
     """How one column's values become what the sheet's append takes.
 
-    Styled cells are created once per column and reused for every row: a write-only sheet
-    serialises each row as it is appended, before the next row changes the cell. Plain
-    values pass through as they are, which is what openpyxl writes fastest.
+    Plain values pass through as they are, which is what openpyxl writes fastest; a styled
+    cell is made only where the style shows: text that would run past its wrap column's
+    width (or has a line break), a percentage, formula-like text. Each styled cell is
+    created once per column and reused for every row: a write-only sheet serialises each
+    row as it is appended, before the next row changes the cell.
     """
-    wrap = column.kind == "wrap"
-    text_cell = WriteOnlyCell(worksheet)
-    if wrap:
-        text_cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wrap_after = int(column.width) if column.kind == "wrap" else None
+    wrapped = WriteOnlyCell(worksheet)
+    wrapped.alignment = WRAP
     guarded = WriteOnlyCell(worksheet)
     guarded.quotePrefix = True
-    if wrap:
-        guarded.alignment = Alignment(wrap_text=True, vertical="top")
+    if wrap_after is not None:
+        guarded.alignment = WRAP
     number_format = NUMBER_FORMATS.get(column.kind)
     formatted = WriteOnlyCell(worksheet)
     if number_format is not None:
         formatted.number_format = number_format
 
     def convert(value: Value) -> Any:
-        if value is None:
-            return None
         if isinstance(value, str):
-            value = clean_text(value)
-            if is_formula_like(value):
-                guarded.value = value
-                guarded.data_type = "s"  # openpyxl would read "=…" as a formula
-                return guarded
-            if wrap:
-                text_cell.value = value
-                return text_cell
+            if not value:
+                return None  # an empty cell reads back as no value either way
+            if (
+                value[0] in CAREFUL_START
+                or len(value) > MAX_CELL_CHARS
+                or CONTROL_CHARACTER.search(value) is not None
+            ):
+                value = clean_text(value)
+                if is_formula_like(value):
+                    guarded.value = value
+                    guarded.data_type = "s"  # openpyxl would read "=…" as a formula
+                    return guarded
+            if wrap_after is not None and (len(value) > wrap_after or "\n" in value):
+                wrapped.value = value
+                return wrapped
             return value
-        if number_format is None or isinstance(value, bool):
+        if value is None or number_format is None or isinstance(value, bool):
             return value
         formatted.value = value
         return formatted

@@ -19,15 +19,22 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.workbook.workbook import Workbook
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from insights.coding import HighlightFields, code_get_or_create, highlight_create
+from insights.exports import rows as rows_module
 from insights.exports import service
 from insights.exports.rows import ExportOptions
+from insights.exports.writer import CONTROL_CHARACTER, Column, Sheet, clean_text, write_xlsx
 from insights.models import Code, Highlight, JourneyFramework, Recommendation, Stage, Theme
+from insights.quotes import quote_rows, quotes_for_project
+from insights.visibility import evidence_reader
 from interviews.models import (
     AuditEvent,
     ConsentRecord,
@@ -382,6 +389,38 @@ def test_formula_like_text_is_written_as_text(lead_client: Client, study: Study)
         assert cell.quotePrefix, (cell.coordinate, cell.value)
 
 
+def test_only_text_that_needs_wrapping_is_wrapped() -> None:
+    """Styled cells cost time on 100,000 rows: a wrap column wraps long or multi-line text
+    only; empty text is an empty cell."""
+    sheet = Sheet(
+        "Quotes",
+        [Column("Quote", 20, "wrap"), Column("Memo", 20, "wrap")],
+        [
+            ["Short enough.", ""],
+            ["A quote far longer than twenty characters.", "two\nlines"],
+            ["=2+2 is risky and long enough to wrap", None],
+        ],
+    )
+    out = io.BytesIO()
+    write_xlsx([sheet], out)
+    cells = list(openpyxl.load_workbook(out)["Quotes"].iter_rows(min_row=2))
+
+    assert [[c.alignment.wrap_text for c in row] for row in cells] == [
+        [None, None],
+        [True, True],
+        [True, None],
+    ]
+    assert cells[0][1].value is None
+    assert cells[2][0].quotePrefix and cells[2][0].data_type == "s"
+
+
+def test_the_writer_removes_the_characters_openpyxl_refuses() -> None:
+    for character in map(chr, range(256)):
+        refused = ILLEGAL_CHARACTERS_RE.search(character) is not None
+        assert (CONTROL_CHARACTER.search(character) is not None) == refused, repr(character)
+        assert clean_text(f"a{character}b") == ("ab" if refused else f"a{character}b")
+
+
 def test_the_quote_list_filters_apply(lead_client: Client, study: Study) -> None:
     def quotes(query: str) -> set[str]:
         book = workbook(download(lead_client, export_url(study, query)))
@@ -609,13 +648,98 @@ def test_the_export_reads_in_a_fixed_number_of_queries(
     lead_client: Client, study: Study, django_assert_max_num_queries
 ) -> None:
     # Session, user, study, membership; the filter's choices (stages, codes, pseudonyms,
-    # coders) and the ids; codes and stages for the sheets; then per chunk of 500 quotes,
-    # whatever its size: highlights, their codes, field-note participants, redactions, and
-    # the viewers' consent check (consents, sessions, session participants, the visible
-    # ids); then themes with codes and the evidence summary, recommendations with themes,
-    # attributes, enrollments with values, and the audit row.
-    with django_assert_max_num_queries(28):
+    # coders) and the ids; codes and stages for the sheets; what the quote rows share, once:
+    # sessions with their participants (2), speakers with theirs, coders, quoted stages, and
+    # for the research team's "Viewers see it" the viewers' consent (consents, sessions,
+    # session participants) and the ids they can't see; then per chunk of quotes
+    # (QUERIES_PER_CHUNK): highlights, codings, redactions; then themes with codes and the
+    # evidence summary, recommendations with themes, attributes, enrollments with values,
+    # the audit row.
+    with django_assert_max_num_queries(32):
         download(lead_client, export_url(study))
+
+
+# Highlights, their codings, redactions.
+QUERIES_PER_CHUNK = {"lead": 3, "viewer": 3}
+
+
+def grow(study: Study, total: int) -> None:
+    """Copies of the study's quotes, each one character shorter than the last (a coder
+    highlights a span once), with their codes, until the study holds `total` quotes."""
+    bases = [study.ada_saml, study.ada_licence, study.omar_renewal, study.note]
+    have = Highlight.objects.filter(project=study.project).count()
+    for number in range(have, total):
+        base = bases[number % len(bases)]
+        cut = number // len(bases)
+        copy = Highlight.objects.create(
+            project=base.project,
+            transcript=base.transcript,
+            field_note=base.field_note,
+            utterance=base.utterance,
+            start=base.start,
+            end=base.end - cut,
+            text=base.text[: len(base.text) - cut],
+            stage=base.stage,
+            sentiment=base.sentiment,
+            memo=base.memo,
+            coder=base.coder,
+        )
+        for item in base.coded_items.all():
+            copy.coded_items.create(tag=item.tag, coder=item.coder)
+
+
+@pytest.mark.parametrize("persona", ["lead", "viewer"])
+def test_the_exports_queries_grow_with_chunks_not_with_quotes(
+    study: Study, persona: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = evidence_reader(project=study.project, user=User.objects.get(username=persona))
+
+    def queries(total: int) -> tuple[int, int]:
+        grow(study, total)
+        ids = service.export_highlight_ids(reader, {})
+        with CaptureQueriesContext(connection) as captured:
+            written = service.export_write(
+                reader=reader,
+                user=reader.user,  # type: ignore[arg-type]
+                ids=ids,
+                fmt="xlsx",
+                options=ExportOptions(),
+                out=io.BytesIO(),
+            )
+        return written, len(captured)
+
+    monkeypatch.setattr(rows_module, "CHUNK_SIZE", 10)
+    ten, sixty = queries(10), queries(60)
+    # The viewer sees neither Omar's copies nor (consent) the field note's: fewer rows.
+    assert ten[0] <= 10 and sixty[0] > 40
+    chunks_added = -(-sixty[0] // 10) - -(-ten[0] // 10)
+    assert sixty[1] - ten[1] == chunks_added * QUERIES_PER_CHUNK[persona]
+
+    # In one chunk, as many queries for 60 quotes as for 10.
+    monkeypatch.setattr(rows_module, "CHUNK_SIZE", 1000)
+    assert queries(60)[1] == ten[1]
+
+
+def test_the_export_and_the_quote_list_show_each_quote_alike(study: Study) -> None:
+    """Same text, source, link, speaker, participants, memo and badge as the quote list."""
+    for user in User.objects.filter(username__in=["lead", "viewer"]):
+        reader = evidence_reader(project=study.project, user=user)
+        listed = quote_rows(reader, list(quotes_for_project(reader)))
+        export = rows_module.study_export(reader, user=user, options=ExportOptions())
+        exported = list(rows_module.quote_values(export, [row.highlight.pk for row in listed]))
+        header = [column.header for column in rows_module.quote_columns(reader)]
+        assert len(exported) == len(listed) >= 3
+        for row, values in zip(listed, exported, strict=True):
+            cells = dict(zip(header, values, strict=True))
+            assert cells["Quote"] == row.text
+            assert cells["Source"] == row.source
+            assert cells["Link"] == row.url
+            assert cells["Memo"] == row.memo
+            assert cells["Participant"] == ", ".join(p.pseudonym for p in row.participants)
+            if row.highlight.transcript_id is not None:
+                assert cells["Speaker"] == ("Participant" if row.participants else row.speaker_role)
+            if reader.is_research_team:
+                assert cells["Viewers see it"] == ("no" if row.hidden_from_viewers else "yes")
 
 
 # --- The command --------------------------------------------------------------------------------
