@@ -48,9 +48,11 @@ from insights.visibility import EvidenceReader, evidence_reader
 from interviews import services
 from interviews.access import (
     ProjectAccess,
+    field_note_in_project,
     get_participant_for_user,
     get_project_for_member,
     projects_for_user,
+    transcript_in_project,
 )
 from interviews.forms import ParticipantForm, ParticipantIdentityForm
 from interviews.models import (
@@ -334,7 +336,7 @@ class HighlightList(ProjectScopedList):
         shape = s.HighlightCreateSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
         data = shape.validated_data
-        transcript, note = _source(access.project, data["source"], data["source_id"])
+        transcript, note = _source(access, data["source"], data["source_id"])
         stage = _stage(access.project, data.get("stage"))
         with transaction.atomic():
             codes = codes_get_or_create(project=access.project, names=data["codes"], by=user)
@@ -413,20 +415,16 @@ class HighlightDetail(ProjectScoped):
 
 
 def _source(
-    project: ResearchProject, kind: str, source_id: int
+    access: ProjectAccess, kind: str, source_id: int
 ) -> tuple[Transcript | None, FieldNote | None]:
-    if kind == "transcript":
-        transcripts = Transcript.objects.filter(pk=source_id, session__project=project)
-        transcript = transcripts.select_related("session").first()
-        if transcript is not None:
-            return transcript, None
-    else:
-        notes = FieldNote.objects.filter(pk=source_id, session__project=project)
-        note = notes.select_related("session").first()
-        if note is not None:
-            return None, note
-    # As for ids in the path: another study's transcript is not there for this study.
-    raise NotFound(f"This study has no {kind.replace('_', ' ')} {source_id}.")
+    """The study's transcript or field note, through the pages' accessors (interviews.access)."""
+    try:
+        if kind == "transcript":
+            return transcript_in_project(access, source_id), None
+        return None, field_note_in_project(access, source_id)
+    except Http404:
+        # As for ids in the path: another study's transcript is not there for this study.
+        raise NotFound(f"This study has no {kind.replace('_', ' ')} {source_id}.") from None
 
 
 def _stage(project: ResearchProject, slug: str | None) -> Stage | None:

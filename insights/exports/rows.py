@@ -31,7 +31,6 @@ from insights.models import (
     Code,
     CodedHighlight,
     EvidenceSummary,
-    Highlight,
     Recommendation,
     Stage,
     Theme,
@@ -284,7 +283,8 @@ def quote_context(export: StudyExport) -> QuoteContext:
     speakers = Speaker.objects.filter(transcript__session__project=project).select_related(
         "participant"
     )
-    highlights = Highlight.objects.filter(project=project)
+    # Labels for the coders and stages of the quotes this reader may see, nothing more.
+    highlights = visible_highlights(reader)
     coders = User.objects.filter(pk__in=highlights.values("coder_id")).only(
         "username", "first_name", "last_name"
     )
