@@ -226,7 +226,7 @@ def emotion_curve(
     for index, (name, mean, count) in enumerate(stages):
         x = 40 + index * step
         y = y_of(mean) if mean is not None else zero_y
-        shown = f"{mean:+.1f}" if mean is not None else "no quotes"
+        shown = _signed(mean) if mean is not None else "no quotes"
         points.append(
             Point(
                 x=x,
@@ -254,3 +254,9 @@ def emotion_curve(
 
 def _short(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _signed(value: float) -> str:
+    """+0.4, -1.2, and 0.0 for anything that rounds to zero (never "-0.0" or "+0.0")."""
+    rounded = round(value, 1)
+    return f"{rounded:+.1f}" if rounded else "0.0"

@@ -119,6 +119,11 @@ def test_emotion_curve_skips_stages_without_quotes() -> None:
     assert chart.points[2].y > chart.zero_y > chart.points[0].y
 
 
+def test_emotion_curve_labels_near_zero_means_without_a_sign() -> None:
+    chart = emotion_curve(title="t", stages=[("A", -0.04, 2), ("B", 0.03, 2), ("C", 0.46, 2)])
+    assert [p.value_label.text for p in chart.points] == ["0.0", "0.0", "+0.5"]
+
+
 def deliverables(project: ResearchProject, user: User) -> dict[str, tuple[bool, str, str]]:
     dash = project_dashboard(evidence_reader(project=project, user=user))
     return {item.label: (item.done, item.detail, item.url) for item in dash.deliverables}
