@@ -647,6 +647,10 @@ def test_command_loads_once_then_only_prints_the_accounts(
     published = Report.objects.filter(status=Report.Status.PUBLISHED)
     assert published.count() == Theme.objects.values("project").distinct().count()
     assert all(report.number == 1 for report in published)
+    # The job's drafts resting on confirmed themes were proposed, so the reports carry them.
+    assert all(
+        any(stage["recommendations"] for stage in report.snapshot["stages"]) for report in published
+    )
     # Indexing was suspended during the load and the index rebuilt once: every utterance,
     # field note and highlight of the demo is searchable.
     indexed = get_backend().document_ids()

@@ -21,10 +21,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.analysis import load_demo
 from demo.evidence import DEMO_ACCOUNTS, DEMO_PASSWORD, LEAD_USERNAME
-from insights.models import Theme
+from insights.models import Recommendation, Theme
 from insights.reports import report_build, report_publish
 from insights.search import scheduling
-from insights.themes import ThemeError, theme_confirm, themes_aggregate
+from insights.themes import (
+    RecommendationFields,
+    ThemeError,
+    recommendation_update,
+    theme_confirm,
+    themes_aggregate,
+)
 from interviews.models import Enrollment, Membership, ResearchProject
 
 # The demo lead confirms this many of the strongest candidates per stage and publishes a
@@ -105,8 +111,9 @@ class Command(BaseCommand):
         )
 
     def _publish_first_report(self, project: ResearchProject) -> None:
-        """As the demo lead: confirm the strongest candidates of each stage, then build and
-        publish report #1 through the same services as the pages."""
+        """As the demo lead: confirm the strongest candidates of each stage, propose the job's
+        draft recommendations that rest on them, then build and publish report #1, all through
+        the same services as the pages."""
         lead = User.objects.filter(
             username=LEAD_USERNAME,
             memberships__project=project,
@@ -120,6 +127,26 @@ class Command(BaseCommand):
             if taken < CONFIRMED_PER_STAGE:
                 theme_confirm(theme=theme, by=lead, version=theme.version)
                 per_stage[theme.stage_id] = taken + 1
+        drafts = Recommendation.objects.filter(
+            project=project,
+            status=Recommendation.Status.DRAFT,
+            themes__status=Theme.Status.CONFIRMED,
+        ).distinct()
+        for draft in drafts:
+            recommendation_update(
+                recommendation=draft,
+                by=lead,
+                version=draft.version,
+                fields=RecommendationFields(
+                    statement=draft.statement,
+                    themes=list(draft.themes.all()),
+                    stage=draft.stage,
+                    owning_team=draft.owning_team,
+                    impact=draft.impact,
+                    effort=draft.effort,
+                    status=Recommendation.Status.PROPOSED,
+                ),
+            )
         report_publish(report=report_build(project=project, by=lead), by=lead)
 
     def _rebuild_search_index(self, *, verbose: bool) -> None:
