@@ -54,7 +54,7 @@ from insights.models import (
     ThemeQuote,
 )
 from insights.visibility import Audience, evidence_reader
-from interviews.models import Participant, ResearchProject, Session
+from interviews.models import FieldNote, Participant, ResearchProject, Session, Transcript
 from jobs.runner import JobContext, JobError, JobOutcome
 
 Progress = Callable[[int, int, str], None]
@@ -91,11 +91,16 @@ def load_evidence(
     """The study's highlights as EvidenceRows (one per distinct span and stage), and its
     roster of participants.
 
-    Queries: 3, or 4 when someone quoted is not a participant of any of the study's sessions:
-      1. the highlights (speaker's participant and session joined), optionally of some stages;
+    Queries: 5, and one more for each of these rare cases: a transcript or field note of
+    another study's session holds one of its highlights; someone quoted is not a participant
+    of any of the study's sessions.
+      1. the highlights (the speaker's participant joined), optionally of some stages;
       2. their codes;
       3. the study's sessions' participants with their facets;
-      4. the facets of people quoted outside those sessions.
+      4, 5. the session of each of the study's transcripts and field notes: two small maps,
+         where joining both tables to every highlight cost as much again as the rest of (1);
+      6. the sessions of the documents outside the study's sessions;
+      7. the facets of people quoted outside those sessions.
     """
     highlights = Highlight.objects.filter(project=project)
     if stage_ids is not None:
@@ -110,8 +115,6 @@ def load_evidence(
             "id",
             "stage_id",
             "utterance__speaker__participant_id",
-            "transcript__session_id",
-            "field_note__session_id",
             "sentiment",
             "pain_severity",
             "start",
@@ -120,6 +123,7 @@ def load_evidence(
             "field_note_id",
         )
     )
+    session_of_transcript, session_of_note = _document_sessions(project, highlight_rows)
     # A highlight's codes are always of its study's codebook (insights.coding checks it), and
     # joining the small code table is cheaper than joining the highlights.
     codings = CodedHighlight.objects.filter(tag__project=project)
@@ -156,8 +160,6 @@ def load_evidence(
         pk,
         stage_id,
         speaker,
-        in_transcript,
-        in_note,
         sentiment,
         severity,
         start,
@@ -165,10 +167,12 @@ def load_evidence(
         transcript_id,
         note_id,
     ) in highlight_rows:
-        if in_transcript is not None:
-            session_id, participants = in_transcript, (speaker,) if speaker else ()
+        if transcript_id is not None:
+            session_id = session_of_transcript[transcript_id]
+            participants: tuple[int, ...] = (speaker,) if speaker else ()
         else:
-            session_id, participants = in_note, tuple(in_session.get(in_note, ()))
+            session_id = session_of_note.get(note_id)
+            participants = tuple(in_session.get(session_id, ()))
         codes = tuple(codes_of.get(pk, ()))
         span = (transcript_id, note_id, start, end, stage_id)
         seen = first_of_span.get(span)
@@ -201,6 +205,32 @@ def load_evidence(
             people[pk] = Person(segment, region, tier, deployment)
     sessions = session_ids | {row.session_id for row in rows if row.session_id is not None}
     return Evidence(rows=rows, roster=Roster(people), sessions=len(sessions))
+
+
+_HighlightRow = tuple[
+    int, int | None, int | None, int | None, int | None, int, int, int | None, int | None
+]
+
+
+def _document_sessions(
+    project: ResearchProject, highlight_rows: Sequence[_HighlightRow]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """The session of every transcript and field note the highlights are in."""
+    transcripts = dict(
+        Transcript.objects.filter(session__project=project).values_list("id", "session_id")
+    )
+    notes = dict(FieldNote.objects.filter(session__project=project).values_list("id", "session_id"))
+    elsewhere = {
+        row[7] for row in highlight_rows if row[7] is not None and row[7] not in transcripts
+    }
+    if elsewhere:
+        transcripts.update(
+            Transcript.objects.filter(pk__in=elsewhere).values_list("id", "session_id")
+        )
+    elsewhere = {row[8] for row in highlight_rows if row[8] is not None and row[8] not in notes}
+    if elsewhere:
+        notes.update(FieldNote.objects.filter(pk__in=elsewhere).values_list("id", "session_id"))
+    return transcripts, notes
 
 
 def shareable_quotes(project: ResearchProject) -> Callable[[EvidenceRow], bool]:

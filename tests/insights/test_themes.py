@@ -34,6 +34,7 @@ from insights.models import (
     CodePair,
     CodeStrength,
     EvidenceSummary,
+    Highlight,
     Recommendation,
     Theme,
     ThemeCode,
@@ -51,9 +52,9 @@ from insights.themes import (
     theme_update_summary,
     themes_aggregate,
 )
-from interviews.models import ConsentRecord, ResearchProject
+from interviews.models import ConsentRecord, FieldNote, ResearchProject, Transcript
 from jobs.models import BackgroundJob
-from tests.factories import make_project
+from tests.factories import make_project, make_session
 from tests.insights.evidence import EvidenceStudy, build_study, code_quotes, stage_named
 
 
@@ -192,6 +193,41 @@ def test_a_span_two_coders_highlighted_is_one_quote_with_both_codings(
     study.quote("Ada", 0, stage="purchase", codes=("SSO",), by=staff)
     themes_aggregate(project=study.project)
     assert strengths(study.project)[("purchase", "SSO")][:2] == (3, 3)
+
+
+def test_evidence_rows_name_each_quotes_session_and_people(
+    study: EvidenceStudy, quotes: dict, lead: User
+) -> None:
+    # A field note's quote speaks for everyone in its session; a transcript's for its speaker.
+    session = study.transcripts["Ada"].session
+    session.participants.add(study.people["Ben"])
+    note = FieldNote.objects.create(session=session, text="Both hesitated at the SSO page.")
+    from_note = Highlight.objects.create(
+        project=study.project, field_note=note, start=0, end=4, coder=lead
+    )
+    # A highlight left in a transcript of another study's session (data from before a move)
+    # still counts its session.
+    elsewhere = make_session(make_project(), participants=[study.people["Dev"]])
+    stray = Highlight.objects.create(
+        project=study.project,
+        transcript=study.transcripts["Dev"],
+        start=0,
+        end=4,
+        coder=lead,
+    )
+    Transcript.objects.filter(pk=study.transcripts["Dev"].pk).update(session=elsewhere)
+
+    rows = {row.highlight_id: row for row in themes.load_evidence(study.project).rows}
+
+    ada = quotes["ada0"]
+    assert rows[ada.pk].session_id == session.pk
+    assert rows[ada.pk].participant_ids == (study.people["Ada"].pk,)
+    assert rows[from_note.pk].session_id == session.pk
+    assert set(rows[from_note.pk].participant_ids) == {
+        study.people["Ada"].pk,
+        study.people["Ben"].pk,
+    }
+    assert rows[stray.pk].session_id == elsewhere.pk
 
 
 def test_coverage_by_segment_region_tier_and_group(study: EvidenceStudy, quotes: dict) -> None:
