@@ -789,10 +789,11 @@ def evidence_group_by(ctx: Context) -> Trial:
     targets=(MaxRatio(5), MaxP95(2000)),
 )
 def aggregate_every_study(ctx: Context) -> Trial:
-    """insights.themes.themes_aggregate for each study in turn, as `aggregate_themes --all`
-    does: load, measure each (stage, code), co-occurrence, candidates, and the swap. The
-    warm-up calls create the candidates; the timed ones are re-runs that update figures."""
-    from insights.themes import themes_aggregate
+    """insights.themes.aggregate.themes_aggregate for each study in turn, as
+    `aggregate_themes --all` does: load, measure each (stage, code), co-occurrence,
+    candidates, and the swap. The warm-up calls create the candidates; the timed ones are
+    re-runs that update figures."""
+    from insights.themes.aggregate import themes_aggregate
 
     projects = list(ResearchProject.objects.order_by("pk"))
     info: dict[str, object] = {"studies": len(projects)}
@@ -878,7 +879,7 @@ def report_build_one(ctx: Context) -> Trial:
     reports it builds are deleted afterwards)."""
     from insights.models import Report, Theme
     from insights.reports import report_build
-    from insights.themes import themes_aggregate
+    from insights.themes.aggregate import themes_aggregate
 
     project = _project(ctx)
     themes_aggregate(project=project)

@@ -18,12 +18,13 @@ from celery.exceptions import Retry
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from insights import agreement_snapshots, reports, themes
+from insights import agreement_snapshots, reports
 from insights.exports import service as exports
 from insights.search import indexing
 
 # The Whoosh backend's lock timeout; importing it loads whoosh, which is always installed.
 from insights.search.base import IndexBusy
+from insights.themes import aggregate
 from jobs.runner import JobTask, run_job
 
 # Worth another try later: the index is locked by another writer, the database or the
@@ -111,8 +112,8 @@ def compute_agreement(self: JobTask, job_id: int) -> None:
 
 @shared_task(base=JobTask, bind=True)
 def aggregate_themes(self: JobTask, job_id: int) -> None:
-    """Recompute a study's evidence strength and propose themes (insights.themes)."""
-    run_job(self, job_id, themes.aggregate_job)
+    """Recompute a study's evidence strength and propose themes (insights.themes.aggregate)."""
+    run_job(self, job_id, aggregate.aggregate_job)
 
 
 @shared_task(base=JobTask, bind=True)

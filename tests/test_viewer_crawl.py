@@ -38,7 +38,8 @@ from insights.models import (
 )
 from insights.reports import report_build, report_publish
 from insights.search.backends import reset_backend
-from insights.themes import ThemeError, themes_aggregate
+from insights.themes import ThemeError
+from insights.themes.aggregate import themes_aggregate
 from interviews.evidence import propose_redactions
 from interviews.models import (
     ConsentRecord,

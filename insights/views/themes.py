@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
-from insights import tasks, themes
+from insights import tasks
 from insights.forms import (
     RecommendationForm,
     ThemeMergeForm,
@@ -46,7 +46,8 @@ from insights.quotes import (
     sentiment_label,
 )
 from insights.reports import coverage_line, group_figures
-from insights.themes import RecommendationFields, ThemeError
+from insights.themes import ThemeError, curation, recommendations
+from insights.themes.recommendations import RecommendationFields
 from insights.visibility import evidence_reader
 from interviews.access import ProjectAccess, get_project_for_member
 from interviews.models import ResearchProject
@@ -253,7 +254,7 @@ def theme_detail(request: AuthenticatedHttpRequest, slug: str, theme_id: int) ->
     evidence_ids = []
     spans: set[tuple[int | None, int | None, int, int]] = set()
     for pk, *span in (
-        themes.theme_evidence(theme)
+        curation.theme_evidence(theme)
         .order_by("-pain_severity", "sentiment", "id")
         .values_list("pk", "transcript_id", "field_note_id", "start", "end")
     ):
@@ -344,7 +345,7 @@ def theme_confirm(request: AuthenticatedHttpRequest, slug: str, theme_id: int) -
     version = _version(request)
     if version is not None:
         try:
-            themes.theme_confirm(theme=theme, by=request.user, version=version)
+            curation.theme_confirm(theme=theme, by=request.user, version=version)
             messages.success(request, f"“{theme.name}” is confirmed: reports will show it.")
         except ThemeError as error:
             messages.error(request, str(error))
@@ -357,7 +358,7 @@ def theme_reject(request: AuthenticatedHttpRequest, slug: str, theme_id: int) ->
     version = _version(request)
     if version is not None:
         try:
-            themes.theme_reject(theme=theme, by=request.user, version=version)
+            curation.theme_reject(theme=theme, by=request.user, version=version)
             messages.success(request, f"“{theme.name}” is rejected: it will not be proposed again.")
         except ThemeError as error:
             messages.error(request, str(error))
@@ -372,7 +373,7 @@ def theme_rename(request: AuthenticatedHttpRequest, slug: str, theme_id: int) ->
         _flash_errors(request, form)
         return redirect(_theme_url(theme))
     try:
-        theme = themes.theme_rename(
+        theme = curation.theme_rename(
             theme=theme,
             by=request.user,
             version=form.cleaned_data["version"],
@@ -392,7 +393,7 @@ def theme_summary(request: AuthenticatedHttpRequest, slug: str, theme_id: int) -
         _flash_errors(request, form)
         return redirect(_theme_url(theme))
     try:
-        themes.theme_update_summary(
+        curation.theme_update_summary(
             theme=theme,
             by=request.user,
             version=form.cleaned_data["version"],
@@ -407,7 +408,7 @@ def theme_summary(request: AuthenticatedHttpRequest, slug: str, theme_id: int) -
 @require_POST
 def theme_quotes(request: AuthenticatedHttpRequest, slug: str, theme_id: int) -> HttpResponse:
     theme = _theme_to_change(request, slug, theme_id)
-    choices = list(themes.theme_evidence(theme).values_list("pk", flat=True))
+    choices = list(curation.theme_evidence(theme).values_list("pk", flat=True))
     form = ThemeQuotesForm(request.POST, choices=choices)
     if not form.is_valid():
         _flash_errors(request, form)
@@ -417,7 +418,7 @@ def theme_quotes(request: AuthenticatedHttpRequest, slug: str, theme_id: int) ->
     order = request.POST.getlist("highlights")
     picks = sorted(picks, key=lambda pk: order.index(str(pk)) if str(pk) in order else 0)
     try:
-        themes.theme_pick_quotes(
+        curation.theme_pick_quotes(
             theme=theme, by=request.user, version=form.cleaned_data["version"], highlight_ids=picks
         )
         if picks:
@@ -437,7 +438,7 @@ def theme_split(request: AuthenticatedHttpRequest, slug: str, theme_id: int) -> 
         _flash_errors(request, form)
         return redirect(_theme_url(theme))
     try:
-        part = themes.theme_split(
+        part = curation.theme_split(
             theme=theme,
             by=request.user,
             version=form.cleaned_data["version"],
@@ -464,7 +465,7 @@ def theme_merge(request: AuthenticatedHttpRequest, slug: str, theme_id: int) -> 
     versions = {**form.versions(request.POST), theme.pk: form.cleaned_data["version"]}
     others = list(form.cleaned_data["others"])
     try:
-        themes.theme_merge(into=theme, others=others, by=request.user, versions=versions)
+        curation.theme_merge(into=theme, others=others, by=request.user, versions=versions)
     except ThemeError as error:
         messages.error(request, str(error))
         return redirect(_theme_url(theme))
@@ -527,7 +528,9 @@ def recommendation_create(request: AuthenticatedHttpRequest, slug: str) -> HttpR
     form = RecommendationForm(request.POST or None, project=project, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            themes.recommendation_create(project=project, by=request.user, fields=_fields(form))
+            recommendations.recommendation_create(
+                project=project, by=request.user, fields=_fields(form)
+            )
         except ThemeError as error:
             form.add_error(None, str(error))
         else:
@@ -558,7 +561,7 @@ def recommendation_edit(
     form = RecommendationForm(request.POST or None, project=project, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            themes.recommendation_update(
+            recommendations.recommendation_update(
                 recommendation=rec,
                 by=request.user,
                 version=form.cleaned_data["version"] or 0,

@@ -16,12 +16,9 @@ from django.contrib.auth.models import User
 
 from insights.models import Code, Recommendation, Theme
 from insights.reports import report_build, report_publish
-from insights.themes import (
-    RecommendationFields,
-    recommendation_create,
-    theme_confirm,
-    themes_aggregate,
-)
+from insights.themes.aggregate import themes_aggregate
+from insights.themes.curation import theme_confirm
+from insights.themes.recommendations import RecommendationFields, recommendation_create
 from interviews.models import ResearchProject
 from tests.insights.evidence import build_study, code_quotes, sentence, stage_named
 

@@ -7,7 +7,7 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
-from insights.themes import themes_aggregate
+from insights.themes.aggregate import themes_aggregate
 from interviews.models import ResearchProject
 from tests.insights.evidence import build_study, code_quotes, sentence
 

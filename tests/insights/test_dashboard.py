@@ -13,12 +13,9 @@ from insights.dashboard import project_dashboard
 from insights.journey_maps import journey_cell_update, journey_map_get
 from insights.models import JourneyFramework, JourneyMap, Theme
 from insights.reports import report_build, report_publish
-from insights.themes import (
-    RecommendationFields,
-    recommendation_create,
-    theme_confirm,
-    themes_aggregate,
-)
+from insights.themes.aggregate import themes_aggregate
+from insights.themes.curation import theme_confirm
+from insights.themes.recommendations import RecommendationFields, recommendation_create
 from insights.visibility import evidence_reader
 from interviews.models import Enrollment, ResearchProject
 from tests.factories import make_enrollment, make_participant, make_session, make_transcript

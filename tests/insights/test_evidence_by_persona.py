@@ -45,7 +45,8 @@ from insights.models import Highlight, Theme
 from insights.refi_qda.rows import guid
 from insights.reports import report_build, report_publish
 from insights.search.backends import reset_backend
-from insights.themes import theme_confirm, themes_aggregate
+from insights.themes.aggregate import themes_aggregate
+from insights.themes.curation import theme_confirm
 from insights.visibility import display_texts, evidence_reader, highlights_visible_to
 from interviews.models import ConsentRecord, Membership, ResearchProject
 from interviews.redaction import redaction_create

@@ -17,13 +17,9 @@ from django.urls import reverse
 
 from insights.models import Recommendation, Theme
 from insights.reports import report_build, report_publish
-from insights.themes import (
-    RecommendationFields,
-    recommendation_create,
-    theme_confirm,
-    theme_rename,
-    themes_aggregate,
-)
+from insights.themes.aggregate import themes_aggregate
+from insights.themes.curation import theme_confirm, theme_rename
+from insights.themes.recommendations import RecommendationFields, recommendation_create
 from tests.insights.evidence import EvidenceStudy, build_study, code_quotes, stage_named
 
 OVERVIEW = reverse("insights:journey-overview")

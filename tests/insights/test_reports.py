@@ -25,13 +25,9 @@ from insights.reports import (
     report_build,
     report_publish,
 )
-from insights.themes import (
-    RecommendationFields,
-    recommendation_create,
-    theme_confirm,
-    theme_reject,
-    themes_aggregate,
-)
+from insights.themes.aggregate import themes_aggregate
+from insights.themes.curation import theme_confirm, theme_reject
+from insights.themes.recommendations import RecommendationFields, recommendation_create
 from interviews.models import AuditEvent, ConsentRecord, Redaction, ResearchProject
 from jobs.models import BackgroundJob
 from tests.insights.evidence import EvidenceStudy, build_study, code_quotes, sentence, stage_named

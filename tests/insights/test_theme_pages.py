@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from insights.models import Recommendation, Theme, ThemeCode, ThemeQuote
-from insights.themes import themes_aggregate
+from insights.themes.aggregate import themes_aggregate
 from interviews.models import ResearchProject
 from tests.insights.evidence import EvidenceStudy, build_study, code_quotes, stage_named
 

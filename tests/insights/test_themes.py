@@ -29,7 +29,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from insights import aggregation, themes
+from insights import aggregation
 from insights.models import (
     CodePair,
     CodeStrength,
@@ -40,9 +40,9 @@ from insights.models import (
     ThemeCode,
     ThemeQuote,
 )
-from insights.themes import (
-    RecommendationFields,
-    ThemeError,
+from insights.themes import ThemeError, evidence, recommendations
+from insights.themes.aggregate import themes_aggregate
+from insights.themes.curation import (
     theme_confirm,
     theme_merge,
     theme_pick_quotes,
@@ -50,8 +50,8 @@ from insights.themes import (
     theme_rename,
     theme_split,
     theme_update_summary,
-    themes_aggregate,
 )
+from insights.themes.recommendations import RecommendationFields
 from interviews.models import ConsentRecord, FieldNote, ResearchProject, Transcript
 from jobs.models import BackgroundJob
 from tests.factories import make_project, make_session
@@ -217,7 +217,7 @@ def test_evidence_rows_name_each_quotes_session_and_people(
     )
     Transcript.objects.filter(pk=study.transcripts["Dev"].pk).update(session=elsewhere)
 
-    rows = {row.highlight_id: row for row in themes.load_evidence(study.project).rows}
+    rows = {row.highlight_id: row for row in evidence.load_evidence(study.project).rows}
 
     ada = quotes["ada0"]
     assert rows[ada.pk].session_id == session.pk
@@ -469,7 +469,7 @@ def test_rejecting_drops_an_untouched_draft_but_keeps_an_edited_one(
 
     theme.refresh_from_db()
     theme_confirm(theme=theme, by=lead, version=theme.version)
-    themes.recommendation_update(
+    recommendations.recommendation_update(
         recommendation=draft,
         by=lead,
         version=draft.version,

@@ -24,13 +24,10 @@ from demo.evidence import DEMO_ACCOUNTS, DEMO_PASSWORD, LEAD_USERNAME
 from insights.models import Recommendation, Theme
 from insights.reports import report_build, report_publish
 from insights.search import scheduling
-from insights.themes import (
-    RecommendationFields,
-    ThemeError,
-    recommendation_update,
-    theme_confirm,
-    themes_aggregate,
-)
+from insights.themes import ThemeError
+from insights.themes.aggregate import themes_aggregate
+from insights.themes.curation import theme_confirm
+from insights.themes.recommendations import RecommendationFields, recommendation_update
 from interviews.models import Enrollment, Membership, ResearchProject
 
 # The demo lead confirms this many of the strongest candidates per stage and publishes a

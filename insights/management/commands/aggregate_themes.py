@@ -1,7 +1,8 @@
 """Aggregate themes now, in this process: `manage.py aggregate_themes --project SLUG` or `--all`.
 
-The same service as the page's "Aggregate themes" button (insights.themes.themes_aggregate),
-run synchronously. Safe to run again at any time: researchers' decisions are kept.
+The same service as the page's "Aggregate themes" button
+(insights.themes.aggregate.themes_aggregate), run synchronously. Safe to run again at any
+time: researchers' decisions are kept.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from insights.themes import ThemeError, themes_aggregate
+from insights.themes import ThemeError
+from insights.themes.aggregate import themes_aggregate
 from interviews.models import ResearchProject
 
 

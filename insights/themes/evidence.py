@@ -1,0 +1,206 @@
+"""A study's coded highlights as aggregation's EvidenceRows, and its roster."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from insights.aggregation import (
+    EvidenceRow,
+    Person,
+    Roster,
+    StageInfo,
+)
+from insights.models import (
+    CodedHighlight,
+    Highlight,
+    Stage,
+)
+from insights.visibility import Audience, evidence_reader
+from interviews.models import FieldNote, Participant, ResearchProject, Session, Transcript
+
+# --- Loading the evidence -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    rows: list[EvidenceRow]
+    roster: Roster
+    sessions: int
+
+
+def load_evidence(
+    project: ResearchProject, *, stage_ids: Iterable[int | None] | None = None
+) -> Evidence:
+    """The study's highlights as EvidenceRows (one per distinct span and stage), and its
+    roster of participants.
+
+    Queries: 5, and one more for each of these rare cases: a transcript or field note of
+    another study's session holds one of its highlights; someone quoted is not a participant
+    of any of the study's sessions.
+      1. the highlights (the speaker's participant joined), optionally of some stages;
+      2. their codes;
+      3. the study's sessions' participants with their facets;
+      4, 5. the session of each of the study's transcripts and field notes: two small maps,
+         where joining both tables to every highlight cost as much again as the rest of (1);
+      6. the sessions of the documents outside the study's sessions;
+      7. the facets of people quoted outside those sessions.
+    """
+    highlights = Highlight.objects.filter(project=project)
+    if stage_ids is not None:
+        wanted = list(stage_ids)
+        staged = [pk for pk in wanted if pk is not None]
+        condition = Q(stage_id__in=staged)
+        if None in wanted:
+            condition |= Q(stage__isnull=True)
+        highlights = highlights.filter(condition)
+    highlight_rows = list(
+        highlights.order_by("id").values_list(
+            "id",
+            "stage_id",
+            "utterance__speaker__participant_id",
+            "sentiment",
+            "pain_severity",
+            "start",
+            "end",
+            "transcript_id",
+            "field_note_id",
+        )
+    )
+    session_of_transcript, session_of_note = _document_sessions(project, highlight_rows)
+    # A highlight's codes are always of its study's codebook (insights.coding checks it), and
+    # joining the small code table is cheaper than joining the highlights.
+    codings = CodedHighlight.objects.filter(tag__project=project)
+    if stage_ids is not None:
+        codings = codings.filter(content_object__in=highlights)
+    codes_of: dict[int, list[int]] = defaultdict(list)
+    for highlight_id, code_id in codings.values_list("content_object_id", "tag_id"):
+        codes_of[highlight_id].append(code_id)
+
+    people: dict[int, Person] = {}
+    in_session: dict[int, list[int]] = defaultdict(list)
+    session_ids: set[int] = set()
+    for session_id, pk, segment, region, tier, deployment in (
+        Session.participants.through.objects.filter(session__project=project)
+        .order_by("session_id", "participant_id")
+        .values_list(
+            "session_id",
+            "participant_id",
+            "participant__segment",
+            "participant__region",
+            "participant__tier",
+            "participant__deployment",
+        )
+    ):
+        people[pk] = Person(segment, region, tier, deployment)
+        in_session[session_id].append(pk)
+        session_ids.add(session_id)
+
+    rows: list[EvidenceRow] = []
+    # Two coders who highlight the very same span at the same stage (double coding, to
+    # measure agreement) made one quote, not two: it is counted once, with both codings.
+    first_of_span: dict[tuple[int | None, int | None, int, int, int | None], int] = {}
+    for (
+        pk,
+        stage_id,
+        speaker,
+        sentiment,
+        severity,
+        start,
+        end,
+        transcript_id,
+        note_id,
+    ) in highlight_rows:
+        if transcript_id is not None:
+            session_id = session_of_transcript[transcript_id]
+            participants: tuple[int, ...] = (speaker,) if speaker else ()
+        else:
+            session_id = session_of_note.get(note_id)
+            participants = tuple(in_session.get(session_id, ()))
+        codes = tuple(codes_of.get(pk, ()))
+        span = (transcript_id, note_id, start, end, stage_id)
+        seen = first_of_span.get(span)
+        if seen is not None:
+            kept = rows[seen]
+            rows[seen] = kept._replace(
+                code_ids=tuple(dict.fromkeys(kept.code_ids + codes)),
+                sentiment=kept.sentiment if kept.sentiment is not None else sentiment,
+                severity=kept.severity if kept.severity is not None else severity,
+            )
+            continue
+        first_of_span[span] = len(rows)
+        rows.append(
+            EvidenceRow(
+                pk,
+                stage_id,
+                codes,
+                participants,
+                session_id,
+                sentiment,
+                severity,
+                end - start,  # the quote's length: offsets count code points
+            )
+        )
+    outside = {p for row in rows for p in row.participant_ids if p not in people}
+    if outside:
+        for pk, segment, region, tier, deployment in Participant.objects.filter(
+            pk__in=outside
+        ).values_list("id", "segment", "region", "tier", "deployment"):
+            people[pk] = Person(segment, region, tier, deployment)
+    sessions = session_ids | {row.session_id for row in rows if row.session_id is not None}
+    return Evidence(rows=rows, roster=Roster(people), sessions=len(sessions))
+
+
+_HighlightRow = tuple[
+    int, int | None, int | None, int | None, int | None, int, int, int | None, int | None
+]
+
+
+def _document_sessions(
+    project: ResearchProject, highlight_rows: Sequence[_HighlightRow]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """The session of every transcript and field note the highlights are in."""
+    transcripts = dict(
+        Transcript.objects.filter(session__project=project).values_list("id", "session_id")
+    )
+    notes = dict(FieldNote.objects.filter(session__project=project).values_list("id", "session_id"))
+    elsewhere = {
+        row[7] for row in highlight_rows if row[7] is not None and row[7] not in transcripts
+    }
+    if elsewhere:
+        transcripts.update(
+            Transcript.objects.filter(pk__in=elsewhere).values_list("id", "session_id")
+        )
+    elsewhere = {row[8] for row in highlight_rows if row[8] is not None and row[8] not in notes}
+    if elsewhere:
+        notes.update(FieldNote.objects.filter(pk__in=elsewhere).values_list("id", "session_id"))
+    return transcripts, notes
+
+
+def shareable_quotes(project: ResearchProject) -> Callable[[EvidenceRow], bool]:
+    """Whether the study's viewers may read a quote, which automatic picks prefer: a
+    report's quotes are for them. Decided by the evidence selector's consent clearance
+    (insights.visibility), applied to rows already loaded rather than by a second query over
+    every highlight; what a page then shows is filtered by the selector itself."""
+    clearance = evidence_reader(project=project, user=None, audience=Audience.INTERNAL).clearance
+
+    def shareable(row: EvidenceRow) -> bool:
+        return clearance.allows_session(row.session_id) and all(
+            clearance.allows_participant(pk) for pk in row.participant_ids
+        )
+
+    return shareable
+
+
+def stage_infos(project: ResearchProject) -> list[StageInfo]:
+    if project.framework_id is None:
+        return []
+    return [
+        StageInfo(pk, position, team)
+        for pk, position, team in Stage.objects.filter(framework_id=project.framework_id)
+        .order_by("position")
+        .values_list("id", "position", "owning_team")
+    ]
