@@ -3,8 +3,8 @@
 A payload is a `@dataclass(frozen=True, kw_only=True)` whose annotations say what each field
 takes: `int`, `str`, `bool`, a `Literal` of strings, `list[int]`, `list[str]`, or any of these
 `| None`. A field with a default is optional. `wire()` gives a field its name in the request
-(`painSeverity` for `pain_severity`) and, where the page words it better, the message for a
-missing field:
+(`painSeverity` for `pain_severity`) and, where the page words them better, the messages for
+a missing field and a wrong value:
 
     @dataclass(frozen=True, kw_only=True)
     class Move:
@@ -40,7 +40,7 @@ from cxresearch.lib.http import BadJson, json_object
 MAX_INTEGER = 2**63 - 1
 _WHOLE_NUMBER = re.compile(r"[-+]?[0-9]{1,20}")
 _TRUE, _FALSE = ("1", "true", "on", "yes"), ("0", "false", "off", "no", "")
-_KEY, _MISSING = "payloads.key", "payloads.missing"
+_KEY, _MISSING, _INVALID = "payloads.key", "payloads.missing", "payloads.invalid"
 
 
 class PayloadError(ValueError):
@@ -55,13 +55,18 @@ class _Dataclass(Protocol):
     __dataclass_fields__: typing.ClassVar[dict[str, dataclasses.Field[Any]]]
 
 
-def wire(key: str | None = None, *, missing: str | None = None) -> dict[str, str]:
-    """Field metadata: the field's name in the request, and the message when it is missing."""
+def wire(
+    key: str | None = None, *, missing: str | None = None, invalid: str | None = None
+) -> dict[str, str]:
+    """Field metadata: the field's name in the request, and the messages for when it is
+    missing and for any value it does not take, where the page's own words say it better."""
     metadata = {}
     if key is not None:
         metadata[_KEY] = key
     if missing is not None:
         metadata[_MISSING] = missing
+    if invalid is not None:
+        metadata[_INVALID] = invalid
     return metadata
 
 
@@ -73,6 +78,7 @@ class _Field:
     optional: bool  # None is a value it takes
     required: bool  # no default
     missing: str
+    invalid: str | None
 
     @property
     def is_list(self) -> bool:
@@ -118,6 +124,7 @@ def _fields(schema: type[_Dataclass]) -> tuple[_Field, ...]:
                 optional=optional,
                 required=required,
                 missing=spec.metadata.get(_MISSING, f"“{key}” is missing."),
+                invalid=spec.metadata.get(_INVALID),
             )
         )
     return tuple(fields)
@@ -208,7 +215,12 @@ def from_mapping[P: _Dataclass](
             if field.key in data and field.optional:
                 values[field.name] = None
             continue
-        values[field.name] = _value(field, value)
+        try:
+            values[field.name] = _value(field, value)
+        except PayloadError as refusal:
+            if field.invalid is None:
+                raise
+            raise PayloadError(field.invalid, field=field.key) from refusal
     return schema(**values)
 
 

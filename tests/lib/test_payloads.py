@@ -209,3 +209,24 @@ def test_a_form_field_reads_its_last_value() -> None:
 def test_a_bad_form_body_is_refused_naming_the_field(query: str, message: str) -> None:
     with pytest.raises(PayloadError, match=message):
         from_form(QueryDict(query), Move)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Share:
+    shared: Literal["0", "1"] = field(
+        metadata=wire_field(missing="Say 0 or 1.", invalid="Say 0 or 1.")
+    )
+    codes: list[str] = field(default_factory=list, metadata=wire_field(invalid="Codes, please."))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Say 0 or 1."),
+        ({"shared": "yes"}, "Say 0 or 1."),
+        ({"shared": "1", "codes": 1}, "Codes"),
+    ],
+)
+def test_a_wrong_value_can_be_refused_in_the_pages_words(data: dict, message: str) -> None:
+    with pytest.raises(PayloadError, match=message):
+        from_mapping(data, Share)
