@@ -43,14 +43,13 @@ from insights.coding import (
 from insights.coding import (
     highlight_update as update_highlight,
 )
-from insights.models import Highlight, Stage
-from insights.views.reader import (
-    highlight_colours,
+from insights.marks import (
+    fragments_and_highlights,
     highlight_data,
     highlights_for,
-    marked,
-    utterance_rows,
+    source_fragments,
 )
+from insights.models import Highlight, Stage
 from insights.visibility import (
     EvidenceReader,
     ShownRedaction,
@@ -167,69 +166,6 @@ def _fragments(
     )
 
 
-def source_fragments(
-    reader: EvidenceReader,
-    *,
-    transcript: Transcript | None = None,
-    note: FieldNote | None = None,
-    start: int,
-    end: int,
-    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
-) -> dict[str, str]:
-    """Re-rendered text of every utterance (or the note) a span touches, keyed by DOM id.
-
-    `shown`: the source's redactions (redactions_shown) when the caller has read them.
-    """
-    fragments, _highlights = _fragments_and_highlights(
-        reader, transcript=transcript, note=note, start=start, end=end, shown=shown
-    )
-    return fragments
-
-
-def _fragments_and_highlights(
-    reader: EvidenceReader,
-    *,
-    transcript: Transcript | None = None,
-    note: FieldNote | None = None,
-    start: int,
-    end: int,
-    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
-) -> tuple[dict[str, str], list[Highlight]]:
-    """source_fragments, and the highlights drawn in them (with codes, stage and coder)."""
-    from insights.views.reader import fragment, redact_segments
-
-    if transcript is not None:
-        utterances = list(
-            transcript.utterances.filter(start__lt=end, end__gt=start)
-            .only("id", "start", "end", "text")
-            .order_by("position")
-        )
-        if not utterances:
-            return {}, []
-        highlights = highlights_for(
-            Q(transcript=transcript, start__lt=utterances[-1].end, end__gt=utterances[0].start),
-            reader=reader,
-            mine_only=False,
-        )
-        if shown is None:
-            shown = redactions_shown(reader, transcript_ids=[transcript.pk])
-        rows = utterance_rows(
-            transcript, utterances, highlights, shown.get(("transcript", transcript.pk), [])
-        )
-        return {f"u-{u.pk}": fragment(parts) for u, _start16, parts in rows}, highlights
-    assert note is not None
-    highlights = highlights_for(Q(field_note=note), reader=reader, mine_only=False)
-    spans = [(h.pk, h.start, h.end) for h in highlights]
-    if shown is None:
-        shown = redactions_shown(reader, field_note_ids=[note.pk])
-    parts = redact_segments(
-        marked(note.text, 0, spans, highlight_colours(highlights)),
-        0,
-        shown.get(("field_note", note.pk), []),
-    )
-    return {f"note-{note.pk}": fragment(parts)}, highlights
-
-
 def _respond(
     access: ProjectAccess,
     user: Any,
@@ -249,7 +185,7 @@ def _respond(
         transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
         field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
     )
-    fragments, drawn = _fragments_and_highlights(
+    fragments, drawn = fragments_and_highlights(
         reader,
         transcript=highlight.transcript,
         note=highlight.field_note,
