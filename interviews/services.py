@@ -419,6 +419,48 @@ def field_note_delete(*, note: FieldNote, by: User) -> None:
         note.delete()
 
 
+# --- Studies and participants ------------------------------------------------------------------
+
+
+def project_create(*, project: ResearchProject, lead: User) -> ResearchProject:
+    """Save a new study (built unsaved, e.g. by ProjectForm) with `lead` as its lead.
+
+    Both or neither: a study is never left without someone who can open it.
+    """
+    if project.pk is not None:
+        raise ValueError("project_create saves a new study; this one is saved already.")
+    with transaction.atomic():
+        project.save()
+        membership_set(project=project, user=lead, role=Membership.Role.LEAD, by=lead)
+    return project
+
+
+def participant_update(
+    *,
+    participant: Participant,
+    identity: ParticipantIdentity,
+    identity_changed: Sequence[str],
+    by: User,
+) -> None:
+    """Save a participant's open fields and personal data as changed on the instances.
+
+    A change to personal data is on the record with the names of the fields changed (never
+    their values).
+    """
+    if identity.participant_id != participant.pk:
+        raise ValueError("That personal data belongs to another participant.")
+    with transaction.atomic():
+        participant.save()
+        identity.save()
+        if identity_changed:
+            audit(
+                by,
+                AuditEvent.Action.PII_CHANGED,
+                participant=participant,
+                detail=f"changed {', '.join(sorted(identity_changed))}",
+            )
+
+
 # --- Who may see a study -----------------------------------------------------------------------
 
 
