@@ -319,6 +319,16 @@ def attribute_values_set(
             AttributeValue.objects.filter(pk__in=to_delete).delete()
 
 
+def enrollment_update(*, enrollment: Enrollment, values: Mapping[ProjectAttribute, object]) -> None:
+    """Save an enrollment's own fields as changed on the instance, and its attribute values.
+
+    Both or neither: a value its attribute refuses (ValueError) leaves the enrollment as it was.
+    """
+    with transaction.atomic():
+        enrollment.save()
+        attribute_values_set(enrollment=enrollment, values=values)
+
+
 @transaction.atomic
 def participant_erase(*, participant: Participant, by: User) -> Participant:
     """Right to erasure: remove the person's name wherever it was written; keep the evidence.

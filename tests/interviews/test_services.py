@@ -400,3 +400,25 @@ def test_participant_update_refuses_someone_elses_personal_data() -> None:
         )
     assert ParticipantIdentity.objects.get(participant=bob).name == "Bob"
     assert Participant.objects.get(pk=ada.pk).persona != "Changed"
+
+
+def test_enrollment_update_saves_the_fields_and_the_values() -> None:
+    project = make_project()
+    size = make_attribute(project, "team_size", kind=ProjectAttribute.Kind.NUMBER)
+    enrollment = make_enrollment(project)
+    enrollment.incentive = "Gift card"
+    services.enrollment_update(enrollment=enrollment, values={size: "12"})
+    enrollment.refresh_from_db()
+    assert enrollment.incentive == "Gift card"
+    assert [v.value for v in enrollment.attribute_values.all()] == [12.0]
+
+
+def test_enrollment_update_with_a_refused_value_changes_nothing() -> None:
+    project = make_project()
+    size = make_attribute(project, "team_size", kind=ProjectAttribute.Kind.NUMBER)
+    enrollment = make_enrollment(project)
+    enrollment.incentive = "Gift card"
+    with pytest.raises(ValueError, match="must be a number"):
+        services.enrollment_update(enrollment=enrollment, values={size: "a dozen"})
+    assert Enrollment.objects.get(pk=enrollment.pk).incentive == ""
+    assert not AttributeValue.objects.exists()
