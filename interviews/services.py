@@ -319,6 +319,16 @@ def attribute_values_set(
             AttributeValue.objects.filter(pk__in=to_delete).delete()
 
 
+def enrollment_update(*, enrollment: Enrollment, values: Mapping[ProjectAttribute, object]) -> None:
+    """Save an enrollment's own fields as changed on the instance, and its attribute values.
+
+    Both or neither: a value its attribute refuses (ValueError) leaves the enrollment as it was.
+    """
+    with transaction.atomic():
+        enrollment.save()
+        attribute_values_set(enrollment=enrollment, values=values)
+
+
 @transaction.atomic
 def participant_erase(*, participant: Participant, by: User) -> Participant:
     """Right to erasure: remove the person's name wherever it was written; keep the evidence.
@@ -417,6 +427,48 @@ def field_note_delete(*, note: FieldNote, by: User) -> None:
             detail=f"{note.get_kind_display().lower()} note {note.pk} of session {note.session_id}",
         )
         note.delete()
+
+
+# --- Studies and participants ------------------------------------------------------------------
+
+
+def project_create(*, project: ResearchProject, lead: User) -> ResearchProject:
+    """Save a new study (built unsaved, e.g. by ProjectForm) with `lead` as its lead.
+
+    Both or neither: a study is never left without someone who can open it.
+    """
+    if project.pk is not None:
+        raise ValueError("project_create saves a new study; this one is saved already.")
+    with transaction.atomic():
+        project.save()
+        membership_set(project=project, user=lead, role=Membership.Role.LEAD, by=lead)
+    return project
+
+
+def participant_update(
+    *,
+    participant: Participant,
+    identity: ParticipantIdentity,
+    identity_changed: Sequence[str],
+    by: User,
+) -> None:
+    """Save a participant's open fields and personal data as changed on the instances.
+
+    A change to personal data is on the record with the names of the fields changed (never
+    their values).
+    """
+    if identity.participant_id != participant.pk:
+        raise ValueError("That personal data belongs to another participant.")
+    with transaction.atomic():
+        participant.save()
+        identity.save()
+        if identity_changed:
+            audit(
+                by,
+                AuditEvent.Action.PII_CHANGED,
+                participant=participant,
+                detail=f"changed {', '.join(sorted(identity_changed))}",
+            )
 
 
 # --- Who may see a study -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePath
@@ -333,6 +333,41 @@ def _store_rows(transcript: Transcript, parsed: ParsedTranscript, *, session: Se
         ),
         batch_size=1000,
     )
+
+
+# --- Speakers -----------------------------------------------------------------------------------
+
+
+def speakers_map(
+    *, transcript: Transcript, mapping: Mapping[Speaker, tuple[int | None, int | None]]
+) -> list[Speaker]:
+    """Map each speaker to (participant id, interviewer id), either or neither; the changed.
+
+    Only the session's participants and interviewers may be named; a speaker whose mapping
+    is unchanged is not saved again (each save reindexes the speaker's turns).
+    """
+    session = transcript.session
+    participants = set(session.participants.values_list("pk", flat=True))
+    interviewers = set(session.interviewers.values_list("pk", flat=True))
+    for speaker, (participant_id, interviewer_id) in mapping.items():
+        if speaker.transcript_id != transcript.pk:
+            raise ValueError(f"Speaker {speaker.pk} is not one of this transcript's speakers.")
+        if participant_id is not None and interviewer_id is not None:
+            raise ValueError("A speaker is a participant or an interviewer, not both.")
+        if participant_id is not None and participant_id not in participants:
+            raise ValueError("Only the session's participants can be mapped to a speaker.")
+        if interviewer_id is not None and interviewer_id not in interviewers:
+            raise ValueError("Only the session's interviewers can be mapped to a speaker.")
+    changed = [
+        speaker
+        for speaker, ids in mapping.items()
+        if (speaker.participant_id, speaker.interviewer_id) != ids
+    ]
+    with transaction.atomic():
+        for speaker in changed:
+            speaker.participant_id, speaker.interviewer_id = mapping[speaker]
+            speaker.save(update_fields=["participant", "interviewer"])
+    return changed
 
 
 # --- Delete -------------------------------------------------------------------------------------

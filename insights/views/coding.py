@@ -7,10 +7,12 @@ code points here, once. Every refusal is a 4xx with a readable "error", never a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import update_wrapper
-from typing import Any, Concatenate
+from typing import Any, Concatenate, Literal
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -20,7 +22,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cxresearch.lib.http import AuthenticatedHttpRequest, BadJson, json_object
+from cxresearch.lib.http import AuthenticatedHttpRequest
+from cxresearch.lib.payloads import PayloadError, from_form, from_json, wire
 from cxresearch.lib.text import codepoint_offset
 from insights.access import get_highlight_for_member
 from insights.coding import (
@@ -40,14 +43,13 @@ from insights.coding import (
 from insights.coding import (
     highlight_update as update_highlight,
 )
-from insights.models import Highlight, Stage
-from insights.views.reader import (
-    highlight_colours,
+from insights.marks import (
+    fragments_and_highlights,
     highlight_data,
     highlights_for,
-    marked,
-    utterance_rows,
+    source_fragments,
 )
+from insights.models import Highlight, Stage
 from insights.visibility import (
     EvidenceReader,
     ShownRedaction,
@@ -68,63 +70,78 @@ ALREADY_HIGHLIGHTED = (
     "You had already highlighted exactly this text, so nothing new was saved. "
     "Here is that highlight: change it and save."
 )
-# Ids, offsets and choices all fit a 64-bit signed integer, the widest column they go into.
-MAX_INTEGER = 2**63 - 1
+SAY_WHICH_TEXT = "Say which text is selected: sourceId, start16 and end16."
+SAY_WHICH_SOURCE = "“source” must be transcript or field_note."
+SAY_WHAT_KIND = "Say what the selection is: “kind” (name, company, email, phone, other)."
+SAY_WHETHER_SHARED = "Say whether to share the memo: shared=1 or shared=0."
 
 
-class BadRequest(Exception):
-    pass
+# --- What the coding panel sends (static/js/coding.js) ------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelectionPayload:
+    """A selection in a transcript or field note, in UTF-16 offsets."""
+
+    source_id: int = field(metadata=wire("sourceId", missing=SAY_WHICH_TEXT))
+    start16: int = field(metadata=wire(missing=SAY_WHICH_TEXT))
+    end16: int = field(metadata=wire(missing=SAY_WHICH_TEXT))
+    source: Literal["transcript", "field_note"] = field(
+        metadata=wire(missing=SAY_WHICH_SOURCE, invalid=SAY_WHICH_SOURCE)
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class HighlightPayload:
+    """What a coder chooses for a highlight: the panel's form (payload() in coding.js)."""
+
+    stage: int | None = None
+    codes: list[str] = field(
+        default_factory=list, metadata=wire(invalid="“codes” must be a list of code names.")
+    )
+    sentiment: int | None = None
+    pain_severity: int | None = field(default=None, metadata=wire("painSeverity"))
+    memo: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HighlightCreatePayload(HighlightPayload, SelectionPayload):
+    text: str | None = None  # the selection's text as the browser read it
+
+
+@dataclass(frozen=True, kw_only=True)
+class RedactionPayload(SelectionPayload):
+    kind: str = field(metadata=wire(missing=SAY_WHAT_KIND, invalid=SAY_WHAT_KIND))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemoSharePayload:
+    """The quote list's share toggle, a form (its "next" is read apart: it applies either way)."""
+
+    shared: Literal["0", "1"] = field(
+        metadata=wire(missing=SAY_WHETHER_SHARED, invalid=SAY_WHETHER_SHARED)
+    )
 
 
 def _access(request: HttpRequest, slug: str) -> ProjectAccess:
     return get_project_for_member(request, slug, write=True)
 
 
-def _payload(request: HttpRequest) -> dict[str, Any]:
-    try:
-        return json_object(request, max_bytes=MAX_BODY_BYTES)
-    except BadJson as refusal:
-        raise BadRequest(str(refusal)) from None
-
-
-def _optional_int(data: dict[str, Any], key: str) -> int | None:
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise BadRequest(f"“{key}” must be a whole number.")
-    if isinstance(value, str) and not (0 < len(value) <= 20):
-        raise BadRequest(f"“{key}” must be a whole number.")
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadRequest(f"“{key}” must be a whole number.") from None
-    if abs(number) > MAX_INTEGER:
-        raise BadRequest(f"“{key}” is out of range.")
-    return number
-
-
-def _fields(data: dict[str, Any], access: ProjectAccess, user: Any) -> HighlightFields:
-    project = access.project
+def _fields(payload: HighlightPayload, access: ProjectAccess, user: User) -> HighlightFields:
     stage = None
-    stage_id = _optional_int(data, "stage")
-    if stage_id is not None:
-        stage = Stage.objects.filter(pk=stage_id).first()
+    if payload.stage is not None:
+        stage = Stage.objects.filter(pk=payload.stage).first()
         if stage is None:
-            raise BadRequest("That journey stage does not exist.")
-    names = data.get("codes", [])
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise BadRequest("“codes” must be a list of code names.")
-    codes = codes_get_or_create(project=project, names=names, by=user, role=access.role)
-    memo = data.get("memo", "")
-    if not isinstance(memo, str):
-        raise BadRequest("“memo” must be text.")
+            raise PayloadError("That journey stage does not exist.", field="stage")
+    codes = codes_get_or_create(
+        project=access.project, names=payload.codes, by=user, role=access.role
+    )
     return HighlightFields(
         stage=stage,
         codes=codes,
-        sentiment=_optional_int(data, "sentiment"),
-        pain_severity=_optional_int(data, "painSeverity"),
-        memo=memo,
+        sentiment=payload.sentiment,
+        pain_severity=payload.pain_severity,
+        memo=payload.memo,
     )
 
 
@@ -149,69 +166,6 @@ def _fragments(
     )
 
 
-def source_fragments(
-    reader: EvidenceReader,
-    *,
-    transcript: Transcript | None = None,
-    note: FieldNote | None = None,
-    start: int,
-    end: int,
-    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
-) -> dict[str, str]:
-    """Re-rendered text of every utterance (or the note) a span touches, keyed by DOM id.
-
-    `shown`: the source's redactions (redactions_shown) when the caller has read them.
-    """
-    fragments, _highlights = _fragments_and_highlights(
-        reader, transcript=transcript, note=note, start=start, end=end, shown=shown
-    )
-    return fragments
-
-
-def _fragments_and_highlights(
-    reader: EvidenceReader,
-    *,
-    transcript: Transcript | None = None,
-    note: FieldNote | None = None,
-    start: int,
-    end: int,
-    shown: dict[tuple[str, int], list[ShownRedaction]] | None = None,
-) -> tuple[dict[str, str], list[Highlight]]:
-    """source_fragments, and the highlights drawn in them (with codes, stage and coder)."""
-    from insights.views.reader import fragment, redact_segments
-
-    if transcript is not None:
-        utterances = list(
-            transcript.utterances.filter(start__lt=end, end__gt=start)
-            .only("id", "start", "end", "text")
-            .order_by("position")
-        )
-        if not utterances:
-            return {}, []
-        highlights = highlights_for(
-            Q(transcript=transcript, start__lt=utterances[-1].end, end__gt=utterances[0].start),
-            reader=reader,
-            mine_only=False,
-        )
-        if shown is None:
-            shown = redactions_shown(reader, transcript_ids=[transcript.pk])
-        rows = utterance_rows(
-            transcript, utterances, highlights, shown.get(("transcript", transcript.pk), [])
-        )
-        return {f"u-{u.pk}": fragment(parts) for u, _start16, parts in rows}, highlights
-    assert note is not None
-    highlights = highlights_for(Q(field_note=note), reader=reader, mine_only=False)
-    spans = [(h.pk, h.start, h.end) for h in highlights]
-    if shown is None:
-        shown = redactions_shown(reader, field_note_ids=[note.pk])
-    parts = redact_segments(
-        marked(note.text, 0, spans, highlight_colours(highlights)),
-        0,
-        shown.get(("field_note", note.pk), []),
-    )
-    return {f"note-{note.pk}": fragment(parts)}, highlights
-
-
 def _respond(
     access: ProjectAccess,
     user: Any,
@@ -231,7 +185,7 @@ def _respond(
         transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
         field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
     )
-    fragments, drawn = _fragments_and_highlights(
+    fragments, drawn = fragments_and_highlights(
         reader,
         transcript=highlight.transcript,
         note=highlight.field_note,
@@ -246,8 +200,9 @@ def _respond(
     return JsonResponse({"highlight": data, "fragments": fragments, **(extra or {})}, status=status)
 
 
-def _error(message: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
+def _error(message: str, status: int = 400, *, field: str | None = None) -> JsonResponse:
+    """A refusal as coding.js reads it: {"error": message}, and the field it names, if any."""
+    return JsonResponse({"error": message, **({"field": field} if field else {})}, status=status)
 
 
 type _JsonView[**P] = Callable[Concatenate[AuthenticatedHttpRequest, P], JsonResponse]
@@ -261,7 +216,9 @@ def _json_errors[**P](view: _JsonView[P]) -> _JsonView[P]:
     ) -> JsonResponse:
         try:
             return view(request, *args, **kwargs)
-        except (BadRequest, CodingError, RedactionError) as refusal:
+        except PayloadError as refusal:
+            return _error(str(refusal), field=refusal.field)
+        except (CodingError, RedactionError) as refusal:
             return _error(str(refusal))
         except PermissionDenied as denied:
             return _error(str(denied) or "You may not code this study.", status=403)
@@ -273,26 +230,21 @@ def _json_errors[**P](view: _JsonView[P]) -> _JsonView[P]:
 
 
 def _selection(
-    data: dict[str, Any], access: ProjectAccess
+    selection: SelectionPayload, access: ProjectAccess
 ) -> tuple[Transcript | None, FieldNote | None, int, int]:
-    """The source and code-point span of a selection sent as sourceId, start16 and end16."""
-    source_id = _optional_int(data, "sourceId")
-    start16, end16 = _optional_int(data, "start16"), _optional_int(data, "end16")
-    if source_id is None or start16 is None or end16 is None:
-        raise BadRequest("Say which text is selected: sourceId, start16 and end16.")
+    """The source and code-point span of a selection."""
     transcript = note = None
-    if data.get("source") == "transcript":
-        transcript = transcript_in_project(access, source_id)
+    if selection.source == "transcript":
+        transcript = transcript_in_project(access, selection.source_id)
         text = transcript.text
-    elif data.get("source") == "field_note":
-        note = field_note_in_project(access, source_id)
-        text = note.text
     else:
-        raise BadRequest("“source” must be transcript or field_note.")
+        note = field_note_in_project(access, selection.source_id)
+        text = note.text
     try:
-        start, end = codepoint_offset(text, start16), codepoint_offset(text, end16)
+        start = codepoint_offset(text, selection.start16)
+        end = codepoint_offset(text, selection.end16)
     except ValueError as error:
-        raise BadRequest(f"The selection does not fit the text: {error}") from None
+        raise PayloadError(f"The selection does not fit the text: {error}") from None
     return transcript, note, start, end
 
 
@@ -300,19 +252,18 @@ def _selection(
 @_json_errors
 def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
     access = _access(request, slug)
-    data = _payload(request)
-    transcript, note, start, end = _selection(data, access)
-    snapshot = data.get("text")
+    payload = from_json(request, HighlightCreatePayload, max_bytes=MAX_BODY_BYTES)
+    transcript, note, start, end = _selection(payload, access)
     with transaction.atomic():
         highlight, created = get_or_create_highlight(
             project=access.project,
             coder=request.user,
             start=start,
             end=end,
-            fields=_fields(data, access, request.user),
+            fields=_fields(payload, access, request.user),
             transcript=transcript,
             field_note=note,
-            snapshot=snapshot if isinstance(snapshot, str) else None,
+            snapshot=payload.text,
             role=access.role,
         )
     if not created:
@@ -333,12 +284,12 @@ def highlight_update(
     request: AuthenticatedHttpRequest, slug: str, highlight_id: int
 ) -> JsonResponse:
     access, highlight = get_highlight_for_member(request, slug, highlight_id, write=True)
-    data = _payload(request)
+    payload = from_json(request, HighlightPayload, max_bytes=MAX_BODY_BYTES)
     with transaction.atomic():
         update_highlight(
             highlight=highlight,
             by=request.user,
-            fields=_fields(data, access, request.user),
+            fields=_fields(payload, access, request.user),
             role=access.role,
         )
     return _respond(access, request.user, highlight)
@@ -350,22 +301,19 @@ def highlight_memo_share(
 ) -> HttpResponse:
     """A lead lets viewers read a highlight's memo (shared=1), or stops it (shared=0)."""
     _, highlight = get_highlight_for_member(request, slug, highlight_id, lead=True)
-    shared = request.POST.get("shared")
-    if shared not in ("0", "1"):
-        messages.error(request, "Say whether to share the memo: shared=1 or shared=0.")
-    else:
-        try:
-            share_memo(highlight=highlight, by=request.user, shared=shared == "1")
-        except CodingError as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(
-                request,
-                "Viewers can now read this memo."
-                if shared == "1"
-                else "This memo is for the research team only again.",
-            )
     back = request.POST.get("next", "")
+    try:
+        payload = from_form(request.POST, MemoSharePayload)
+        share_memo(highlight=highlight, by=request.user, shared=payload.shared == "1")
+    except (PayloadError, CodingError) as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            "Viewers can now read this memo."
+            if payload.shared == "1"
+            else "This memo is for the research team only again.",
+        )
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("insights:quote-list", args=[slug])
     return redirect(back)
@@ -389,14 +337,13 @@ def redaction_add(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
     """Redact a selection: {source, sourceId, start16, end16, kind}. Answers the redaction
     and the re-rendered text around it."""
     access = _access(request, slug)
-    data = _payload(request)
-    transcript, note, start, end = _selection(data, access)
-    kind = data.get("kind")
-    if not isinstance(kind, str):
-        raise BadRequest("Say what the selection is: “kind” (name, company, email, phone, other).")
+    payload = from_json(request, RedactionPayload, max_bytes=MAX_BODY_BYTES)
+    transcript, note, start, end = _selection(payload, access)
     source = transcript or note
     assert source is not None
-    redaction = redaction_create(source=source, start=start, end=end, kind=kind, by=request.user)
+    redaction = redaction_create(
+        source=source, start=start, end=end, kind=payload.kind, by=request.user
+    )
     fragments = source_fragments(
         _reader(access, request.user), transcript=transcript, note=note, start=start, end=end
     )

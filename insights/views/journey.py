@@ -20,9 +20,9 @@ from insights.journey import (
     readable_projects,
     stage_summaries,
 )
+from insights.marks import speaker_display
 from insights.models import Highlight, JourneyFramework
 from insights.quotes import pain_severity_label, sentiment_label
-from insights.views.reader import speaker_display
 from insights.visibility import display_texts, evidence_reader
 from interviews import evidence, pii
 from interviews.access import is_researcher_anywhere, projects_for_user

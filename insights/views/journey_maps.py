@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
+from cxresearch.lib.payloads import PayloadError, from_form
 from insights.journey_maps import (
     EditConflict,
     State,
@@ -57,35 +60,43 @@ def _render(
     return render(request, "insights/journey_map.html", context, status=status)
 
 
+@dataclass(frozen=True, kw_only=True)
+class CellEditPayload:
+    """One cell's form on the map (templates/insights/journey_map.html)."""
+
+    stage: int
+    lane: str
+    version: int  # the cell's version the editor started from
+    text: str = ""
+
+
 @require_POST
 def journey_cell_edit(request: AuthenticatedHttpRequest, slug: str, state: str) -> HttpResponse:
     access = get_project_for_member(request, slug, write=True)
     journey_map = journey_map_get(access.project, _state(state))
-    stage = get_object_or_404(
-        Stage, pk=request.POST.get("stage") or 0, framework_id=access.project.framework_id
-    )
     try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
-    lane = request.POST.get("lane", "")
+        edit = from_form(request.POST, CellEditPayload)
+    except PayloadError as refusal:
+        messages.error(request, f"Nothing saved: {refusal}")
+        return redirect("insights:journey-map", slug=slug, state=state)
+    stage = get_object_or_404(Stage, pk=edit.stage, framework_id=access.project.framework_id)
     try:
         journey_cell_update(
             journey_map=journey_map,
             stage=stage,
-            lane=lane,
-            text=request.POST.get("text", ""),
-            expected_version=version,
+            lane=edit.lane,
+            text=edit.text,
+            expected_version=edit.version,
             by=request.user,
         )
     except EditConflict as conflict:
-        attempt = {"stage": stage.pk, "lane": lane, "text": request.POST.get("text", "")}
+        attempt = {"stage": stage.pk, "lane": edit.lane, "text": edit.text}
         messages.error(request, str(conflict))
         return _render(request, access, journey_map, conflict=attempt, status=409)
     except ValueError as error:
         messages.error(request, str(error))
         return redirect("insights:journey-map", slug=slug, state=state)
-    return redirect(f"{request.path.rsplit('cells/', 1)[0]}#cell-{lane}-{stage.pk}")
+    return redirect(f"{request.path.rsplit('cells/', 1)[0]}#cell-{edit.lane}-{stage.pk}")
 
 
 @require_POST

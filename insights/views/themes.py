@@ -413,10 +413,8 @@ def theme_quotes(request: AuthenticatedHttpRequest, slug: str, theme_id: int) ->
     if not form.is_valid():
         _flash_errors(request, form)
         return redirect(_theme_url(theme))
+    # In the order sent, the page's order: TypedMultipleChoiceField keeps it.
     picks = form.cleaned_data["highlights"]
-    # Keep the order the researcher ticked them in the list (the page's order).
-    order = request.POST.getlist("highlights")
-    picks = sorted(picks, key=lambda pk: order.index(str(pk)) if str(pk) in order else 0)
     try:
         curation.theme_pick_quotes(
             theme=theme, by=request.user, version=form.cleaned_data["version"], highlight_ids=picks

@@ -49,9 +49,9 @@ def enrollment_detail(
         request.POST or None, instance=enrollment, attributes=attributes, current=current
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            services.attribute_values_set(enrollment=enrollment, values=form.attribute_values())
+        services.enrollment_update(
+            enrollment=form.save(commit=False), values=form.attribute_values()
+        )
         messages.success(request, f"Saved {enrollment.participant}'s details for this study.")
         return redirect("interviews:enrollment-detail", slug=slug, enrollment_id=enrollment.pk)
 

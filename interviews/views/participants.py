@@ -212,17 +212,12 @@ def participant_edit(request: AuthenticatedHttpRequest, pseudonym: str) -> HttpR
         prefix="identity",
     )
     if request.method == "POST" and form.is_valid() and identity_form.is_valid():
-        with transaction.atomic():
-            form.save()
-            identity_form.save()
-            if identity_form.has_changed():
-                changed = ", ".join(sorted(identity_form.changed_data))
-                audit(
-                    request.user,
-                    AuditEvent.Action.PII_CHANGED,
-                    participant=participant,
-                    detail=f"changed {changed}",
-                )
+        services.participant_update(
+            participant=form.save(commit=False),
+            identity=identity_form.save(commit=False),
+            identity_changed=identity_form.changed_data,
+            by=request.user,
+        )
         messages.success(request, f"Saved {participant}.")
         return redirect(participant)
     return render(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -33,11 +32,7 @@ def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied("Only researchers can start a study.")
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            project = form.save()
-            services.membership_set(
-                project=project, user=request.user, role=Membership.Role.LEAD, by=request.user
-            )
+        project = services.project_create(project=form.save(commit=False), lead=request.user)
         messages.success(request, f"Study “{project}” created. You are its lead.")
         return redirect(project)
     return render(request, "interviews/project_form.html", {"form": form})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -71,11 +70,7 @@ def transcript_speakers(
     )
     form = SpeakerMappingForm(request.POST or None, transcript=transcript)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            for speaker, (participant_id, interviewer_id) in form.mapping().items():
-                speaker.participant_id = participant_id
-                speaker.interviewer_id = interviewer_id
-                speaker.save(update_fields=["participant", "interviewer"])
+        services.speakers_map(transcript=transcript, mapping=form.mapping())
         messages.success(request, "Speakers saved.")
         return redirect(transcript)
     context = {

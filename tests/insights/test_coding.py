@@ -351,6 +351,66 @@ def test_bad_requests_get_a_400_with_a_reason_and_change_nothing(
     assert not Code.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"painSeverity": "high"}, "painSeverity", "“painSeverity” must be a whole number."),
+        ({"sentiment": 2**63}, "sentiment", "“sentiment” is out of range."),
+        ({"codes": ["SSO", 3]}, "codes", "“codes” must be a list of code names."),
+        ({"stage": [1]}, "stage", "“stage” must be a whole number."),
+        ({"text": 12}, "text", "“text” must be text."),
+        ({"pain_severity": 2}, "pain_severity", "“pain_severity” is not something"),
+        ({"sourceId": 1.5}, "sourceId", "“sourceId” must be a whole number."),
+    ],
+)
+def test_a_malformed_field_is_named_in_the_400(
+    researcher_client, transcript, body, field, message
+) -> None:
+    selection = {"source": "transcript", "sourceId": transcript.pk, "start16": 0, "end16": 3}
+    status, data = post_json(
+        researcher_client, create_url(transcript.session.project), {**selection, **body}
+    )
+    assert status == 400
+    assert data == {"error": data["error"], "field": field}
+    assert message in data["error"]
+    assert not Highlight.objects.exists()
+    assert not Code.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"not json", "not valid JSON"),
+        (b"[]", "must be a JSON object"),
+        (b'{"memo": 5}', "“memo” must be text."),
+        (b'{"codes": "Pricing"}', "“codes” must be a list of code names."),
+        (b'{"sentiment": "very"}', "“sentiment” must be a whole number."),
+        (b'{"stage": 999999}', "That journey stage does not exist."),
+        (b'{"source": "transcript"}', "“source” is not something this request takes."),
+    ],
+)
+def test_a_malformed_update_gets_a_400_with_a_reason_and_changes_nothing(
+    researcher_client, transcript, researcher, body, message
+) -> None:
+    project = transcript.session.project
+    start, end = span_of(transcript, "true-up clause")
+    highlight = highlight_create(
+        project=project,
+        coder=researcher,
+        start=start,
+        end=end,
+        fields=HighlightFields(memo="kept", sentiment=1),
+        transcript=transcript,
+    )
+    url = reverse("insights:highlight-update", args=[project.slug, highlight.pk])
+    response = researcher_client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    highlight.refresh_from_db()
+    assert (highlight.memo, highlight.sentiment) == ("kept", 1)
+    assert not Code.objects.exists()
+
+
 def hostile_bodies(transcript: Transcript) -> dict[str, bytes]:
     """Raw bodies that each once gave a 500; the valid parts point at real text."""
     base = f'"source": "transcript", "sourceId": {transcript.pk}, "start16": 0, "end16": 3'

@@ -135,6 +135,27 @@ def test_editing_through_the_page_and_a_conflict_answer_409(
     assert JourneyMapCell.objects.get().text == "Admin console"
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": "latest"}, "“version” must be a whole number."),
+        ({"version": ""}, "“version” is missing."),
+        ({"stage": "onboarding"}, "“stage” must be a whole number."),
+        ({"lane": None}, "“lane” is missing."),
+    ],
+)
+def test_a_malformed_cell_edit_says_which_field_and_saves_nothing(
+    mapped: ResearchProject, researcher_client: Client, change: dict, message: str
+) -> None:
+    stage = mapped.framework.stages.get(slug="onboarding")
+    url = reverse("insights:journey-cell-edit", args=[mapped.slug, "current"])
+    data = {"stage": stage.pk, "lane": "touchpoints", "version": 0, "text": "Admin console"}
+    data = {key: value for key, value in {**data, **change}.items() if value is not None}
+    response = researcher_client.post(url, data, follow=True)
+    assert f"Nothing saved: {message}" in response.content.decode()
+    assert not JourneyMapCell.objects.exists()
+
+
 def test_viewers_see_only_published_maps(
     mapped: ResearchProject, viewer_client: Client, lead_client: Client
 ) -> None:

@@ -163,6 +163,9 @@ def test_redacting_a_selection_converts_utf16_offsets_and_returns_the_fragment(
         ({"kind": "nickname"}, "not a kind of redaction"),
         ({"sourceId": None}, "Say which text is selected"),
         ({"source": "email"}, "must be transcript or field_note"),
+        ({"kind": 3}, "Say what the selection is"),
+        ({"end16": "end"}, "“end16” must be a whole number."),
+        ({"placeholder": "[x]"}, "“placeholder” is not something this request takes."),
     ],
 )
 def test_bad_redaction_requests_get_a_readable_400_and_change_nothing(

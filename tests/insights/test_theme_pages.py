@@ -128,9 +128,14 @@ def test_the_theme_page_lists_its_evidence_and_picks(
     assert "2 of 2" in page  # large segment reached
 
 
-def test_pick_quotes_through_the_page(study: EvidenceStudy, researcher_client: Client) -> None:
+@pytest.mark.parametrize("reverse", [False, True])
+def test_pick_quotes_through_the_page(
+    study: EvidenceStudy, researcher_client: Client, reverse: bool
+) -> None:
     theme = onboarding(study)
     picks = [study.quotes["cleo0"].pk, study.quotes["ada1"].pk]  # type: ignore[attr-defined]
+    if reverse:  # the order sent is the order kept, whichever it is
+        picks.reverse()
     researcher_client.post(
         url("theme-quotes", theme), {"version": theme.version, "highlights": picks}
     )

@@ -300,3 +300,125 @@ def test_attribute_value_that_does_not_parse_writes_nothing(project, study_attri
         )
 
     assert counts() == before
+
+
+# --- Studies and participants -------------------------------------------------------------------
+
+
+def test_project_create_saves_the_study_with_its_lead_and_audits_it() -> None:
+    from interviews.models import AuditEvent, Membership
+    from tests.factories import make_user
+
+    founder = make_user()
+    project = services.project_create(
+        project=ResearchProject(title="Renewals", slug="renewals"), lead=founder
+    )
+    assert ResearchProject.objects.get().pk == project.pk
+    assert list(project.memberships.values_list("user", "role")) == [
+        (founder.pk, Membership.Role.LEAD)
+    ]
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.MEMBERSHIP_CHANGED, project=project
+    ).exists()
+
+
+def test_project_create_leaves_nothing_when_the_lead_cannot_be_added(monkeypatch) -> None:
+    from interviews.models import Membership
+    from tests.factories import make_user
+
+    def refuse(**kwargs: object) -> None:
+        raise IntegrityError("no lead")
+
+    monkeypatch.setattr(services, "membership_set", refuse)
+    with pytest.raises(IntegrityError):
+        services.project_create(
+            project=ResearchProject(title="Renewals", slug="renewals"), lead=make_user()
+        )
+    assert not ResearchProject.objects.exists()
+    assert not Membership.objects.exists()
+
+
+def test_project_create_refuses_a_saved_study() -> None:
+    from tests.factories import make_user
+
+    project = make_project()
+    with pytest.raises(ValueError, match="saved already"):
+        services.project_create(project=project, lead=make_user())
+    assert not project.memberships.exists()
+
+
+def test_participant_update_saves_both_and_records_which_personal_fields_changed() -> None:
+    from interviews.models import AuditEvent
+    from tests.factories import make_user
+
+    editor = make_user()
+    participant = make_participant(name="Ada Lovelace")
+    identity = ParticipantIdentity.objects.get(participant=participant)
+    participant.persona, identity.name, identity.company = "Buyer", "Ada King", "Analytical"
+    services.participant_update(
+        participant=participant,
+        identity=identity,
+        identity_changed=["name", "company"],
+        by=editor,
+    )
+    participant.refresh_from_db()
+    assert participant.persona == "Buyer"
+    stored = ParticipantIdentity.objects.get(participant=participant)
+    assert (stored.name, stored.company) == ("Ada King", "Analytical")
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PII_CHANGED)
+    assert (event.user, event.participant, event.detail) == (
+        editor,
+        participant,
+        "changed company, name",
+    )
+
+
+def test_participant_update_without_personal_changes_is_not_audited() -> None:
+    from interviews.models import AuditEvent
+    from tests.factories import make_user
+
+    participant = make_participant()
+    identity = ParticipantIdentity.objects.get(participant=participant)
+    participant.persona = "Buyer"
+    services.participant_update(
+        participant=participant, identity=identity, identity_changed=[], by=make_user()
+    )
+    assert Participant.objects.get().persona == "Buyer"
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.PII_CHANGED).exists()
+
+
+def test_participant_update_refuses_someone_elses_personal_data() -> None:
+    from tests.factories import make_user
+
+    ada, bob = make_participant(name="Ada"), make_participant(name="Bob")
+    bobs = ParticipantIdentity.objects.get(participant=bob)
+    bobs.name = "Ada"
+    ada.persona = "Changed"
+    with pytest.raises(ValueError, match="another participant"):
+        services.participant_update(
+            participant=ada, identity=bobs, identity_changed=["name"], by=make_user()
+        )
+    assert ParticipantIdentity.objects.get(participant=bob).name == "Bob"
+    assert Participant.objects.get(pk=ada.pk).persona != "Changed"
+
+
+def test_enrollment_update_saves_the_fields_and_the_values() -> None:
+    project = make_project()
+    size = make_attribute(project, "team_size", kind=ProjectAttribute.Kind.NUMBER)
+    enrollment = make_enrollment(project)
+    enrollment.incentive = "Gift card"
+    services.enrollment_update(enrollment=enrollment, values={size: "12"})
+    enrollment.refresh_from_db()
+    assert enrollment.incentive == "Gift card"
+    assert [v.value for v in enrollment.attribute_values.all()] == [12.0]
+
+
+def test_enrollment_update_with_a_refused_value_changes_nothing() -> None:
+    project = make_project()
+    size = make_attribute(project, "team_size", kind=ProjectAttribute.Kind.NUMBER)
+    enrollment = make_enrollment(project)
+    enrollment.incentive = "Gift card"
+    with pytest.raises(ValueError, match="must be a number"):
+        services.enrollment_update(enrollment=enrollment, values={size: "a dozen"})
+    assert Enrollment.objects.get(pk=enrollment.pk).incentive == ""
+    assert not AttributeValue.objects.exists()
