@@ -20,7 +20,7 @@ from interviews.tasks import import_transcripts
 from jobs.models import BackgroundJob, JobItem
 from jobs.runner import job_retry
 from tests.factories import make_session, make_transcript
-from tests.interviews.test_transcript_import import (
+from tests.interviews.importing import (
     ZOOM,
     consenting,
     counts,

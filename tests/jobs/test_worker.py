@@ -20,7 +20,7 @@ from insights.models import AgreementSnapshot
 from interviews.models import ResearchProject, Transcript
 from jobs.models import BackgroundJob
 from tests.factories import make_session, make_transcript
-from tests.interviews.test_transcript_import import ZOOM, upload
+from tests.interviews.importing import ZOOM, upload
 from tests.workers import RanTasks, wait_until
 
 pytestmark = [
