@@ -340,6 +340,8 @@ def spans(turns: Sequence[Turn], count: int, *, seed: str = "side-by-side") -> l
     """`count` different word-aligned spans of 3 to 12 words, in the longer turns."""
     rng = random.Random(seed)  # noqa: S311 - reproducible
     long_turns = [n for n, turn in enumerate(turns) if len(turn.text.split(" ")) >= 15]
+    if not long_turns:
+        raise ValueError("No turn has 15 words or more to select spans in.")
     chosen: list[Span] = []
     seen: set[Span] = set()
     while len(chosen) < count:
@@ -375,6 +377,11 @@ def _cx_project(ctx: Context, slug: str) -> ResearchProject:
     project = ResearchProject.objects.create(title=f"Taguette comparison ({slug})", slug=slug)
     Membership.objects.create(project=project, user=_user(ctx), role=Membership.Role.RESEARCHER)
     return project
+
+
+def _cx_server(ctx: Context) -> bench_http.Server:
+    with _setting_up("the cxresearch server did not start", lambda: None):
+        return _http_server(ctx)
 
 
 def _cx_import(server: bench_http.Server, project: ResearchProject, name: str, body: bytes) -> None:
@@ -476,7 +483,7 @@ def cx_highlight(ctx: Context) -> Trial:
     turns = interview("side-by-side-highlight")
     chosen = spans(turns, ctx.calls)
     project = _cx_project(ctx, "taguette-comparison-highlight")
-    server = _http_server(ctx)
+    server = _cx_server(ctx)
 
     def teardown() -> None:
         _http_done(ctx, server)
@@ -539,7 +546,7 @@ def cx_import(ctx: Context) -> Trial:
     """POST interviews:transcript-import with the same interviews as .txt, one a call."""
     bodies = [formats.txt(interview(f"side-by-side-{i}")) for i in range(ctx.calls)]
     project = _cx_project(ctx, "taguette-comparison-import")
-    server = _http_server(ctx)
+    server = _cx_server(ctx)
 
     def run(i: int) -> None:
         _cx_import(server, project, f"interview-{i}", bodies[i])
