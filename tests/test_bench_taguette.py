@@ -7,6 +7,7 @@ import stat
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -24,10 +25,10 @@ FIGURES = (
 
 
 def _context(cache: dict[str, object] | None = None) -> Context:
-    dataset = SimpleNamespace(scale=SCALES["tiny"])
+    dataset: Any = SimpleNamespace(scale=SCALES["tiny"])  # the rows here read only its scale
     return Context(
         dataset=dataset, calls=3, rng=random.Random(0), cache={} if cache is None else cache
-    )  # type: ignore[arg-type]
+    )
 
 
 def _fake_python(path: Path, script: str) -> Path:
