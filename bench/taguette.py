@@ -20,6 +20,7 @@ the process talks to no one but this client.
 
 from __future__ import annotations
 
+import atexit
 import html
 import json
 import random
@@ -237,6 +238,7 @@ class TaguetteServer:
         return int(response.json()["created"])
 
     def stop(self) -> None:
+        atexit.unregister(self.stop)
         self.http.close()
         self.process.terminate()
         try:
@@ -264,6 +266,8 @@ def start(taguette: Installed) -> TaguetteServer:
             command, cwd=directory, stdout=log, stderr=subprocess.STDOUT
         )
     server = TaguetteServer(base=f"http://127.0.0.1:{port}", process=process, directory=directory)
+    # A bench run that dies of an error elsewhere must not leave Taguette running.
+    atexit.register(server.stop)
     with _setting_up(f"Taguette did not start (see {LOG_PATH.name})", server.stop):
         token = _wait_for_token(server)
         # The link Taguette prints logs the browser in, then the index page sets _xsrf.
