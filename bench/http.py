@@ -114,8 +114,8 @@ def _wait_until_up(server: Server) -> None:
         try:
             if server.http.get(server.url("/login/"), timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or its first request still loading the app on a busy box
         if time.monotonic() > deadline:
             raise RuntimeError(f"The {server.kind} server did not answer in time.")
         time.sleep(0.2)

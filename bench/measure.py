@@ -449,7 +449,7 @@ def _run_pair(
     """The figure and its floor, alternating call by call (ABBA order, against drift)."""
     result = Result(name=m.name, unit=m.unit, is_floor=False, floor=m.floor)
     warmup, repetitions = _counts(m, dataset)
-    extra = 1 + (1 if profile_dir else 0)
+    extra = (1 if m.count_queries else 0) + (1 if profile_dir else 0)
     counts = {"warmup": warmup, "repetitions": repetitions, "extra_calls": extra}
     floor_prepared = _prepare(floor, dataset, cache, **counts)
     if isinstance(floor_prepared, str):
@@ -476,11 +476,14 @@ def _run_pair(
                 result.samples_ns.append(_timed(trial, i))
                 result.floor_samples_ns.append(_timed(floor_trial, i))
         i = warmup + repetitions
-        result.queries = _queries(trial, i)
-        floor_queries = _queries(floor_trial, i)
+        floor_queries = None
+        if m.count_queries:  # not over HTTP: the server is another process
+            result.queries = _queries(trial, i)
+            floor_queries = _queries(floor_trial, i)
+            i += 1
         if profile_dir is not None:
-            _profile(trial, i + 1, profile_dir / f"{_file_name(m.name)}.txt")
-            _profile(floor_trial, i + 1, profile_dir / f"{_file_name(floor.name)}.txt")
+            _profile(trial, i, profile_dir / f"{_file_name(m.name)}.txt")
+            _profile(floor_trial, i, profile_dir / f"{_file_name(floor.name)}.txt")
         result.work, result.info = trial.work, dict(trial.info)
         floor_result.samples_ns.extend(result.floor_samples_ns)
         if floor_result.queries is None:

@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     django.setup()
 
-    from bench import measure, suite  # noqa: F401 - suite registers the rows
+    from bench import measure, suite, taguette  # noqa: F401 - they register the rows
 
     if args.list:
         for m in measure.REGISTRY.values():
@@ -107,7 +107,7 @@ def run(
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import data, measure, suite  # noqa: F401 - suite registers the rows
+    from bench import data, measure, suite, taguette  # noqa: F401 - they register the rows
     from bench.scales import SCALES
 
     scale = SCALES[scale_name]
