@@ -109,9 +109,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # write lock when it begins (IMMEDIATE), waiting its turn: one that read first and wrote
     # later would fail at once ("database is locked") when another thread of the server (the
     # search index writer, another request) had written in between.
+    # synchronous=NORMAL: in WAL mode a commit is written to the log without waiting for the
+    # disk, which is flushed at each checkpoint instead. The database cannot be corrupted by a
+    # crash; a power cut may lose the last transactions before it. Waiting for the disk cost
+    # each write (a highlight, an import, a theme aggregation) 10–30 ms.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -231,6 +231,25 @@ def test_without_database_url_sqlite_lives_under_var_dir(tmp_path: Path) -> None
     assert var_dir.is_dir()  # created so SQLite can open the file
 
 
+SQLITE_PRAGMAS = """
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    print(cursor.execute("PRAGMA journal_mode").fetchone()[0],
+          cursor.execute("PRAGMA synchronous").fetchone()[0])
+"""
+
+
+def test_sqlite_writes_ahead_without_waiting_for_the_disk_at_each_commit(tmp_path: Path) -> None:
+    env = clean_env(tmp_path, DEBUG="true", DJANGO_SETTINGS_MODULE="cxresearch.settings")
+    result = run_python(["-c", SQLITE_PRAGMAS], env)
+    assert result.returncode == 0, result.stderr
+    journal_mode, synchronous = result.stdout.split()
+    assert journal_mode == "wal"
+    assert synchronous == "1"  # NORMAL: the log is flushed at checkpoints, not every commit
+
+
 def test_without_redis_url_celery_runs_tasks_eagerly(tmp_path: Path) -> None:
     loaded = load_settings(tmp_path, "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL", DEBUG="true")
     assert loaded["CELERY_TASK_ALWAYS_EAGER"] is True
