@@ -36,6 +36,7 @@ from bench.text import (
     Talk,
     Turn,
 )
+from cxresearch.database import refresh_sqlite_statistics
 from insights.models import Code, CodedHighlight, Highlight, JourneyFramework, Stage
 from interviews.models import (
     AttributeValue,
@@ -193,6 +194,8 @@ def generate(scale: Scale, *, seed: int = SEED, progress: Progress | None = None
         seconds=time.perf_counter() - started,
     )
     dataset.counts = count_rows()
+    # As `migrate` does at each start of a deployment (cxresearch.database).
+    refresh_sqlite_statistics()
     progress.done(
         f"generated in {dataset.seconds:.1f} s: "
         + ", ".join(f"{n:,} {name}" for name, n in dataset.counts.items())
@@ -825,15 +828,15 @@ class _fast_inserts:
     """
 
     def __init__(self) -> None:
-        self.changed = False
+        self.restore: int | None = None
 
     def __enter__(self) -> None:
         if connection.vendor == "sqlite" and not connection.in_atomic_block:
             with connection.cursor() as cursor:
+                (self.restore,) = cursor.execute("PRAGMA synchronous").fetchone()
                 cursor.execute("PRAGMA synchronous=OFF")
-            self.changed = True
 
     def __exit__(self, *exc: object) -> None:
-        if self.changed:
+        if self.restore is not None:
             with connection.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous=FULL")
+                cursor.execute(f"PRAGMA synchronous={int(self.restore)}")
