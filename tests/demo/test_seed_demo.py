@@ -20,14 +20,10 @@ from django.db.models import F
 from django.test import TestCase
 
 from demo import guides
-from demo.analysis import (
-    CODEBOOKS,
-    PALETTE,
-    QUESTION_STAGES,
-    question_stage,
-    steps,
-)
 from demo.analysis import load_demo as load_full_demo
+from demo.analysis import steps
+from demo.codebooks import CODEBOOKS, PALETTE
+from demo.coding import QUESTION_STAGES, question_stage
 from demo.evidence import (
     ADMIN_USERNAME,
     DEMO_PASSWORD,
