@@ -353,3 +353,18 @@ def test_query_count_does_not_grow_with_highlights(
     page = response.content.decode()
     assert "lead – third" in page and "researcher – third" in page
     assert "Cost" in page and "Renewal" in page
+
+
+def test_the_admin_lists_and_changes_a_studys_coding_settings(
+    admin_client: Client, project: ResearchProject
+) -> None:
+    coding = set_blind_coding(project)
+    changelist = admin_client.get(reverse("admin:insights_codingsettings_changelist"))
+    assert changelist.status_code == 200
+    assert project.title in changelist.content.decode()
+    change = reverse("admin:insights_codingsettings_change", args=[coding.pk])
+    response = admin_client.post(
+        change, {"project": project.pk, "blind_coding": "on", "codings_revealed": "on"}
+    )
+    assert response.status_code == 302
+    assert coding_of(project) == (True, True)
