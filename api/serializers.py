@@ -19,6 +19,7 @@ from rest_framework import serializers
 from insights.coding import MAX_CODES_PER_HIGHLIGHT, MAX_MEMO_LENGTH
 from insights.models import (
     Code,
+    CodingSettings,
     JourneyFramework,
     Recommendation,
     Report,
@@ -49,6 +50,8 @@ MAX_INTEGER = 2**63 - 1
 
 class ProjectSerializer(serializers.ModelSerializer[ResearchProject]):
     role = serializers.SerializerMethodField()
+    blind_coding = serializers.SerializerMethodField()
+    codings_revealed = serializers.SerializerMethodField()
     framework: serializers.SlugRelatedField[JourneyFramework] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
@@ -71,6 +74,14 @@ class ProjectSerializer(serializers.ModelSerializer[ResearchProject]):
             "created_at",
             "role",
         ]
+
+    def get_blind_coding(self, project: ResearchProject) -> bool:
+        """Whether coders see only their own codings until the lead reveals everyone's."""
+        return CodingSettings.of(project).blind_coding
+
+    def get_codings_revealed(self, project: ResearchProject) -> bool:
+        """Whether the lead has revealed everyone's codings of a blind study."""
+        return CodingSettings.of(project).codings_revealed
 
     def get_role(self, project: ResearchProject) -> str:
         """Your role in the study: lead, researcher or viewer (staff act as leads)."""

@@ -127,7 +127,7 @@ class ProjectList(ListModelMixin, ApiView):
     def get(self, request: Request) -> Response:
         """The studies you are a member of (staff: every study)."""
         user = signed_in_user(request)
-        projects = projects_for_user(user).select_related("framework").distinct()
+        projects = projects_for_user(user).select_related("framework", "coding_settings").distinct()
         page = self.paged(projects)
         # Staff act as leads everywhere (interviews.access), whatever their membership says.
         roles = dict(

@@ -37,7 +37,14 @@ from bench.text import (
     Turn,
 )
 from cxresearch.database import refresh_sqlite_statistics
-from insights.models import Code, CodedHighlight, Highlight, JourneyFramework, Stage
+from insights.models import (
+    Code,
+    CodedHighlight,
+    Highlight,
+    JourneyFramework,
+    Stage,
+    TranscriptCoverage,
+)
 from interviews.models import (
     AttributeValue,
     CompanySize,
@@ -643,6 +650,17 @@ def _write_chunk(
         (_transcript(interview, bench_user) for interview in interviews),
         batch_size=50,
     )
+    # The coverage count the coding service would have kept for these highlights.
+    write.create(
+        TranscriptCoverage,
+        (
+            TranscriptCoverage(
+                transcript=transcript,
+                coded_utterance_count=len({index for index, _start, _end in interview.spans}),
+            )
+            for interview, transcript in zip(interviews, transcripts, strict=True)
+        ),
+    )
     speakers = write.create(
         Speaker,
         itertools.chain.from_iterable(
@@ -777,7 +795,6 @@ def _spans(
 
 def _transcript(interview: _Interview, user: User) -> Transcript:
     plan = interview.plan
-    coded = len({index for index, _start, _end in interview.spans})
     day = plan.scheduled_at.date().isoformat()
     slug = plan.participant.pseudonym.lower()
     return Transcript(
@@ -791,7 +808,6 @@ def _transcript(interview: _Interview, user: User) -> Transcript:
         word_count=sum(turn.words for turn in interview.turns),
         duration_ms=_elapsed(interview.turns)[-1] + 60_000,
         utterance_count=len(interview.turns),
-        coded_utterance_count=coded,
         imported_by=user,
     )
 

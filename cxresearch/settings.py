@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 # project says which model a study's journey framework is and where a transcript is read.
 JOURNEY_FRAMEWORK_MODEL = "insights.JourneyFramework"
 ABSOLUTE_URL_OVERRIDES = {"interviews.transcript": transcript_reader_url}
+# What the analysis adds to the evidence pages (buttons, a transcript's coded count), handed to
+# them by these providers (interviews.page_extras.PageExtras).
+STUDY_PAGE_EXTRAS = ["insights.page_extras.AnalysisPages"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from insights.models import IndexOutbox, JourneyFramework, Stage, StageMetric
+from insights.models import CodingSettings, IndexOutbox, JourneyFramework, Stage, StageMetric
 
 
 class StageInline(admin.TabularInline[Stage, JourneyFramework]):
@@ -40,6 +40,18 @@ class StageMetricAdmin(admin.ModelAdmin[StageMetric]):
     search_fields = ["name", "owner", "stage__name"]
     list_select_related = ["stage__framework"]
     raw_id_fields = ["stage"]
+
+
+@admin.register(CodingSettings)
+class CodingSettingsAdmin(admin.ModelAdmin[CodingSettings]):
+    """A study's blind coding (its lead switches it on the agreement page). A study without a
+    row is not blind."""
+
+    list_display = ["project", "blind_coding", "codings_revealed", "updated_at"]
+    list_filter = ["blind_coding", "codings_revealed"]
+    search_fields = ["project__title", "project__slug"]
+    list_select_related = ["project"]
+    raw_id_fields = ["project"]
 
 
 @admin.register(IndexOutbox)

@@ -14,11 +14,18 @@ from typing import Protocol
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Subquery, TextChoices
 from django.db.models.functions import Coalesce, Lower
 
 from cxresearch.lib.text import name_problem, text_problem
-from insights.models import Code, CodedHighlight, Highlight, Stage
+from insights.models import (
+    Code,
+    CodedHighlight,
+    CodingSettings,
+    Highlight,
+    Stage,
+    TranscriptCoverage,
+)
 from interviews.access import role_in_project
 from interviews.audit import audit
 from interviews.models import (
@@ -349,8 +356,9 @@ def _coverage_change(highlight: Highlight, sign: int) -> None:
     One UPDATE, whose work is bounded by the highlight's span, not by the transcript: a long,
     well-coded transcript costs no more than a short one. The caller holds the transcript's
     lock (_lock_transcripts), so no other coding of it commits in between and the stored
-    count stays what transcript_coverage_refresh would count. The instance's
-    coded_utterance_count is not changed: refresh it to read the new count.
+    count stays what transcript_coverage_refresh would count. A transcript with no coverage
+    row yet (its first highlight) is counted whole instead, which makes the row; the lock
+    makes that race-free too.
     """
     transcript_id = highlight.transcript_id
     assert transcript_id is not None  # only transcript highlights have a coverage count
@@ -367,23 +375,69 @@ def _coverage_change(highlight: Highlight, sign: int) -> None:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    Transcript.objects.filter(pk=transcript_id).update(
+    updated = TranscriptCoverage.objects.filter(transcript_id=transcript_id).update(
         coded_utterance_count=F("coded_utterance_count") + sign * Coalesce(Subquery(only_this), 0)
     )
+    if not updated:
+        # Called before a deleted highlight is gone: leave it out of the count.
+        _coverage_store(transcript_id, leaving_out=highlight.pk if sign < 0 else None)
+
+
+def _coverage_store(transcript_id: int, *, leaving_out: int | None = None) -> int:
+    """Count the transcript's utterances that at least one highlight overlaps, and store it."""
+    overlapping = Highlight.objects.filter(
+        transcript_id=transcript_id, start__lt=OuterRef("end"), end__gt=OuterRef("start")
+    )
+    if leaving_out is not None:
+        overlapping = overlapping.exclude(pk=leaving_out)
+    coded = (
+        Utterance.objects.filter(transcript_id=transcript_id).filter(Exists(overlapping)).count()
+    )
+    TranscriptCoverage.objects.update_or_create(
+        transcript_id=transcript_id, defaults={"coded_utterance_count": coded}
+    )
+    return coded
 
 
 def transcript_coverage_refresh(transcript: Transcript) -> None:
-    """Recount the utterances that at least one highlight overlaps (one query, one update).
+    """Recount the utterances that at least one highlight overlaps, and store the count.
 
     The caller holds the transcript's lock (_lock_transcripts), so no other coding of the
     transcript commits between the count and the update.
     """
-    overlapping = Highlight.objects.filter(
-        transcript=transcript, start__lt=OuterRef("end"), end__gt=OuterRef("start")
-    )
-    coded = Utterance.objects.filter(transcript=transcript).filter(Exists(overlapping)).count()
-    Transcript.objects.filter(pk=transcript.pk).update(coded_utterance_count=coded)
-    transcript.coded_utterance_count = coded
+    _coverage_store(transcript.pk)
+
+
+class BlindCoding(TextChoices):
+    """What a lead can do to a study's blind coding (the agreement page's buttons)."""
+
+    ON = "on", "Turn blind coding on (hide others' codings)"
+    REVEAL = "reveal", "Reveal everyone's codings"
+    OFF = "off", "Turn blind coding off"
+
+
+_BLIND_CODING_STATE = {
+    BlindCoding.ON: (True, False),
+    BlindCoding.REVEAL: (True, True),
+    BlindCoding.OFF: (False, False),
+}
+
+
+def blind_coding_set(*, project: ResearchProject, action: BlindCoding) -> bool:
+    """Turn the study's blind coding on (which hides others' codings again), reveal everyone's
+    codings, or turn it off. False when it already was so: nothing is written. Revealing
+    needs a study that is blind now. The caller checks the user is the lead."""
+    with transaction.atomic():
+        coding, _ = CodingSettings.objects.select_for_update().get_or_create(project=project)
+        if action == BlindCoding.REVEAL and not coding.codings_hidden:
+            return False
+        wanted = _BLIND_CODING_STATE[action]
+        if (coding.blind_coding, coding.codings_revealed) == wanted:
+            return False
+        coding.blind_coding, coding.codings_revealed = wanted
+        coding.save(update_fields=["blind_coding", "codings_revealed", "updated_at"])
+    project.coding_settings = coding
+    return True
 
 
 def code_get_or_create(

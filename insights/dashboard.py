@@ -81,7 +81,7 @@ def project_dashboard(reader: EvidenceReader) -> Dashboard:
     coverage = Transcript.objects.filter(session__project=project).aggregate(
         transcripts=Count("id"),
         utterances=Sum("utterance_count"),
-        coded=Sum("coded_utterance_count"),
+        coded=Sum("coverage__coded_utterance_count"),
     )
     stages = list(Stage.objects.filter(framework_id=project.framework_id).order_by("position"))
     highlights = visible_highlights(reader)

@@ -74,7 +74,7 @@ project_urls: list[URLPattern | URLResolver] = [
     ),
     path("agreement/", agreement.agreement, name="agreement"),
     path("agreement/recompute/", agreement.agreement_recompute, name="agreement-recompute"),
-    path("agreement/reveal/", agreement.codings_reveal, name="codings-reveal"),
+    path("agreement/blind-coding/", agreement.blind_coding, name="blind-coding"),
     path("highlights/", coding.highlight_create, name="highlight-create"),
     path("highlights/<int:highlight_id>/", coding.highlight_update, name="highlight-update"),
     path(

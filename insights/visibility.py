@@ -29,7 +29,7 @@ from typing import Protocol
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
-from insights.models import Highlight
+from insights.models import CodingSettings, Highlight
 from interviews.access import role_in_project
 from interviews.evidence import (
     Audience,
@@ -94,8 +94,10 @@ class EvidenceReader:
 
 
 def codings_hidden(project: ResearchProject) -> bool:
-    """Whether the study is blind now: its researchers see only their own codings."""
-    return project.blind_coding and not project.codings_revealed
+    """Whether the study is blind now: its researchers see only their own codings (no row of
+    coding settings: not blind). One query per project instance, none when the page joined
+    select_related("coding_settings")."""
+    return CodingSettings.of(project).codings_hidden
 
 
 def own_codings_only(role: str | None, project: ResearchProject) -> bool:

@@ -4,7 +4,7 @@ A non-member gets 404 (never a hint that the project exists); a viewer who tries
 to write gets 403. Staff act as leads everywhere. A view that loads an object of the
 project goes through the same door: `get_transcript_for_member(request, slug, pk)`
 (sessions, transcripts, field notes here; highlights, which the evidence selector also
-limits, in insights.access). Another study's object is a 404, like another study.
+limits, in the analysis app's access module). Another study's object is a 404, like another study.
 
 Participants are a pool shared by every study, and the rules for them are these:
 
@@ -30,6 +30,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
+from interviews import page_extras
 from interviews.models import (
     Enrollment,
     FieldNote,
@@ -70,7 +71,11 @@ def get_project_for_member(
     request: HttpRequest, slug: str, *, write: bool = False, lead: bool = False
 ) -> ProjectAccess:
     """Load a project the requesting user is a member of, or raise 404/403."""
-    project = ResearchProject.objects.select_related("framework").filter(slug=slug).first()
+    project = (
+        ResearchProject.objects.select_related("framework", *page_extras.project_joins())
+        .filter(slug=slug)
+        .first()
+    )
     role = role_in_project(request.user, project) if project else None
     if project is None or role is None:
         raise Http404("No such project.")

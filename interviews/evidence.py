@@ -1,8 +1,8 @@
 """Who may read which evidence: consent audiences and redacted spans.
 
 Two of the three facts behind every piece of evidence a person sees (the third, blind
-coding, concerns codings and lives with them in insights.visibility, which combines all
-three into the one selector that pages, search, exports, jobs and the API call):
+coding, concerns codings and lives with them in the analysis app's visibility module, which
+combines all three into the one selector that pages, search, exports, jobs and the API call):
 
 - **Consent audience.** A participant's consent for a study names the widest audience
   their words may reach: the research team (the study's leads and researchers), internal

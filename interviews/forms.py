@@ -46,24 +46,14 @@ class ProjectForm(forms.ModelForm[ResearchProject]):
             "lens",
             "target_interviews",
             "framework",
-            "blind_coding",
         ]
         widgets = {"objective": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"slug": "Short name used in links, e.g. uptier-large-self-managed."}
 
-    def __init__(self, *args: Any, can_set_blind_coding: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["title"].validators.append(validate_name)
         self.fields["slug"].required = False
-        if not can_set_blind_coding:
-            # Only a lead decides whether coders work blind (and when codings are revealed).
-            del self.fields["blind_coding"]
-
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        if cleaned.get("blind_coding") and "blind_coding" in self.changed_data:
-            self.instance.codings_revealed = False
-        return cleaned
 
     def clean_slug(self) -> str:
         slug: str = (

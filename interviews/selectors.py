@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TypedDict
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django_stubs_ext import WithAnnotations
 
-from interviews import pipeline
+from interviews import page_extras, pipeline
 from interviews.access import is_researcher_anywhere, projects_for_user
 from interviews.models import (
     AttributeValue,
@@ -18,6 +19,7 @@ from interviews.models import (
     Participant,
     ResearchProject,
     Session,
+    Transcript,
 )
 
 Status = Enrollment.Status
@@ -64,15 +66,28 @@ def pipeline_board(project: ResearchProject) -> dict[str, list[Enrollment]]:
 
 
 def project_sessions(project: ResearchProject) -> QuerySet[Session]:
-    """Sessions with their coding progress: utterances coded / utterances, over transcripts."""
+    """Sessions with their coding progress: utterances coded / utterances, over transcripts
+    (coded_utterances is None when no page extra counts them)."""
+    coded = page_extras.transcript_coded_utterances()
     return (
         project.sessions.prefetch_related("participants")
         .annotate(
             utterances=Sum("transcripts__utterance_count"),
-            coded_utterances=Sum("transcripts__coded_utterance_count"),
+            coded_utterances=(
+                Coalesce(Sum(f"transcripts__{coded}"), 0) if coded else Value(None, IntegerField())
+            ),
         )
         .order_by("-scheduled_at")
     )
+
+
+def session_transcripts(session: Session) -> QuerySet[Transcript]:
+    """A session's transcripts with their coded-utterance count (coded_utterances, None when
+    no page extra counts them)."""
+    coded = page_extras.transcript_coded_utterances()
+    return session.transcripts.annotate(
+        coded_utterances=Coalesce(F(coded), 0) if coded else Value(None, IntegerField())
+    ).order_by("created_at")
 
 
 def project_members(project: ResearchProject) -> QuerySet[Membership]:

@@ -523,13 +523,13 @@ def _recut(utterances: QuerySet[Utterance], text: str) -> None:
 
 
 def _erase_from_highlights(
-    # insights.Highlight rows: this app does not import insights, so they go untyped.
+    # Highlight rows of the analysis app, which this app does not import: they go untyped.
     highlights: QuerySet[Any],
     text: str,
     identity: Identity,
     pseudonym: str,
 ) -> None:
-    """A masked source's highlights (insights.Highlight, reached through the source so that
+    """A masked source's highlights (the analysis app's, reached through the source so that
     this app does not import that one): snapshots cut again, the name taken out of memos."""
     changed = []
     for highlight in highlights.only("id", "start", "end", "text", "memo"):

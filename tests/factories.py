@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from insights.models import CodingSettings, TranscriptCoverage
 from interviews import services
 from interviews.models import (
     ConsentRecord,
@@ -171,3 +172,28 @@ def stored_name(transcript: Transcript) -> str:
     name = transcript.source_file.name
     assert name, f"{transcript} has no stored file"
     return name
+
+
+def set_blind_coding(
+    project: ResearchProject, *, blind_coding: bool = True, codings_revealed: bool = False
+) -> CodingSettings:
+    """Store the study's coding settings (the analysis app keeps them) and show them to this
+    instance of the project."""
+    coding, _ = CodingSettings.objects.update_or_create(
+        project=project,
+        defaults={"blind_coding": blind_coding, "codings_revealed": codings_revealed},
+    )
+    project.coding_settings = coding
+    return coding
+
+
+def coding_of(project: ResearchProject) -> tuple[bool, bool]:
+    """(blind_coding, codings_revealed) as stored now; (False, False) with no row."""
+    coding = CodingSettings.objects.filter(project=project).first()
+    return (coding.blind_coding, coding.codings_revealed) if coding else (False, False)
+
+
+def coded_utterances(transcript: Transcript) -> int:
+    """The transcript's stored coverage count, as stored now (0 with no row)."""
+    coverage = TranscriptCoverage.objects.filter(transcript=transcript).first()
+    return coverage.coded_utterance_count if coverage else 0

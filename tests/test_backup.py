@@ -100,7 +100,9 @@ def snapshot() -> dict[str, Any]:
         "codes": sorted(Code.objects.values_list("pk", "name", "slug", "parent__name", "version")),
         "users": sorted(User.objects.values_list("username", "password", "is_staff")),
         "transcripts": sorted(
-            Transcript.objects.values_list("pk", "text", "source_file", "coded_utterance_count")
+            Transcript.objects.values_list(
+                "pk", "text", "source_file", "coverage__coded_utterance_count"
+            )
         ),
         "identities": sorted(ParticipantIdentity.objects.values_list("name", "email")),
         "audit": sorted(AuditEvent.objects.values_list("username", "action", "detail")),

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db.models import Count, Exists, OuterRef
 
 from bench.run import run
 from bench.scales import SCALES
+from insights.models import Highlight, TranscriptCoverage
+from interviews.models import Utterance
 
 
 @pytest.fixture
@@ -32,6 +35,24 @@ def test_tiny_run_writes_the_table_and_json(bench_settings, tmp_path, capsys):
     assert counts["participants"] == tiny.participants
     assert counts["highlights"] >= tiny.highlights
     assert written["generation"]["tables"]["insights_highlight"]["rows"] == counts["highlights"]
+    # Bulk generation makes every transcript's coverage row, as the coding service would count it.
+    coded = Exists(
+        Highlight.objects.filter(
+            transcript_id=OuterRef("transcript_id"),
+            start__lt=OuterRef("end"),
+            end__gt=OuterRef("start"),
+        )
+    )
+    recount = dict(
+        Utterance.objects.filter(coded)
+        .order_by()
+        .values("transcript_id")
+        .annotate(n=Count("pk"))
+        .values_list("transcript_id", "n")
+    )
+    stored = dict(TranscriptCoverage.objects.values_list("transcript_id", "coded_utterance_count"))
+    assert len(stored) == counts["transcripts"]
+    assert stored == {pk: recount.get(pk, 0) for pk in stored}
 
     by_name = {m["name"]: m for m in written["measurements"]}
     assert set(by_name) == {"page: project", "floor: 50-row page"}

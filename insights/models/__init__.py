@@ -1,5 +1,6 @@
 """The analysis: frameworks, codebooks, highlights and journey maps (coding), themes and
-recommendations (themes), and report snapshots (reports). Import models from here."""
+recommendations (themes), report snapshots (reports), and a study's coding settings and a
+transcript's coverage (state). Import models from here."""
 
 from insights.models.coding import (
     AgreementSnapshot,
@@ -16,6 +17,7 @@ from insights.models.coding import (
     StageMetricValue,
 )
 from insights.models.reports import Report, ReportIsImmutable
+from insights.models.state import CodingSettings, TranscriptCoverage
 from insights.models.themes import (
     CodePair,
     CodeStrength,
@@ -33,6 +35,7 @@ __all__ = [
     "CodePair",
     "CodeStrength",
     "CodedHighlight",
+    "CodingSettings",
     "EvidenceSummary",
     "Highlight",
     "IndexOutbox",
@@ -50,4 +53,5 @@ __all__ = [
     "Theme",
     "ThemeCode",
     "ThemeQuote",
+    "TranscriptCoverage",
 ]

@@ -164,8 +164,13 @@ def _visible_projects(
     outside_team: set[int] = set()
     memberships = (
         Membership.objects.filter(user_id=user.pk)
-        .select_related("project")
-        .only("project_id", "role", "project__blind_coding", "project__codings_revealed")
+        .select_related("project__coding_settings")
+        .only(
+            "project_id",
+            "role",
+            "project__coding_settings__blind_coding",
+            "project__coding_settings__codings_revealed",
+        )
     )
     for membership in memberships:
         if own_codings_only(membership.role, membership.project):

@@ -20,7 +20,9 @@ from cxresearch.lib.http import AuthenticatedHttpRequest
 from insights import selectors, tasks
 from insights.agreement import Agreement, Figures, alpha_band, kappa_band
 from insights.agreement_snapshots import StoredAgreement, agreement_snapshot_for_project
-from insights.visibility import codings_hidden, evidence_reader
+from insights.coding import BlindCoding, blind_coding_set
+from insights.models import CodingSettings
+from insights.visibility import evidence_reader
 from interviews.access import get_project_for_member
 from interviews.models import ResearchProject
 from jobs.models import BackgroundJob
@@ -172,7 +174,7 @@ def agreement(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     access = get_project_for_member(request, slug)
     project = access.project
     stored = agreement_snapshot_for_project(project)
-    blind = codings_hidden(project)
+    coding = CodingSettings.of(project)
     reader = evidence_reader(project=project, user=request.user, role=access.role)
     context = {
         "access": access,
@@ -180,7 +182,7 @@ def agreement(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "stored": stored,
         "report": stored.agreement.report if stored else None,
         "job": _job_to_show(project, stored),
-        "blind": blind,
+        "coding": coding,
         # As on the quote list, blind coding hides others' codings from researchers: the
         # list of who applied what where would show them. Aggregate figures stay visible.
         "show_disagreements": not reader.own_codings_only,
@@ -203,20 +205,31 @@ def agreement_recompute(request: AuthenticatedHttpRequest, slug: str) -> HttpRes
 
 
 @require_POST
-def codings_reveal(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """Reveal everyone's codings, or (with `hide`) turn blind coding on and hide them again."""
+def blind_coding(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """The lead turns blind coding on (hiding others' codings again), reveals everyone's
+    codings, or turns it off."""
     project = get_project_for_member(request, slug, lead=True).project
-    if "hide" in request.POST:
-        if codings_hidden(project):
-            messages.info(request, "Codings are already hidden: coders see only their own.")
-        else:
-            project.blind_coding, project.codings_revealed = True, False
-            project.save(update_fields=["blind_coding", "codings_revealed", "updated_at"])
-            messages.success(request, "Blind coding is on: coders now see only their own codings.")
-    elif not codings_hidden(project):
-        messages.info(request, "Everyone's codings are already visible to every coder.")
+    try:
+        action = BlindCoding(request.POST.get("action", ""))
+    except ValueError:
+        messages.error(
+            request, "Choose to turn blind coding on, reveal the codings, or turn it off."
+        )
+        return redirect("insights:agreement", slug=project.slug)
+    if blind_coding_set(project=project, action=action):
+        messages.success(request, _BLIND_CODING_DONE[action])
     else:
-        project.codings_revealed = True
-        project.save(update_fields=["codings_revealed", "updated_at"])
-        messages.success(request, "All codings revealed: every coder now sees everyone's codings.")
+        messages.info(request, _BLIND_CODING_ALREADY[action])
     return redirect("insights:agreement", slug=project.slug)
+
+
+_BLIND_CODING_DONE = {
+    BlindCoding.ON: "Blind coding is on: coders now see only their own codings.",
+    BlindCoding.REVEAL: "All codings revealed: every coder now sees everyone's codings.",
+    BlindCoding.OFF: "Blind coding is off: every coder sees everyone's codings.",
+}
+_BLIND_CODING_ALREADY = {
+    BlindCoding.ON: "Codings are already hidden: coders see only their own.",
+    BlindCoding.REVEAL: "Everyone's codings are already visible to every coder.",
+    BlindCoding.OFF: "Blind coding is already off.",
+}

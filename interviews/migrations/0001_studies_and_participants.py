@@ -14,7 +14,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("insights", "0001_journey_frameworks"),
+        # The study's journey framework is the model the project names (settings), as for
+        # the user model: this app's history does not name the app that provides it.
+        migrations.swappable_dependency(settings.JOURNEY_FRAMEWORK_MODEL),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -597,7 +599,7 @@ class Migration(migrations.Migration):
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="projects",
-                to="insights.journeyframework",
+                to=settings.JOURNEY_FRAMEWORK_MODEL,
             ),
         ),
         migrations.AddField(

@@ -61,11 +61,6 @@ class ResearchProject(models.Model):
         related_name="projects",
         help_text="The journey stages this study codes evidence against.",
     )
-    blind_coding = models.BooleanField(
-        default=False,
-        help_text="Coders see only their own codings until the lead reveals everyone's.",
-    )
-    codings_revealed = models.BooleanField(default=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="research_projects"
     )

@@ -67,8 +67,6 @@ class Transcript(models.Model):
     word_count = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     utterance_count = models.PositiveIntegerField(default=0)
-    # Kept up to date by insights.coding whenever a highlight of this transcript changes.
-    coded_utterance_count = models.PositiveIntegerField(default=0)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -88,13 +86,6 @@ class Transcript(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def coded_percent(self) -> int:
-        """Share of utterances with at least one highlight."""
-        if not self.utterance_count:
-            return 0
-        return round(100 * self.coded_utterance_count / self.utterance_count)
 
 
 class Speaker(models.Model):

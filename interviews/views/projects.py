@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
-from interviews import pipeline, selectors, services
+from interviews import page_extras, pipeline, selectors, services
 from interviews.access import get_project_for_member, is_researcher_anywhere
 from interviews.forms import AttributeForm, EnrollmentMoveForm, MemberForm, ProjectForm
 from interviews.models import Membership, ProjectAttribute
@@ -20,11 +20,13 @@ def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         (project, project.progress_percent(project.completed_count))
         for project in selectors.projects_with_progress(request.user)
     ]
-    return render(
-        request,
-        "interviews/project_list.html",
-        {"rows": rows, "can_create": is_researcher_anywhere(request.user)},
-    )
+    can_create = is_researcher_anywhere(request.user)
+    context = {
+        "rows": rows,
+        "can_create": can_create,
+        "extra_links": page_extras.study_list_links(request.user, can_create=can_create),
+    }
+    return render(request, "interviews/project_list.html", context)
 
 
 def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -74,6 +76,7 @@ def project_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
         "progress_percent": project.progress_percent(completed),
         "enrolled": sum(counts.values()),
         "sessions": selectors.project_sessions(project)[:20],
+        "extra_links": page_extras.study_links(access),
         "move_form": EnrollmentMoveForm(),
     }
     return render(request, "interviews/project_detail.html", context)
@@ -81,9 +84,7 @@ def project_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse
 
 def project_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     access = get_project_for_member(request, slug, write=True)
-    form = ProjectForm(
-        request.POST or None, instance=access.project, can_set_blind_coding=access.is_lead
-    )
+    form = ProjectForm(request.POST or None, instance=access.project)
     if request.method == "POST" and form.is_valid():
         project = form.save()
         messages.success(request, "Study details saved.")

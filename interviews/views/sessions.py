@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from cxresearch.lib.http import AuthenticatedHttpRequest
-from interviews import evidence
+from interviews import evidence, page_extras, selectors
 from interviews.access import get_project_for_member, get_session_for_member
 from interviews.forms import FieldNoteForm, SessionForm
 from interviews.models import Session
@@ -53,12 +53,13 @@ def session_detail(request: AuthenticatedHttpRequest, slug: str, session_id: int
         "project": access.project,
         "session": session,
         "shared": shared,
-        "transcripts": session.transcripts.order_by("created_at") if shared else [],
+        "transcripts": selectors.session_transcripts(session) if shared else [],
         "notes": [
             (note, evidence.redact(note.text, 0, spans.get(("field_note", note.pk), [])))
             for note in notes
         ],
         "note_form": FieldNoteForm() if access.can_edit else None,
+        "note_links": page_extras.field_note_links(access, session) if notes else [],
     }
     return render(request, "interviews/session_detail.html", context)
 

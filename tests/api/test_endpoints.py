@@ -20,9 +20,14 @@ from interviews.models import (
     Enrollment,
     FieldNote,
     Participant,
-    ResearchProject,
 )
-from tests.factories import make_participant, make_project, make_session, make_transcript
+from tests.factories import (
+    make_participant,
+    make_project,
+    make_session,
+    make_transcript,
+    set_blind_coding,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -200,8 +205,7 @@ def test_each_persona_gets_exactly_what_the_evidence_selector_gives_them(
 ) -> None:
     """Blind coding on, one quote by each coder, one from a participant who kept it to the team."""
     project = world["project"]
-    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
-    project.refresh_from_db()
+    set_blind_coding(project)
     highlight_create(
         project=project,
         coder=researcher,
@@ -262,7 +266,7 @@ def test_a_bad_filter_is_a_400_that_names_it(
 def test_blind_coding_shows_a_researcher_only_their_own(
     world: dict, researcher: User, researcher_api: APIClient, lead_api: APIClient
 ) -> None:
-    ResearchProject.objects.filter(pk=world["project"].pk).update(blind_coding=True)
+    set_blind_coding(world["project"])
     mine = highlight_create(
         project=world["project"],
         coder=researcher,
@@ -346,7 +350,7 @@ def test_changing_a_highlight_keeps_what_is_not_sent(world: dict, lead_api: APIC
 def test_under_blind_coding_anothers_highlight_is_not_there_to_change(
     world: dict, researcher_api: APIClient, lead_api: APIClient
 ) -> None:
-    ResearchProject.objects.filter(pk=world["project"].pk).update(blind_coding=True)
+    set_blind_coding(world["project"])
     url = api(world, f"highlights/{world['highlight'].pk}/")  # the lead's
     assert researcher_api.get(url).status_code == 404
     assert researcher_api.patch(url, {"sentiment": 1}, format="json").status_code == 404

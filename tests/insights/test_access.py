@@ -20,7 +20,13 @@ from interviews.access import (
     get_transcript_for_member,
 )
 from interviews.models import FieldNote, Membership, ResearchProject, Transcript
-from tests.factories import make_participant, make_project, make_session, make_transcript
+from tests.factories import (
+    make_participant,
+    make_project,
+    make_session,
+    make_transcript,
+    set_blind_coding,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -112,12 +118,10 @@ def test_a_highlight_hidden_by_blind_coding_is_not_found(
     project: ResearchProject, lead: User, researcher: User, transcript: Transcript
 ) -> None:
     leads = quote(transcript, lead)
-    project.blind_coding = True
-    project.save(update_fields=["blind_coding"])
+    set_blind_coding(project)
     with pytest.raises(Http404):
         get_highlight_for_member(request_by(researcher), "uptier", leads.pk, write=True)
-    project.codings_revealed = True
-    project.save(update_fields=["codings_revealed"])
+    set_blind_coding(project, codings_revealed=True)
     access, found = get_highlight_for_member(request_by(researcher), "uptier", leads.pk, write=True)
     assert found == leads and found.project == access.project
 

@@ -18,9 +18,15 @@ from insights.coding import (
     highlight_get_or_create,
     highlight_update,
 )
-from insights.models import Code
+from insights.models import Code, CodingSettings
 from interviews.models import Membership, ResearchProject, Transcript, Utterance
-from tests.factories import make_session, make_transcript, make_user
+from tests.factories import (
+    coding_of,
+    make_session,
+    make_transcript,
+    make_user,
+    set_blind_coding,
+)
 
 SIX_TURNS = b"""Interviewer: How did the SSO rollout go?
 Ada: SAML took three weeks because our IdP team was busy.
@@ -193,7 +199,7 @@ def test_blind_coding_hides_disagreements_from_researchers_only(
     project: ResearchProject,
     double_coded: Transcript,
 ) -> None:
-    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
+    set_blind_coding(project)
 
     researcher_page = researcher_client.get(_url(project)).content.decode()
     lead_page = lead_client.get(_url(project)).content.decode()
@@ -205,80 +211,108 @@ def test_blind_coding_hides_disagreements_from_researchers_only(
     assert "Reveal all codings" in lead_page
 
 
-def _reveal_url(project: ResearchProject) -> str:
-    return reverse("insights:codings-reveal", args=[project.slug])
+def _blind_url(project: ResearchProject) -> str:
+    return reverse("insights:blind-coding", args=[project.slug])
+
+
+def test_a_study_without_coding_settings_is_not_blind(
+    lead_client: Client, project: ResearchProject
+) -> None:
+    body = lead_client.get(_url(project)).content.decode()
+    assert "Turn on blind coding" in body
+    assert 'value="off"' not in body
+    assert not CodingSettings.objects.filter(project=project).exists()
+
+
+def test_lead_turns_blind_coding_on(lead_client: Client, project: ResearchProject) -> None:
+    response = lead_client.post(_blind_url(project), {"action": "on"}, follow=True)
+
+    assert coding_of(project) == (True, False)
+    assert response.redirect_chain[-1][0] == _url(project)
+    body = response.content.decode()
+    assert "Blind coding is on" in body
+    assert "Reveal all codings" in body and 'value="off"' in body
 
 
 def test_lead_reveals_all_codings(lead_client: Client, project: ResearchProject) -> None:
-    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
+    set_blind_coding(project)
 
-    response = lead_client.post(_reveal_url(project), follow=True)
+    response = lead_client.post(_blind_url(project), {"action": "reveal"}, follow=True)
 
-    project.refresh_from_db()
-    assert project.codings_revealed is True
-    assert project.blind_coding is True
+    assert coding_of(project) == (True, True)
     assert response.redirect_chain[-1][0] == _url(project)
     assert "All codings revealed" in response.content.decode()
     assert "Hide others' codings again" in response.content.decode()
 
 
 def test_revealing_twice_changes_nothing(lead_client: Client, project: ResearchProject) -> None:
-    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True, codings_revealed=True)
-    before = ResearchProject.objects.get(pk=project.pk).updated_at
+    before = set_blind_coding(project, codings_revealed=True).updated_at
 
-    response = lead_client.post(_reveal_url(project), follow=True)
+    response = lead_client.post(_blind_url(project), {"action": "reveal"}, follow=True)
 
     assert "already visible" in response.content.decode()
-    assert ResearchProject.objects.get(pk=project.pk).updated_at == before
+    assert CodingSettings.objects.get(project=project).updated_at == before
 
 
 def test_lead_hides_codings_again(lead_client: Client, project: ResearchProject) -> None:
-    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=False, codings_revealed=True)
+    set_blind_coding(project, codings_revealed=True)
 
-    lead_client.post(_reveal_url(project), {"hide": "1"})
+    lead_client.post(_blind_url(project), {"action": "on"})
 
-    project.refresh_from_db()
-    assert (project.blind_coding, project.codings_revealed) == (True, False)
+    assert coding_of(project) == (True, False)
 
 
 def test_hiding_twice_changes_nothing(lead_client: Client, project: ResearchProject) -> None:
-    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
-    before = ResearchProject.objects.get(pk=project.pk).updated_at
+    before = set_blind_coding(project).updated_at
 
-    response = lead_client.post(_reveal_url(project), {"hide": "1"}, follow=True)
+    response = lead_client.post(_blind_url(project), {"action": "on"}, follow=True)
 
     assert "already hidden" in response.content.decode()
-    assert ResearchProject.objects.get(pk=project.pk).updated_at == before
+    assert CodingSettings.objects.get(project=project).updated_at == before
+
+
+def test_lead_turns_blind_coding_off(lead_client: Client, project: ResearchProject) -> None:
+    set_blind_coding(project)
+
+    response = lead_client.post(_blind_url(project), {"action": "off"}, follow=True)
+
+    assert coding_of(project) == (False, False)
+    assert "Blind coding is off" in response.content.decode()
+    response = lead_client.post(_blind_url(project), {"action": "off"}, follow=True)
+    assert "already off" in response.content.decode()
+
+
+def test_an_unknown_action_changes_nothing(lead_client: Client, project: ResearchProject) -> None:
+    set_blind_coding(project)
+
+    response = lead_client.post(_blind_url(project), {"action": "maybe"}, follow=True)
+
+    assert "Choose to turn blind coding on" in response.content.decode()
+    assert coding_of(project) == (True, False)
 
 
 @pytest.mark.parametrize("persona", ["researcher", "viewer"])
-def test_only_the_lead_may_reveal(
+def test_only_the_lead_may_switch_blind_coding(
     persona: str, project: ResearchProject, request: pytest.FixtureRequest
 ) -> None:
-    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
+    set_blind_coding(project)
     client: Client = request.getfixturevalue(f"{persona}_client")
 
-    assert client.post(_reveal_url(project)).status_code == 403
-    assert client.post(_reveal_url(project), {"hide": "1"}).status_code == 403
+    for action in ("on", "reveal", "off"):
+        assert client.post(_blind_url(project), {"action": action}).status_code == 403
+    assert 'value="reveal"' not in client.get(_url(project)).content.decode()
 
-    project.refresh_from_db()
-    assert (project.blind_coding, project.codings_revealed) == (True, False)
+    assert coding_of(project) == (True, False)
 
 
 def test_outsider_cannot_reveal(outsider_client: Client, project: ResearchProject) -> None:
-    ResearchProject.objects.filter(pk=project.pk).update(blind_coding=True)
-    assert outsider_client.post(_reveal_url(project)).status_code == 404
-    project.refresh_from_db()
-    assert project.codings_revealed is False
+    set_blind_coding(project)
+    assert outsider_client.post(_blind_url(project), {"action": "reveal"}).status_code == 404
+    assert coding_of(project) == (True, False)
 
 
-def test_reveal_needs_post(lead_client: Client, project: ResearchProject) -> None:
-    assert lead_client.get(_reveal_url(project)).status_code == 405
-
-
-def test_blind_coding_is_on_the_study_form(lead_client: Client, project: ResearchProject) -> None:
-    response = lead_client.get(reverse("interviews:project-edit", args=[project.slug]))
-    assert 'name="blind_coding"' in response.content.decode()
+def test_switching_needs_post(lead_client: Client, project: ResearchProject) -> None:
+    assert lead_client.get(_blind_url(project)).status_code == 405
 
 
 # The page's queries, whatever the number of transcripts, coders, codes and highlights:
@@ -319,3 +353,18 @@ def test_query_count_does_not_grow_with_highlights(
     page = response.content.decode()
     assert "lead – third" in page and "researcher – third" in page
     assert "Cost" in page and "Renewal" in page
+
+
+def test_the_admin_lists_and_changes_a_studys_coding_settings(
+    admin_client: Client, project: ResearchProject
+) -> None:
+    coding = set_blind_coding(project)
+    changelist = admin_client.get(reverse("admin:insights_codingsettings_changelist"))
+    assert changelist.status_code == 200
+    assert project.title in changelist.content.decode()
+    change = reverse("admin:insights_codingsettings_change", args=[coding.pk])
+    response = admin_client.post(
+        change, {"project": project.pk, "blind_coding": "on", "codings_revealed": "on"}
+    )
+    assert response.status_code == 302
+    assert coding_of(project) == (True, True)

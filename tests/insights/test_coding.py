@@ -18,9 +18,23 @@ from insights.coding import (
     segments,
     transcript_coverage_refresh,
 )
-from insights.models import Code, CodedHighlight, Highlight, JourneyFramework, Stage
+from insights.models import (
+    Code,
+    CodedHighlight,
+    Highlight,
+    JourneyFramework,
+    Stage,
+    TranscriptCoverage,
+)
 from interviews.models import FieldNote, Membership, ResearchProject, Transcript
-from tests.factories import make_participant, make_project, make_session, make_transcript
+from tests.factories import (
+    coded_utterances,
+    make_participant,
+    make_project,
+    make_session,
+    make_transcript,
+    set_blind_coding,
+)
 
 TEXT = """Sam Rivera: How was onboarding?
 
@@ -183,7 +197,8 @@ def test_same_code_name_in_two_projects(coded_project, researcher, lead) -> None
 
 def test_coding_progress_counts_utterances_with_a_highlight(transcript, researcher) -> None:
     assert transcript.utterance_count == 4
-    assert transcript.coded_percent == 0
+    assert coded_utterances(transcript) == 0
+    assert not TranscriptCoverage.objects.filter(transcript=transcript).exists()
     start, end = span_of(transcript, "three weeks.\n\nAnd pricing")  # spans two turns
     highlight = highlight_create(
         project=transcript.session.project,
@@ -193,12 +208,40 @@ def test_coding_progress_counts_utterances_with_a_highlight(transcript, research
         fields=HighlightFields(),
         transcript=transcript,
     )
-    transcript.refresh_from_db()
-    assert transcript.coded_utterance_count == 2
-    assert transcript.coded_percent == 50
+    assert coded_utterances(transcript) == 2
     highlight_delete(highlight=highlight, by=researcher)
-    transcript.refresh_from_db()
-    assert transcript.coded_utterance_count == 0
+    assert coded_utterances(transcript) == 0
+
+
+def test_a_transcript_without_a_coverage_row_is_counted_whole(transcript, researcher) -> None:
+    """Transcripts coded before the count was kept (or whose row went missing) get their row
+    at the next coding, counted from all their highlights, and a delete leaves itself out."""
+    project = transcript.session.project
+    _first, second = (
+        highlight_create(
+            project=project,
+            coder=researcher,
+            start=start,
+            end=end,
+            fields=HighlightFields(),
+            transcript=transcript,
+        )
+        for start, end in (span_of(transcript, "three weeks."), span_of(transcript, "And pricing"))
+    )
+    TranscriptCoverage.objects.filter(transcript=transcript).delete()
+    highlight_delete(highlight=second, by=researcher)
+    assert coded_utterances(transcript) == 1
+    TranscriptCoverage.objects.filter(transcript=transcript).delete()
+    start, end = span_of(transcript, "And pricing")
+    highlight_create(
+        project=project,
+        coder=researcher,
+        start=start,
+        end=end,
+        fields=HighlightFields(),
+        transcript=transcript,
+    )
+    assert coded_utterances(transcript) == 2
 
 
 def test_coverage_counts_each_utterance_once_across_overlapping_highlights(
@@ -220,11 +263,9 @@ def test_coverage_counts_each_utterance_once_across_overlapping_highlights(
         )
 
     def stored() -> int:
-        transcript.refresh_from_db()
-        count = transcript.coded_utterance_count
+        count = coded_utterances(transcript)
         transcript_coverage_refresh(transcript)
-        transcript.refresh_from_db()
-        assert transcript.coded_utterance_count == count, "the stored count drifted"
+        assert coded_utterances(transcript) == count, "the stored count drifted"
         return count
 
     both_turns = code("three weeks.\n\nAnd pricing", researcher)
@@ -617,8 +658,7 @@ def test_blind_coding_hides_other_coders_until_revealed(
     researcher_client, lead_client, transcript, lead
 ) -> None:
     project = transcript.session.project
-    project.blind_coding = True
-    project.save()
+    set_blind_coding(project)
     start, end = span_of(transcript, "true-up clause")
     highlight_create(
         project=project,
@@ -634,8 +674,7 @@ def test_blind_coding_hides_other_coders_until_revealed(
     assert "<mark" not in as_researcher and badge in as_researcher
     # The lead is not bound by blind coding, and is not told so.
     assert "<mark" in as_lead and badge not in as_lead
-    project.codings_revealed = True
-    project.save()
+    set_blind_coding(project, codings_revealed=True)
     as_researcher = researcher_client.get(transcript.get_absolute_url()).content.decode()
     assert "<mark" in as_researcher and badge not in as_researcher
 

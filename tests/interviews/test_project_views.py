@@ -19,6 +19,7 @@ from interviews.models import (
     Session,
 )
 from tests.factories import (
+    coding_of,
     make_consent,
     make_enrollment,
     make_participant,
@@ -395,18 +396,12 @@ def edit_data(project: ResearchProject, **changes: Any) -> dict[str, object]:
     return {**data, **changes}
 
 
-def test_only_the_lead_switches_blind_coding(
-    lead_client: Client, researcher_client: Client, project: ResearchProject
+def test_the_study_form_no_longer_sets_blind_coding(
+    lead_client: Client, project: ResearchProject
 ) -> None:
+    """Blind coding is the analysis app's: switched on its agreement page, not here."""
     url = reverse("interviews:project-edit", args=[project.slug])
-    assert "blind_coding" not in researcher_client.get(url).content.decode()
-    researcher_client.post(url, edit_data(project, blind_coding="on"))
-    project.refresh_from_db()
-    assert not project.blind_coding
-
-    project.codings_revealed = True
-    project.save()
-    lead_client.post(url, edit_data(project, blind_coding="on"))
-    project.refresh_from_db()
-    assert project.blind_coding
-    assert not project.codings_revealed  # switching blind coding on hides others' codings again
+    assert "blind_coding" not in lead_client.get(url).content.decode()
+    response = lead_client.post(url, edit_data(project, blind_coding="on"))
+    assert response.status_code == 302
+    assert coding_of(project) == (False, False)
