@@ -20,7 +20,7 @@ def _statistics() -> set[str]:
         return {table for (table,) in cursor.execute("SELECT tbl FROM sqlite_stat1")}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_migrate_refreshes_sqlite_planner_statistics() -> None:
     make_project()
     with connection.cursor() as cursor:
