@@ -136,7 +136,7 @@ def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet) -> int:
         cell.data_type = "s"
         header.append(cell)
     worksheet.append(header)
-    convert = [_converter(worksheet, column) for column in columns]
+    convert = [cell_converter(worksheet, column) for column in columns]
     count = 0
     for row in rows:
         worksheet.append([c(v) for c, v in zip(convert, row, strict=True)])
@@ -146,7 +146,7 @@ def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet) -> int:
     return count
 
 
-def _converter(worksheet: WriteOnlyWorksheet, column: Column) -> Callable[[Value], Any]:
+def cell_converter(worksheet: WriteOnlyWorksheet, column: Column) -> Callable[[Value], Any]:
     """How one column's values become what the sheet's append takes.
 
     Plain values pass through as they are, which is what openpyxl writes fastest; a styled
