@@ -2,7 +2,7 @@
 written by a bare openpyxl write-only loop.
 
 `prepare` (untimed) turns the Quotes rows into exactly the cells the export's writer gives
-openpyxl (insights.exports.writer.cell_converter): per row, the plain values, None where the
+openpyxl (insights.exports.writer.row_converter): per row, the plain values, None where the
 export leaves a cell empty, and each styled cell as (column, style, value, data type).
 `write` (timed) does what any write-only workbook of those cells must do: the same widths,
 frozen pane, bold header and autofilter; per styled cell a WriteOnlyCell with the same
@@ -25,7 +25,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from insights.exports.writer import Column, Value, cell_converter, clean_text
+from insights.exports.writer import Column, Value, clean_text, row_converter
 
 # (wrapped, vertical alignment, quote prefix, number format)
 Style = tuple[bool, str | None, bool, str]
@@ -50,13 +50,12 @@ def _style(cell: Cell) -> Style:
 
 def prepare(columns: Sequence[Column], rows: Iterable[Sequence[Value]]) -> PreparedSheet:
     scratch = Workbook(write_only=True).create_sheet("scratch")
-    converters = [cell_converter(scratch, column) for column in columns]
+    convert = row_converter(scratch, columns)
     prepared = []
     for row in rows:
         plain: list[Any] = []
         styled = []
-        for index, (convert, value) in enumerate(zip(converters, row, strict=True)):
-            cell = convert(value)
+        for index, cell in enumerate(convert(row)):
             if isinstance(cell, Cell):
                 styled.append((index, _style(cell), cell.value, cell.data_type))
                 plain.append(None)

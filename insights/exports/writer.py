@@ -136,59 +136,79 @@ def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet) -> int:
         cell.data_type = "s"
         header.append(cell)
     worksheet.append(header)
-    convert = [cell_converter(worksheet, column) for column in columns]
+    convert = row_converter(worksheet, columns)
+    append = worksheet.append
     count = 0
     for row in rows:
-        worksheet.append([c(v) for c, v in zip(convert, row, strict=True)])
+        append(convert(row))
         count += 1
     last = get_column_letter(max(1, len(columns)))
     worksheet.auto_filter.ref = f"A1:{last}{count + 1}"  # type: ignore[attr-defined]
     return count
 
 
-def cell_converter(worksheet: WriteOnlyWorksheet, column: Column) -> Callable[[Value], Any]:
-    """How one column's values become what the sheet's append takes.
+def row_converter(
+    worksheet: WriteOnlyWorksheet, columns: Sequence[Column]
+) -> Callable[[Sequence[Value]], list[Any]]:
+    """How a sheet's rows become what its append takes, one row at a time.
 
-    Plain values pass through as they are, which is what openpyxl writes fastest; a styled
-    cell is made only where the style shows: text that would run past its wrap column's
-    width (or has a line break), a percentage, formula-like text. Each styled cell is
-    created once per column and reused for every row: a write-only sheet serialises each
-    row as it is appended, before the next row changes the cell.
+    Plain values pass through as they are, which is what openpyxl writes fastest; empty
+    text becomes no cell; a styled cell is made only where the style shows: text that
+    would run past its wrap column's width (or has a line break), a percentage,
+    formula-like text. Each styled cell is created once per column, with its style set
+    once, and reused for every row: a write-only sheet serialises each row as it is
+    appended, before the next row changes the cell.
     """
-    wrap_after = int(column.width) if column.kind == "wrap" else None
-    wrapped = WriteOnlyCell(worksheet)
-    wrapped.alignment = WRAP
-    guarded = WriteOnlyCell(worksheet)
-    guarded.quotePrefix = True
-    if wrap_after is not None:
-        guarded.alignment = WRAP
-    number_format = NUMBER_FORMATS.get(column.kind)
-    formatted = WriteOnlyCell(worksheet)
-    if number_format is not None:
-        formatted.number_format = number_format
+    width = len(columns)
+    wrap_after = [int(column.width) if column.kind == "wrap" else None for column in columns]
+    wrapped: list[Any] = []
+    guarded: list[Any] = []
+    formatted: list[Any] = []
+    for column, limit in zip(columns, wrap_after, strict=True):
+        wrapped.append(WriteOnlyCell(worksheet))
+        wrapped[-1].alignment = WRAP
+        guarded.append(WriteOnlyCell(worksheet))
+        guarded[-1].quotePrefix = True
+        if limit is not None:
+            guarded[-1].alignment = WRAP
+        number_format = NUMBER_FORMATS.get(column.kind)
+        if number_format is None:
+            formatted.append(None)
+        else:
+            formatted.append(WriteOnlyCell(worksheet))
+            formatted[-1].number_format = number_format
 
-    def convert(value: Value) -> Any:
-        if isinstance(value, str):
-            if not value:
-                return None  # an empty cell reads back as no value either way
-            if (
-                value[0] in CAREFUL_START
-                or len(value) > MAX_CELL_CHARS
-                or CONTROL_CHARACTER.search(value) is not None
-            ):
-                value = clean_text(value)
-                if is_formula_like(value):
-                    guarded.value = value
-                    guarded.data_type = "s"  # openpyxl would read "=…" as a formula
-                    return guarded
-            if wrap_after is not None and (len(value) > wrap_after or "\n" in value):
-                wrapped.value = value
-                return wrapped
-            return value
-        if value is None or number_format is None or isinstance(value, bool):
-            return value
-        formatted.value = value
-        return formatted
+    def convert(row: Sequence[Value]) -> list[Any]:
+        if len(row) != width:
+            raise ValueError(f"A row of {len(row)} values for {width} columns.")
+        cells: list[Any] = list(row)
+        for index, value in enumerate(cells):
+            if isinstance(value, str):
+                if not value:
+                    cells[index] = None  # an empty cell reads back as no value either way
+                    continue
+                if (
+                    value[0] in CAREFUL_START
+                    or len(value) > MAX_CELL_CHARS
+                    or CONTROL_CHARACTER.search(value) is not None
+                ):
+                    value = cells[index] = clean_text(value)
+                    if is_formula_like(value):
+                        cell = guarded[index]
+                        cell.value = value
+                        cell.data_type = "s"  # openpyxl would read "=…" as a formula
+                        cells[index] = cell
+                        continue
+                limit = wrap_after[index]
+                if limit is not None and (len(value) > limit or "\n" in value):
+                    cell = wrapped[index]
+                    cell.value = value
+                    cells[index] = cell
+            elif value is not None and formatted[index] is not None and not isinstance(value, bool):
+                cell = formatted[index]
+                cell.value = value
+                cells[index] = cell
+        return cells
 
     return convert
 
