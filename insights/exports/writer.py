@@ -17,13 +17,13 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.cell.cell import ERROR_CODES, TIME_FORMATS, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -37,12 +37,14 @@ CAREFUL_START = frozenset("=+-@\t\r#") | frozenset(map(chr, range(32)))
 # Excel's limit on one cell's text.
 MAX_CELL_CHARS = 32_767
 
-# Formats the writer sets. Dates and durations pass as plain values: openpyxl formats them
-# itself, as "yyyy-mm-dd" and "[hh]:mm:ss" (openpyxl.cell.cell.TIME_FORMATS).
+# Formats the writer sets by column kind. Dates and durations get, whatever their column,
+# the formats openpyxl gives them, "yyyy-mm-dd" and "[hh]:mm:ss" (openpyxl.cell.cell.
+# TIME_FORMATS), set once on a cell per column rather than by openpyxl on a new cell per value.
 NUMBER_FORMATS = {"percent": "0%"}
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 Value = str | int | float | dt.date | dt.timedelta | None
+TIME_TYPES = frozenset(TIME_FORMATS)  # date, datetime, time, timedelta
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,31 @@ def duration_text(value: dt.timedelta) -> str:
 # --- .xlsx --------------------------------------------------------------------------------------
 
 
+class CellSheet(WriteOnlyWorksheet):
+    """openpyxl's write-only sheet, taking a styled cell as a cell at once.
+
+    Its append sets each value on a plain cell and only when that raises (a cell is no
+    value) takes the value as the cell: an exception, with the cell's repr formatted, for
+    every styled cell, which costs more than writing it. Otherwise the same loop as
+    openpyxl 3.1's `_values_to_row` (a hyperlinked cell is never given here).
+    """
+
+    def _values_to_row(self, values: Sequence[Any], row_idx: int) -> Iterator[Cell]:
+        cell = WriteOnlyCell(self)
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                cell.value = value
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
+            if cell is value or cell.has_style:
+                cell = WriteOnlyCell(self)
+
+
 def write_xlsx(sheets: Sequence[Sheet], out: IO[bytes]) -> dict[str, int]:
     """Write the sheets, in order, into one workbook; returns the data rows of each sheet.
 
@@ -115,7 +142,8 @@ def write_xlsx(sheets: Sequence[Sheet], out: IO[bytes]) -> dict[str, int]:
     workbook = Workbook(write_only=True)
     counts: dict[str, int] = {}
     for sheet in sheets:
-        worksheet = workbook.create_sheet(sheet.title)
+        worksheet = CellSheet(parent=workbook, title=sheet.title)
+        workbook._add_sheet(worksheet)  # type: ignore[attr-defined]  # create_sheet's own step
         counts[sheet.title] = _write_sheet(worksheet, sheet)
     workbook.save(out)
     return counts
@@ -160,6 +188,8 @@ def row_converter(
     appended, before the next row changes the cell.
     """
     width = len(columns)
+    # Dates and durations get the number format openpyxl would give them, set once.
+    timed: list[dict[type, Any]] = [{} for _column in columns]
     wrap_after = [int(column.width) if column.kind == "wrap" else None for column in columns]
     wrapped: list[Any] = []
     guarded: list[Any] = []
@@ -204,8 +234,17 @@ def row_converter(
                     cell = wrapped[index]
                     cell.value = value
                     cells[index] = cell
-            elif value is not None and formatted[index] is not None and not isinstance(value, bool):
+            elif value is None or isinstance(value, bool):
+                continue
+            elif formatted[index] is not None:
                 cell = formatted[index]
+                cell.value = value
+                cells[index] = cell
+            elif value.__class__ in TIME_TYPES:
+                cell = timed[index].get(value.__class__)
+                if cell is None:
+                    cell = timed[index][value.__class__] = WriteOnlyCell(worksheet)
+                    cell.number_format = TIME_FORMATS[value.__class__]
                 cell.value = value
                 cells[index] = cell
         return cells
