@@ -142,7 +142,8 @@ def qdpx_import_job(context: JobContext) -> JobOutcome:
     params: dict[str, Any] = context.params
     stored, filename = str(params.get("stored", "")), str(params.get("filename", "study.qdpx"))
     if user is None or not is_researcher_anywhere(user):
-        default_storage.delete(stored)
+        if stored:
+            default_storage.delete(stored)
         raise JobError("Only researchers can import a study, and you no longer are one.")
     if not stored or not default_storage.exists(stored):
         raise JobError(f"{filename}: the uploaded file is no longer here; upload it again.")
