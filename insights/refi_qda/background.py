@@ -23,6 +23,7 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 
 from insights.models import Highlight
 from insights.refi_qda import export, rows
@@ -145,20 +146,41 @@ def qdpx_import_job(context: JobContext) -> JobOutcome:
         if stored:
             default_storage.delete(stored)
         raise JobError("Only researchers can import a study, and you no longer are one.")
-    if not stored or not default_storage.exists(stored):
-        raise JobError(f"{filename}: the uploaded file is no longer here; upload it again.")
-    with default_storage.open(stored, "rb") as upload:
-        data = upload.read()
-    context.progress(0, 1, f"Importing {filename}.")
-    try:
-        result = qdpx_import(data=data, filename=filename, by=user)
-    except ImportFileError as error:
+    done = _imported_before(context)
+    if done is not None:
+        project, lines = done
+    else:
+        if not stored or not default_storage.exists(stored):
+            raise JobError(f"{filename}: the uploaded file is no longer here; upload it again.")
+        with default_storage.open(stored, "rb") as upload:
+            data = upload.read()
+        context.progress(0, 1, f"Importing {filename}.")
+        try:
+            with transaction.atomic():
+                result = qdpx_import(data=data, filename=filename, by=user)
+                project, lines = result.project, list(result.summary.lines)
+                # Committed with the study: a worker that dies before the job is recorded
+                # as done finds it on its next try instead of importing a second copy.
+                BackgroundJob.objects.filter(pk=context.job.pk).update(
+                    result={"project": project.slug, "lines": lines}
+                )
+        except ImportFileError as error:
+            default_storage.delete(stored)
+            raise JobError(str(error)) from error
+    if stored:
         default_storage.delete(stored)
-        raise JobError(str(error)) from error
-    default_storage.delete(stored)
-    lines = list(result.summary.lines)
     return JobOutcome(
-        summary={"project": result.project.slug, "lines": lines},
-        url=result.project.get_absolute_url(),
+        summary={"project": project.slug, "lines": lines},
+        url=project.get_absolute_url(),
         message=lines[0] if lines else "Imported.",
     )
+
+
+def _imported_before(context: JobContext) -> tuple[ResearchProject, list[str]] | None:
+    """The study an earlier try of this job imported, if one did (see qdpx_import_job)."""
+    result = BackgroundJob.objects.filter(pk=context.job.pk).values_list("result", flat=True)
+    recorded: dict[str, Any] = result.first() or {}
+    project = ResearchProject.objects.filter(slug=recorded.get("project") or "").first()
+    if project is None:
+        return None
+    return project, [str(line) for line in recorded.get("lines", [])]

@@ -268,3 +268,24 @@ def test_a_small_qdpx_still_imports_in_the_request(
     response = researcher_client.post(reverse("insights:project-import-qdpx"), {"file": upload})
     assert response.status_code == 200
     assert not BackgroundJob.objects.exists()
+
+
+def test_an_import_job_run_again_after_its_study_was_committed_imports_no_copy(
+    project: ResearchProject,
+    researcher_client: Client,
+    media: Path,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    from insights import tasks
+
+    upload = large_upload("tool.qdpx", tool_qdpx())
+    with django_capture_on_commit_callbacks(execute=True):
+        researcher_client.post(reverse("insights:project-import-qdpx"), {"file": upload})
+    job = BackgroundJob.objects.get(kind=BackgroundJob.Kind.QDPX_IMPORT)
+    # As if the worker had died after the import committed, before the job was recorded.
+    BackgroundJob.objects.filter(pk=job.pk).update(state=BackgroundJob.State.RUNNING)
+    tasks.import_qdpx.apply(args=(job.pk,))
+    job.refresh_from_db()
+    assert job.state == BackgroundJob.State.DONE, job.error
+    assert ResearchProject.objects.filter(title="Tool study").count() == 1
+    assert job.result_url == ResearchProject.objects.get(title="Tool study").get_absolute_url()
