@@ -33,7 +33,7 @@ from interviews import pii
 from interviews.access import is_researcher_anywhere, role_in_project
 from interviews.models import FieldNote, ResearchProject, Transcript
 from jobs.models import BackgroundJob
-from jobs.runner import JobContext, JobError, JobOutcome, job_start
+from jobs.runner import TRANSIENT_ERRORS, JobContext, JobError, JobOutcome, job_start
 
 # Above either, a study's .qdpx is written by a background job (about a second's work inline).
 QDPX_INLINE_MAX_HIGHLIGHTS = 2_000
@@ -137,7 +137,7 @@ def qdpx_import_start(*, upload: UploadedFile[bytes], by: User) -> BackgroundJob
 
 def qdpx_import_job(context: JobContext) -> JobOutcome:
     """The work of a QDPX_IMPORT job (insights.tasks.import_qdpx). The stored upload is
-    deleted once the import has succeeded or been refused; a failure the runner retries
+    deleted once the import has succeeded or failed; only a failure the runner retries
     (the database briefly away) leaves it for the next try."""
     user = context.job.started_by
     params: dict[str, Any] = context.params
@@ -167,6 +167,11 @@ def qdpx_import_job(context: JobContext) -> JobOutcome:
         except ImportFileError as error:
             default_storage.delete(stored)
             raise JobError(str(error)) from error
+        except TRANSIENT_ERRORS:
+            raise  # the runner tries again later, with the file
+        except BaseException:
+            default_storage.delete(stored)  # a bug or a time limit: no upload left behind
+            raise
     if stored:
         default_storage.delete(stored)
     return JobOutcome(

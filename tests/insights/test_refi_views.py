@@ -289,3 +289,24 @@ def test_an_import_job_run_again_after_its_study_was_committed_imports_no_copy(
     assert job.state == BackgroundJob.State.DONE, job.error
     assert ResearchProject.objects.filter(title="Tool study").count() == 1
     assert job.result_url == ResearchProject.objects.get(title="Tool study").get_absolute_url()
+
+
+def test_an_import_job_that_breaks_leaves_no_study_and_no_upload(
+    project: ResearchProject,
+    researcher_client: Client,
+    media: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(background, "qdpx_import", broken)
+    upload = large_upload("tool.qdpx", tool_qdpx())
+    with django_capture_on_commit_callbacks(execute=True):
+        researcher_client.post(reverse("insights:project-import-qdpx"), {"file": upload})
+    job = BackgroundJob.objects.get(kind=BackgroundJob.Kind.QDPX_IMPORT)
+    assert job.state == BackgroundJob.State.FAILED
+    assert job.error == "Unexpected error (RuntimeError). It has been logged."
+    assert not default_storage.exists(job.params["stored"])
+    assert ResearchProject.objects.count() == 1
