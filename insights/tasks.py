@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from insights import agreement_snapshots, reports
 from insights.exports import service as exports
+from insights.refi_qda import background as refi_qda_jobs
 from insights.search import indexing
 
 # The Whoosh backend's lock timeout; importing it loads whoosh, which is always installed.
@@ -126,3 +127,15 @@ def build_report(self: JobTask, job_id: int) -> None:
 def export_spreadsheet(self: JobTask, job_id: int) -> None:
     """Write a large quotes export to the job's private file (insights.exports.service)."""
     run_job(self, job_id, exports.export_job)
+
+
+@shared_task(base=JobTask, bind=True)
+def export_qdpx(self: JobTask, job_id: int) -> None:
+    """Write a large study's .qdpx to the job's private file (insights.refi_qda.background)."""
+    run_job(self, job_id, refi_qda_jobs.qdpx_export_job)
+
+
+@shared_task(base=JobTask, bind=True)
+def import_qdpx(self: JobTask, job_id: int) -> None:
+    """Import a large uploaded .qdpx as a new study (insights.refi_qda.background)."""
+    run_job(self, job_id, refi_qda_jobs.qdpx_import_job)

@@ -18,6 +18,8 @@ class BackgroundJob(models.Model):
         COMPUTE_AGREEMENT = "compute_agreement", "Compute coder agreement"
         IMPORT_TRANSCRIPTS = "import_transcripts", "Import transcripts"
         EXPORT = "export", "Export"
+        QDPX_EXPORT = "qdpx_export", "REFI-QDA export (.qdpx)"
+        QDPX_IMPORT = "qdpx_import", "REFI-QDA import (.qdpx)"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -139,7 +139,7 @@ ACCESS: dict[str, list[Rule]] = {
     "insights:codebook-export": [Rule("get", READ)],
     "insights:codebook-import": [Rule("post", LEAD_ONLY)],
     # A .qdpx holds the study's transcripts: leads and researchers only.
-    "insights:project-export-qdpx": [Rule("get", WRITE)],
+    "insights:project-export-qdpx": [Rule("post", WRITE)],
     # Importing creates a new study, led by the importer: any researcher, as for a new study.
     "insights:project-import-qdpx": [Rule("get", POOL_WRITE), Rule("post", POOL_WRITE)],
     "insights:quote-list": [Rule("get", READ)],

@@ -70,24 +70,34 @@ class ExportOptions:
 
 @dataclass
 class Tally:
-    """What the Quotes sheet wrote, for the sheets that summarise it."""
+    """What the Quotes sheet wrote, for the sheets that summarise it.
+
+    Each quote only counts its (stage, speakers, codes) group, one Counter step; the
+    figures per code, stage and participant are worked out from the groups by `settle`,
+    once the last quote is written (a study has far fewer groups than quotes)."""
 
     quotes: int = 0
+    groups: Counter[tuple[int | None, People, tuple[int, ...]]] = field(default_factory=Counter)
     by_code: Counter[int] = field(default_factory=Counter)
     people_by_code: dict[int, set[int]] = field(default_factory=dict)
     by_stage_code: Counter[tuple[int | None, int]] = field(default_factory=Counter)
     by_participant: Counter[int] = field(default_factory=Counter)
     participants: dict[int, Participant] = field(default_factory=dict)
 
-    def add(self, stage_id: int | None, people: People, code_ids: Sequence[int]) -> None:
-        self.quotes += 1
-        for participant in people.participants:
-            self.participants[participant.pk] = participant
-            self.by_participant[participant.pk] += 1
-        for code_id in code_ids:
-            self.by_code[code_id] += 1
-            self.by_stage_code[(stage_id, code_id)] += 1
-            self.people_by_code.setdefault(code_id, set()).update(people.ids)
+    def add(self, stage_id: int | None, people: People, code_ids: tuple[int, ...]) -> None:
+        self.groups[(stage_id, people, code_ids)] += 1
+
+    def settle(self) -> None:
+        for (stage_id, people, code_ids), count in self.groups.items():
+            self.quotes += count
+            for participant in people.participants:
+                self.participants[participant.pk] = participant
+                self.by_participant[participant.pk] += count
+            for code_id in code_ids:
+                self.by_code[code_id] += count
+                self.by_stage_code[(stage_id, code_id)] += count
+                self.people_by_code.setdefault(code_id, set()).update(people.ids)
+        self.groups.clear()
 
 
 @dataclass
@@ -211,10 +221,11 @@ _QUOTE_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class People:
     """Who said a quote, with the Quotes sheet's five participant columns worked out once
-    per speaker or session: pseudonyms, then their kinds, segments, regions and tiers."""
+    per speaker or session: pseudonyms, then their kinds, segments, regions and tiers.
+    Compared and hashed by identity: the tally counts quotes per People, once per quote."""
 
     participants: tuple[Participant, ...]
     ids: frozenset[int]
@@ -347,6 +358,7 @@ def quote_values(
             yield _quote_row(export, context, quote, texts[quote.pk], codings.get(quote.pk, []))
         if progress is not None:
             progress(min(start + CHUNK_SIZE, len(ids)), len(ids))
+    export.tally.settle()
 
 
 @dataclass(frozen=True)
@@ -403,8 +415,8 @@ def _quote_row(
     said = context.said.get(key)
     if said is None:
         said = context.said[key] = _said(context, reader.project.title, quote)
-    export.tally.add(quote.stage_id, said.people, code_ids)
     codes = tuple(code_ids)
+    export.tally.add(quote.stage_id, said.people, codes)
     if codes not in context.code_columns:
         paths = (export.paths.get(pk, "") for pk in codes)
         context.code_columns[codes] = "; ".join(sorted(paths, key=str.casefold))

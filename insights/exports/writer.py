@@ -17,13 +17,13 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.cell.cell import ERROR_CODES, TIME_FORMATS, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -37,12 +37,14 @@ CAREFUL_START = frozenset("=+-@\t\r#") | frozenset(map(chr, range(32)))
 # Excel's limit on one cell's text.
 MAX_CELL_CHARS = 32_767
 
-# Formats the writer sets. Dates and durations pass as plain values: openpyxl formats them
-# itself, as "yyyy-mm-dd" and "[hh]:mm:ss" (openpyxl.cell.cell.TIME_FORMATS).
+# Formats the writer sets by column kind. Dates and durations get, whatever their column,
+# the formats openpyxl gives them, "yyyy-mm-dd" and "[hh]:mm:ss" (openpyxl.cell.cell.
+# TIME_FORMATS), set once on a cell per column rather than by openpyxl on a new cell per value.
 NUMBER_FORMATS = {"percent": "0%"}
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 Value = str | int | float | dt.date | dt.timedelta | None
+TIME_TYPES = frozenset(TIME_FORMATS)  # date, datetime, time, timedelta
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,31 @@ def duration_text(value: dt.timedelta) -> str:
 # --- .xlsx --------------------------------------------------------------------------------------
 
 
+class CellSheet(WriteOnlyWorksheet):
+    """openpyxl's write-only sheet, taking a styled cell as a cell at once.
+
+    Its append sets each value on a plain cell and only when that raises (a cell is no
+    value) takes the value as the cell: an exception, with the cell's repr formatted, for
+    every styled cell, which costs more than writing it. Otherwise the same loop as
+    openpyxl 3.1's `_values_to_row` (a hyperlinked cell is never given here).
+    """
+
+    def _values_to_row(self, values: Sequence[Any], row_idx: int) -> Iterator[Cell]:
+        cell = WriteOnlyCell(self)
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                cell.value = value
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
+            if cell is value or cell.has_style:
+                cell = WriteOnlyCell(self)
+
+
 def write_xlsx(sheets: Sequence[Sheet], out: IO[bytes]) -> dict[str, int]:
     """Write the sheets, in order, into one workbook; returns the data rows of each sheet.
 
@@ -115,7 +142,8 @@ def write_xlsx(sheets: Sequence[Sheet], out: IO[bytes]) -> dict[str, int]:
     workbook = Workbook(write_only=True)
     counts: dict[str, int] = {}
     for sheet in sheets:
-        worksheet = workbook.create_sheet(sheet.title)
+        worksheet = CellSheet(parent=workbook, title=sheet.title)
+        workbook._add_sheet(worksheet)  # type: ignore[attr-defined]  # create_sheet's own step
         counts[sheet.title] = _write_sheet(worksheet, sheet)
     workbook.save(out)
     return counts
@@ -136,59 +164,90 @@ def _write_sheet(worksheet: WriteOnlyWorksheet, sheet: Sheet) -> int:
         cell.data_type = "s"
         header.append(cell)
     worksheet.append(header)
-    convert = [_converter(worksheet, column) for column in columns]
+    convert = row_converter(worksheet, columns)
+    append = worksheet.append
     count = 0
     for row in rows:
-        worksheet.append([c(v) for c, v in zip(convert, row, strict=True)])
+        append(convert(row))
         count += 1
     last = get_column_letter(max(1, len(columns)))
     worksheet.auto_filter.ref = f"A1:{last}{count + 1}"  # type: ignore[attr-defined]
     return count
 
 
-def _converter(worksheet: WriteOnlyWorksheet, column: Column) -> Callable[[Value], Any]:
-    """How one column's values become what the sheet's append takes.
+def row_converter(
+    worksheet: WriteOnlyWorksheet, columns: Sequence[Column]
+) -> Callable[[Sequence[Value]], list[Any]]:
+    """How a sheet's rows become what its append takes, one row at a time.
 
-    Plain values pass through as they are, which is what openpyxl writes fastest; a styled
-    cell is made only where the style shows: text that would run past its wrap column's
-    width (or has a line break), a percentage, formula-like text. Each styled cell is
-    created once per column and reused for every row: a write-only sheet serialises each
-    row as it is appended, before the next row changes the cell.
+    Plain values pass through as they are, which is what openpyxl writes fastest; empty
+    text becomes no cell; a styled cell is made only where the style shows: text that
+    would run past its wrap column's width (or has a line break), a percentage,
+    formula-like text. Each styled cell is created once per column, with its style set
+    once, and reused for every row: a write-only sheet serialises each row as it is
+    appended, before the next row changes the cell.
     """
-    wrap_after = int(column.width) if column.kind == "wrap" else None
-    wrapped = WriteOnlyCell(worksheet)
-    wrapped.alignment = WRAP
-    guarded = WriteOnlyCell(worksheet)
-    guarded.quotePrefix = True
-    if wrap_after is not None:
-        guarded.alignment = WRAP
-    number_format = NUMBER_FORMATS.get(column.kind)
-    formatted = WriteOnlyCell(worksheet)
-    if number_format is not None:
-        formatted.number_format = number_format
+    width = len(columns)
+    # Dates and durations get the number format openpyxl would give them, set once.
+    timed: list[dict[type, Any]] = [{} for _column in columns]
+    wrap_after = [int(column.width) if column.kind == "wrap" else None for column in columns]
+    wrapped: list[Any] = []
+    guarded: list[Any] = []
+    formatted: list[Any] = []
+    for column, limit in zip(columns, wrap_after, strict=True):
+        wrapped.append(WriteOnlyCell(worksheet))
+        wrapped[-1].alignment = WRAP
+        guarded.append(WriteOnlyCell(worksheet))
+        guarded[-1].quotePrefix = True
+        if limit is not None:
+            guarded[-1].alignment = WRAP
+        number_format = NUMBER_FORMATS.get(column.kind)
+        if number_format is None:
+            formatted.append(None)
+        else:
+            formatted.append(WriteOnlyCell(worksheet))
+            formatted[-1].number_format = number_format
 
-    def convert(value: Value) -> Any:
-        if isinstance(value, str):
-            if not value:
-                return None  # an empty cell reads back as no value either way
-            if (
-                value[0] in CAREFUL_START
-                or len(value) > MAX_CELL_CHARS
-                or CONTROL_CHARACTER.search(value) is not None
-            ):
-                value = clean_text(value)
-                if is_formula_like(value):
-                    guarded.value = value
-                    guarded.data_type = "s"  # openpyxl would read "=…" as a formula
-                    return guarded
-            if wrap_after is not None and (len(value) > wrap_after or "\n" in value):
-                wrapped.value = value
-                return wrapped
-            return value
-        if value is None or number_format is None or isinstance(value, bool):
-            return value
-        formatted.value = value
-        return formatted
+    def convert(row: Sequence[Value]) -> list[Any]:
+        if len(row) != width:
+            raise ValueError(f"A row of {len(row)} values for {width} columns.")
+        cells: list[Any] = list(row)
+        for index, value in enumerate(cells):
+            if isinstance(value, str):
+                if not value:
+                    cells[index] = None  # an empty cell reads back as no value either way
+                    continue
+                if (
+                    value[0] in CAREFUL_START
+                    or len(value) > MAX_CELL_CHARS
+                    or CONTROL_CHARACTER.search(value) is not None
+                ):
+                    value = cells[index] = clean_text(value)
+                    if is_formula_like(value):
+                        cell = guarded[index]
+                        cell.value = value
+                        cell.data_type = "s"  # openpyxl would read "=…" as a formula
+                        cells[index] = cell
+                        continue
+                limit = wrap_after[index]
+                if limit is not None and (len(value) > limit or "\n" in value):
+                    cell = wrapped[index]
+                    cell.value = value
+                    cells[index] = cell
+            elif value is None or isinstance(value, bool):
+                continue
+            elif formatted[index] is not None:
+                cell = formatted[index]
+                cell.value = value
+                cells[index] = cell
+            elif value.__class__ in TIME_TYPES:
+                cell = timed[index].get(value.__class__)
+                if cell is None:
+                    cell = timed[index][value.__class__] = WriteOnlyCell(worksheet)
+                    cell.number_format = TIME_FORMATS[value.__class__]
+                cell.value = value
+                cells[index] = cell
+        return cells
 
     return convert
 

@@ -48,7 +48,8 @@ def _text(value: str) -> str:
 
 
 def _time(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat rather than strftime: the same text for years 1000 on, at a third of the cost.
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 class _Writer:

@@ -12,11 +12,10 @@ from django.views.decorators.http import require_POST
 from cxresearch.lib.http import AuthenticatedHttpRequest
 from insights.forms import CodebookImportForm, QdpxImportForm
 from insights.models import Code
-from insights.refi_qda import export, rows
+from insights.refi_qda import background, export, rows
 from insights.refi_qda.codebook_csv import codebook_csv, codebook_import_csv
 from insights.refi_qda.importer import codebook_import_qdc, qdpx_import
 from insights.refi_qda.reader import ImportFileError
-from interviews import pii
 from interviews.access import get_project_for_member, is_researcher_anywhere
 
 
@@ -61,27 +60,37 @@ def codebook_import(request: AuthenticatedHttpRequest, slug: str) -> HttpRespons
     return redirect("insights:codebook", slug=slug)
 
 
+@require_POST
 def project_export_qdpx(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """A small study downloads at once; a large one becomes a private job (its page next)."""
     access = get_project_for_member(request, slug, write=True)
-    include_names = request.GET.get("names") == "1" and pii.can_see_pii(request.user)
-    exported = rows.project_rows(
-        project=access.project,
-        user=request.user,
-        options=rows.ExportOptions(include_names=include_names),
+    project = access.project
+    include_names = request.POST.get("names") == "1"
+    if background.qdpx_export_in_background(project):
+        job = background.qdpx_export_start(
+            project=project, user=request.user, include_names=include_names
+        )
+        return redirect("jobs:job-detail", pk=job.pk)
+    data = background.qdpx_export_bytes(
+        project=project, user=request.user, include_names=include_names
     )
-    data = export.qdpx(exported)
-    rows.audit_project_export(request.user, access.project, exported, personal_data=include_names)
-    return _download(data, filename=f"{slug}.qdpx", content_type="application/zip")
+    return _download(
+        data, filename=background.qdpx_export_filename(project), content_type="application/zip"
+    )
 
 
 def project_import_qdpx(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """A .qdpx becomes a new study; any researcher (or staff) may import one and leads it."""
+    """A .qdpx becomes a new study; any researcher (or staff) may import one and leads it.
+    A large file is imported by a private job, whose page the importer is sent to."""
     if not is_researcher_anywhere(request.user):
         raise PermissionDenied("Only researchers can import a study.")
     form = QdpxImportForm(request.POST or None, request.FILES or None)
     result, status = None, 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if upload.size is not None and upload.size > background.QDPX_INLINE_MAX_IMPORT_BYTES:
+            job = background.qdpx_import_start(upload=upload, by=request.user)
+            return redirect("jobs:job-detail", pk=job.pk)
         try:
             result = qdpx_import(data=upload.read(), filename=upload.name, by=request.user)
         except ImportFileError as error:

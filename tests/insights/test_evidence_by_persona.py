@@ -180,7 +180,7 @@ def on_csv(world: World, client: Client, user: User) -> set[int]:
 
 
 def on_refi_qda(world: World, client: Client) -> set[int] | None:
-    response = client.get(reverse("insights:project-export-qdpx", args=[world.project.slug]))
+    response = client.post(reverse("insights:project-export-qdpx", args=[world.project.slug]))
     if response.status_code == 403:
         return None
     assert response.status_code == 200

@@ -503,3 +503,15 @@ def test_notes_become_memos_field_notes_and_definitions_or_are_reported(lead: Us
     dropped = " ".join(result.summary.dropped)
     assert "Notes on the project as a whole: 1 (project note)" in dropped
     assert "Notes not attached to anything: 1 (loose note)" in dropped
+
+
+def test_guids_are_uuid5_of_study_kind_and_id() -> None:
+    """README: GUIDs are uuid5 of (study, kind, id), so an unchanged study exports the same."""
+    import uuid
+
+    from insights.refi_qda.rows import NAMESPACE, guid, user_guid
+
+    for project_id, kind, pk in ((1, "highlight", 5), (42, "source", "t-12"), (3, "code", "é")):
+        expected = uuid.uuid5(NAMESPACE, f"project/{project_id}/{kind}/{pk}")
+        assert guid(project_id, kind, pk) == str(expected)
+    assert user_guid(7) == str(uuid.uuid5(NAMESPACE, "user/7"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -808,3 +809,38 @@ def test_the_command_takes_the_quote_lists_filters(study: Study, tmp_path: Path)
 def streamed(response: Any) -> bytes:
     """A FileResponse's body (the test client's response type does not declare it)."""
     return b"".join(response.streaming_content)
+
+
+# --- The benchmark's floor ----------------------------------------------------------------------
+
+
+def test_the_bench_floor_writes_the_exports_quotes_sheet_byte_for_byte(
+    study: Study, lead: User
+) -> None:
+    """bench.xlsx_floor writes the cells the export writes, so the bench's ratio measures
+    the export's reading and row building only."""
+    from bench import xlsx_floor
+
+    grow(study, 40)  # wrapped, plain, quote-prefixed and empty cells, many rows
+    reader = evidence_reader(project=study.project, user=lead)
+    ids = service.export_highlight_ids(reader, {})
+    exported = io.BytesIO()
+    service.export_write(
+        reader=reader, user=lead, ids=ids, fmt="xlsx", options=ExportOptions(), out=exported
+    )
+    export = rows_module.study_export(reader, user=lead, options=ExportOptions())
+    prepared = xlsx_floor.prepare(
+        rows_module.quote_columns(reader), rows_module.quote_values(export, ids)
+    )
+    floor = io.BytesIO()
+    xlsx_floor.write(prepared, floor)
+
+    def quotes_sheet(data: io.BytesIO) -> bytes:
+        with zipfile.ZipFile(data) as archive:
+            return archive.read("xl/worksheets/sheet1.xml")
+
+    styles = {style for _plain, styled in prepared.rows for _index, style, *_ in styled}
+    assert (True, "top", False, "General") in styles  # a wrapped memo
+    assert (True, "top", True, "General") in styles  # a formula-like field note, wrapped
+    assert len(prepared.rows) == len(ids) >= 40
+    assert quotes_sheet(floor) == quotes_sheet(exported)
