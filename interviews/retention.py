@@ -12,6 +12,7 @@ Celery beat) or `manage.py storage_cleanup`:
   text, utterances and highlights stay. 0 (the default) keeps files for ever.
 - Expired job results (exports): JOB_RESULT_RETENTION_DAYS (default 7) after the job
   finished (jobs.retention).
+- Uploads no job will read: a day old, named by no queued or running job (jobs.uploads).
 
 Everything goes through default_storage, so it works the same on local disk and shared storage.
 """
@@ -20,18 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import posixpath
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from cxresearch.lib.storage import files_under, older_than
 from interviews.importers.participants import UPLOAD_DIR as PREVIEW_DIR
 from interviews.models import Transcript
-from jobs.retention import job_results_expire
+from jobs.retention import job_results_expire, job_uploads_delete
 
 log = logging.getLogger("interviews.retention")
 
@@ -45,12 +45,14 @@ class CleanupResult:
     previews: int  # participant-import previews never confirmed
     expired: int  # transcript source files past the retention period
     job_results: int = 0  # files jobs made (exports) past their retention period
+    uploads: int = 0  # uploads left by jobs that will not read them
 
     def __str__(self) -> str:
         return (
             f"Deleted {self.orphans} orphaned transcript file(s), {self.previews} abandoned "
-            f"import preview(s), {self.expired} expired transcript source file(s) and "
-            f"{self.job_results} expired job result file(s)."
+            f"import preview(s), {self.expired} expired transcript source file(s), "
+            f"{self.job_results} expired job result file(s) and {self.uploads} upload(s) no "
+            "job will read."
         )
 
 
@@ -61,6 +63,7 @@ def storage_cleanup(*, now: dt.datetime | None = None) -> CleanupResult:
         previews=import_previews_delete(now=now),
         expired=transcript_sources_expire(now=now),
         job_results=job_results_expire(now=now),
+        uploads=job_uploads_delete(now=now),
     )
 
 
@@ -71,8 +74,8 @@ def orphan_transcript_files_delete(*, now: dt.datetime | None = None) -> int:
         Transcript.objects.exclude(source_file="").values_list("source_file", flat=True).iterator()
     )
     deleted = 0
-    for name in _files_under(default_storage, TRANSCRIPT_DIR):
-        if name not in named and _older_than(default_storage, name, now - ORPHAN_GRACE):
+    for name in files_under(default_storage, TRANSCRIPT_DIR):
+        if name not in named and older_than(default_storage, name, now - ORPHAN_GRACE):
             default_storage.delete(name)
             deleted += 1
     if deleted:
@@ -84,8 +87,8 @@ def import_previews_delete(*, now: dt.datetime | None = None) -> int:
     """Delete participant-import uploads older than ORPHAN_GRACE: never confirmed or cancelled."""
     now = now or timezone.now()
     deleted = 0
-    for name in _files_under(default_storage, PREVIEW_DIR):
-        if _older_than(default_storage, name, now - ORPHAN_GRACE):
+    for name in files_under(default_storage, PREVIEW_DIR):
+        if older_than(default_storage, name, now - ORPHAN_GRACE):
             default_storage.delete(name)
             deleted += 1
     if deleted:
@@ -113,25 +116,3 @@ def transcript_sources_expire(*, now: dt.datetime | None = None, days: int | Non
     if count:
         log.info("Deleted %d transcript source file(s) older than %d days.", count, days)
     return count
-
-
-def _files_under(storage: Storage, top: str) -> Iterator[str]:
-    try:
-        directories, files = storage.listdir(top)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield posixpath.join(top, name)
-    for directory in directories:
-        yield from _files_under(storage, posixpath.join(top, directory))
-
-
-def _older_than(storage: Storage, name: str, moment: dt.datetime) -> bool:
-    try:
-        modified = storage.get_modified_time(name)
-    except (NotImplementedError, FileNotFoundError):
-        # Without a date the file may belong to an import still running: keep it.
-        return False
-    if timezone.is_naive(modified):
-        modified = timezone.make_aware(modified, dt.UTC)
-    return modified < moment

@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import PurePath
@@ -40,10 +39,10 @@ from interviews.transcripts import (
 )
 from jobs.models import BackgroundJob, JobItem
 from jobs.runner import TRANSIENT_ERRORS, JobContext, JobError, JobOutcome, job_start
+from jobs.uploads import upload_folder
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_DIR = "transcript-uploads"
 # Raised on for the job runner to handle: it retries the transient ones and fails the job.
 _FOR_THE_RUNNER: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, SoftTimeLimitExceeded, JobError)
 Outcome = JobItem.Outcome
@@ -66,7 +65,7 @@ def transcripts_upload_start(
     """
     from interviews import tasks  # interviews.tasks imports this module
 
-    folder = f"{UPLOAD_DIR}/{uuid.uuid4().hex}"
+    folder = upload_folder(BackgroundJob.Kind.IMPORT_TRANSCRIPTS)
     items: list[tuple[str, dict[str, Any]]] = []
     try:
         for upload in files:

@@ -1,18 +1,21 @@
 """Files that jobs made (spreadsheet exports) are deleted JOB_RESULT_RETENTION_DAYS after the
 job finished, by the daily storage cleanup (interviews.retention.storage_cleanup): an export may
 hold quotes and personal data, and nobody needs last month's copy. The job row stays and says
-the file is gone."""
+the file is gone. Uploads left behind by jobs that will not read them (jobs.uploads) go too."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from cxresearch.lib.storage import files_under, older_than
 from jobs.models import BackgroundJob
+from jobs.uploads import LEGACY_UPLOAD_ROOTS, UPLOAD_GRACE, UPLOAD_ROOT
 
 log = logging.getLogger("jobs.retention")
 
@@ -34,4 +37,28 @@ def job_results_expire(*, now: dt.datetime | None = None, days: int | None = Non
             count += 1
     if count:
         log.info("Deleted %d job result file(s) older than %d days.", count, days)
+    return count
+
+
+def job_uploads_delete(*, now: dt.datetime | None = None) -> int:
+    """Delete uploads older than UPLOAD_GRACE that no queued or running job names in its
+    parameters (a job that broke for good, or was never run, left them)."""
+    cutoff = (now or timezone.now()) - UPLOAD_GRACE
+    waiting = [
+        json.dumps(params)
+        for params in BackgroundJob.objects.filter(
+            state__in=BackgroundJob.ACTIVE_STATES
+        ).values_list("params", flat=True)
+    ]
+    count = 0
+    for root in (UPLOAD_ROOT, *LEGACY_UPLOAD_ROOTS):
+        for name in files_under(default_storage, root):
+            folder = name.rsplit("/", 1)[0]
+            if any(folder in params for params in waiting):
+                continue
+            if older_than(default_storage, name, cutoff):
+                default_storage.delete(name)
+                count += 1
+    if count:
+        log.info("Deleted %d upload(s) no job will read.", count)
     return count

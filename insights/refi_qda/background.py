@@ -8,14 +8,13 @@ starter to the job's page:
 
 - QDPX_EXPORT: `qdpx_export_job` writes the archive to the job's result file, which only
   its starter may download (jobs.access), as the spreadsheet export job does.
-- QDPX_IMPORT: the request stores the upload under QDPX_UPLOAD_DIR; `qdpx_import_job` imports
+- QDPX_IMPORT: the request stores the upload (jobs.uploads); `qdpx_import_job` imports
   it all-or-nothing (insights.refi_qda.importer) and deletes it; a file that cannot be
   imported fails the job with the importer's reason and creates nothing.
 """
 
 from __future__ import annotations
 
-import uuid
 from pathlib import PurePath
 from typing import Any
 
@@ -34,13 +33,13 @@ from interviews.access import is_researcher_anywhere, role_in_project
 from interviews.models import FieldNote, ResearchProject, Transcript
 from jobs.models import BackgroundJob
 from jobs.runner import TRANSIENT_ERRORS, JobContext, JobError, JobOutcome, job_start
+from jobs.uploads import upload_folder
 
 # Above either, a study's .qdpx is written by a background job (about a second's work inline).
 QDPX_INLINE_MAX_HIGHLIGHTS = 2_000
 QDPX_INLINE_MAX_SOURCES = 30
 # Above this, an uploaded .qdpx is imported by a background job.
 QDPX_INLINE_MAX_IMPORT_BYTES = 128 * 1024
-QDPX_UPLOAD_DIR = "qdpx-uploads"
 
 
 def qdpx_export_filename(project: ResearchProject) -> str:
@@ -119,7 +118,8 @@ def qdpx_import_start(*, upload: UploadedFile[bytes], by: User) -> BackgroundJob
     filename = PurePath(upload.name or "").name or "study.qdpx"
     valid = default_storage.get_valid_name(filename) or "study.qdpx"
     try:
-        stored = default_storage.save(f"{QDPX_UPLOAD_DIR}/{uuid.uuid4().hex}/{valid}", upload)
+        folder = upload_folder(BackgroundJob.Kind.QDPX_IMPORT)
+        stored = default_storage.save(f"{folder}/{valid}", upload)
     finally:
         upload.close()
     try:

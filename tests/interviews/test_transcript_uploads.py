@@ -19,6 +19,7 @@ from interviews.models import ResearchProject, Session, Transcript
 from interviews.tasks import import_transcripts
 from jobs.models import BackgroundJob, JobItem
 from jobs.runner import job_retry
+from jobs.uploads import UPLOAD_ROOT
 from tests.factories import make_session, make_transcript
 from tests.interviews.importing import (
     ZOOM,
@@ -118,12 +119,12 @@ def test_if_the_job_cannot_be_started_the_stored_files_are_deleted(
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(transcript_uploads, "job_start", broken)
-    before = stored_files(transcript_uploads.UPLOAD_DIR)
+    before = stored_files(UPLOAD_ROOT)
 
     with pytest.raises(RuntimeError):
         lead_client.post(import_url(project), {"files": [upload("a.txt", GOOD)]})
 
-    assert stored_files(transcript_uploads.UPLOAD_DIR) == before
+    assert stored_files(UPLOAD_ROOT) == before
 
 
 @pytest.mark.parametrize(("persona", "status"), [("viewer", 403), ("outsider", 404)])
@@ -132,14 +133,14 @@ def test_viewers_and_outsiders_cannot_upload(
 ) -> None:
     client: Client = request.getfixturevalue(f"{persona}_client")
     session = make_session(project)
-    before = (counts(), stored_files(transcript_uploads.UPLOAD_DIR))
+    before = (counts(), stored_files(UPLOAD_ROOT))
 
     bulk = client.post(import_url(project), {"files": upload("P-001.txt", GOOD)})
     single = client.post(upload_url(session), {"files": upload("a.txt", GOOD)})
 
     assert (bulk.status_code, single.status_code) == (status, status)
     assert not BackgroundJob.objects.exists()
-    assert (counts(), stored_files(transcript_uploads.UPLOAD_DIR)) == before
+    assert (counts(), stored_files(UPLOAD_ROOT)) == before
 
 
 # --- The job: one outcome per file --------------------------------------------------------------

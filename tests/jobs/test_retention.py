@@ -18,7 +18,8 @@ from pytest_django import Settings
 from interviews import retention
 from interviews.models import ResearchProject
 from jobs.models import BackgroundJob
-from jobs.retention import job_results_expire
+from jobs.retention import job_results_expire, job_uploads_delete
+from jobs.uploads import UPLOAD_GRACE, upload_folder
 
 
 @pytest.fixture
@@ -83,3 +84,42 @@ def test_the_daily_cleanup_expires_job_files_and_the_download_says_so(
     response = lead_client.get(url, follow=True)
     assert response.redirect_chain == [(reverse("jobs:job-detail", args=[job.pk]), 302)]
     assert "deleted 7 days after it was made" in response.content.decode()
+
+
+def _upload(folder: str) -> str:
+    return default_storage.save(f"{folder}/interview.txt", ContentFile(b"P-001: a name here"))
+
+
+def test_uploads_no_waiting_job_names_are_deleted_after_a_day(
+    project: ResearchProject, lead: User, media: Path
+) -> None:
+    abandoned = _upload(upload_folder(BackgroundJob.Kind.QDPX_IMPORT))
+    legacy = _upload("transcript-uploads/0123abcd")
+    waiting_folder = upload_folder(BackgroundJob.Kind.IMPORT_TRANSCRIPTS)
+    waiting = _upload(waiting_folder)
+    BackgroundJob.objects.create(
+        kind=BackgroundJob.Kind.IMPORT_TRANSCRIPTS,
+        project=project,
+        started_by=lead,
+        params={"folder": waiting_folder, "session": None},
+    )
+
+    assert job_uploads_delete() == 0  # nothing is a day old yet
+    later = timezone.now() + UPLOAD_GRACE + dt.timedelta(minutes=1)
+    assert job_uploads_delete(now=later) == 2
+
+    assert not default_storage.exists(abandoned)
+    assert not default_storage.exists(legacy)
+    assert default_storage.exists(waiting)  # its job is still queued
+    default_storage.delete(waiting)
+
+
+@pytest.mark.django_db
+def test_the_daily_cleanup_counts_the_uploads_it_deleted(media: Path) -> None:
+    abandoned = _upload(upload_folder(BackgroundJob.Kind.QDPX_IMPORT))
+
+    result = retention.storage_cleanup(now=timezone.now() + dt.timedelta(days=2))
+
+    assert result.uploads == 1
+    assert "1 upload(s) no job will read" in str(result)
+    assert not default_storage.exists(abandoned)
