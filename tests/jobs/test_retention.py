@@ -90,6 +90,13 @@ def _upload(folder: str) -> str:
     return default_storage.save(f"{folder}/interview.txt", ContentFile(b"P-001: a name here"))
 
 
+@pytest.fixture
+def no_uploads(db: None) -> None:
+    """The suite shares one storage: uploads other tests left behind are swept first."""
+    job_uploads_delete(now=timezone.now() + dt.timedelta(days=365))
+
+
+@pytest.mark.usefixtures("no_uploads")
 def test_uploads_no_waiting_job_names_are_deleted_after_a_day(
     project: ResearchProject, lead: User, media: Path
 ) -> None:
@@ -115,6 +122,7 @@ def test_uploads_no_waiting_job_names_are_deleted_after_a_day(
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("no_uploads")
 def test_the_daily_cleanup_counts_the_uploads_it_deleted(media: Path) -> None:
     abandoned = _upload(upload_folder(BackgroundJob.Kind.QDPX_IMPORT))
 
