@@ -178,10 +178,16 @@ _HEADLINE = f"""ts_headline(
     CASE WHEN length(e.text) <= %s THEN %s ELSE %s END
 )"""
 
-# The benchmark's floor: the plainest full-text count, GIN index only.
-_RAW_COUNT_SQL = (
-    "SELECT count(*) FROM {table} WHERE search_vector @@ plainto_tsquery('{config}', %s)"
-)
+# The benchmark's floor: the plainest ranked page over the same GIN index. Every match ranked
+# by ts_rank_cd, the top 20 with the fields a hit shows, and the total by count(*) OVER ().
+_RAW_TOP_SQL = """
+SELECT doc_id, kind, url, title, speaker, project_slug, stage_name, code_names, time_ms, text,
+       ts_rank_cd(search_vector, to_tsquery('{config}', %s)) AS rank, count(*) OVER () AS total
+FROM {table}
+WHERE search_vector @@ to_tsquery('{config}', %s){stage}
+ORDER BY rank DESC
+LIMIT 20
+"""
 
 # Rebuild holds this lock until it commits: other writers (index, remove) wait, so no
 # concurrent change is lost between the DELETE and the INSERTs, while readers (ACCESS SHARE)
@@ -472,12 +478,19 @@ class PostgresBackend:
     def document_ids(self) -> set[str]:
         return set(SearchEntry.objects.using(self.using).values_list("doc_id", flat=True))
 
-    def raw_search(self, sql_query_text: str) -> int:
-        """How many documents match plainto_tsquery(text): the plainest query, for benchmarks."""
+    def raw_search(self, tsquery_text: str, *, stage: str = "") -> int:
+        """The top 20 of to_tsquery(text) by ts_rank_cd (of one stage, if given) and the number
+        of matches: the plainest ranked page, for benchmarks. The text is to_tsquery syntax."""
+        params: list[SqlParam] = [_text(tsquery_text), _text(tsquery_text)]
+        if stage:
+            params.append(stage)
+        sql = _RAW_TOP_SQL.format(
+            table=TABLE, config=TS_CONFIG, stage=" AND stage = %s" if stage else ""
+        )
         with connections[self.using].cursor() as cursor:
-            sql = _RAW_COUNT_SQL.format(table=TABLE, config=TS_CONFIG)
-            cursor.execute(sql, [_text(sql_query_text)])
-            return int(cursor.fetchone()[0])
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return int(rows[0][-1]) if rows else 0
 
     def search(
         self,

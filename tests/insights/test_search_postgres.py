@@ -691,7 +691,9 @@ def test_remove_remove_source_clear(backend, projects) -> None:
 
 
 @postgres_only
-def test_rebuild_replaces_everything_and_raw_search_counts(backend, projects) -> None:
+def test_rebuild_replaces_everything_and_the_raw_floor_counts_with_to_tsquery(
+    backend, projects
+) -> None:
     alpha, _ = projects
     backend.index([make_doc(alpha, 1, "old sso"), make_doc(alpha, 2, "old pricing")])
     documents = [make_doc(alpha, number, f"new sso {number}") for number in range(3, 6)]
@@ -700,7 +702,8 @@ def test_rebuild_replaces_everything_and_raw_search_counts(backend, projects) ->
     assert SearchEntry.objects.get(doc_id="utterance:3").text == "new sso 3"  # the first wins
     assert backend.raw_search("sso") == 3
     assert backend.raw_search("old") == 0
-    assert backend.raw_search("'); drop table x; --") == 0
+    assert backend.raw_search("sso & !4") == 2
+    assert backend.raw_search("sso", stage="onboarding") == 0
 
 
 @postgres_only
