@@ -193,7 +193,7 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 class WhooshBackend:
     """SearchBackend over a Whoosh index in index_dir (created by the first write)."""
 
-    def __init__(self, index_dir: Path, *, time_limit: float = 5.0) -> None:
+    def __init__(self, index_dir: Path, *, time_limit: float = 1.0) -> None:
         self.index_dir = Path(index_dir).absolute()
         self.time_limit = time_limit  # seconds a search may take (SearchTimeout after)
 
@@ -354,7 +354,7 @@ class WhooshBackend:
             collector = _AllowedBefore(deadline, UnlimitedCollector(), _BitsDocIdSet(allowed))
             searcher.search_with_collector(translation.query, collector)
             results = collector.results()
-            weighted = _one_per_passage(searcher, _weighted(searcher, results.top_n))
+            weighted = _one_per_passage(docsets, _weighted(docsets, results.top_n))
             page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
             matched = _bits(docnum for _, docnum in weighted)
         else:
@@ -362,7 +362,7 @@ class WhooshBackend:
             if translation.excluded is not None:
                 matched &= ~docsets.of_query(translation.excluded)
             matched = _without_repeated_passages(
-                searcher, matched, docsets.term("kind", Kind.HIGHLIGHT)
+                docsets, matched, docsets.term("kind", Kind.HIGHLIGHT)
             )
             page = [(docnum, 0.0) for docnum in _first_docnums(matched, offset, limit)]
         terms = translation.highlight_terms(searcher)
@@ -639,6 +639,15 @@ class _DocSets:
         self._filters: OrderedDict[tuple[object, ...], int] = OrderedDict()
         self._values: dict[str, list[str]] = {}
         self._live: int | None = None
+        self._columns: dict[str, Any] = {}
+
+    def column(self, fieldname: str) -> Any:
+        """The searcher's reader of a column field. Opening one reads the whole column's offsets
+        (a VarBytesColumn's, for "passage": milliseconds), so it is kept with the searcher."""
+        reader = self._columns.get(fieldname)
+        if reader is None:
+            reader = self._columns[fieldname] = self.searcher.reader().column_reader(fieldname)
+        return reader
 
     def term(self, fieldname: str, value: object) -> int:
         """The documents with value in fieldname (deleted ones too: mask with live())."""
@@ -759,11 +768,10 @@ def _segment_id(reader: Any) -> str:
     return segment.segment_id() if segment is not None else ""
 
 
-def _weighted(searcher: Searcher, top_n: Sequence[tuple[float, int]]) -> list[tuple[float, int]]:
+def _weighted(docsets: _DocSets, top_n: Sequence[tuple[float, int]]) -> list[tuple[float, int]]:
     """Every match's text score times base.rank_weight (pain severity, recency), best first."""
-    reader = searcher.reader()
-    pains = reader.column_reader("pain_severity")
-    days = reader.column_reader("rank_day")
+    pains = docsets.column("pain_severity")
+    days = docsets.column("rank_day")
     today = timezone.localdate()
     weighted = []
     for score, docnum in top_n:
@@ -774,11 +782,9 @@ def _weighted(searcher: Searcher, top_n: Sequence[tuple[float, int]]) -> list[tu
     return weighted
 
 
-def _one_per_passage(
-    searcher: Searcher, ranked: list[tuple[float, int]]
-) -> list[tuple[float, int]]:
+def _one_per_passage(docsets: _DocSets, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
     """The ranked matches with only the first of each passage (base.SearchDocument.passage)."""
-    passages = searcher.reader().column_reader("passage")
+    passages = docsets.column("passage")
     seen: set[bytes] = set()
     kept = []
     for score, docnum in ranked:
@@ -791,12 +797,12 @@ def _one_per_passage(
     return kept
 
 
-def _without_repeated_passages(searcher: Searcher, matched: int, highlights: int) -> int:
+def _without_repeated_passages(docsets: _DocSets, matched: int, highlights: int) -> int:
     """Unranked matches without the second and later highlights of one passage."""
     candidates = matched & highlights
     if not candidates:
         return matched
-    passages = searcher.reader().column_reader("passage")
+    passages = docsets.column("passage")
     seen: set[bytes] = set()
     for docnum in _first_docnums(candidates, 0, candidates.bit_count()):
         passage = passages[docnum]
