@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
+import math
 import os
 import shutil
 import signal
@@ -354,7 +355,10 @@ class WhooshBackend:
             collector = _AllowedBefore(deadline, UnlimitedCollector(), _BitsDocIdSet(allowed))
             searcher.search_with_collector(translation.query, collector)
             results = collector.results()
-            weighted = _one_per_passage(docsets, _weighted(docsets, results.top_n))
+            ranked = _ranked(
+                searcher, docsets, results.top_n, translation.phrase_boost, offset + limit
+            )
+            weighted = _one_per_passage(docsets, ranked)
             page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
             matched = _bits(docnum for _, docnum in weighted)
         else:
@@ -768,18 +772,112 @@ def _segment_id(reader: Any) -> str:
     return segment.segment_id() if segment is not None else ""
 
 
-def _weighted(docsets: _DocSets, top_n: Sequence[tuple[float, int]]) -> list[tuple[float, int]]:
-    """Every match's text score times base.rank_weight (pain severity, recency), best first."""
+def _weighted(
+    docsets: _DocSets,
+    top_n: Sequence[tuple[float, int]],
+    bonus: Mapping[int, float] | None = None,
+) -> list[tuple[float, int]]:
+    """Every match's text score (plus its phrase bonus, if any) times base.rank_weight (pain
+    severity, recency), best first."""
     pains = docsets.column("pain_severity")
     days = docsets.column("rank_day")
     today = timezone.localdate()
+    bonus = bonus or {}
     weighted = []
     for score, docnum in top_n:
         day = days[docnum]
         session_date = dt.date.fromordinal(day) if day else None
-        weighted.append((score * rank_weight(pains[docnum], session_date, today), docnum))
+        text_score = score + bonus[docnum] if docnum in bonus else score
+        weighted.append((text_score * rank_weight(pains[docnum], session_date, today), docnum))
     weighted.sort(key=lambda pair: (-pair[0], pair[1]))
     return weighted
+
+
+def _ranked(
+    searcher: Searcher,
+    docsets: _DocSets,
+    top_n: Sequence[tuple[float, int]],
+    phrase: wq.Phrase | None,
+    wanted: int,
+) -> list[tuple[float, int]]:
+    """The matches ranked (_weighted), with the phrase bonus where it decides anything.
+
+    Checking the phrase means reading word positions: done for every match, it cost as
+    much again as finding the matches. A match gains at most PHRASE_BOOST times its score,
+    so only matches that could still reach the first `wanted` (one per passage) are checked,
+    best first, until every unchecked one falls short; and every highlight of a passage
+    matched more than once, so the passage's best-ranked highlight is the right one. The
+    ranking of the rest (past the page) may lack a bonus; the total and facets do not
+    depend on it.
+    """
+    plain = _weighted(docsets, top_n)
+    if phrase is None or not plain:
+        return plain
+    scores = {docnum: score for score, docnum in top_n}
+    passages = docsets.column("passage")
+    members: dict[bytes, list[int]] = {}
+    for _, docnum in plain:
+        if passage := passages[docnum]:
+            members.setdefault(passage, []).append(docnum)
+    to_check = {docnum for group in members.values() if len(group) > 1 for docnum in group}
+    to_check.update(docnum for _, docnum in plain[:wanted])
+    bonus: dict[int, float] = {}
+    checked: set[int] = set()
+    # The most a bonus multiplies a score by (a word typed twice is scored twice), and some.
+    repeats = len(phrase.words) - len(set(phrase.words))
+    reach = 1 + PHRASE_BOOST * (1 + repeats) + 1e-9
+    while to_check:
+        bonus.update(_phrase_scores(searcher, phrase, sorted(to_check)))
+        checked |= to_check
+        best = _one_per_passage(
+            docsets, _weighted(docsets, [(scores[d], d) for d in checked], bonus)
+        )
+        bar = best[wanted - 1][0] if len(best) >= wanted else -math.inf
+        to_check = set()
+        for weighted, docnum in plain:
+            if weighted * reach < bar:
+                break  # the rest score less still
+            if docnum not in checked:
+                to_check.add(docnum)
+    return _weighted(docsets, top_n, bonus)
+
+
+def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) -> dict[int, float]:
+    """docnum → the phrase's score, for those of docnums (ascending) that have the phrase.
+
+    What whoosh's Phrase matcher scores (its words' scores, times its boost), found with one
+    matcher per word moved straight to each document asked: the Phrase matcher's skip_to
+    reads the positions of every document on its way to the next one with the phrase.
+    """
+    scores: dict[int, float] = {}
+    context = searcher.context()
+    position = 0
+    for leaf, offset in searcher.leaf_searchers():
+        end = offset + leaf.doc_count_all()
+        mine = []
+        while position < len(docnums) and docnums[position] < end:
+            mine.append(docnums[position] - offset)
+            position += 1
+        if not mine:
+            continue
+        matchers = [wq.Term(phrase.fieldname, word).matcher(leaf, context) for word in phrase.words]
+        for local in mine:
+            if not all(_moved_to(matcher, local) for matcher in matchers):
+                continue
+            positions = [set(matcher.value_as("positions")) for matcher in matchers]
+            if any(
+                all(start + i in at for i, at in enumerate(positions[1:], 1))
+                for start in positions[0]
+            ):
+                scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
+    return scores
+
+
+def _moved_to(matcher: Any, docnum: int) -> bool:
+    """Move a matcher forward to docnum; whether it matches there."""
+    if matcher.is_active() and matcher.id() < docnum:
+        matcher.skip_to(docnum)
+    return bool(matcher.is_active() and matcher.id() == docnum)
 
 
 def _one_per_passage(docsets: _DocSets, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
@@ -907,6 +1005,8 @@ class _Translation:
     words: set[str] = field(default_factory=set)  # stemmed words to mark in snippets
     prefixes: set[str] = field(default_factory=set)  # prefixes to mark, expanded at search
     dropped: list[str] = field(default_factory=list)  # typed words too common to search
+    # A root that ANDs plain words: those words side by side score this on top (see _ranked).
+    phrase_boost: wq.Phrase | None = None
 
     @property
     def ranked(self) -> bool:
@@ -946,7 +1046,7 @@ def _translate(root: Node | None) -> _Translation:
         translation.excluded = q.query  # "everything except …"
         q = wq.AndNot(wq.Every(), q.query)
     elif isinstance(root, And):
-        q = _with_phrase_boost(root, q)
+        translation.phrase_boost = _phrase_boost(root)
     translation.query = q
     return translation
 
@@ -1046,10 +1146,11 @@ def _conjunction(parts: list[wq.Query]) -> wq.Query | None:
     return wq.AndNot(included, excluded)
 
 
-def _with_phrase_boost(root: And, q: wq.Query) -> wq.Query:
+def _phrase_boost(root: And) -> wq.Phrase | None:
     """For a root that ANDs two or more plain words, documents where those words stand
     side by side (in the order typed) score a phrase match on top: same matches, adjacency
-    ranked first."""
+    ranked first. The phrase's score is PHRASE_BOOST times its words' own scores, which the
+    root's score already holds, so a match gains at most PHRASE_BOOST times its score."""
     words: list[str] = []
     for node in root.nodes:
         if isinstance(node, Term) and not node.prefix:
@@ -1057,8 +1158,8 @@ def _with_phrase_boost(root: And, q: wq.Query) -> wq.Query:
             if len(analysed) == 1:
                 words.append(analysed[0])
     if len(words) < 2:
-        return q
-    return wq.AndMaybe(q, wq.Phrase("text", words, boost=PHRASE_BOOST))
+        return None
+    return wq.Phrase("text", words, boost=PHRASE_BOOST)
 
 
 def _analyse(text: str) -> list[str]:
