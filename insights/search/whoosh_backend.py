@@ -355,10 +355,9 @@ class WhooshBackend:
             collector = _AllowedBefore(deadline, UnlimitedCollector(), _BitsDocIdSet(allowed))
             searcher.search_with_collector(translation.query, collector)
             results = collector.results()
-            ranked = _ranked(
+            weighted = _ranked(
                 searcher, docsets, results.top_n, translation.phrase_boost, offset + limit
             )
-            weighted = _one_per_passage(docsets, ranked)
             page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
             matched = _bits(docnum for _, docnum in weighted)
         else:
@@ -772,23 +771,31 @@ def _segment_id(reader: Any) -> str:
     return segment.segment_id() if segment is not None else ""
 
 
-def _weighted(
-    docsets: _DocSets,
-    top_n: Sequence[tuple[float, int]],
-    bonus: Mapping[int, float] | None = None,
-) -> list[tuple[float, int]]:
-    """Every match's text score (plus its phrase bonus, if any) times base.rank_weight (pain
-    severity, recency), best first."""
+def _rank_weights(docsets: _DocSets, docnums: Iterable[int]) -> dict[int, float]:
+    """docnum → base.rank_weight (pain severity, recency), read from the columns once."""
     pains = docsets.column("pain_severity")
     days = docsets.column("rank_day")
     today = timezone.localdate()
-    bonus = bonus or {}
-    weighted = []
-    for score, docnum in top_n:
+    weights = {}
+    for docnum in docnums:
         day = days[docnum]
         session_date = dt.date.fromordinal(day) if day else None
-        text_score = score + bonus[docnum] if docnum in bonus else score
-        weighted.append((text_score * rank_weight(pains[docnum], session_date, today), docnum))
+        weights[docnum] = rank_weight(pains[docnum], session_date, today)
+    return weights
+
+
+def _weighted(
+    top_n: Iterable[tuple[float, int]],
+    weights: Mapping[int, float],
+    bonus: Mapping[int, float] | None = None,
+) -> list[tuple[float, int]]:
+    """Every match's text score (plus its phrase bonus, if any) times its rank weight, best
+    first."""
+    bonus = bonus or {}
+    weighted = [
+        ((score + bonus[docnum] if docnum in bonus else score) * weights[docnum], docnum)
+        for score, docnum in top_n
+    ]
     weighted.sort(key=lambda pair: (-pair[0], pair[1]))
     return weighted
 
@@ -800,21 +807,23 @@ def _ranked(
     phrase: wq.Phrase | None,
     wanted: int,
 ) -> list[tuple[float, int]]:
-    """The matches ranked (_weighted), with the phrase bonus where it decides anything.
+    """The matches ranked, one per passage (base.SearchDocument.passage), with the phrase
+    bonus where it decides anything.
 
     Checking the phrase means reading word positions: done for every match, it cost as
     much again as finding the matches. A match gains at most PHRASE_BOOST times its score,
-    so only matches that could still reach the first `wanted` (one per passage) are checked,
-    best first, until every unchecked one falls short; and every highlight of a passage
-    matched more than once, so the passage's best-ranked highlight is the right one. The
-    ranking of the rest (past the page) may lack a bonus; the total and facets do not
-    depend on it.
+    so only matches that could still reach the first `wanted` are checked, best first,
+    until every unchecked one falls short; and every highlight of a passage matched more
+    than once, so the passage's best-ranked highlight is the one kept. The order of the rest
+    (past the page) may lack a bonus; the total and facets do not depend on it.
     """
-    plain = _weighted(docsets, top_n)
+    weights = _rank_weights(docsets, (docnum for _, docnum in top_n))
+    column = docsets.column("passage")
+    passages = {docnum: column[docnum] for _, docnum in top_n}
+    plain = _weighted(top_n, weights)
     if phrase is None or not plain:
-        return plain
+        return _one_per_passage(plain, passages)
     scores = {docnum: score for score, docnum in top_n}
-    passages = docsets.column("passage")
     members: dict[bytes, list[int]] = {}
     for _, docnum in plain:
         if passage := passages[docnum]:
@@ -830,7 +839,7 @@ def _ranked(
         bonus.update(_phrase_scores(searcher, phrase, sorted(to_check)))
         checked |= to_check
         best = _one_per_passage(
-            docsets, _weighted(docsets, [(scores[d], d) for d in checked], bonus)
+            _weighted(((scores[d], d) for d in checked), weights, bonus), passages
         )
         bar = best[wanted - 1][0] if len(best) >= wanted else -math.inf
         to_check = set()
@@ -839,7 +848,7 @@ def _ranked(
                 break  # the rest score less still
             if docnum not in checked:
                 to_check.add(docnum)
-    return _weighted(docsets, top_n, bonus)
+    return _one_per_passage(_weighted(top_n, weights, bonus), passages)
 
 
 def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) -> dict[int, float]:
@@ -880,9 +889,10 @@ def _moved_to(matcher: Any, docnum: int) -> bool:
     return bool(matcher.is_active() and matcher.id() == docnum)
 
 
-def _one_per_passage(docsets: _DocSets, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
+def _one_per_passage(
+    ranked: list[tuple[float, int]], passages: Mapping[int, bytes]
+) -> list[tuple[float, int]]:
     """The ranked matches with only the first of each passage (base.SearchDocument.passage)."""
-    passages = docsets.column("passage")
     seen: set[bytes] = set()
     kept = []
     for score, docnum in ranked:
