@@ -20,6 +20,7 @@ below, with the index it relies on.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -99,7 +100,8 @@ _OTHERS_CODINGS = (
     " AND {table}.coder_id IS DISTINCT FROM %s)"
 )
 
-# Every search runs under a time limit (settings.SEARCH_TIME_LIMIT_MS), set for its transaction.
+# Every search runs under a time limit (settings.SEARCH_TIME_LIMIT_MS), set for its transaction
+# in the same message as the search (see search()).
 _TIME_LIMIT_SQL = "SELECT set_config('statement_timeout', %s, true)"
 
 # A whole search in one statement, so the matches are found (index scans, heap reads, rank)
@@ -107,7 +109,7 @@ _TIME_LIMIT_SQL = "SELECT set_config('statement_timeout', %s, true)"
 # (GROUPING SETS; codes are a jsonb list, counted once per code), and sorted for one page.
 # Only that page's rows are joined back (primary key) for their text, and only they pay for
 # ts_headline, which re-parses the text. The LEFT JOIN keeps one row (total and facets, no
-# hit) when the page is empty.
+# hit) when the page is empty. The facets come as text, decoded once rather than on every row.
 _SEARCH_SQL = """
 WITH matches AS MATERIALIZED (
     SELECT DISTINCT ON ({passage})
@@ -144,7 +146,7 @@ page AS (
     SELECT id, doc_id, rank FROM matches ORDER BY rank DESC, doc_id LIMIT %s OFFSET %s
 )
 SELECT (SELECT count(*) FROM matches) AS total,
-       (SELECT json_agg(json_build_array(facet, value, n)) FROM facet_counts) AS facets,
+       (SELECT json_agg(json_build_array(facet, value, n))::text FROM facet_counts) AS facets,
        e.doc_id, e.kind, e.url, e.title, e.speaker, e.project_slug, e.stage_name,
        e.code_names, e.time_ms, page.rank, e.text, {headline} AS headline
 FROM (SELECT 1) AS one
@@ -567,13 +569,22 @@ class PostgresBackend:
             passage=_PASSAGE.format(table=TABLE),
         )
         params = [*rank_params, *where.params, max(limit, 0), max(offset, 0), *headline_params]
+        connection = connections[self.using]
+        # The time limit and the search go in one round trip (two statements in one message,
+        # which PostgreSQL runs as one transaction): the limit is local to that transaction, so
+        # the pooled connection keeps its own setting. In a caller's transaction (where it lasts
+        # until that one ends) a savepoint lets the caller go on after a timeout.
+        # At least 1 ms: a statement_timeout of 0 means none. 57014: query_canceled.
+        timeout = f"{max(1, round(self.time_limit * 1000))}ms"
+        guard = (
+            transaction.atomic(using=self.using)
+            if connection.in_atomic_block
+            else contextlib.nullcontext()
+        )
         try:
-            with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
-                # Local to this transaction, so the pooled connection keeps its own setting (in
-                # a caller's transaction, until that one ends). 57014: query_canceled.
-                # At least 1 ms: a statement_timeout of 0 means none.
-                cursor.execute(_TIME_LIMIT_SQL, [f"{max(1, round(self.time_limit * 1000))}ms"])
-                cursor.execute(sql, params)
+            with guard, connection.cursor() as cursor:
+                cursor.execute(f"{_TIME_LIMIT_SQL};\n{sql}", [timeout, *params])
+                cursor.nextset()
                 rows = cursor.fetchall()
         except OperationalError as error:
             if getattr(error.__cause__, "sqlstate", None) == "57014":
