@@ -1,9 +1,10 @@
 """The rows of the benchmark table, each beside its floor. Run order is the order here.
 
-Search comes first: its rebuild row builds the index that later rows update. The run keeps
-Celery eager, as the embedded set-up does; rows whose name ends in "+ inline index" measure
-that (the search index is updated inside the request), the other write rows queue the index
-task as a deployment with a broker would, so they measure the request alone.
+The search rows (bench.search_rows, imported first) run first: the Whoosh rebuild row builds
+the index that later rows update. The run keeps Celery eager, as the embedded set-up does; rows
+whose name ends in "+ inline index" measure that (the search index is updated inside the
+request), the other write rows queue the index task as a deployment with a broker would, so
+they measure the request alone.
 
 To add a row: decorate a setup function with @measurement (see bench.measure), name a floor
 registered above it, and return a Trial whose run(i) does one call.
@@ -11,15 +12,12 @@ registered above it, and return a Trial whose run(i) does one call.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gc
 import json
 import os
 import random
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +39,7 @@ from bench.measure import (
     measurement,
 )
 from bench.scales import Scale
+from bench.search_rows import no_warmup  # importing it registers the search rows, first
 from bench.text import Talk
 from insights.models import Code, Highlight, Stage
 from interviews.models import (
@@ -119,226 +118,6 @@ def _index_tasks(*, inline: bool) -> Callable[[], None]:
 
 def _project(ctx: Context, number: int = 0) -> ResearchProject:
     return ResearchProject.objects.get(slug=ctx.dataset.project_slugs[number])
-
-
-# --- Search: index rebuild and queries ----------------------------------------------------------
-
-
-def _search_missing() -> str | None:
-    try:
-        from insights.search import Filters  # noqa: F401
-        from insights.search.documents import all_documents  # noqa: F401
-        from insights.search.query import parse_query  # noqa: F401
-        from insights.search.whoosh_backend import WhooshBackend  # noqa: F401
-    except ImportError as error:
-        return f"search: not available ({error})"
-    return None
-
-
-def _postgres_missing() -> str | None:
-    if connection.vendor != "postgresql":
-        return f"PostgreSQL only (this run is on {connection.vendor})"
-    return _search_missing()
-
-
-def _whoosh(ctx: Context, directory: Path | None = None):  # noqa: ANN202 - whoosh stays lazy
-    from insights.search.whoosh_backend import WhooshBackend
-
-    return WhooshBackend(directory or Path(settings.SEARCH_INDEX_DIR))
-
-
-def _documents(ctx: Context) -> list:
-    """Every search document of the repository, read once per run and shared by the rows."""
-    from insights.search.documents import all_documents
-
-    if "documents" not in ctx.cache:
-        ctx.cache["documents"] = list(all_documents())
-    return ctx.cache["documents"]  # type: ignore[return-value]
-
-
-def _rebuild_repetitions(scale):  # noqa: ANN001, ANN202
-    return scale.rebuild_repetitions
-
-
-def _no_warmup(scale):  # noqa: ANN001, ANN202
-    return 0
-
-
-@measurement(
-    "floor: raw Whoosh writer",
-    is_floor=True,
-    needs=_search_missing,
-    repetitions=_rebuild_repetitions,
-    warmup=_no_warmup,
-    count_queries=False,
-)
-def raw_whoosh_writer(ctx: Context) -> Trial:
-    """add_document for every document into an empty index, in one commit."""
-    documents = _documents(ctx)
-    directory = Path(f"{settings.SEARCH_INDEX_DIR}-floor")
-
-    def run(i: int) -> None:
-        shutil.rmtree(directory, ignore_errors=True)
-        _whoosh(ctx, directory).raw_add(documents)
-
-    return Trial(run, teardown=lambda: shutil.rmtree(directory, ignore_errors=True))
-
-
-@measurement(
-    "index rebuild: Whoosh",
-    floor="floor: raw Whoosh writer",
-    targets=(MaxRatio(1.25),),
-    needs=_search_missing,
-    repetitions=_rebuild_repetitions,
-    warmup=_no_warmup,
-    count_queries=False,
-    paired=False,
-)
-def whoosh_rebuild(ctx: Context) -> Trial:
-    """What `manage.py rebuild_index` does: read every document from the database, write a new
-    index beside the live one, swap it in."""
-    from insights.search.documents import all_documents
-
-    _documents(ctx)  # the floor's documents: read here too, so both rows see a warm database
-    backend = _whoosh(ctx)
-    return Trial(lambda i: backend.rebuild(all_documents()))
-
-
-# The queries: (label, query as typed in the search box, raw Whoosh query string,
-# raw PostgreSQL text for plainto_tsquery). Field filters in the text become Filters.
-SEARCHES = (
-    ("terms", "sso migration", "sso migration", "sso migration"),
-    ("phrase", '"seat counts"', '"seat counts"', "seat counts"),
-    (
-        "boolean",
-        "migration AND (sso OR saml) -pricing",
-        "migration AND (sso OR saml) AND NOT pricing",
-        "migration sso",
-    ),
-    ("stage filter", "onboarding stage:onboarding", "onboarding stage:onboarding", "onboarding"),
-)
-
-
-def _app_search(ctx: Context, backend, text: str) -> Trial:  # noqa: ANN001
-    from insights.search import Filters
-    from insights.search.query import parse_query
-
-    project_ids = list(ResearchProject.objects.order_by("pk").values_list("pk", flat=True))
-    info: dict[str, object] = {"query": text}
-
-    def run(i: int) -> None:
-        # What insights.search.service.search does once it knows the user's projects.
-        query = parse_query(text)
-        results = backend.search(
-            dataclasses.replace(query, filters=Filters(), notes=()),
-            project_ids=project_ids,
-            filters=query.filters,
-            limit=20,
-        )
-        info["matches"] = results.total
-
-    return Trial(run, info=info)
-
-
-def _raw_search(backend, text: str) -> Trial:  # noqa: ANN001
-    info: dict[str, object] = {"query": text}
-
-    def run(i: int) -> None:
-        info["matches"] = backend.raw_search(text)
-
-    return Trial(run, info=info)
-
-
-def _register_searches() -> None:
-    for label, text, whoosh_raw, _postgres_raw in SEARCHES:
-
-        def raw_whoosh(ctx: Context, whoosh_raw: str = whoosh_raw) -> Trial:
-            return _raw_search(_whoosh(ctx), whoosh_raw)
-
-        def app_whoosh(ctx: Context, text: str = text) -> Trial:
-            return _app_search(ctx, _whoosh(ctx), text)
-
-        measurement(f"floor: raw Whoosh search, {label}", is_floor=True, needs=_search_missing)(
-            raw_whoosh
-        )
-        measurement(
-            f"search Whoosh: {label}",
-            floor=f"floor: raw Whoosh search, {label}",
-            targets=(MaxRatio(1.3),),
-            needs=_search_missing,
-        )(app_whoosh)
-
-
-_register_searches()
-
-
-@measurement(
-    "floor: bulk INSERT of search entries",
-    is_floor=True,
-    needs=_postgres_missing,
-    repetitions=_rebuild_repetitions,
-    warmup=_no_warmup,
-    count_queries=False,
-)
-def raw_postgres_insert(ctx: Context) -> Trial:
-    """The same rows the rebuild writes, inserted with plain bulk_create into an empty table."""
-    from insights.models import SearchEntry
-    from insights.search.postgres_backend import _entry
-
-    entries = [_entry(document) for document in _documents(ctx)]
-
-    def run(i: int) -> None:
-        with transaction.atomic():
-            SearchEntry.objects.all().delete()
-            SearchEntry.objects.bulk_create(entries, batch_size=500)
-        for entry in entries:
-            entry.pk = None
-
-    return Trial(run)
-
-
-@measurement(
-    "index rebuild: PostgreSQL",
-    floor="floor: bulk INSERT of search entries",
-    needs=_postgres_missing,
-    repetitions=_rebuild_repetitions,
-    warmup=_no_warmup,
-    count_queries=False,
-    paired=False,
-)
-def postgres_rebuild(ctx: Context) -> Trial:
-    from insights.search.documents import all_documents
-    from insights.search.postgres_backend import PostgresBackend
-
-    backend = PostgresBackend()
-    return Trial(lambda i: backend.rebuild(all_documents()))
-
-
-def _register_postgres_searches() -> None:
-    for label, text, _whoosh_raw, postgres_raw in SEARCHES:
-
-        def raw_postgres(ctx: Context, postgres_raw: str = postgres_raw) -> Trial:
-            from insights.search.postgres_backend import PostgresBackend
-
-            return _raw_search(PostgresBackend(), postgres_raw)
-
-        def app_postgres(ctx: Context, text: str = text) -> Trial:
-            from insights.search.postgres_backend import PostgresBackend
-
-            return _app_search(ctx, PostgresBackend(), text)
-
-        measurement(
-            f"floor: raw PostgreSQL full text, {label}", is_floor=True, needs=_postgres_missing
-        )(raw_postgres)
-        measurement(
-            f"search PostgreSQL: {label}",
-            floor=f"floor: raw PostgreSQL full text, {label}",
-            targets=(MaxRatio(1.3),),
-            needs=_postgres_missing,
-        )(app_postgres)
-
-
-_register_postgres_searches()
 
 
 # --- Transcript import, per format --------------------------------------------------------------
@@ -1010,7 +789,7 @@ def _peak_mb(run: Callable[[], object]) -> float:
     XLSX_FLOOR,
     is_floor=True,
     repetitions=_xlsx_repetitions,
-    warmup=_no_warmup,
+    warmup=no_warmup,
 )
 def bare_openpyxl(ctx: Context) -> Trial:
     """The export's Quotes sheet, its cells prepared beforehand (bench.xlsx_floor): the same
@@ -1048,7 +827,7 @@ def bare_openpyxl(ctx: Context) -> Trial:
     floor=XLSX_FLOOR,
     targets=(MaxRatio(1.3), MaxPeakMB(XLSX_PEAK_MB)),
     repetitions=_xlsx_repetitions,
-    warmup=_no_warmup,
+    warmup=no_warmup,
 )
 def xlsx_export_100k(ctx: Context) -> Trial:
     """What the export job does for the lead: the ids through the quote list's filter, the

@@ -296,7 +296,7 @@ CELERY_BEAT_SCHEDULE = {
 SEARCH_BACKEND = env_choice("SEARCH_BACKEND", "whoosh", ("whoosh", "postgres"))
 SEARCH_INDEX_DIR = Path(env_str("SEARCH_INDEX_DIR") or VAR_DIR / "search-index")
 # Every search is stopped after this long and the page says so; a typical one takes 0.1-0.5 s.
-SEARCH_TIME_LIMIT_MS = env_int("SEARCH_TIME_LIMIT_MS", 5000, minimum=1)
+SEARCH_TIME_LIMIT_MS = env_int("SEARCH_TIME_LIMIT_MS", 1000, minimum=1)
 
 # Security. With DEBUG off these are strict; a deployment behind a TLS-terminating proxy
 # keeps them and sets SECURE_PROXY_SSL_HEADER via SECURE_PROXY_SSL_HEADER_NAME.

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import html
+import math
 import os
 import shutil
 import signal
@@ -35,6 +36,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,9 @@ def _schema() -> fields.Schema:
         coder_id=fields.NUMERIC(int, bits=64, shift_step=0),
         codes=fields.KEYWORD(stored=True, lowercase=True, commas=True),
         text=fields.TEXT(analyzer=_ANALYZER, stored=True),
+        # Every two words of text side by side, as text indexes them ("sso migrat"): finds the
+        # matches with a typed pair of words as a phrase without reading positions (_ranked).
+        pairs=fields.KEYWORD(commas=True),
         # A day number (date.toordinal()) so a date range is a numeric range; one term per
         # document (shift_step=0): a range expands to the few hundred session days it spans.
         session_date=fields.NUMERIC(int, stored=True, shift_step=0),
@@ -193,7 +198,7 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 class WhooshBackend:
     """SearchBackend over a Whoosh index in index_dir (created by the first write)."""
 
-    def __init__(self, index_dir: Path, *, time_limit: float = 5.0) -> None:
+    def __init__(self, index_dir: Path, *, time_limit: float = 1.0) -> None:
         self.index_dir = Path(index_dir).absolute()
         self.time_limit = time_limit  # seconds a search may take (SearchTimeout after)
 
@@ -354,7 +359,7 @@ class WhooshBackend:
             collector = _AllowedBefore(deadline, UnlimitedCollector(), _BitsDocIdSet(allowed))
             searcher.search_with_collector(translation.query, collector)
             results = collector.results()
-            weighted = _one_per_passage(searcher, _weighted(searcher, results.top_n))
+            weighted = _ranked(searcher, docsets, results.top_n, translation, offset + limit)
             page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
             matched = _bits(docnum for _, docnum in weighted)
         else:
@@ -362,7 +367,7 @@ class WhooshBackend:
             if translation.excluded is not None:
                 matched &= ~docsets.of_query(translation.excluded)
             matched = _without_repeated_passages(
-                searcher, matched, docsets.term("kind", Kind.HIGHLIGHT)
+                docsets, matched, docsets.term("kind", Kind.HIGHLIGHT)
             )
             page = [(docnum, 0.0) for docnum in _first_docnums(matched, offset, limit)]
         terms = translation.highlight_terms(searcher)
@@ -396,17 +401,25 @@ class WhooshBackend:
             self._forget(state)
 
     # The floor for benchmarks: plain Whoosh on the same index and searcher, without
-    # translation, filters, facets or snippets.
+    # translation, filters, facets, passages or snippets.
 
     def raw_search(self, query_string: str) -> int:
-        """Run query_string through whoosh's own QueryParser on text; the number of hits."""
+        """Run query_string through whoosh's own QueryParser on text and load the top 20 hits'
+        stored fields; the number of matches.
+
+        optimize=False scores and counts every match in one pass (the app ranks every match
+        too); with block skipping, len() would count the matches again in a second pass.
+        """
         state = _shared_for(self.index_dir)
         with state.search_lock:
             searcher = self._searcher(state)
             if searcher is None:
                 return 0
             parsed = QueryParser("text", SCHEMA).parse(query_string)
-            return len(searcher.search(parsed, limit=20))
+            results = searcher.search(parsed, limit=20, optimize=False)
+            for hit in results:
+                hit.fields()
+            return len(results)
 
     def raw_add(self, documents: Iterable[SearchDocument]) -> None:
         """add_document for each document in one commit: no replacing, no de-duplication."""
@@ -571,6 +584,7 @@ def _check_schema(ix: FileIndex) -> None:
 
 
 def _fields(doc: SearchDocument) -> dict[str, Any]:
+    searched = "\n".join([doc.text, *doc.code_names])
     # None leaves a field out: an empty facet value is no value (and no empty term).
     values: dict[str, Any] = {
         "doc_id": doc.doc_id,
@@ -587,7 +601,9 @@ def _fields(doc: SearchDocument) -> dict[str, Any]:
         "coder_id": doc.coder_id or 0,
         "codes": ",".join(code for code in doc.codes if code) or None,
         # A highlight's code names are searched as its words are, but only its text is shown.
-        "text": "\n".join([doc.text, *doc.code_names]),
+        "text": searched,
+        "pairs": ",".join(dict.fromkeys(f"{a} {b}" for a, b in pairwise(_analyse(searched))))
+        or None,
         "_stored_text": doc.text,
         "url": doc.url,
         "title": doc.title,
@@ -631,6 +647,15 @@ class _DocSets:
         self._filters: OrderedDict[tuple[object, ...], int] = OrderedDict()
         self._values: dict[str, list[str]] = {}
         self._live: int | None = None
+        self._columns: dict[str, Any] = {}
+
+    def column(self, fieldname: str) -> Any:
+        """The searcher's reader of a column field. Opening one reads the whole column's offsets
+        (a VarBytesColumn's, for "passage": milliseconds), so it is kept with the searcher."""
+        reader = self._columns.get(fieldname)
+        if reader is None:
+            reader = self._columns[fieldname] = self.searcher.reader().column_reader(fieldname)
+        return reader
 
     def term(self, fieldname: str, value: object) -> int:
         """The documents with value in fieldname (deleted ones too: mask with live())."""
@@ -751,26 +776,150 @@ def _segment_id(reader: Any) -> str:
     return segment.segment_id() if segment is not None else ""
 
 
-def _weighted(searcher: Searcher, top_n: Sequence[tuple[float, int]]) -> list[tuple[float, int]]:
-    """Every match's text score times base.rank_weight (pain severity, recency), best first."""
-    reader = searcher.reader()
-    pains = reader.column_reader("pain_severity")
-    days = reader.column_reader("rank_day")
+def _rank_weights(docsets: _DocSets, docnums: Iterable[int]) -> dict[int, float]:
+    """docnum → base.rank_weight (pain severity, recency), read from the columns once."""
+    pains = docsets.column("pain_severity")
+    days = docsets.column("rank_day")
     today = timezone.localdate()
-    weighted = []
-    for score, docnum in top_n:
+    weights = {}
+    for docnum in docnums:
         day = days[docnum]
         session_date = dt.date.fromordinal(day) if day else None
-        weighted.append((score * rank_weight(pains[docnum], session_date, today), docnum))
+        weights[docnum] = rank_weight(pains[docnum], session_date, today)
+    return weights
+
+
+def _weighted(
+    top_n: Iterable[tuple[float, int]],
+    weights: Mapping[int, float],
+    bonus: Mapping[int, float] | None = None,
+) -> list[tuple[float, int]]:
+    """Every match's text score (plus its phrase bonus, if any) times its rank weight, best
+    first."""
+    bonus = bonus or {}
+    weighted = [
+        ((score + bonus[docnum] if docnum in bonus else score) * weights[docnum], docnum)
+        for score, docnum in top_n
+    ]
     weighted.sort(key=lambda pair: (-pair[0], pair[1]))
     return weighted
 
 
+def _ranked(
+    searcher: Searcher,
+    docsets: _DocSets,
+    top_n: Sequence[tuple[float, int]],
+    translation: _Translation,
+    wanted: int,
+) -> list[tuple[float, int]]:
+    """The matches ranked, one per passage (base.SearchDocument.passage), with the phrase
+    bonus where it decides anything.
+
+    Checking the phrase means reading word positions: done for every match, it cost as
+    much again as finding the matches. A match gains at most PHRASE_BOOST times its score,
+    so only matches that could still reach the first `wanted` are checked, best first,
+    until every unchecked one falls short; and every highlight of a passage matched more
+    than once, so the passage's best-ranked highlight is the one kept. The order of the rest
+    (past the page) may lack a bonus; the total and facets do not depend on it.
+    """
+    weights = _rank_weights(docsets, (docnum for _, docnum in top_n))
+    column = docsets.column("passage")
+    passages = {docnum: column[docnum] for _, docnum in top_n}
+    plain = _weighted(top_n, weights)
+    phrase = translation.phrase_boost
+    if phrase is None or not plain:
+        return _one_per_passage(plain, passages)
+    scores = {docnum: score for score, docnum in top_n}
+    members: dict[bytes, list[int]] = {}
+    for _, docnum in plain:
+        if passage := passages[docnum]:
+            members.setdefault(passage, []).append(docnum)
+    to_check = {docnum for group in members.values() if len(group) > 1 for docnum in group}
+    to_check.update(docnum for _, docnum in plain[:wanted])
+    bonus: dict[int, float] = {}
+    checked: set[int] = set()
+    # The most a bonus multiplies a score by (a word typed twice is scored twice), and some.
+    repeats = len(phrase.words) - len(set(phrase.words))
+    reach = 1 + PHRASE_BOOST * (1 + repeats) + 1e-9
+    while to_check:
+        whole = scores if translation.phrase_is_whole else None
+        bonus.update(_phrase_scores(searcher, phrase, sorted(to_check), whole))
+        checked |= to_check
+        best = _one_per_passage(
+            _weighted(((scores[d], d) for d in checked), weights, bonus), passages
+        )
+        bar = best[wanted - 1][0] if len(best) >= wanted else -math.inf
+        to_check = set()
+        for weighted, docnum in plain:
+            if weighted * reach < bar:
+                break  # the rest score less still
+            if docnum not in checked:
+                to_check.add(docnum)
+    return _one_per_passage(_weighted(top_n, weights, bonus), passages)
+
+
+def _phrase_scores(
+    searcher: Searcher,
+    phrase: wq.Phrase,
+    docnums: list[int],
+    whole: Mapping[int, float] | None = None,
+) -> dict[int, float]:
+    """docnum → the phrase's score, for those of docnums (ascending) that have the phrase.
+
+    What whoosh's Phrase matcher scores (its words' scores, times its boost). The documents
+    with every pair of the phrase's words side by side come from the "pairs" field; for two
+    words that is the phrase, for more their positions are checked. Where the query's score
+    is its words' (`whole`: docnum → score), the phrase's is that times its boost; otherwise
+    each word's matcher is moved straight to those documents only, for its score.
+    """
+    scores: dict[int, float] = {}
+    context = searcher.context()
+    pairs = [f"{a} {b}" for a, b in pairwise(phrase.words)]
+    position = 0
+    for leaf, offset in searcher.leaf_searchers():
+        end = offset + leaf.doc_count_all()
+        mine = []
+        while position < len(docnums) and docnums[position] < end:
+            mine.append(docnums[position] - offset)
+            position += 1
+        reader = leaf.reader()
+        for pair in pairs:
+            if not mine or ("pairs", pair) not in reader:
+                mine = []
+                break
+            having = set(reader.postings("pairs", pair).all_ids())
+            mine = [local for local in mine if local in having]
+        if not mine:
+            continue
+        if whole is not None and len(phrase.words) == 2:
+            scores.update((offset + local, whole[offset + local] * phrase.boost) for local in mine)
+            continue
+        matchers = [wq.Term(phrase.fieldname, word).matcher(leaf, context) for word in phrase.words]
+        for local in mine:
+            if not all(_moved_to(matcher, local) for matcher in matchers):
+                continue
+            if len(matchers) > 2:
+                positions = [set(matcher.value_as("positions")) for matcher in matchers]
+                if not any(
+                    all(start + i in at for i, at in enumerate(positions[1:], 1))
+                    for start in positions[0]
+                ):
+                    continue
+            scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
+    return scores
+
+
+def _moved_to(matcher: Any, docnum: int) -> bool:
+    """Move a matcher forward to docnum; whether it matches there."""
+    if matcher.is_active() and matcher.id() < docnum:
+        matcher.skip_to(docnum)
+    return bool(matcher.is_active() and matcher.id() == docnum)
+
+
 def _one_per_passage(
-    searcher: Searcher, ranked: list[tuple[float, int]]
+    ranked: list[tuple[float, int]], passages: Mapping[int, bytes]
 ) -> list[tuple[float, int]]:
     """The ranked matches with only the first of each passage (base.SearchDocument.passage)."""
-    passages = searcher.reader().column_reader("passage")
     seen: set[bytes] = set()
     kept = []
     for score, docnum in ranked:
@@ -783,12 +932,12 @@ def _one_per_passage(
     return kept
 
 
-def _without_repeated_passages(searcher: Searcher, matched: int, highlights: int) -> int:
+def _without_repeated_passages(docsets: _DocSets, matched: int, highlights: int) -> int:
     """Unranked matches without the second and later highlights of one passage."""
     candidates = matched & highlights
     if not candidates:
         return matched
-    passages = searcher.reader().column_reader("passage")
+    passages = docsets.column("passage")
     seen: set[bytes] = set()
     for docnum in _first_docnums(candidates, 0, candidates.bit_count()):
         passage = passages[docnum]
@@ -893,6 +1042,10 @@ class _Translation:
     words: set[str] = field(default_factory=set)  # stemmed words to mark in snippets
     prefixes: set[str] = field(default_factory=set)  # prefixes to mark, expanded at search
     dropped: list[str] = field(default_factory=list)  # typed words too common to search
+    # A root that ANDs plain words: those words side by side score this on top (see _ranked).
+    phrase_boost: wq.Phrase | None = None
+    # The query scores only the phrase's words, so the phrase scores PHRASE_BOOST times it.
+    phrase_is_whole: bool = False
 
     @property
     def ranked(self) -> bool:
@@ -931,8 +1084,10 @@ def _translate(root: Node | None) -> _Translation:
     if isinstance(q, wq.Not):
         translation.excluded = q.query  # "everything except …"
         q = wq.AndNot(wq.Every(), q.query)
-    elif isinstance(root, And):
-        q = _with_phrase_boost(root, q)
+    elif isinstance(root, And) and (phrase := _phrase_boost(root)) is not None:
+        translation.phrase_boost = phrase
+        scored = q.a if isinstance(q, wq.AndNot) else q
+        translation.phrase_is_whole = scored == wq.And([wq.Term("text", w) for w in phrase.words])
     translation.query = q
     return translation
 
@@ -1032,10 +1187,11 @@ def _conjunction(parts: list[wq.Query]) -> wq.Query | None:
     return wq.AndNot(included, excluded)
 
 
-def _with_phrase_boost(root: And, q: wq.Query) -> wq.Query:
+def _phrase_boost(root: And) -> wq.Phrase | None:
     """For a root that ANDs two or more plain words, documents where those words stand
     side by side (in the order typed) score a phrase match on top: same matches, adjacency
-    ranked first."""
+    ranked first. The phrase's score is PHRASE_BOOST times its words' own scores, which the
+    root's score already holds, so a match gains at most PHRASE_BOOST times its score."""
     words: list[str] = []
     for node in root.nodes:
         if isinstance(node, Term) and not node.prefix:
@@ -1043,8 +1199,8 @@ def _with_phrase_boost(root: And, q: wq.Query) -> wq.Query:
             if len(analysed) == 1:
                 words.append(analysed[0])
     if len(words) < 2:
-        return q
-    return wq.AndMaybe(q, wq.Phrase("text", words, boost=PHRASE_BOOST))
+        return None
+    return wq.Phrase("text", words, boost=PHRASE_BOOST)
 
 
 def _analyse(text: str) -> list[str]:

@@ -550,6 +550,47 @@ def test_words_side_by_side_outrank_the_same_words_scattered(backend, alpha) -> 
     }
 
 
+def test_a_phrase_match_far_down_by_its_words_alone_still_tops_every_page(backend, alpha) -> None:
+    # The bonus is found only for matches that could still reach the page asked for (Whoosh):
+    # a long text with the words side by side ranks below a dozen short scattered ones by
+    # its words alone, and first with its phrase.
+    filler = " ".join(["nothing much was said about anything in particular"] * 2)
+    backend.index(
+        [
+            *(
+                doc(
+                    alpha,
+                    f"scattered-{n}",
+                    f"Renewal, renewal{', renewal' * (n % 3)}: paid more, price up.",
+                )
+                for n in range(12)
+            ),
+            doc(alpha, "adjacent", f"{filler} until the renewal price came up at the end."),
+        ]
+    )
+    root = And(words("renewal", "price"))
+    whole = [hit.doc_id for hit in ask(backend, root, [alpha], limit=20).hits]
+    assert whole[0] == "utterance:adjacent"
+    for limit in (1, 3, 5):
+        pages = [
+            hit.doc_id
+            for offset in range(0, 13, limit)
+            for hit in ask(backend, root, [alpha], offset=offset, limit=limit).hits
+        ]
+        assert pages == whole
+
+
+def test_three_words_side_by_side_outrank_the_same_pairs_apart(backend, alpha) -> None:
+    backend.index(
+        [
+            doc(alpha, "pairs", "Renewal price, price increase."),
+            doc(alpha, "phrase", "The renewal price increase hurt."),
+        ]
+    )
+    root = And(words("renewal", "price", "increase"))
+    assert ranked(backend, root, [alpha]) == ["phrase", "pairs"]
+
+
 def test_a_document_matching_more_words_ranks_higher(backend, alpha) -> None:
     backend.index(
         [

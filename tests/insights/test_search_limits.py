@@ -161,3 +161,10 @@ def test_a_search_stopped_at_its_limit_says_so(
     page = response.content.decode()
     assert "This search took too long and was stopped." in page
     assert "Search stopped" in page
+
+
+def test_a_search_is_stopped_after_a_second_unless_configured_otherwise(tmp_path) -> None:
+    from django.conf import settings as django_settings
+
+    assert django_settings.SEARCH_TIME_LIMIT_MS == 1000
+    assert WhooshBackend(tmp_path / "index").time_limit == 1.0

@@ -579,9 +579,9 @@ def test_a_search_is_one_query(backend, projects, django_assert_num_queries) -> 
     alpha, _ = projects
     backend.index([make_doc(alpha, number, f"sso {number}") for number in range(1, 4)])
     for root in [Term("sso"), Term("nothing"), None, Not(Term("sso"))]:
-        # 1. savepoint (the test's transaction is open), 2. the time limit, 3. matches, total,
-        # facet counts and the page of hits with snippets, 4. release the savepoint
-        with django_assert_num_queries(4):
+        # 1. savepoint (the test's transaction is open), 2. the time limit with the matches,
+        # total, facet counts and the page of hits with snippets, 3. release the savepoint
+        with django_assert_num_queries(3):
             ask(backend, root, projects)
     # Nothing to search for: no query at all.
     with django_assert_num_queries(0):
@@ -605,9 +605,11 @@ def test_a_search_past_its_time_limit_is_stopped_and_the_connection_recovers(pro
 
 
 def search_statement(captured: CaptureQueriesContext) -> str:
-    """The search itself, among the savepoint and time-limit statements around it."""
+    """The search itself, without the time limit sent before it and the savepoint around."""
     (sql,) = [query["sql"] for query in captured.captured_queries if "matches" in query["sql"]]
-    return sql
+    limit, search = sql.split(";\n", 1)
+    assert "statement_timeout" in limit
+    return search
 
 
 def explain(sql: str) -> str:
@@ -691,7 +693,9 @@ def test_remove_remove_source_clear(backend, projects) -> None:
 
 
 @postgres_only
-def test_rebuild_replaces_everything_and_raw_search_counts(backend, projects) -> None:
+def test_rebuild_replaces_everything_and_the_raw_floor_counts_with_to_tsquery(
+    backend, projects
+) -> None:
     alpha, _ = projects
     backend.index([make_doc(alpha, 1, "old sso"), make_doc(alpha, 2, "old pricing")])
     documents = [make_doc(alpha, number, f"new sso {number}") for number in range(3, 6)]
@@ -700,7 +704,20 @@ def test_rebuild_replaces_everything_and_raw_search_counts(backend, projects) ->
     assert SearchEntry.objects.get(doc_id="utterance:3").text == "new sso 3"  # the first wins
     assert backend.raw_search("sso") == 3
     assert backend.raw_search("old") == 0
-    assert backend.raw_search("'); drop table x; --") == 0
+    assert backend.raw_search("sso & !4") == 2
+    assert backend.raw_search("sso", stage="onboarding") == 0
+
+
+@postgres_only
+def test_a_rebuild_leaves_the_planner_statistics_of_the_new_rows(backend, projects) -> None:
+    alpha, _ = projects
+    backend.rebuild([make_doc(alpha, number, f"sso {number}") for number in range(1, 8)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [SearchEntry._meta.db_table],
+        )
+        assert cursor.fetchone()[0] == 7  # ANALYZE ran: without it -1 (never analysed)
 
 
 @postgres_only
@@ -756,3 +773,26 @@ def test_during_a_rebuild_others_search_the_old_index_and_wait_to_write(projects
         "utterance:3",
         "utterance:4",
     }
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_a_search_is_one_round_trip_and_its_limit_stays_its_own(
+    projects, django_assert_num_queries
+) -> None:
+    alpha, _ = projects
+    backend = PostgresBackend(time_limit=0.25)
+    backend.index([make_doc(alpha, number, f"sso {number}") for number in range(1, 4)])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        before = cursor.fetchone()[0]
+    with django_assert_num_queries(1):
+        assert ask(backend, Term("sso"), projects).total == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == before
+    words = "team rollout licence renewal pricing onboarding security review"
+    backend.index([make_doc(alpha, number, f"{words} {number}") for number in range(10, 3010)])
+    with pytest.raises(SearchTimeout):
+        ask(PostgresBackend(time_limit=0.001), Or(tuple(map(Term, words.split()))), projects)
+    assert ask(backend, Term("sso"), projects).total == 3  # the connection goes on
