@@ -36,7 +36,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +122,6 @@ def _schema() -> fields.Schema:
         coder_id=fields.NUMERIC(int, bits=64, shift_step=0),
         codes=fields.KEYWORD(stored=True, lowercase=True, commas=True),
         text=fields.TEXT(analyzer=_ANALYZER, stored=True),
-        # Every two words of text side by side, as text indexes them ("sso migrat"): finds the
-        # matches with a typed pair of words as a phrase without reading positions (_ranked).
-        pairs=fields.KEYWORD(commas=True),
         # A day number (date.toordinal()) so a date range is a numeric range; one term per
         # document (shift_step=0): a range expands to the few hundred session days it spans.
         session_date=fields.NUMERIC(int, stored=True, shift_step=0),
@@ -359,7 +355,9 @@ class WhooshBackend:
             collector = _AllowedBefore(deadline, UnlimitedCollector(), _BitsDocIdSet(allowed))
             searcher.search_with_collector(translation.query, collector)
             results = collector.results()
-            weighted = _ranked(searcher, docsets, results.top_n, translation, offset + limit)
+            weighted = _ranked(
+                searcher, docsets, results.top_n, translation.phrase_boost, offset + limit
+            )
             page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
             matched = _bits(docnum for _, docnum in weighted)
         else:
@@ -584,7 +582,6 @@ def _check_schema(ix: FileIndex) -> None:
 
 
 def _fields(doc: SearchDocument) -> dict[str, Any]:
-    searched = "\n".join([doc.text, *doc.code_names])
     # None leaves a field out: an empty facet value is no value (and no empty term).
     values: dict[str, Any] = {
         "doc_id": doc.doc_id,
@@ -601,9 +598,7 @@ def _fields(doc: SearchDocument) -> dict[str, Any]:
         "coder_id": doc.coder_id or 0,
         "codes": ",".join(code for code in doc.codes if code) or None,
         # A highlight's code names are searched as its words are, but only its text is shown.
-        "text": searched,
-        "pairs": ",".join(dict.fromkeys(f"{a} {b}" for a, b in pairwise(_analyse(searched))))
-        or None,
+        "text": "\n".join([doc.text, *doc.code_names]),
         "_stored_text": doc.text,
         "url": doc.url,
         "title": doc.title,
@@ -809,7 +804,7 @@ def _ranked(
     searcher: Searcher,
     docsets: _DocSets,
     top_n: Sequence[tuple[float, int]],
-    translation: _Translation,
+    phrase: wq.Phrase | None,
     wanted: int,
 ) -> list[tuple[float, int]]:
     """The matches ranked, one per passage (base.SearchDocument.passage), with the phrase
@@ -826,7 +821,6 @@ def _ranked(
     column = docsets.column("passage")
     passages = {docnum: column[docnum] for _, docnum in top_n}
     plain = _weighted(top_n, weights)
-    phrase = translation.phrase_boost
     if phrase is None or not plain:
         return _one_per_passage(plain, passages)
     scores = {docnum: score for score, docnum in top_n}
@@ -842,8 +836,7 @@ def _ranked(
     repeats = len(phrase.words) - len(set(phrase.words))
     reach = 1 + PHRASE_BOOST * (1 + repeats) + 1e-9
     while to_check:
-        whole = scores if translation.phrase_is_whole else None
-        bonus.update(_phrase_scores(searcher, phrase, sorted(to_check), whole))
+        bonus.update(_phrase_scores(searcher, phrase, sorted(to_check)))
         checked |= to_check
         best = _one_per_passage(
             _weighted(((scores[d], d) for d in checked), weights, bonus), passages
@@ -858,23 +851,15 @@ def _ranked(
     return _one_per_passage(_weighted(top_n, weights, bonus), passages)
 
 
-def _phrase_scores(
-    searcher: Searcher,
-    phrase: wq.Phrase,
-    docnums: list[int],
-    whole: Mapping[int, float] | None = None,
-) -> dict[int, float]:
+def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) -> dict[int, float]:
     """docnum → the phrase's score, for those of docnums (ascending) that have the phrase.
 
-    What whoosh's Phrase matcher scores (its words' scores, times its boost). The documents
-    with every pair of the phrase's words side by side come from the "pairs" field; for two
-    words that is the phrase, for more their positions are checked. Where the query's score
-    is its words' (`whole`: docnum → score), the phrase's is that times its boost; otherwise
-    each word's matcher is moved straight to those documents only, for its score.
+    What whoosh's Phrase matcher scores (its words' scores, times its boost), found with one
+    matcher per word moved straight to each document asked: the Phrase matcher's skip_to
+    reads the positions of every document on its way to the next one with the phrase.
     """
     scores: dict[int, float] = {}
     context = searcher.context()
-    pairs = [f"{a} {b}" for a, b in pairwise(phrase.words)]
     position = 0
     for leaf, offset in searcher.leaf_searchers():
         end = offset + leaf.doc_count_all()
@@ -882,30 +867,18 @@ def _phrase_scores(
         while position < len(docnums) and docnums[position] < end:
             mine.append(docnums[position] - offset)
             position += 1
-        reader = leaf.reader()
-        for pair in pairs:
-            if not mine or ("pairs", pair) not in reader:
-                mine = []
-                break
-            having = set(reader.postings("pairs", pair).all_ids())
-            mine = [local for local in mine if local in having]
         if not mine:
-            continue
-        if whole is not None and len(phrase.words) == 2:
-            scores.update((offset + local, whole[offset + local] * phrase.boost) for local in mine)
             continue
         matchers = [wq.Term(phrase.fieldname, word).matcher(leaf, context) for word in phrase.words]
         for local in mine:
             if not all(_moved_to(matcher, local) for matcher in matchers):
                 continue
-            if len(matchers) > 2:
-                positions = [set(matcher.value_as("positions")) for matcher in matchers]
-                if not any(
-                    all(start + i in at for i, at in enumerate(positions[1:], 1))
-                    for start in positions[0]
-                ):
-                    continue
-            scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
+            positions = [set(matcher.value_as("positions")) for matcher in matchers]
+            if any(
+                all(start + i in at for i, at in enumerate(positions[1:], 1))
+                for start in positions[0]
+            ):
+                scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
     return scores
 
 
@@ -1044,8 +1017,6 @@ class _Translation:
     dropped: list[str] = field(default_factory=list)  # typed words too common to search
     # A root that ANDs plain words: those words side by side score this on top (see _ranked).
     phrase_boost: wq.Phrase | None = None
-    # The query scores only the phrase's words, so the phrase scores PHRASE_BOOST times it.
-    phrase_is_whole: bool = False
 
     @property
     def ranked(self) -> bool:
@@ -1084,10 +1055,8 @@ def _translate(root: Node | None) -> _Translation:
     if isinstance(q, wq.Not):
         translation.excluded = q.query  # "everything except …"
         q = wq.AndNot(wq.Every(), q.query)
-    elif isinstance(root, And) and (phrase := _phrase_boost(root)) is not None:
-        translation.phrase_boost = phrase
-        scored = q.a if isinstance(q, wq.AndNot) else q
-        translation.phrase_is_whole = scored == wq.And([wq.Term("text", w) for w in phrase.words])
+    elif isinstance(root, And):
+        translation.phrase_boost = _phrase_boost(root)
     translation.query = q
     return translation
 

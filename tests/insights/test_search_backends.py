@@ -580,17 +580,6 @@ def test_a_phrase_match_far_down_by_its_words_alone_still_tops_every_page(backen
         assert pages == whole
 
 
-def test_three_words_side_by_side_outrank_the_same_pairs_apart(backend, alpha) -> None:
-    backend.index(
-        [
-            doc(alpha, "pairs", "Renewal price, price increase."),
-            doc(alpha, "phrase", "The renewal price increase hurt."),
-        ]
-    )
-    root = And(words("renewal", "price", "increase"))
-    assert ranked(backend, root, [alpha]) == ["phrase", "pairs"]
-
-
 def test_a_document_matching_more_words_ranks_higher(backend, alpha) -> None:
     backend.index(
         [
