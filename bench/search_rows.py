@@ -45,7 +45,7 @@ def _search_missing() -> str | None:
         from insights.search import Filters  # noqa: F401
         from insights.search.documents import all_documents  # noqa: F401
         from insights.search.query import parse_query  # noqa: F401
-        from insights.search.whoosh_backend import WhooshBackend  # noqa: F401
+        from insights.search.whoosh.backend import WhooshBackend  # noqa: F401
     except ImportError as error:
         return f"search: not available ({error})"
     return None
@@ -58,7 +58,7 @@ def _postgres_missing() -> str | None:
 
 
 def _whoosh(directory: Path | None = None):  # noqa: ANN202 - whoosh stays lazy
-    from insights.search.whoosh_backend import WhooshBackend
+    from insights.search.whoosh.backend import WhooshBackend
 
     return WhooshBackend(directory or Path(settings.SEARCH_INDEX_DIR))
 

@@ -42,7 +42,7 @@ def reset_backend() -> None:
 
 def _make_backend(name: str) -> SearchBackend:
     if name == "whoosh":
-        from insights.search.whoosh_backend import WhooshBackend
+        from insights.search.whoosh.backend import WhooshBackend
 
         return WhooshBackend(
             settings.SEARCH_INDEX_DIR, time_limit=settings.SEARCH_TIME_LIMIT_MS / 1000

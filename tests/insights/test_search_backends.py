@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from insights.search import whoosh_backend
 from insights.search.base import (
     FACETS,
     And,
@@ -43,7 +42,8 @@ from insights.search.base import (
     SearchResults,
     Term,
 )
-from insights.search.whoosh_backend import WhooshBackend
+from insights.search.whoosh import backend as whoosh_backend
+from insights.search.whoosh.backend import WhooshBackend
 from interviews.models import ResearchProject
 from tests.factories import make_project
 
@@ -1014,7 +1014,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from insights.search.base import SearchDocument
-from insights.search.whoosh_backend import WhooshBackend
+from insights.search.whoosh.backend import WhooshBackend
 
 def documents():
     yield SearchDocument(doc_id="utterance:r1", kind="utterance", project_id=int(sys.argv[3]),
@@ -1107,7 +1107,7 @@ def test_whoosh_threads_share_the_searcher_while_another_thread_writes(whoosh, a
 def test_whoosh_instances_of_one_directory_share_one_searcher(whoosh, tmp_path, alpha) -> None:
     whoosh.index([doc(alpha, "1", "Renewal.")])
     ask(whoosh, Term("renewal"), [alpha])
-    state = whoosh_backend._shared_for(whoosh.index_dir)
+    state = whoosh_backend.shared_for(whoosh.index_dir)
     searcher = state.searcher
     ask(WhooshBackend(tmp_path / "index"), Term("renewal"), [alpha])
     ask(whoosh, Term("other"), [alpha])

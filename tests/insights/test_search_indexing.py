@@ -33,7 +33,7 @@ from insights.search.backends import get_backend, reset_backend
 from insights.search.base import Filters, IndexBusy, SearchHit
 from insights.search.documents import all_documents, highlight_documents, transcript_documents
 from insights.search.query import parse_query
-from insights.search.whoosh_backend import WhooshBackend
+from insights.search.whoosh.backend import WhooshBackend
 from interviews.models import (
     FieldNote,
     Participant,

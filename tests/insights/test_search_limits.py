@@ -29,7 +29,7 @@ from insights.search.base import (
     Term,
 )
 from insights.search.query import MAX_PHRASE_WORDS, MAX_TERMS, parse_query
-from insights.search.whoosh_backend import WhooshBackend
+from insights.search.whoosh.backend import WhooshBackend
 from interviews.models import ResearchProject
 
 pytestmark = pytest.mark.django_db

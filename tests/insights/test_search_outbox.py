@@ -32,7 +32,7 @@ from insights.search import indexing
 from insights.search.backends import get_backend, reset_backend
 from insights.search.base import Filters, IndexBusy
 from insights.search.query import parse_query
-from insights.search.whoosh_backend import WhooshBackend
+from insights.search.whoosh.backend import WhooshBackend
 from interviews.models import FieldNote, ResearchProject, Session, Transcript
 from tests.factories import make_session, make_transcript
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from insights.search import backends
 from insights.search.base import And, Filters, Kind, Not, Or, Phrase, SearchDocument, Term
 from insights.search.query import MAX_LENGTH, MAX_PHRASE_WORDS, MAX_TERMS, parse_query
-from insights.search.whoosh_backend import WhooshBackend
+from insights.search.whoosh.backend import WhooshBackend
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 

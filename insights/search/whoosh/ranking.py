@@ -1,0 +1,174 @@
+"""Ranking the matches of a search.
+
+ranked: every match's text score (plus the phrase bonus of PHRASE_BOOST where it decides
+the page) times its rank weight (base.rank_weight: pain severity, recency), one match per
+passage. without_repeated_passages: the same one-per-passage rule for unranked matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.utils import timezone
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from insights.search.base import rank_weight
+from insights.search.whoosh.docsets import DocSets, first_docnums
+
+# "A phrase match outranks scattered words": the score a document gets on top of its AND
+# score when the AND-ed words also stand side by side, in the order typed.
+PHRASE_BOOST = 2.0
+
+
+def _rank_weights(docsets: DocSets, docnums: Iterable[int]) -> dict[int, float]:
+    """docnum → base.rank_weight (pain severity, recency), read from the columns once."""
+    pains = docsets.column("pain_severity")
+    days = docsets.column("rank_day")
+    today = timezone.localdate()
+    weights = {}
+    for docnum in docnums:
+        day = days[docnum]
+        session_date = dt.date.fromordinal(day) if day else None
+        weights[docnum] = rank_weight(pains[docnum], session_date, today)
+    return weights
+
+
+def _weighted(
+    top_n: Iterable[tuple[float, int]],
+    weights: Mapping[int, float],
+    bonus: Mapping[int, float] | None = None,
+) -> list[tuple[float, int]]:
+    """Every match's text score (plus its phrase bonus, if any) times its rank weight, best
+    first."""
+    bonus = bonus or {}
+    weighted = [
+        ((score + bonus[docnum] if docnum in bonus else score) * weights[docnum], docnum)
+        for score, docnum in top_n
+    ]
+    weighted.sort(key=lambda pair: (-pair[0], pair[1]))
+    return weighted
+
+
+def ranked(
+    searcher: Searcher,
+    docsets: DocSets,
+    top_n: Sequence[tuple[float, int]],
+    phrase: wq.Phrase | None,
+    wanted: int,
+) -> list[tuple[float, int]]:
+    """The matches ranked, one per passage (base.SearchDocument.passage), with the phrase
+    bonus where it decides anything.
+
+    Checking the phrase means reading word positions: done for every match, it cost as
+    much again as finding the matches. A match gains at most PHRASE_BOOST times its score,
+    so only matches that could still reach the first `wanted` are checked, best first,
+    until every unchecked one falls short; and every highlight of a passage matched more
+    than once, so the passage's best-ranked highlight is the one kept. The order of the rest
+    (past the page) may lack a bonus; the total and facets do not depend on it.
+    """
+    weights = _rank_weights(docsets, (docnum for _, docnum in top_n))
+    column = docsets.column("passage")
+    passages = {docnum: column[docnum] for _, docnum in top_n}
+    plain = _weighted(top_n, weights)
+    if phrase is None or not plain:
+        return _one_per_passage(plain, passages)
+    scores = {docnum: score for score, docnum in top_n}
+    members: dict[bytes, list[int]] = {}
+    for _, docnum in plain:
+        if passage := passages[docnum]:
+            members.setdefault(passage, []).append(docnum)
+    to_check = {docnum for group in members.values() if len(group) > 1 for docnum in group}
+    to_check.update(docnum for _, docnum in plain[:wanted])
+    bonus: dict[int, float] = {}
+    checked: set[int] = set()
+    # The most a bonus multiplies a score by (a word typed twice is scored twice), and some.
+    repeats = len(phrase.words) - len(set(phrase.words))
+    reach = 1 + PHRASE_BOOST * (1 + repeats) + 1e-9
+    while to_check:
+        bonus.update(_phrase_scores(searcher, phrase, sorted(to_check)))
+        checked |= to_check
+        best = _one_per_passage(
+            _weighted(((scores[d], d) for d in checked), weights, bonus), passages
+        )
+        bar = best[wanted - 1][0] if len(best) >= wanted else -math.inf
+        to_check = set()
+        for weighted, docnum in plain:
+            if weighted * reach < bar:
+                break  # the rest score less still
+            if docnum not in checked:
+                to_check.add(docnum)
+    return _one_per_passage(_weighted(top_n, weights, bonus), passages)
+
+
+def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) -> dict[int, float]:
+    """docnum → the phrase's score, for those of docnums (ascending) that have the phrase.
+
+    What whoosh's Phrase matcher scores (its words' scores, times its boost), found with one
+    matcher per word moved straight to each document asked: the Phrase matcher's skip_to
+    reads the positions of every document on its way to the next one with the phrase.
+    """
+    scores: dict[int, float] = {}
+    context = searcher.context()
+    position = 0
+    for leaf, offset in searcher.leaf_searchers():
+        end = offset + leaf.doc_count_all()
+        mine = []
+        while position < len(docnums) and docnums[position] < end:
+            mine.append(docnums[position] - offset)
+            position += 1
+        if not mine:
+            continue
+        matchers = [wq.Term(phrase.fieldname, word).matcher(leaf, context) for word in phrase.words]
+        for local in mine:
+            if not all(_moved_to(matcher, local) for matcher in matchers):
+                continue
+            positions = [set(matcher.value_as("positions")) for matcher in matchers]
+            if any(
+                all(start + i in at for i, at in enumerate(positions[1:], 1))
+                for start in positions[0]
+            ):
+                scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
+    return scores
+
+
+def _moved_to(matcher: Any, docnum: int) -> bool:
+    """Move a matcher forward to docnum; whether it matches there."""
+    if matcher.is_active() and matcher.id() < docnum:
+        matcher.skip_to(docnum)
+    return bool(matcher.is_active() and matcher.id() == docnum)
+
+
+def _one_per_passage(
+    ranked: list[tuple[float, int]], passages: Mapping[int, bytes]
+) -> list[tuple[float, int]]:
+    """The ranked matches with only the first of each passage (base.SearchDocument.passage)."""
+    seen: set[bytes] = set()
+    kept = []
+    for score, docnum in ranked:
+        passage = passages[docnum]
+        if passage:
+            if passage in seen:
+                continue
+            seen.add(passage)
+        kept.append((score, docnum))
+    return kept
+
+
+def without_repeated_passages(docsets: DocSets, matched: int, highlights: int) -> int:
+    """Unranked matches without the second and later highlights of one passage."""
+    candidates = matched & highlights
+    if not candidates:
+        return matched
+    passages = docsets.column("passage")
+    seen: set[bytes] = set()
+    for docnum in first_docnums(candidates, 0, candidates.bit_count()):
+        passage = passages[docnum]
+        if passage in seen:
+            matched &= ~(1 << docnum)
+        elif passage:
+            seen.add(passage)
+    return matched
