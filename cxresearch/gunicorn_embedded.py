@@ -3,7 +3,8 @@
 One worker process, because the embedded set-up keeps its Whoosh index in var/ and Whoosh has
 one writer at a time: threads of one process share it. Threads (gthread) also keep
 connections alive, which the browser reuses for the coding panel's requests. The worker
-runs the search index writer (insights.search.writer), so no request waits for a Whoosh commit.
+runs the search index writer (insights.search.writer), so no request waits for a Whoosh commit,
+and the writer warms the searcher as the worker starts, so neither does its first search.
 """
 
 workers = 1

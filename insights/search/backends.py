@@ -40,6 +40,14 @@ def reset_backend() -> None:
         close()
 
 
+def warm_backend() -> None:
+    """Prepare the process's backend for its first search (Whoosh: open the searcher, build its
+    document sets); the other backends have nothing to prepare."""
+    warm = getattr(get_backend(), "warm", None)
+    if callable(warm):
+        warm()
+
+
 def _make_backend(name: str) -> SearchBackend:
     if name == "whoosh":
         from insights.search.whoosh.backend import WhooshBackend

@@ -11,6 +11,10 @@ The work itself is the outbox's: every change wrote its IndexOutbox rows in its 
 transaction, and the writer drains them (indexing.drain_outbox), so nothing committed is lost
 when the process stops first: the next start's first drain indexes it. A drain that fails
 keeps its rows (attempts + 1) and the writer tries them again every IDLE_SECONDS.
+
+After each drain the writer also warms the searcher (WhooshBackend.warm): it opens the index
+and builds the document sets a search needs, so the first search of a new process, or after
+a commit, does not spend its time limit on them.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import threading
 
 from django.db import close_old_connections, connection
 
-from insights.search import indexing
+from insights.search import backends, indexing
 
 log = logging.getLogger("insights.search")
 
@@ -76,8 +80,17 @@ class IndexWriter:
         finally:
             close_old_connections()
 
+    def warm(self) -> None:
+        """Prepare the searcher for the next search (backends.warm_backend), so the first
+        search after the process starts, or after a commit, does not pay for opening it."""
+        try:
+            backends.warm_backend()
+        except Exception:
+            log.exception("Search index: the writer could not prepare the searcher.")
+
     def _drain_and_disconnect(self) -> None:
         self.drain()
+        self.warm()
         # The thread's connection is not held between drains: idle, it would keep SQLite's
         # snapshot (WAL) or a PostgreSQL session open for nothing.
         connection.close()

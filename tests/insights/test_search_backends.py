@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from whoosh.reading import SegmentReader
 
 from insights.search.base import (
     FACETS,
@@ -43,6 +44,7 @@ from insights.search.base import (
     Term,
 )
 from insights.search.whoosh import backend as whoosh_backend
+from insights.search.whoosh import docsets as docsets_module
 from insights.search.whoosh.backend import WhooshBackend
 from interviews.models import ResearchProject
 from tests.factories import make_project
@@ -1127,3 +1129,48 @@ def test_whoosh_raw_floor_adds_without_replacing_and_counts_with_whoosh_syntax(
     assert whoosh.raw_search("renewal AND seats") == 1
     assert whoosh.raw_search('"renewal pricing"') == 2
     assert whoosh.raw_search("renew*") == 3
+
+
+@pytest.fixture
+def builds(monkeypatch) -> dict[str, int]:
+    """Counts what a search builds on first use: per-segment document sets (every one goes
+    through docsets.bits_of) and column readers."""
+    counts = {"sets": 0, "columns": 0}
+    bits_of = docsets_module.bits_of
+
+    def counting_bits_of(docnums: Any) -> int:
+        counts["sets"] += 1
+        return bits_of(docnums)
+
+    monkeypatch.setattr(docsets_module, "bits_of", counting_bits_of)
+    column_reader = SegmentReader.column_reader  # a MultiReader opens one per segment
+
+    def counting_column_reader(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counts["columns"] += 1
+        return column_reader(self, *args, **kwargs)
+
+    monkeypatch.setattr(SegmentReader, "column_reader", counting_column_reader)
+    return counts
+
+
+def test_whoosh_after_warming_a_search_builds_no_document_set(whoosh, alpha, builds) -> None:
+    whoosh.index([doc(alpha, "1", "Renewal pricing.", segment="SMB"), doc(alpha, "2", "Seats.")])
+    pain = doc(alpha, "h1", "Renewal pricing.", kind=Kind.HIGHLIGHT, codes=("pain",), segment="SMB")
+    whoosh.index([pain])  # a second segment
+    whoosh.warm()
+    assert builds["sets"] and builds["columns"]
+    builds.update(sets=0, columns=0)
+
+    ranked = ask(whoosh, Term("renewal"), [alpha], Filters(values={"segment": ("smb",)}))
+    listed = ask(whoosh, None, [alpha])
+    assert (ranked.total, listed.total) == (2, 3)
+    assert ranked.facets["code"] == {"pain": 1}
+    assert builds == {"sets": 0, "columns": 0}
+
+    whoosh.index([doc(alpha, "3", "Renewal again.", segment="SMB")])
+    ask(whoosh, Term("renewal"), [alpha])
+    assert builds["sets"] and builds["columns"]  # the spy sees what a cold search builds
+    whoosh.warm()
+    builds.update(sets=0, columns=0)
+    ask(whoosh, Term("renewal"), [alpha], Filters(values={"segment": ("smb",)}))
+    assert builds == {"sets": 0, "columns": 0}

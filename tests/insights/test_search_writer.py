@@ -7,9 +7,11 @@ lost when the process stops before the writer ran: the next writer's first drain
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import pytest
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
@@ -17,10 +19,12 @@ from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 from cxresearch import gunicorn_embedded
 from cxresearch.celery import app as celery_app
 from insights.models import IndexOutbox
+from insights.search import backends
 from insights.search import writer as writer_module
 from insights.search.backends import get_backend, reset_backend
 from insights.search.base import Filters
 from insights.search.query import parse_query
+from insights.search.whoosh import docsets
 from insights.search.writer import IndexWriter, running_writer
 from interviews.models import FieldNote, ResearchProject, Session
 from tests.factories import make_session
@@ -159,3 +163,37 @@ def test_the_served_app_indexes_in_its_writer_and_a_restart_catches_up(
 
     gunicorn_embedded.worker_exit(server=None, worker=None)
     assert running_writer() is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_writer_warms_the_searcher_so_the_first_search_builds_nothing(
+    project: ResearchProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = make_session(project)
+    with monkeypatch.context() as patch:
+        patch.setattr(writer_module, "_writer", IndexWriter())
+        left = FieldNote.objects.create(session=session, text="Badge reader jams.")
+    warmed = threading.Event()
+    warm_backend = backends.warm_backend
+
+    def warm_and_tell() -> None:
+        warm_backend()
+        warmed.set()
+
+    monkeypatch.setattr(backends, "warm_backend", warm_and_tell)
+    built: list[object] = []
+    bits_of = docsets.bits_of
+
+    def counting_bits_of(docnums: Any) -> int:
+        built.append(docnums)
+        return bits_of(docnums)
+
+    monkeypatch.setattr(docsets, "bits_of", counting_bits_of)
+
+    gunicorn_embedded.post_worker_init(worker=None)
+    wait_for_empty_outbox()
+    assert warmed.wait(WAIT_SECONDS)
+    built.clear()
+    assert found("badge") == {f"field_note:{left.pk}"}
+    assert built == []  # every document set the search needed was built by the writer
+    gunicorn_embedded.worker_exit(server=None, worker=None)

@@ -320,6 +320,15 @@ class WhooshBackend:
         with state.search_lock:
             self._forget(state)
 
+    def warm(self) -> None:
+        """Open this process's searcher and build the document sets and column readers its
+        first search would (DocSets.warm), so that search is not the slow one."""
+        state = shared_for(self.index_dir)
+        with state.search_lock:
+            self._searcher(state)
+            if state.docsets is not None:
+                state.docsets.warm()
+
     # The floor for benchmarks: plain Whoosh on the same index and searcher, without
     # translation, filters, facets, passages or snippets.
 

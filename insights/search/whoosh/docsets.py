@@ -54,6 +54,19 @@ class DocSets:
         self._live: int | None = None
         self._columns: dict[str, Any] = {}
 
+    def warm(self) -> None:
+        """Build now what a search would build on first use: the sets of every facet value
+        and project, the live documents and the column readers (at large scale, seconds)."""
+        for fieldname in FACET_FIELDS.values():
+            for value in self._facet_values(fieldname):
+                self.term(fieldname, value)
+        for project_id in self.searcher.reader().field_terms("project_id"):
+            self.term("project_id", project_id)
+        self.term("speaker_participant_id", 0)  # consent: documents with no speaker
+        self.live()
+        for fieldname in ("passage", "pain_severity", "rank_day"):
+            self.column(fieldname)
+
     def column(self, fieldname: str) -> Any:
         """The searcher's reader of a column field. Opening one reads the whole column's offsets
         (a VarBytesColumn's, for "passage": milliseconds), so it is kept with the searcher."""
