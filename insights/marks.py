@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, Q
@@ -53,24 +54,35 @@ class MarkedSegment:
     shown: str | None = None
 
 
-def highlights_for(where: Q, *, reader: EvidenceReader, mine_only: bool) -> list[Highlight]:
+def highlights_for(
+    where: Q, *, reader: EvidenceReader, mine_only: bool, few: bool = False
+) -> list[Highlight]:
     """The highlights this reader may see on a source, with their codes, in one to three queries.
 
     What the reader may see comes from insights.visibility; `where` picks the source (and
     span), `mine_only` is the reader's own choice to see only their codings. Codes are read
     once each rather than once per coding: a long, well-coded transcript has a thousand
-    codings of a few dozen codes. Codings come in the order they were applied.
+    codings of a few dozen codes. `few`: a span's highlights (the coding panel's answer),
+    whose codings join their codes in one query instead. Codings come in the order they
+    were applied.
     """
     highlights = visible_highlights(reader).filter(where)
     if mine_only:
         highlights = highlights.filter(coder_id=getattr(reader.user, "pk", None))
     codings = CodedHighlight.objects.only("id", "content_object_id", "tag_id").order_by("id")
-    return list(
-        highlights.select_related("stage", "coder")
-        .prefetch_related(
+    if few:
+        codings = codings.select_related("tag").only(
+            "id", "content_object_id", "tag", "tag__name", "tag__colour"
+        )
+        prefetches: list[Prefetch[Any, Any, Any]] = [Prefetch("coded_items", queryset=codings)]
+    else:
+        prefetches = [
             Prefetch("coded_items", queryset=codings),
             Prefetch("coded_items__tag", queryset=Code.objects.only("id", "name", "colour")),
-        )
+        ]
+    return list(
+        highlights.select_related("stage", "coder")
+        .prefetch_related(*prefetches)
         .order_by("start", "-end", "id")
     )
 
@@ -410,6 +422,7 @@ def fragments_and_highlights(
             Q(transcript=transcript, start__lt=utterances[-1].end, end__gt=utterances[0].start),
             reader=reader,
             mine_only=False,
+            few=True,
         )
         if shown is None:
             shown = redactions_shown(reader, transcript_ids=[transcript.pk])

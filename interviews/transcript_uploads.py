@@ -122,7 +122,8 @@ def uploads_import_job(context: JobContext) -> JobOutcome:
         if item.outcome == Outcome.PENDING:
             _import_item(context, item, project=project, session=session, gone=session_gone)
         _discard(item.params)
-        context.progress(number, len(items), f"{number} of {len(items)} files done.")
+        if number < len(items):  # after the last file the job's outcome is written at once
+            context.progress(number, len(items), f"{number} of {len(items)} files done.")
     _remove_folder(str(context.params.get("folder", "")))
 
     counts = Counter(item.outcome for item in items)

@@ -24,8 +24,8 @@ def _redirect_to_job(request: AuthenticatedHttpRequest, job: BackgroundJob) -> H
 
     Without a broker the job has already run: one file imported lands on its transcript.
     """
-    job.refresh_from_db()
-    items = list(job.items.all()) if job.state == BackgroundJob.State.DONE else []
+    # One query for the job's state and its items: the items of a job that is done.
+    items = list(JobItem.objects.filter(job_id=job.pk, job__state=BackgroundJob.State.DONE)[:2])
     if len(items) == 1 and items[0].outcome == JobItem.Outcome.DONE:
         messages.success(request, "Imported 1 transcript.")
         return redirect(items[0].url)

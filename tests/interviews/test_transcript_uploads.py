@@ -18,7 +18,7 @@ from interviews import transcript_uploads, transcripts
 from interviews.models import ResearchProject, Session, Transcript
 from interviews.tasks import import_transcripts
 from jobs.models import BackgroundJob, JobItem
-from jobs.runner import job_retry
+from jobs.runner import JobContext, job_retry
 from jobs.uploads import UPLOAD_ROOT
 from tests.factories import make_session, make_transcript
 from tests.interviews.importing import (
@@ -186,6 +186,29 @@ def test_good_bad_empty_and_duplicate_files_each_get_their_outcome(
     )
     assert "edit the session to link its participant" in unknown.message
     assert stored_files(job.params["folder"]) == set()  # every stored upload is deleted
+
+
+def test_progress_is_written_between_files_not_after_the_last(
+    lead_client: Client, project: ResearchProject, run_jobs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job's outcome follows the last file at once: a progress write there is wasted."""
+    written: list[tuple[int, int]] = []
+    record = JobContext.progress
+
+    def progress(context: JobContext, done: int, total: int, message: str = "") -> None:
+        written.append((done, total))
+        record(context, done, total, message)
+
+    monkeypatch.setattr(JobContext, "progress", progress)
+    files = [upload("a.txt", GOOD), upload("b.txt", GOOD.replace(b"Slowly", b"Quickly"))]
+
+    with run_jobs():
+        lead_client.post(import_url(project), {"files": files})
+
+    assert written == [(1, 2)]
+    job = BackgroundJob.objects.get()
+    assert (job.state, job.progress) == (State.DONE, 100)
+    assert job.message == "Imported 2, already imported 0, refused 0."
 
 
 def test_files_uploaded_into_a_session_go_into_it(
