@@ -459,10 +459,11 @@ _BLIND_CODING_STATE = {
 }
 
 
-def blind_coding_set(*, project: ResearchProject, action: BlindCoding) -> bool:
+def blind_coding_set(*, project: ResearchProject, action: BlindCoding, by: User) -> bool:
     """Turn the study's blind coding on (which hides others' codings again), reveal everyone's
-    codings, or turn it off. False when it already was so: nothing is written. Revealing
-    needs a study that is blind now. The caller checks the user is the lead."""
+    codings, or turn it off, in the audit log. False when it already was so: nothing is
+    written. Revealing needs a study that is blind now. The caller checks the user is the
+    lead."""
     with transaction.atomic():
         coding, _ = CodingSettings.objects.select_for_update().get_or_create(project=project)
         if action == BlindCoding.REVEAL and not coding.codings_hidden:
@@ -472,6 +473,7 @@ def blind_coding_set(*, project: ResearchProject, action: BlindCoding) -> bool:
             return False
         coding.blind_coding, coding.codings_revealed = wanted
         coding.save(update_fields=["blind_coding", "codings_revealed", "updated_at"])
+        audit(by, AuditEvent.Action.BLIND_CODING_CHANGED, project=project, detail=action.label)
     project.coding_settings = coding
     return True
 

@@ -216,7 +216,7 @@ def blind_coding(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             request, "Choose to turn blind coding on, reveal the codings, or turn it off."
         )
         return redirect("insights:agreement", slug=project.slug)
-    if blind_coding_set(project=project, action=action):
+    if blind_coding_set(project=project, action=action, by=request.user):
         messages.success(request, _BLIND_CODING_DONE[action])
     else:
         messages.info(request, _BLIND_CODING_ALREADY[action])

@@ -55,6 +55,7 @@ class AuditEvent(models.Model):
         HIGHLIGHT_DELETED = "highlight_deleted", "Deleted a highlight"
         TRANSCRIPT_DELETED = "transcript_deleted", "Deleted a transcript"
         FIELD_NOTE_DELETED = "field_note_deleted", "Deleted a field note"
+        BLIND_CODING_CHANGED = "blind_coding_changed", "Changed blind coding"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -19,7 +19,7 @@ from insights.coding import (
     highlight_update,
 )
 from insights.models import Code, CodingSettings
-from interviews.models import Membership, ResearchProject, Transcript, Utterance
+from interviews.models import AuditEvent, Membership, ResearchProject, Transcript, Utterance
 from tests.factories import (
     coding_of,
     make_session,
@@ -368,3 +368,19 @@ def test_the_admin_lists_and_changes_a_studys_coding_settings(
     )
     assert response.status_code == 302
     assert coding_of(project) == (True, True)
+
+
+def test_each_blind_coding_change_is_in_the_audit_log_and_a_repeat_is_not(
+    lead_client: Client, lead: User, project: ResearchProject
+) -> None:
+    for action in ("on", "reveal", "reveal", "off"):
+        lead_client.post(_blind_url(project), {"action": action})
+
+    events = AuditEvent.objects.filter(
+        project=project, action=AuditEvent.Action.BLIND_CODING_CHANGED
+    ).order_by("id")
+    assert [(event.user_id, event.detail) for event in events] == [
+        (lead.pk, "Turn blind coding on (hide others' codings)"),
+        (lead.pk, "Reveal everyone's codings"),
+        (lead.pk, "Turn blind coding off"),
+    ]
