@@ -33,6 +33,7 @@ from interviews.models import (
     Utterance,
 )
 from interviews.redaction import Identity, mask_identity
+from jobs.models import BackgroundJob, JobItem
 
 PSEUDONYM_PREFIX = "P-"
 _NUMBERED_PSEUDONYM = re.compile(r"P-[0-9]+")
@@ -344,7 +345,9 @@ def participant_erase(*, participant: Participant, by: User) -> Participant:
          name replaced by the pseudonym (company and e-mail by placeholders);
        - the stored source file (its path holds the file name) is deleted once this commits.
     3. The same for the field notes of their sessions, and the titles of those sessions.
-    4. Delete their identity and screener answers, mark them erased and do-not-contact, and
+    4. What was written about them in free text: their consent notes, pipeline notes and
+       attribute values, and the file names and messages of those transcripts' import jobs.
+    5. Delete their identity and screener answers, mark them erased and do-not-contact, and
        write the audit log. The saves above reindex the search documents after commit.
     """
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
@@ -371,12 +374,17 @@ def participant_erase(*, participant: Participant, by: User) -> Participant:
         _relabel_speakers(transcript, participant, identity)
         transcript.title = identity.replaced(transcript.title, pseudonym)[:200]
         transcript.source_filename = identity.replaced(transcript.source_filename, pseudonym)[:255]
+        transcript.source_metadata = _replaced_in_json(
+            transcript.source_metadata, identity, pseudonym
+        )
         if stored_name := transcript.source_file.name:
             files += 1
             storage = transcript.source_file.storage
             transaction.on_commit(partial(storage.delete, stored_name), robust=True)
             transcript.source_file = ""
-        transcript.save(update_fields=["text", "title", "source_filename", "source_file"])
+        transcript.save(
+            update_fields=["text", "title", "source_filename", "source_file", "source_metadata"]
+        )
 
     notes = list(
         FieldNote.objects.select_for_update().filter(
@@ -397,6 +405,7 @@ def participant_erase(*, participant: Participant, by: User) -> Participant:
             session.title = title
             session.save(update_fields=["title", "updated_at"])
 
+    _erase_from_records(participant, transcripts, identity, pseudonym)
     ParticipantIdentity.objects.filter(participant=participant).delete()
     Enrollment.objects.filter(participant=participant).update(screener_answers="")
     participant.do_not_contact = True
@@ -509,6 +518,61 @@ def membership_remove(*, membership: Membership, by: User | None) -> None:
             member=membership.user,
             change=f"removed (was {membership.get_role_display()})",
         )
+
+
+def _erase_from_records(
+    participant: Participant, transcripts: Sequence[Transcript], identity: Identity, pseudonym: str
+) -> None:
+    """The name out of the free text written about the person, and out of the import jobs
+    of their transcripts (an item's label is the uploaded file's name)."""
+    _replace_in(
+        ConsentRecord.objects.filter(participant=participant), ["note"], identity, pseudonym
+    )
+    _replace_in(
+        EnrollmentEvent.objects.filter(enrollment__participant=participant),
+        ["note", "override_reason"],
+        identity,
+        pseudonym,
+    )
+    _replace_in(
+        AttributeValue.objects.filter(enrollment__participant=participant),
+        ["text_value"],
+        identity,
+        pseudonym,
+    )
+    projects = Session.objects.filter(transcripts__in=transcripts).values("project_id")
+    jobs = BackgroundJob.objects.filter(
+        project__in=projects, kind=BackgroundJob.Kind.IMPORT_TRANSCRIPTS
+    )
+    _replace_in(jobs, ["message", "error"], identity, pseudonym)
+    _replace_in(JobItem.objects.filter(job__in=jobs), ["label", "message"], identity, pseudonym)
+
+
+def _replace_in(
+    rows: QuerySet[Any], fields: Sequence[str], identity: Identity, pseudonym: str
+) -> None:
+    """Each row's text fields with the identity replaced (cut to the field's length)."""
+    model = rows.model
+    limits = {name: model._meta.get_field(name).max_length for name in fields}
+    changed = []
+    for row in rows.only("pk", *fields):
+        before = [getattr(row, name) for name in fields]
+        for name, limit in limits.items():
+            setattr(row, name, identity.replaced(getattr(row, name), pseudonym)[:limit])
+        if [getattr(row, name) for name in fields] != before:
+            changed.append(row)
+    model.objects.bulk_update(changed, list(fields), batch_size=1000)
+
+
+def _replaced_in_json(value: Any, identity: Identity, pseudonym: str) -> Any:
+    """A JSON value (a transcript's source metadata) with the identity replaced in every text."""
+    if isinstance(value, str):
+        return identity.replaced(value, pseudonym)
+    if isinstance(value, list):
+        return [_replaced_in_json(item, identity, pseudonym) for item in value]
+    if isinstance(value, dict):
+        return {key: _replaced_in_json(item, identity, pseudonym) for key, item in value.items()}
+    return value
 
 
 def _recut(utterances: QuerySet[Utterance], text: str) -> None:

@@ -5,13 +5,16 @@ Both transcripts' source files hold her name (the panel's as a speaker label), s
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
+from django.db.models import CharField, JSONField, TextField
 from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
@@ -22,7 +25,10 @@ from insights.models import Highlight
 from insights.search.backends import reset_backend
 from insights.search.service import search
 from interviews.models import (
+    AttributeValue,
     AuditEvent,
+    ConsentRecord,
+    EnrollmentEvent,
     FieldNote,
     Participant,
     ParticipantIdentity,
@@ -34,7 +40,15 @@ from interviews.models import (
     Utterance,
 )
 from interviews.services import participant_erase
-from tests.factories import make_participant, make_session, make_transcript
+from jobs.models import BackgroundJob, JobItem
+from tests.factories import (
+    make_attribute,
+    make_consent,
+    make_enrollment,
+    make_participant,
+    make_session,
+    make_transcript,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +191,89 @@ def test_erasure_leaves_the_name_in_no_text_column_and_no_file(
     assert "Omar Haddad" in Speaker.objects.filter(transcript=world["panel"]).values_list(
         "label", flat=True
     )
+
+
+@pytest.fixture
+def written_about(world, project: ResearchProject, ingrid: Participant, lead: User) -> None:
+    """Free text written about her beside the sources: what real teams type and files carry."""
+    transcript = world["transcript"]
+    Transcript.objects.filter(pk=transcript.pk).update(
+        source_metadata={
+            "title": "Ingrid Berg (Nordlys) – onboarding",
+            "speakers": ["Sam Rivera", "Ingrid Berg"],
+            "details": [{"note": "ingrid.berg@nordlys.no joined late"}, 3, None],
+        }
+    )
+    consent = make_consent(ingrid, project=project)
+    ConsentRecord.objects.filter(pk=consent.pk).update(note="Signed by Ingrid Berg by e-mail")
+    enrollment = make_enrollment(project, ingrid)
+    EnrollmentEvent.objects.create(
+        enrollment=enrollment,
+        from_status="identified",
+        to_status="contacted",
+        by=lead,
+        note="Ingrid asked to move to Thursday",
+        override_reason="Nordlys is a strategic account",
+    )
+    AttributeValue.objects.create(
+        enrollment=enrollment,
+        attribute=make_attribute(project, "champion"),
+        text_value="Ingrid Berg, Nordlys",
+    )
+    job = BackgroundJob.objects.create(
+        kind=BackgroundJob.Kind.IMPORT_TRANSCRIPTS,
+        project=project,
+        started_by=lead,
+        state=BackgroundJob.State.DONE,
+        message="Imported ingrid_berg_2026-10-12.vtt",
+    )
+    JobItem.objects.create(
+        job=job,
+        position=0,
+        label="ingrid_berg_2026-10-12.vtt",
+        outcome=JobItem.Outcome.DONE,
+        message="3 turns; speaker Ingrid Berg matched",
+    )
+
+
+def _text_columns() -> Iterator[tuple[str, str]]:
+    """(model label, field name) of every text, character and JSON column of the product."""
+    for app in ("interviews", "insights", "jobs"):
+        for model in apps.get_app_config(app).get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, (CharField, TextField, JSONField)):
+                    yield model._meta.label, field.name
+
+
+def test_erasure_leaves_the_name_in_no_column_of_any_model(
+    world, written_about, ingrid: Participant, lead: User, committed: Committed
+) -> None:
+    def columns_naming_her() -> set[str]:
+        found = set()
+        for label, name in _text_columns():
+            for value in apps.get_model(label)._default_manager.values_list(name, flat=True):
+                if value is not None and GONE.search(json.dumps(value, ensure_ascii=False)):
+                    found.add(f"{label}.{name}")
+        return found
+
+    before = columns_naming_her()
+    assert {
+        "interviews.ConsentRecord.note",
+        "interviews.EnrollmentEvent.note",
+        "interviews.EnrollmentEvent.override_reason",
+        "interviews.AttributeValue.text_value",
+        "interviews.Transcript.source_metadata",
+        "jobs.BackgroundJob.message",
+        "jobs.JobItem.label",
+        "jobs.JobItem.message",
+    } <= before
+    erase(ingrid, lead, committed)
+
+    assert columns_naming_her() == set()
+    metadata = Transcript.objects.get(pk=world["transcript"].pk).source_metadata
+    assert metadata["speakers"] == ["Sam Rivera", ingrid.pseudonym]
+    assert metadata["details"] == [{"note": "[e-mail] joined late"}, 3, None]
+    assert JobItem.objects.get().label == f"{ingrid.pseudonym}_2026-10-12.vtt"
 
 
 def test_erasure_keeps_the_quotes_under_the_pseudonym_and_the_offsets(
