@@ -93,6 +93,7 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
     participants: serializers.SlugRelatedField[Participant] = serializers.SlugRelatedField(
         slug_field="pseudonym", many=True, read_only=True
     )
+    title = serializers.SerializerMethodField()
     shared = serializers.SerializerMethodField()
 
     class Meta:
@@ -107,6 +108,12 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
             "participants",
             "shared",
         ]
+
+    def get_title(self, session: Session) -> str:
+        """The title the team typed, for the research team; the session's kind and date
+        ("Interview on 2026-03-02") for anyone else, since a title may name the person."""
+        reader: EvidenceReader = self.context["reader"]
+        return reader.session_name(session)
 
     def get_shared(self, session: Session) -> bool:
         """Whether you may read this session's transcripts and notes (consent audience)."""

@@ -208,7 +208,7 @@ def _row(
             transcript_id=transcript.pk,
             utterance_id=highlight.utterance_id,
         )
-        source = quote_source(str(transcript.session))
+        source = quote_source(reader.session_name(transcript.session))
         speaker = highlight.utterance.speaker if highlight.utterance else None
         speaker_label = speaker_role(speaker)
         if speaker is not None and speaker.participant is not None:
@@ -217,7 +217,7 @@ def _row(
         note = highlight.field_note
         assert note is not None
         url = links.field_note(session_id=note.session_id, note_id=note.pk)
-        source = quote_source(str(note.session), note.get_kind_display())
+        source = quote_source(reader.session_name(note.session), note.get_kind_display())
         participants = list(note.session.participants.all())
         if not participants:
             speaker_label = NO_PARTICIPANT_LINKED

@@ -39,8 +39,9 @@ from interviews.evidence import (
     consent_clearance,
     redact,
     redaction_spans,
+    session_name,
 )
-from interviews.models import Membership, Redaction, ResearchProject
+from interviews.models import Membership, Redaction, ResearchProject, Session
 
 __all__ = [
     "Audience",
@@ -85,6 +86,11 @@ class EvidenceReader:
 
     def may_read_session(self, session_id: int | None) -> bool:
         return self.clearance.allows_session(session_id)
+
+    def session_name(self, session: Session) -> str:
+        """The session's typed title for the research team, its kind and date for anyone else
+        (interviews.evidence.session_name)."""
+        return session_name(session, self.audience)
 
     def may_change(self, highlight: Highlight) -> bool:
         """Whether this reader may edit or delete a highlight they can see."""

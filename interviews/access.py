@@ -31,6 +31,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
 from interviews import page_extras
+from interviews.evidence import Audience, audience_for_role
 from interviews.models import (
     Enrollment,
     FieldNote,
@@ -56,6 +57,10 @@ class ProjectAccess:
     @property
     def is_lead(self) -> bool:
         return self.role == Role.LEAD
+
+    @property
+    def audience(self) -> Audience:
+        return audience_for_role(self.role)
 
 
 def role_in_project(user: User | AnonymousUser, project: ResearchProject) -> str | None:

@@ -65,6 +65,15 @@ def audience_for_role(role: str | None) -> Audience:
     return Audience.INTERNAL
 
 
+def session_name(session: Session, audience: Audience) -> str:
+    """What a reader calls a session: the title the team typed, for the research team; its
+    kind and date for anyone else. A title is free text and often names the person ("Ingrid
+    at Nordlys"), which no redaction covers, so it stays with the team."""
+    if audience == Audience.RESEARCH_TEAM:
+        return str(session)
+    return session.neutral_name
+
+
 def scopes_reaching(audience: Audience) -> list[str]:
     return [scope for scope, reach in SCOPE_AUDIENCE.items() if reach >= audience]
 

@@ -286,6 +286,7 @@ class SessionForm(forms.ModelForm[Session]):
             ),
         }
         help_texts = {
+            "title": "For the research team; viewers see the session as its kind and date.",
             "participants": "Participants enrolled in this study.",
             "interviewers": "Leads and researchers of this study.",
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypedDict
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -11,6 +12,7 @@ from django_stubs_ext import WithAnnotations
 
 from interviews import page_extras, pipeline
 from interviews.access import is_researcher_anywhere, projects_for_user
+from interviews.evidence import Audience, audience_for_role, session_name
 from interviews.models import (
     AttributeValue,
     AuditEvent,
@@ -144,12 +146,39 @@ def participant_enrollments(
     )
 
 
-def participant_sessions(participant: Participant, user: User | AnonymousUser) -> QuerySet[Session]:
-    return (
+@dataclass(frozen=True)
+class NamedSession:
+    session: Session
+    name: str  # as the user may call it in its study (interviews.evidence.session_name)
+
+
+def participant_sessions(
+    participant: Participant, user: User | AnonymousUser
+) -> list[NamedSession]:
+    """The participant's sessions in the user's studies, newest first, each named for the
+    user's role in its study."""
+    sessions = (
         participant.sessions.filter(project__in=projects_for_user(user))
         .select_related("project")
         .order_by("-scheduled_at")
     )
+    roles = dict(
+        Membership.objects.filter(
+            user_id=user.pk, project__in=sessions.values("project")
+        ).values_list("project_id", "role")
+    )
+    return [
+        NamedSession(
+            session,
+            session_name(
+                session,
+                Audience.RESEARCH_TEAM
+                if user.is_staff
+                else audience_for_role(roles.get(session.project_id)),
+            ),
+        )
+        for session in sessions
+    ]
 
 
 def project_audit_events(project: ResearchProject, *, action: str = "") -> QuerySet[AuditEvent]:

@@ -5,7 +5,8 @@ Ingrid consented too but the interviewer greeted her by name and read out her e-
 which a researcher redacted. The viewer GETs every URL pattern of the interviews, insights
 and jobs apps with each interview's ids (the approach of tests/test_permissions.py), then
 searches for every identity value and every redacted word. No participant's name, e-mail
-address, company or job title, and no redacted text, may appear in any of it.
+address, company or job title, and no redacted text, may appear in any of it, although each
+session's title, as researchers type them, names the person and their company.
 """
 
 from __future__ import annotations
@@ -129,7 +130,12 @@ def interview(
     person = make_participant(name=name, email=email, company=company, job_title=job_title)
     enrollment = make_enrollment(project, person, status=Enrollment.Status.COMPLETED)
     consent = make_consent(person, scope=scope)
-    session = make_session(project, participants=[person], interviewers=[lead], title="Interview")
+    session = make_session(
+        project,
+        participants=[person],
+        interviewers=[lead],
+        title=f"Interview with {name} at {company}",
+    )
     transcript = make_transcript(session, filename=filename, data=vtt.encode(), by=lead)
     note = FieldNote.objects.create(
         session=session, text=f"{name.split()[0]} showed the {company} admin console."
@@ -310,6 +316,10 @@ def test_a_viewer_finds_no_personal_data_on_any_page(
     assert "Thanks for making the time, [name]. Is [e-mail] still best?" in unescape(shown)
     assert "Onboarding at [company] took a month" in unescape(shown)
     assert "The renewal quote doubled" not in shown  # Omar's consent keeps it with the team
+    # Sessions are named by kind and date for the viewer; the team reads the typed titles.
+    assert f"Interview on {ada['session'].scheduled_at:%Y-%m-%d}" in shown
+    study_page = lead_client.get(ada["project"].get_absolute_url()).content.decode()
+    assert "Interview with Ada Lovelace at Analytical Engines" in study_page
     # The research team reads the redacted words (a sanity check of the test's data).
     reader = lead_client.get(ingrid["transcript"].get_absolute_url()).content.decode()
     assert '<span class="redaction"' in reader and ">Ingrid</span>" in reader

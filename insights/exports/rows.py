@@ -305,8 +305,8 @@ def quote_context(export: StudyExport) -> QuoteContext:
         sessions={
             session.pk: SessionLabels(
                 date=timezone.localtime(session.scheduled_at).date(),
-                name=str(session),
-                transcript_source=quote_source(str(session)),
+                name=reader.session_name(session),
+                transcript_source=quote_source(reader.session_name(session)),
                 people=people_of(list(session.participants.all())),
             )
             for session in sessions

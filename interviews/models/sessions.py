@@ -42,10 +42,15 @@ class Session(models.Model):
         ordering = ["-scheduled_at", "-id"]
 
     def __str__(self) -> str:
-        return self.title or f"{self.get_kind_display()} on {self.scheduled_at:%Y-%m-%d}"
+        return self.title or self.neutral_name
 
     def get_absolute_url(self) -> str:
         return reverse("interviews:session-detail", args=[self.project.slug, self.pk])
+
+    @property
+    def neutral_name(self) -> str:
+        """Its kind and date, e.g. "Interview on 2026-03-02": a name that names nobody."""
+        return f"{self.get_kind_display()} on {self.scheduled_at:%Y-%m-%d}"
 
 
 class Transcript(models.Model):

@@ -1,5 +1,9 @@
 from django import template
 
+from interviews import evidence
+from interviews.access import ProjectAccess
+from interviews.models import Session
+
 register = template.Library()
 
 
@@ -14,3 +18,10 @@ def ms_timestamp(milliseconds: int | None) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{seconds:02d}"
     return f"{minutes:02d}:{seconds:02d}"
+
+
+@register.filter
+def session_name(session: Session, access: ProjectAccess) -> str:
+    """{{ session|session_name:access }}: the session as this reader may call it
+    (interviews.evidence.session_name)."""
+    return evidence.session_name(session, access.audience)
