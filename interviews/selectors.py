@@ -157,6 +157,8 @@ def participant_sessions(
 ) -> list[NamedSession]:
     """The participant's sessions in the user's studies, newest first, each named for the
     user's role in its study."""
+    if isinstance(user, AnonymousUser):
+        return []
     sessions = (
         participant.sessions.filter(project__in=projects_for_user(user))
         .select_related("project")
