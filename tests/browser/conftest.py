@@ -1,6 +1,12 @@
 """Headless Chromium (Debian's, at CHROMIUM_PATH) driven by Playwright against the live server.
 
 In CI a missing browser fails the run; elsewhere the browser tests are skipped with a reason.
+
+Every browser test is django_db(transaction=True, serialized_rollback=True): the live server's
+thread reads only committed rows, and the migrations' rows (content types, the journey
+framework) must come back after each flush. One transactional test without the serialized
+rollback flushes with post_migrate, which re-creates the content types, and the next test's
+restore of the serialized rows then fails on them (UNIQUE constraint).
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ import pytest
 from tests.browser.test_csp import LISTEN
 from tests.factories import make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_the_api_docs_render_every_operation_with_no_policy_violation(logged_in_page) -> None:  # noqa: ANN001

@@ -31,7 +31,7 @@ from tests.factories import (
 pytestmark = [
     pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 LISTEN = """

@@ -22,7 +22,10 @@ from insights.themes.recommendations import RecommendationFields, recommendation
 from interviews.models import ResearchProject
 from tests.insights.evidence import build_study, code_quotes, sentence, stage_named
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 SIZES = [(1280, 720), (1366, 768)]

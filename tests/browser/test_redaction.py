@@ -15,7 +15,7 @@ from tests.factories import make_participant, make_project, make_session, make_t
 pytestmark = [
     pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 

@@ -14,7 +14,7 @@ from tests.insights.evidence import build_study, code_quotes, sentence
 pytestmark = [
     pytest.mark.timeout(300),  # a browser or a worker starts, and pages load
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
