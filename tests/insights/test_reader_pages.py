@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from insights.coding import HighlightFields, highlight_create
+from insights.models import Code
 from insights.views import reader
-from interviews.models import ResearchProject, Transcript
-from tests.factories import make_participant, make_session, make_transcript
+from interviews.models import Membership, ResearchProject, Transcript
+from tests.factories import make_participant, make_session, make_transcript, make_user
 
 # Seven turns: parts of two turns make four parts, the last with one turn.
 TEXT = "\n\n".join(
@@ -104,12 +107,41 @@ def test_every_part_takes_as_many_queries(
     researcher_client, transcript, django_assert_max_num_queries, django_assert_num_queries
 ) -> None:
     """Session, user, the door (2), transcript, speakers, this part's turns, its highlights
-    (3: highlights, codings, codes), redactions, the whole transcript's highlight count and
+    (none here: one query; their codings are one more), redactions, the whole transcript's highlight count and
     coded turns, the coding panel's stages and codes, the consent clearance."""
     with django_assert_max_num_queries(17) as first:
         researcher_client.get(url(transcript, "page=1"))
     with django_assert_num_queries(len(first.captured_queries)):
         researcher_client.get(url(transcript, "page=3"))
+
+
+def test_a_coded_part_takes_one_query_more_than_an_uncoded_one(
+    researcher_client, researcher, transcript, django_assert_num_queries
+) -> None:
+    """Its highlights come in one query with their stages and coders, their codings with
+    their codes in one more, however many highlights, codings and coders there are."""
+    project = transcript.session.project
+    codes = [Code.objects.create(project=project, name=name) for name in ("SSO", "Pricing")]
+    other = make_user("other-coder")
+    Membership.objects.create(project=project, user=other, role=Membership.Role.RESEARCHER)
+    for coder, needle in [(researcher, "Turn 1 says"), (other, "says something about")]:
+        start = transcript.text.index(needle)
+        highlight_create(
+            project=project,
+            coder=coder,
+            start=start,
+            end=start + len(needle),
+            fields=HighlightFields(codes=codes),
+            transcript=transcript,
+        )
+    uncoded = CaptureQueriesContext(connection)
+    with uncoded:
+        researcher_client.get(url(transcript, "page=3"))
+    with django_assert_num_queries(len(uncoded.captured_queries) + 1):
+        response = researcher_client.get(url(transcript, "page=1"))
+    panel = response.context["highlights"]
+    assert sorted(h["codes"] for h in panel.values()) == [["SSO", "Pricing"]] * 2
+    assert sorted(h["coder"] for h in panel.values()) == ["other-coder", researcher.username]
 
 
 def test_a_short_transcript_is_one_part_without_page_links(
