@@ -577,7 +577,7 @@ def segments(text: str, offset: int, spans: Sequence[tuple[int, int, int]]) -> l
 
 
 class Spanning(Protocol):
-    """What spans_by_utterance reads: a highlight (an instance or a row) or a redaction."""
+    """What spans_by_utterance reads of a turn, a highlight or a redaction (instance or row)."""
 
     @property
     def pk(self) -> int: ...
@@ -588,7 +588,7 @@ class Spanning(Protocol):
 
 
 def spans_by_utterance(
-    utterances: Sequence[Utterance], highlights: Sequence[Spanning]
+    utterances: Sequence[Spanning], highlights: Sequence[Spanning]
 ) -> dict[int, list[tuple[int, int, int]]]:
     """For each utterance, the (id, start, end) of the highlights that overlap it."""
     starts = [u.start for u in utterances]

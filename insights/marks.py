@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
@@ -36,7 +37,7 @@ from insights.visibility import (
     visible_highlights,
 )
 from interviews.access import ProjectAccess
-from interviews.models import FieldNote, Redaction, Speaker, Transcript, Utterance
+from interviews.models import FieldNote, Redaction, Speaker, Transcript
 from interviews.templatetags.interviews_tags import ms_timestamp
 
 DEFAULT_MARK_COLOUR = "#f2c14e"
@@ -54,13 +55,13 @@ class MarkedSegment:
     shown: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class DrawnHighlight:
+class DrawnHighlight(NamedTuple):
     """A highlight as the reader and the coding panel draw it: values, not a model instance.
 
     A long transcript's page draws hundreds. As instances with their codings prefetched they
     cost a third of the page's time, and each highlight and its codings pointed at each
-    other: cycles left for the garbage collector's full collections to free.
+    other: cycles left for the garbage collector's full collections to free. (A tuple: a
+    frozen dataclass took 2 ms more to make 250 of them.)
     """
 
     pk: int
@@ -78,6 +79,20 @@ class DrawnHighlight:
     coder_id: int
     coder_name: str
     codes: list[tuple[str, str]]  # (name, colour), in the order they were applied
+
+
+class Turn(NamedTuple):
+    """An utterance as the reader and the fragments draw it (a row, not a model instance)."""
+
+    pk: int
+    speaker_id: int | None
+    start: int
+    end: int
+    start_ms: int | None
+    text: str
+
+
+TURN_FIELDS = ("id", "speaker_id", "start", "end", "start_ms", "text")
 
 
 def highlights_for(where: Q, *, reader: EvidenceReader, mine_only: bool) -> list[DrawnHighlight]:
@@ -216,10 +231,10 @@ def highlight_data(
 
 def utterance_rows(
     transcript: Transcript,
-    utterances: list[Utterance],
+    utterances: list[Turn],
     highlights: list[DrawnHighlight],
     redactions: Sequence[ShownRedaction] = (),
-) -> list[tuple[Utterance, int, list[MarkedSegment]]]:
+) -> list[tuple[Turn, int, list[MarkedSegment]]]:
     """Each utterance's marked segments, cut at redactions too (insights.visibility)."""
     colours = highlight_colours(highlights)
     spans = spans_by_utterance(utterances, highlights)
@@ -324,7 +339,7 @@ def coding_context(access: ProjectAccess, user: User | AnonymousUser) -> dict[st
 class TranscriptReading:
     """Turns of a transcript as one reader sees them, and the coding around them."""
 
-    rows: list[tuple[Utterance, str, int, SafeString]]  # turn, speaker, UTF-16 start, text
+    rows: list[tuple[Turn, str, int, SafeString]]  # turn, speaker, UTF-16 start, text
     html: SafeString  # the rows as the page draws them (turns_html)
     highlights: dict[str, dict[str, object]]  # highlight_data, for the coding panel
     highlight_count: int  # in the whole transcript
@@ -349,11 +364,12 @@ def transcript_reading(
     names: dict[int | None, str] = {
         s.pk: speaker_display(s, show_label=show_labels) for s in speakers
     }
-    utterances = list(
-        transcript.utterances.only("id", "speaker_id", "start", "end", "start_ms", "text").order_by(
-            "position"
-        )[first : first + turns]
-    )
+    utterances = [
+        Turn(*row)
+        for row in transcript.utterances.order_by("position").values_list(*TURN_FIELDS)[
+            first : first + turns
+        ]
+    ]
     where = Q(transcript=transcript)
     if not whole and utterances:
         where &= Q(start__lt=utterances[-1].end, end__gt=utterances[0].start)
@@ -483,11 +499,12 @@ def fragments_and_highlights(
 ) -> tuple[dict[str, str], list[DrawnHighlight]]:
     """source_fragments, and the highlights drawn in them (with codes, stage and coder)."""
     if transcript is not None:
-        utterances = list(
-            transcript.utterances.filter(start__lt=end, end__gt=start)
-            .only("id", "start", "end", "text")
+        utterances = [
+            Turn(*row)
+            for row in transcript.utterances.filter(start__lt=end, end__gt=start)
             .order_by("position")
-        )
+            .values_list(*TURN_FIELDS)
+        ]
         if not utterances:
             return {}, []
         highlights = highlights_for(
@@ -550,7 +567,7 @@ def marked_html(parts: Sequence[MarkedSegment]) -> SafeString:
     return mark_safe("".join(html))  # noqa: S308 - every piece is escaped above
 
 
-def turns_html(rows: Sequence[tuple[Utterance, str, int, SafeString]]) -> SafeString:
+def turns_html(rows: Sequence[tuple[Turn, str, int, SafeString]]) -> SafeString:
     """The reader's turns as HTML: for each, its speaker, its time (or a # link to it), and
     its marked text, which static/js/coding.js codes (data-fragment, data-start16).
 
