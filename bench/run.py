@@ -66,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     django.setup()
 
     from bench import measure, suite, taguette  # noqa: F401 - they register the rows
+    from cxresearch.lib.startup import settle_after_startup
+
+    # The rows serve their requests in this process: it starts as a web process does
+    # (cxresearch.wsgi), its start-up objects frozen out of the garbage collector's walks.
+    settle_after_startup()
 
     if args.list:
         for m in measure.REGISTRY.values():

@@ -41,6 +41,7 @@ from bench.measure import (
 from bench.scales import Scale
 from bench.search_rows import no_warmup  # importing it registers the search rows, first
 from bench.text import Talk
+from cxresearch.lib.startup import settle_after_startup
 from insights.models import Code, Highlight, Stage
 from interviews.models import (
     Membership,
@@ -808,6 +809,7 @@ def bare_openpyxl(ctx: Context) -> Trial:
     prepared = xlsx_floor.prepare(quote_columns(reader), quote_values(export, ids))
     # The prepared cells live through every call: frozen, the garbage collector does not
     # walk them again and again, as it never walks the export's rows (gone once written).
+    settled = gc.get_freeze_count() > 0  # bench.run froze the start-up objects, as a server
     gc.freeze()
 
     def run(i: int) -> None:
@@ -815,7 +817,11 @@ def bare_openpyxl(ctx: Context) -> Trial:
             xlsx_floor.write(prepared, out)
 
     def teardown() -> None:
-        gc.unfreeze()
+        nonlocal prepared
+        del prepared
+        gc.unfreeze()  # thaws the start-up objects too: freeze them again, without the cells
+        if settled:
+            settle_after_startup()
         _xlsx_cleanup()
 
     info: dict[str, object] = {"rows": len(prepared.rows), "peak_mb": _peak_mb(lambda: run(0))}

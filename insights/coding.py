@@ -576,8 +576,19 @@ def segments(text: str, offset: int, spans: Sequence[tuple[int, int, int]]) -> l
     return result
 
 
+class Spanning(Protocol):
+    """What spans_by_utterance reads of a turn, a highlight or a redaction (instance or row)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
 def spans_by_utterance(
-    utterances: Sequence[Utterance], highlights: Sequence[Highlight]
+    utterances: Sequence[Spanning], highlights: Sequence[Spanning]
 ) -> dict[int, list[tuple[int, int, int]]]:
     """For each utterance, the (id, start, end) of the highlights that overlap it."""
     starts = [u.start for u in utterances]

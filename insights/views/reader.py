@@ -49,6 +49,7 @@ def transcript_detail(
         "session": transcript.session,
         "transcript": transcript,
         "rows": reading.rows,
+        "turns": reading.html,
         "highlights": reading.highlights,
         "highlight_count": reading.highlight_count,
         "coded_percent": reading.coded_percent,

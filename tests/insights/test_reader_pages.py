@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from insights.coding import HighlightFields, highlight_create
+from insights.models import Code
 from insights.views import reader
-from interviews.models import ResearchProject, Transcript
-from tests.factories import make_participant, make_session, make_transcript
+from interviews.models import Membership, ResearchProject, Transcript
+from tests.factories import make_participant, make_session, make_transcript, make_user
 
 # Seven turns: parts of two turns make four parts, the last with one turn.
 TEXT = "\n\n".join(
@@ -104,12 +107,42 @@ def test_every_part_takes_as_many_queries(
     researcher_client, transcript, django_assert_max_num_queries, django_assert_num_queries
 ) -> None:
     """Session, user, the door (2), transcript, speakers, this part's turns, its highlights
-    (3: highlights, codings, codes), redactions, the whole transcript's highlight count and
-    coded turns, the coding panel's stages and codes, the consent clearance."""
+    (none here: one query; their codings are one more), redactions, the whole transcript's
+    highlight count and coded turns, the coding panel's stages and codes, the consent
+    clearance."""
     with django_assert_max_num_queries(17) as first:
         researcher_client.get(url(transcript, "page=1"))
     with django_assert_num_queries(len(first.captured_queries)):
         researcher_client.get(url(transcript, "page=3"))
+
+
+def test_a_coded_part_takes_one_query_more_than_an_uncoded_one(
+    researcher_client, researcher, transcript, django_assert_num_queries
+) -> None:
+    """Its highlights come in one query with their stages and coders, their codings with
+    their codes in one more, however many highlights, codings and coders there are."""
+    project = transcript.session.project
+    codes = [Code.objects.create(project=project, name=name) for name in ("SSO", "Pricing")]
+    other = make_user("other-coder")
+    Membership.objects.create(project=project, user=other, role=Membership.Role.RESEARCHER)
+    for coder, needle in [(researcher, "Turn 1 says"), (other, "says something about")]:
+        start = transcript.text.index(needle)
+        highlight_create(
+            project=project,
+            coder=coder,
+            start=start,
+            end=start + len(needle),
+            fields=HighlightFields(codes=codes),
+            transcript=transcript,
+        )
+    uncoded = CaptureQueriesContext(connection)
+    with uncoded:
+        researcher_client.get(url(transcript, "page=3"))
+    with django_assert_num_queries(len(uncoded.captured_queries) + 1):
+        response = researcher_client.get(url(transcript, "page=1"))
+    panel = response.context["highlights"]
+    assert sorted(h["codes"] for h in panel.values()) == [["SSO", "Pricing"]] * 2
+    assert sorted(h["coder"] for h in panel.values()) == ["other-coder", researcher.username]
 
 
 def test_a_short_transcript_is_one_part_without_page_links(
@@ -120,3 +153,30 @@ def test_a_short_transcript_is_one_part_without_page_links(
     assert len(response.context["rows"]) == 7
     assert "data-turn-pages" not in response.content.decode()
     assert "Turns 1" not in response.content.decode()
+
+
+def test_each_turn_shows_its_speaker_its_time_and_its_codable_text(
+    researcher_client, project
+) -> None:
+    """What coding.js reads: the fragment's id and its start in UTF-16 units (the emoji
+    counts two); a turn without a time links to itself with "#"; labels are escaped."""
+    session = make_session(project)
+    text = "Sam Rivera: Hi 👋 there.\n\nJo O'Neil: Fine."
+    transcript = make_transcript(session, filename="chat.txt", data=text.encode())
+    first, second = transcript.utterances.order_by("position")
+    html = researcher_client.get(url(transcript)).content.decode()
+    for turn, speaker, start16, shown in [
+        (first, "Sam Rivera", 0, "Hi 👋 there."),
+        (second, "Jo O&#x27;Neil", 14, "Fine."),
+    ]:
+        assert (
+            f'<div class="utterance" id="u-{turn.pk}"><div class="utterance-meta">'
+            f'<span class="speaker">{speaker}</span> <a class="time" href="#u-{turn.pk}" '
+            f'aria-label="Link to this turn">#</a></div><p class="utterance-text codable" '
+            f'data-fragment="u-{turn.pk}" data-start16="{start16}">{shown}</p></div>\n'
+        ) in html
+
+    timed = make_transcript(make_session(project))  # tests.factories.ZOOM_VTT
+    html = researcher_client.get(url(timed)).content.decode()
+    turn = timed.utterances.order_by("position")[1]
+    assert f'<a class="time" href="#u-{turn.pk}">00:05</a></div>' in html
