@@ -35,6 +35,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 import time
 
 from django.conf import settings
@@ -108,6 +109,7 @@ class WriterProcess:
     def __init__(self, command: list[str] | None = None) -> None:
         self._command = command or writer_command()
         self._process: subprocess.Popen[bytes] | None = None
+        self._restart_lock = threading.Lock()
 
     def start(self) -> None:
         self._process = subprocess.Popen(  # noqa: S603 - our own command, no shell
@@ -126,17 +128,20 @@ class WriterProcess:
         return self._process.pid if self._process else None
 
     def wake(self) -> None:
-        """A change was committed: have the writer drain the outbox soon (never blocks)."""
+        """A change was committed: have the writer drain the outbox soon (never blocks on
+        the writer; a restart waits for the server's other threads)."""
         process = self._process
         if process is None or process.stdin is None:
             return
         if process.poll() is not None:
-            log.warning(
-                "Search index: the writer process ended (%s); starting it again.",
-                process.returncode,
-            )
-            self._close_pipe(process)
-            self.start()
+            with self._restart_lock:  # two request threads may find it dead at once
+                if self._process is process:
+                    log.warning(
+                        "Search index: the writer process ended (%s); starting it again.",
+                        process.returncode,
+                    )
+                    self._close_pipe(process)
+                    self.start()
             return  # a new writer drains everything first
         # A full pipe holds wake-ups the writer has not read yet; a broken one, a writer that
         # is ending: the next wake-up starts a new one.
