@@ -55,6 +55,9 @@ class ImportOutcome:
     transcript: Transcript | None = None
     created: bool = False
     error: str = ""
+    # Whether the transcript's session has a participant (import as a new session: whether
+    # the file name named one), so the job need not ask the database.
+    participant_linked: bool = True
 
     @property
     def ok(self) -> bool:
@@ -609,8 +612,14 @@ def _import_as_session(
     )
     if participant is not None:
         session.participants.add(participant)
-    session.interviewers.set(interviewers)
+    # add, not set: a new session has no interviewers to replace, nothing to read first.
+    session.interviewers.add(*interviewers)
     transcript, created = _import_parsed(
         session=session, filename=filename, data=data, parsed=parsed, by=by
     )
-    return ImportOutcome(filename=filename, transcript=transcript, created=created)
+    return ImportOutcome(
+        filename=filename,
+        transcript=transcript,
+        created=created,
+        participant_linked=participant is not None,
+    )
