@@ -24,6 +24,21 @@ def post_worker_init(worker: object) -> None:
     start_writer()
 
 
+def pre_request(worker: object, req: object) -> None:
+    """The searcher is warmed only between requests (insights.search.writer.SearcherWarmer)."""
+    from insights.search.writer import running_warmer
+
+    if warmer := running_warmer():
+        warmer.request_started()
+
+
+def post_request(worker: object, req: object, environ: object, resp: object) -> None:
+    from insights.search.writer import running_warmer
+
+    if warmer := running_warmer():
+        warmer.request_finished()
+
+
 def worker_exit(server: object, worker: object) -> None:
     from insights.search.writer import stop_writer
 

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import pytest
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
@@ -29,7 +30,14 @@ from insights.search import writer as writer_module
 from insights.search.backends import get_backend, reset_backend
 from insights.search.base import Filters
 from insights.search.query import parse_query
-from insights.search.writer import WriterProcess, running_writer, serve
+from insights.search.whoosh import docsets
+from insights.search.writer import (
+    SearcherWarmer,
+    WriterProcess,
+    running_warmer,
+    running_writer,
+    serve,
+)
 from interviews.models import FieldNote, ResearchProject, Session
 from tests.factories import make_session
 
@@ -237,3 +245,61 @@ def test_the_server_starts_its_writer_and_warms_its_searcher(
     gunicorn_embedded.worker_exit(server=None, worker=None)
     assert running_writer() is None
     assert process is not None and process.returncode == 0
+
+
+def test_the_warmer_waits_for_a_pause_between_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    warmed: list[bool] = []
+    monkeypatch.setattr(backends, "warm_backend", lambda: warmed.append(True))
+    warmer = SearcherWarmer()
+    warmer.request_started()
+    assert not warmer.warm_if_idle()  # a request is running
+    warmer.request_finished()
+    assert not warmer.warm_if_idle()  # it just ended: another may follow at once
+    warmer.IDLE_SECONDS = 0.0
+    assert warmer.warm_if_idle()
+    assert warmed == [True]
+
+
+def test_the_server_counts_its_requests_for_the_warmer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "writer_command", lambda: UNTIL_STDIN_CLOSES)
+    monkeypatch.setattr(backends, "warm_backend", lambda: None)
+    gunicorn_embedded.post_worker_init(worker=None)
+    warmer = running_warmer()
+    assert warmer is not None
+    warmer.IDLE_SECONDS = 0.0
+    gunicorn_embedded.pre_request(worker=None, req=None)
+    assert not warmer.idle()
+    gunicorn_embedded.post_request(worker=None, req=None, environ=None, resp=None)
+    assert warmer.idle()
+    gunicorn_embedded.worker_exit(server=None, worker=None)
+    assert running_warmer() is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_after_the_writer_commits_the_warmer_builds_what_the_next_search_needs(
+    project: ResearchProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = make_session(project)
+    first = FieldNote.objects.create(session=session, text="Badge reader jams.")
+    assert found("badge") == {f"field_note:{first.pk}"}  # this process's searcher is open
+    # The writer process commits a change: this process's searcher is now out of date.
+    with monkeypatch.context() as patch:
+        patch.setattr(writer_module, "_writer", Woken())
+        second = FieldNote.objects.create(session=session, text="Badge printer is slow.")
+    writer_module.drain()
+
+    built: list[object] = []
+    bits_of = docsets.bits_of
+
+    def counting_bits_of(docnums: Any) -> int:
+        built.append(docnums)
+        return bits_of(docnums)
+
+    monkeypatch.setattr(docsets, "bits_of", counting_bits_of)
+    warmer = SearcherWarmer()
+    warmer.IDLE_SECONDS = 0.0
+    assert warmer.warm_if_idle()
+    assert built != []  # the new searcher's document sets, built between requests
+    built.clear()
+    assert found("badge") == {f"field_note:{first.pk}", f"field_note:{second.pk}"}
+    assert built == []  # so the search built none
