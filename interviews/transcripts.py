@@ -227,13 +227,16 @@ def _import_parsed(
     parsed: ParsedTranscript,
     by: User | None,
     today: dt.date | None = None,
+    new_session: bool = False,
 ) -> tuple[Transcript, bool]:
-    """`today`: the day consent must be valid on (the import date unless replaying history)."""
+    """`today`: the day consent must be valid on (the import date unless replaying history).
+    `new_session`: the caller made the session for this file, so it holds no transcript yet."""
     _check_consent(session, filename, today=today)
     digest = hashlib.sha256(data).hexdigest()
-    existing = Transcript.objects.filter(session=session, source_sha256=digest).first()
-    if existing is not None:
-        return existing, False
+    if not new_session:
+        existing = Transcript.objects.filter(session=session, source_sha256=digest).first()
+        if existing is not None:
+            return existing, False
     with transaction.atomic():
         transcript = _store(
             session=session, filename=filename, data=data, digest=digest, parsed=parsed, by=by
@@ -615,7 +618,7 @@ def _import_as_session(
     # add, not set: a new session has no interviewers to replace, nothing to read first.
     session.interviewers.add(*interviewers)
     transcript, created = _import_parsed(
-        session=session, filename=filename, data=data, parsed=parsed, by=by
+        session=session, filename=filename, data=data, parsed=parsed, by=by, new_session=True
     )
     return ImportOutcome(
         filename=filename,
