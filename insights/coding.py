@@ -199,8 +199,8 @@ def highlight_get_or_create(
     3. Check the stage is in the project's framework and the codes in its codebook.
     4. Lock the transcript, so concurrent codings of it count coverage one after the other.
     5. If this coder already highlighted exactly this span of this source (a double click, a
-       retried request), return that highlight unchanged: created is False. A unique
-       constraint backs this up where the lock does not reach (field notes).
+       retried request), return that highlight unchanged: created is False. The unique
+       constraints on (source, start, end, coder) tell, when the insert is refused.
     6. Save the highlight with its quoted text, and one CodedHighlight per code.
     7. Add the utterances only this highlight covers to the transcript's coverage count.
     """
@@ -218,12 +218,8 @@ def highlight_get_or_create(
     _check_fields(project, fields)
     if transcript is not None:
         _lock_transcripts([transcript.pk])
-    same_span = Highlight.objects.filter(
-        transcript=transcript, field_note=field_note, start=start, end=end, coder=coder
-    )
-    existing = same_span.first()
-    if existing is not None:
-        return existing, False
+    # The unique constraint finds a span saved before: asking first would cost every new
+    # highlight a query for the rare repeat.
     try:
         with transaction.atomic():
             highlight = Highlight.objects.create(
@@ -241,8 +237,11 @@ def highlight_get_or_create(
                 coder=coder,
             )
     except IntegrityError:
-        # The same coder saved the same span in another request a moment ago.
-        existing = same_span.first()
+        # The same coder saved this span before (a double click, a retried request), or in
+        # another request a moment ago.
+        existing = Highlight.objects.filter(
+            transcript=transcript, field_note=field_note, start=start, end=end, coder=coder
+        ).first()
         if existing is None:
             raise
         return existing, False

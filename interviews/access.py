@@ -75,13 +75,26 @@ def role_in_project(user: User | AnonymousUser, project: ResearchProject) -> str
 def get_project_for_member(
     request: HttpRequest, slug: str, *, write: bool = False, lead: bool = False
 ) -> ProjectAccess:
-    """Load a project the requesting user is a member of, or raise 404/403."""
-    project = (
-        ResearchProject.objects.select_related("framework", *page_extras.project_joins())
-        .filter(slug=slug)
-        .first()
-    )
-    role = role_in_project(request.user, project) if project else None
+    """Load a project the requesting user is a member of, or raise 404/403.
+
+    The user's role comes with the project, in the same query: every project page and
+    coding click passes this door, and a second query for the membership cost each one.
+    """
+    user = request.user
+    projects = ResearchProject.objects.select_related(
+        "framework", *page_extras.project_joins()
+    ).filter(slug=slug)
+    if user.is_authenticated and not user.is_staff:
+        projects = projects.annotate(
+            member_role=Subquery(
+                Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+            )
+        )
+    project = projects.first()
+    role: str | None = None
+    if project is not None and user.is_authenticated:
+        # member_role: the annotation above, which the model's type does not know.
+        role = Role.LEAD if user.is_staff else project.member_role  # type: ignore[attr-defined]
     if project is None or role is None:
         raise Http404("No such project.")
     access = ProjectAccess(project=project, role=role)

@@ -79,6 +79,7 @@ def transcripts_upload_start(
             params={"folder": folder, "session": session.pk if session else None},
             items=items,
             private=True,
+            unique_params=True,  # the batch's own folder
         )
     except BaseException:
         for _label, params in items:
@@ -214,7 +215,7 @@ def _record(
         context.item_done(item, outcome=Outcome.SKIPPED, message=message, url=url)
         return
     message = "Imported."
-    if new_session and not outcome.transcript.session.participants.exists():
+    if new_session and not outcome.participant_linked:
         message = "Imported into a new session; edit the session to link its participant."
     context.item_done(item, outcome=Outcome.DONE, message=message, url=url)
 

@@ -55,6 +55,9 @@ class ImportOutcome:
     transcript: Transcript | None = None
     created: bool = False
     error: str = ""
+    # Whether the transcript's session has a participant (import as a new session: whether
+    # the file name named one), so the job need not ask the database.
+    participant_linked: bool = True
 
     @property
     def ok(self) -> bool:
@@ -224,13 +227,16 @@ def _import_parsed(
     parsed: ParsedTranscript,
     by: User | None,
     today: dt.date | None = None,
+    new_session: bool = False,
 ) -> tuple[Transcript, bool]:
-    """`today`: the day consent must be valid on (the import date unless replaying history)."""
+    """`today`: the day consent must be valid on (the import date unless replaying history).
+    `new_session`: the caller made the session for this file, so it holds no transcript yet."""
     _check_consent(session, filename, today=today)
     digest = hashlib.sha256(data).hexdigest()
-    existing = Transcript.objects.filter(session=session, source_sha256=digest).first()
-    if existing is not None:
-        return existing, False
+    if not new_session:
+        existing = Transcript.objects.filter(session=session, source_sha256=digest).first()
+        if existing is not None:
+            return existing, False
     with transaction.atomic():
         transcript = _store(
             session=session, filename=filename, data=data, digest=digest, parsed=parsed, by=by
@@ -609,8 +615,14 @@ def _import_as_session(
     )
     if participant is not None:
         session.participants.add(participant)
-    session.interviewers.set(interviewers)
+    # add, not set: a new session has no interviewers to replace, nothing to read first.
+    session.interviewers.add(*interviewers)
     transcript, created = _import_parsed(
-        session=session, filename=filename, data=data, parsed=parsed, by=by
+        session=session, filename=filename, data=data, parsed=parsed, by=by, new_session=True
     )
-    return ImportOutcome(filename=filename, transcript=transcript, created=created)
+    return ImportOutcome(
+        filename=filename,
+        transcript=transcript,
+        created=created,
+        participant_linked=participant is not None,
+    )

@@ -123,22 +123,25 @@ def job_start(
     params: Mapping[str, Any] | None = None,
     items: Sequence[tuple[str, Mapping[str, Any]]] = (),
     private: bool = False,
+    unique_params: bool = False,
 ) -> BackgroundJob:
     """Record a job and queue its task once the surrounding transaction commits.
 
     Idempotent: while a job of the same kind, project and parameters is queued or running,
-    asking again returns that job instead of starting a second one. `items` are
-    (label, params) pairs, one per part of the work.
+    asking again returns that job instead of starting a second one. `unique_params`: no
+    other job can have these parameters (they name a folder made for this job), so that
+    lookup is skipped. `items` are (label, params) pairs, one per part of the work.
     """
     params = dict(params or {})
-    active = BackgroundJob.objects.filter(
-        kind=kind, project=project, state__in=BackgroundJob.ACTIVE_STATES, private=private
-    )
-    if private:
-        active = active.filter(started_by=user)
-    for job in active:
-        if job.params == params:
-            return job
+    if not unique_params:
+        active = BackgroundJob.objects.filter(
+            kind=kind, project=project, state__in=BackgroundJob.ACTIVE_STATES, private=private
+        )
+        if private:
+            active = active.filter(started_by=user)
+        for job in active:
+            if job.params == params:
+                return job
     job = BackgroundJob.objects.create(
         kind=kind,
         project=project,

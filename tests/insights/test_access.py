@@ -68,8 +68,8 @@ def test_a_member_gets_the_studys_transcript_with_its_session_and_study(
     lead: User, transcript: Transcript, django_assert_num_queries
 ) -> None:
     session = transcript.session
-    # The project (door), the membership (role), the transcript with its session.
-    with django_assert_num_queries(3):
+    # The project with the user's role (door), the transcript with its session.
+    with django_assert_num_queries(2):
         access, found = get_transcript_for_member(
             request_by(lead), "uptier", transcript.pk, session_id=session.pk
         )

@@ -317,11 +317,11 @@ def test_switching_needs_post(lead_client: Client, project: ResearchProject) -> 
 
 # The page's queries, whatever the number of transcripts, coders, codes and highlights:
 #   1. the session            2. the user                (login)
-#   3. the project            4. the membership          (get_project_for_member)
-#   5. the agreement snapshot
-#   6. the coders' names
-#   7. the latest agreement job, with who started it
-PAGE_QUERIES = 7
+#   3. the project, with the user's role                 (get_project_for_member)
+#   4. the agreement snapshot
+#   5. the coders' names
+#   6. the latest agreement job, with who started it
+PAGE_QUERIES = 6
 
 
 def test_query_count_does_not_grow_with_highlights(

@@ -579,11 +579,11 @@ def test_codebook_page_query_count_does_not_grow_with_codes(
             parent = code(project, f"Code {number:02}", parent=parent if number % 3 else None)
             highlight(transcript, lead if number % 2 else researcher, "SSO rollout", parent)
 
-    # session, user, project + framework, role, codes with their counts and parents,
+    # session, user, project + framework with the role, codes with their counts and parents,
     # stages, metrics, studies to copy from
     for count in (3, 30):
         fill(count)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(7):
             response = researcher_client.get(url("codebook", project))
         assert response.content.decode().count('<tr id="code-') == count
 

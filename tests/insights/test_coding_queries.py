@@ -54,18 +54,19 @@ def test_creating_a_highlight_takes_a_bounded_number_of_queries(
     researcher_client, transcript, django_assert_max_num_queries
 ) -> None:
     """Inside the test's transaction the view's atomic block is a savepoint too:
-    session, user; the door: project, membership; the transcript; savepoint; stage, codes;
-    savepoint; the same span already?; savepoint, its utterance, insert, outbox row, release;
-    codings; coverage (one UPDATE); release ×2; the response: redactions, utterances of the
-    span, their highlights, their codings with their codes. The membership is read once; on
-    SQLite the transcript is not locked by a query (its transactions begin IMMEDIATE), on
-    PostgreSQL one SELECT … FOR UPDATE locks it."""
+    session, user; the door: the project with the user's role; the transcript; savepoint;
+    stage, codes; savepoint; savepoint, its utterance, insert, outbox row, release; codings;
+    coverage (one UPDATE); release ×2; the response: redactions, utterances of the span, their
+    highlights, their codings with their codes. The membership is read with the project; a
+    span saved before is found by its unique constraint, not asked for first. On SQLite the
+    transcript is not locked by a query (its transactions begin IMMEDIATE), on PostgreSQL one
+    SELECT … FOR UPDATE locks it."""
     researcher_client.post(
         create_url(transcript), body(transcript, "SAML setup"), content_type="application/json"
     )
     second = body(transcript, "docs were out of date")
     lock = 1 if connection.features.has_select_for_update else 0
-    with django_assert_max_num_queries(23 + lock):
+    with django_assert_max_num_queries(21 + lock):
         response = researcher_client.post(
             create_url(transcript), second, content_type="application/json"
         )

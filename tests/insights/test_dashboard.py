@@ -77,8 +77,8 @@ def test_dashboard_page_renders_accessible_svg_within_query_budget(
     coded: ResearchProject, lead_client: Client, django_assert_max_num_queries
 ) -> None:
     url = reverse("insights:project-dashboard", args=[coded.slug])
-    # session, user, project, role, 8 dashboard reads (5 figures, 3 deliverables)
-    with django_assert_max_num_queries(12):
+    # session, user, project with the role, 8 dashboard reads (5 figures, 3 deliverables)
+    with django_assert_max_num_queries(11):
         response = lead_client.get(url)
     html = response.content.decode()
     assert html.count('role="img"') == 3

@@ -344,10 +344,10 @@ def test_the_page_costs_a_fixed_number_of_queries(
 ) -> None:
     start, end = span_of(transcript.text, "Ingrid")
     redaction_create(source=transcript, start=start, end=end, kind="name", by=lead)
-    # 1 session, 2 user, 3 project, 4 role, 5 transcript, 6 its participants, 7 may the user
-    # see personal data, 8 identities, 9 their audit row, 10 redacted spans (left out of the
-    # proposals), 11 the redactions listed.
-    with django_assert_max_num_queries(11):
+    # 1 session, 2 user, 3 project with the role, 4 transcript, 5 its participants, 6 may the
+    # user see personal data, 7 identities, 8 their audit row, 9 redacted spans (left out of
+    # the proposals), 10 the redactions listed.
+    with django_assert_max_num_queries(10):
         assert lead_client.get(page_url(transcript)).status_code == 200
 
 

@@ -50,8 +50,8 @@ def test_the_list_shows_themes_by_stage_with_coverage_and_handoffs(
     study: EvidenceStudy, researcher_client: Client, django_assert_max_num_queries: Any
 ) -> None:
     address = reverse("insights:theme-list", args=[study.project.slug])
-    # session, user, project, role, summary, latest job, themes, their codes, stages.
-    with django_assert_max_num_queries(10):
+    # session, user, project with the role, summary, latest job, themes, their codes, stages.
+    with django_assert_max_num_queries(9):
         response = researcher_client.get(address)
     page = response.content.decode()
     assert [g.name for g in response.context["groups"]] == ["Purchase", "Onboarding"]

@@ -118,8 +118,9 @@ def test_project_page_shows_funnel_counts_and_pipeline(
         make_enrollment(project, status=status)
     make_session(project, participants=[make_participant()])
 
-    # session, user, project, role, counts, board, sessions, prefetch participants, interviewers
-    with django_assert_max_num_queries(10):
+    # session, user, project with the role, counts, board, sessions, prefetch participants,
+    # interviewers
+    with django_assert_max_num_queries(9):
         response = researcher_client.get(project.get_absolute_url())
 
     body = response.content.decode()
@@ -135,8 +136,9 @@ def test_project_page_query_count_does_not_grow_with_enrollments(
 ) -> None:
     make_enrollment(project)
     make_session(project, participants=[make_participant()])
-    # session, user, project, role, counts, board, sessions (with coding sums), participants
-    with django_assert_num_queries(8) as few:
+    # session, user, project with the role, counts, board, sessions (with coding sums),
+    # participants
+    with django_assert_num_queries(7) as few:
         researcher_client.get(project.get_absolute_url())
     for _ in range(15):
         make_enrollment(project, status=Status.SCREENED)

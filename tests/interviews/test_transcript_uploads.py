@@ -89,6 +89,32 @@ def test_upload_stores_each_file_and_starts_one_job_with_an_item_per_file(
     assert not Transcript.objects.exists()  # nothing is imported inside the request
 
 
+def test_a_one_file_import_takes_a_bounded_number_of_queries(
+    researcher_client: Client,
+    project: ResearchProject,
+    run_jobs: Any,
+    django_assert_max_num_queries,
+) -> None:
+    """Each file has an interview's queries, whatever its length; around them the request and
+    its job take these (the job runs when the request commits, here at the block's end):
+    session, user, the door (project and role in one); the job row and its item (no lookup of
+    running jobs: the batch's folder is its own); the redirect's read of the job. The job:
+    claim, its row, its items; the savepoint; researcher?; savepoint; the file imported before?,
+    names for the participant, the session, its interviewer (added, not set: nothing to read);
+    consent (not "the same file in the session?": the session is new); savepoint; title's
+    participants, the transcript, its outbox row, speakers' participants and interviewers,
+    speakers, utterances; releases;
+    the item's outcome (whether the session has a participant is known, not asked); release;
+    the job's outcome. Then the search index task (inline here): 5 queries."""
+    with run_jobs():
+        researcher_client.post(import_url(project), {"files": [upload("first.txt", GOOD)]})
+    second = txt(("Interviewer", "And the onboarding?"), ("Ana", "Three weeks of SSO setup."))
+    with django_assert_max_num_queries(35), run_jobs():
+        response = researcher_client.post(import_url(project), {"files": [upload("b.txt", second)]})
+    assert response.status_code == 302
+    assert Transcript.objects.filter(source_filename="b.txt").exists()
+
+
 def test_a_file_over_the_limit_is_refused_unread_and_never_stored(
     lead_client: Client, project: ResearchProject, settings: Any, run_jobs: Any
 ) -> None:
