@@ -303,17 +303,19 @@ def proposal_key(stage_id: StageId, code_ids: Iterable[int]) -> str:
 
 
 def _clusters(
-    stage_id: StageId,
-    strengths: Mapping[tuple[StageId, int], Strength],
-    pairs: Mapping[tuple[StageId, int, int], int],
+    stage_pairs: Iterable[tuple[int, int, int]],
+    strengths: Mapping[int, Strength],
     thresholds: Thresholds,
 ) -> list[tuple[int, ...]]:
-    """Codes joined along their strongest co-occurrences first, no cluster above max_cluster."""
+    """Codes joined along their strongest co-occurrences first, no cluster above max_cluster.
+
+    `stage_pairs` are one stage's (first code, second code, highlights with both) and
+    `strengths` its codes' strengths."""
     edges = []
-    for (stage, first, second), together in pairs.items():
-        if stage != stage_id or together < thresholds.min_cooccurrence:
+    for first, second, together in stage_pairs:
+        if together < thresholds.min_cooccurrence:
             continue
-        rarer = min(strengths[(stage, first)].quotes, strengths[(stage, second)].quotes)
+        rarer = min(strengths[first].quotes, strengths[second].quotes)
         if rarer and together / rarer >= thresholds.min_overlap:
             edges.append((-together, first, second))
     edges.sort()
@@ -341,17 +343,25 @@ def propose_candidates(
     quotes), strongest first."""
     strengths = code_strengths(index) if strengths is None else strengths
     pairs = cooccurrence(index.rows) if pairs is None else pairs
+    # Each stage's codes and pairs, sorted out once rather than searched for stage by stage.
+    strengths_at: dict[StageId, dict[int, Strength]] = defaultdict(dict)
+    for (stage, code_id), strength in strengths.items():
+        strengths_at[stage][code_id] = strength
+    pairs_at: dict[StageId, list[tuple[int, int, int]]] = defaultdict(list)
+    for (stage, first, second), together in pairs.items():
+        pairs_at[stage].append((first, second, together))
     candidates: list[Candidate] = []
     for stage_id in index.stages():
         found: list[Candidate] = []
         clustered: set[int] = set()
-        for codes in _clusters(stage_id, strengths, pairs, thresholds):
+        at_stage = strengths_at[stage_id]
+        for codes in _clusters(pairs_at[stage_id], at_stage, thresholds):
             strength = index.strength(stage_id, codes)
             if strength.is_strong(thresholds):
                 found.append(Candidate(stage_id, codes, "cluster", strength))
                 clustered.update(codes)
-        for (stage, code_id), strength in strengths.items():
-            if stage == stage_id and code_id not in clustered and strength.is_strong(thresholds):
+        for code_id, strength in at_stage.items():
+            if code_id not in clustered and strength.is_strong(thresholds):
                 found.append(Candidate(stage_id, (code_id,), "code", strength))
         found.sort(key=lambda c: (-c.strength.participants, -c.strength.quotes, c.code_ids))
         candidates.extend(found[: thresholds.max_per_stage])
