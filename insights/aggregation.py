@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import partial
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 StageId = int | None
@@ -207,6 +208,22 @@ def strength_of(
         mean_sentiment=_mean(sum(sentiments), len(sentiments)),
         mean_severity=_mean(sum(severities), len(severities)),
     )
+
+
+def people_reached(
+    rows: Iterable[EvidenceRow], roster: Roster
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """How many people the rows quote, and their coverage: strength_of's participants and
+    coverage, without the figures a study's summary does not keep."""
+    groups = set(map(attrgetter("participant_ids"), rows))
+    groups.discard(())  # an interviewer's quotes
+    if not groups:
+        return 0, {}  # as strength_of of no rows
+    people = _PeopleBits(roster)
+    quoted = 0
+    for participant_ids in groups:
+        quoted |= people.mask(participant_ids)
+    return quoted.bit_count(), roster.coverage(quoted)
 
 
 class EvidenceIndex:

@@ -175,7 +175,7 @@ def _aggregate(
     )
     codes = _codes(project)
     stages = stage_infos(project)
-    quoted = aggregation.strength_of((row for row in evidence.rows if row.participant_ids), roster)
+    participants_quoted, quoted_coverage = aggregation.people_reached(evidence.rows, roster)
     shareable = shareable_quotes(project)
     report(2, 4, "Saving the figures.")
     now = timezone.now()
@@ -188,10 +188,10 @@ def _aggregate(
             defaults={
                 "highlights": len(evidence.rows),
                 "participants": roster.size,
-                "participants_quoted": quoted.participants,
+                "participants_quoted": participants_quoted,
                 "sessions": evidence.sessions,
                 "totals": roster.totals(),
-                "quoted": quoted.coverage,
+                "quoted": quoted_coverage,
                 "computed_at": now,
             },
         )
@@ -204,7 +204,7 @@ def _aggregate(
         drafted = _draft_recommendations(project, [*themes, *created], roster, stages, thresholds)
     return AggregationSummary(
         highlights=len(evidence.rows),
-        participants=quoted.participants,
+        participants=participants_quoted,
         strengths=saved,
         pairs=len(pairs),
         themes_updated=len(themes),

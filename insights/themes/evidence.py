@@ -190,10 +190,18 @@ def shareable_quotes(project: ResearchProject) -> Callable[[EvidenceRow], bool]:
     every highlight; what a page then shows is filtered by the selector itself."""
     clearance = evidence_reader(project=project, user=None, audience=Audience.INTERNAL).clearance
 
+    # Decided once per session and group of people: a study has a few hundred of those, and
+    # the picks ask about thousands of quotes.
+    decided: dict[tuple[int | None, tuple[int, ...]], bool] = {}
+
     def shareable(row: EvidenceRow) -> bool:
-        return clearance.allows_session(row.session_id) and all(
-            clearance.allows_participant(pk) for pk in row.participant_ids
-        )
+        key = (row.session_id, row.participant_ids)
+        found = decided.get(key)
+        if found is None:
+            found = decided[key] = clearance.allows_session(row.session_id) and all(
+                clearance.allows_participant(pk) for pk in row.participant_ids
+            )
+        return found
 
     return shareable
 
