@@ -19,7 +19,7 @@ Definitions (each is what a test checks by hand):
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import partial
@@ -284,20 +284,19 @@ def cooccurrence(rows: Iterable[EvidenceRow]) -> dict[tuple[StageId, int, int], 
     two codes or more is bit n), so a pair's count is the size of an AND: a few hundred
     codes make tens of thousands of pairs, counted in C rather than quote by quote.
     """
-    highlights_of: dict[StageId, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    seen: Counter[StageId] = Counter()
+    coded_together: dict[StageId, list[tuple[int, ...]]] = defaultdict(list)
     for row in rows:
-        if len(row.code_ids) < 2:
-            continue
-        stage_id = row.stage_id
-        bit = 1 << seen[stage_id]
-        seen[stage_id] += 1
-        of_code = highlights_of[stage_id]
-        for code_id in row.code_ids:
-            of_code[code_id] |= bit
+        if len(row.code_ids) > 1:
+            coded_together[row.stage_id].append(row.code_ids)
     pairs: dict[tuple[StageId, int, int], int] = {}
-    for stage_id in sorted(highlights_of, key=_stage_sort):
-        codes = sorted(highlights_of[stage_id].items())
+    for stage_id in sorted(coded_together, key=_stage_sort):
+        of_code: dict[int, int] = defaultdict(int)
+        bit = 1
+        for code_ids in coded_together[stage_id]:
+            for code_id in code_ids:
+                of_code[code_id] |= bit
+            bit <<= 1
+        codes = sorted(of_code.items())
         for position, (first, first_highlights) in enumerate(codes):
             for second, second_highlights in codes[position + 1 :]:
                 together = (first_highlights & second_highlights).bit_count()
