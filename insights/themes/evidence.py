@@ -173,19 +173,29 @@ def _document_sessions(
     project: ResearchProject, highlight_rows: Sequence[_HighlightRow]
 ) -> tuple[dict[int, int], dict[int, int]]:
     """The session of every transcript and field note the highlights are in."""
+    # Unordered: the models' default order (by session date, then creation) made SQLite read
+    # every transcript's row, past its whole text, where the indexes alone answer.
     transcripts = dict(
-        Transcript.objects.filter(session__project=project).values_list("id", "session_id")
+        Transcript.objects.filter(session__project=project)
+        .order_by()
+        .values_list("id", "session_id")
     )
-    notes = dict(FieldNote.objects.filter(session__project=project).values_list("id", "session_id"))
+    notes = dict(
+        FieldNote.objects.filter(session__project=project)
+        .order_by()
+        .values_list("id", "session_id")
+    )
     # Set operations over the columns, in C: tens of thousands of highlights, a few documents.
     elsewhere = set(map(itemgetter(7), highlight_rows)).difference(transcripts, (None,))
     if elsewhere:
         transcripts.update(
-            Transcript.objects.filter(pk__in=elsewhere).values_list("id", "session_id")
+            Transcript.objects.filter(pk__in=elsewhere).order_by().values_list("id", "session_id")
         )
     elsewhere = set(map(itemgetter(8), highlight_rows)).difference(notes, (None,))
     if elsewhere:
-        notes.update(FieldNote.objects.filter(pk__in=elsewhere).values_list("id", "session_id"))
+        notes.update(
+            FieldNote.objects.filter(pk__in=elsewhere).order_by().values_list("id", "session_id")
+        )
     return transcripts, notes
 
 
