@@ -19,9 +19,11 @@ Definitions (each is what a test checks by hand):
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from functools import partial
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 StageId = int | None
@@ -39,6 +41,11 @@ class EvidenceRow(NamedTuple):
     sentiment: int | None = None
     severity: int | None = None
     length: int = 0  # characters of the quote, to prefer quotes that read well alone
+
+
+# EvidenceRow(...) runs the Python __new__ namedtuple writes; a loader making tens of thousands
+# builds each from a tuple of its eight fields, in order, in C.
+evidence_row = partial(tuple.__new__, EvidenceRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +210,22 @@ def strength_of(
     )
 
 
+def people_reached(
+    rows: Iterable[EvidenceRow], roster: Roster
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """How many people the rows quote, and their coverage: strength_of's participants and
+    coverage, without the figures a study's summary does not keep."""
+    groups = set(map(attrgetter("participant_ids"), rows))
+    groups.discard(())  # an interviewer's quotes
+    if not groups:
+        return 0, {}  # as strength_of of no rows
+    people = _PeopleBits(roster)
+    quoted = 0
+    for participant_ids in groups:
+        quoted |= people.mask(participant_ids)
+    return quoted.bit_count(), roster.coverage(quoted)
+
+
 class EvidenceIndex:
     """The rows of a study, found by (stage, code), and the strength of any (stage, codes),
     each worked out once: candidates, themes and hand-offs ask for the same ones again."""
@@ -261,20 +284,19 @@ def cooccurrence(rows: Iterable[EvidenceRow]) -> dict[tuple[StageId, int, int], 
     two codes or more is bit n), so a pair's count is the size of an AND: a few hundred
     codes make tens of thousands of pairs, counted in C rather than quote by quote.
     """
-    highlights_of: dict[StageId, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    seen: Counter[StageId] = Counter()
+    coded_together: dict[StageId, list[tuple[int, ...]]] = defaultdict(list)
     for row in rows:
-        if len(row.code_ids) < 2:
-            continue
-        stage_id = row.stage_id
-        bit = 1 << seen[stage_id]
-        seen[stage_id] += 1
-        of_code = highlights_of[stage_id]
-        for code_id in row.code_ids:
-            of_code[code_id] |= bit
+        if len(row.code_ids) > 1:
+            coded_together[row.stage_id].append(row.code_ids)
     pairs: dict[tuple[StageId, int, int], int] = {}
-    for stage_id in sorted(highlights_of, key=_stage_sort):
-        codes = sorted(highlights_of[stage_id].items())
+    for stage_id in sorted(coded_together, key=_stage_sort):
+        of_code: dict[int, int] = defaultdict(int)
+        bit = 1
+        for code_ids in coded_together[stage_id]:
+            for code_id in code_ids:
+                of_code[code_id] |= bit
+            bit <<= 1
+        codes = sorted(of_code.items())
         for position, (first, first_highlights) in enumerate(codes):
             for second, second_highlights in codes[position + 1 :]:
                 together = (first_highlights & second_highlights).bit_count()
@@ -303,17 +325,19 @@ def proposal_key(stage_id: StageId, code_ids: Iterable[int]) -> str:
 
 
 def _clusters(
-    stage_id: StageId,
-    strengths: Mapping[tuple[StageId, int], Strength],
-    pairs: Mapping[tuple[StageId, int, int], int],
+    stage_pairs: Iterable[tuple[int, int, int]],
+    strengths: Mapping[int, Strength],
     thresholds: Thresholds,
 ) -> list[tuple[int, ...]]:
-    """Codes joined along their strongest co-occurrences first, no cluster above max_cluster."""
+    """Codes joined along their strongest co-occurrences first, no cluster above max_cluster.
+
+    `stage_pairs` are one stage's (first code, second code, highlights with both) and
+    `strengths` its codes' strengths."""
     edges = []
-    for (stage, first, second), together in pairs.items():
-        if stage != stage_id or together < thresholds.min_cooccurrence:
+    for first, second, together in stage_pairs:
+        if together < thresholds.min_cooccurrence:
             continue
-        rarer = min(strengths[(stage, first)].quotes, strengths[(stage, second)].quotes)
+        rarer = min(strengths[first].quotes, strengths[second].quotes)
         if rarer and together / rarer >= thresholds.min_overlap:
             edges.append((-together, first, second))
     edges.sort()
@@ -341,17 +365,25 @@ def propose_candidates(
     quotes), strongest first."""
     strengths = code_strengths(index) if strengths is None else strengths
     pairs = cooccurrence(index.rows) if pairs is None else pairs
+    # Each stage's codes and pairs, sorted out once rather than searched for stage by stage.
+    strengths_at: dict[StageId, dict[int, Strength]] = defaultdict(dict)
+    for (stage, code_id), strength in strengths.items():
+        strengths_at[stage][code_id] = strength
+    pairs_at: dict[StageId, list[tuple[int, int, int]]] = defaultdict(list)
+    for (stage, first, second), together in pairs.items():
+        pairs_at[stage].append((first, second, together))
     candidates: list[Candidate] = []
     for stage_id in index.stages():
         found: list[Candidate] = []
         clustered: set[int] = set()
-        for codes in _clusters(stage_id, strengths, pairs, thresholds):
+        at_stage = strengths_at[stage_id]
+        for codes in _clusters(pairs_at[stage_id], at_stage, thresholds):
             strength = index.strength(stage_id, codes)
             if strength.is_strong(thresholds):
                 found.append(Candidate(stage_id, codes, "cluster", strength))
                 clustered.update(codes)
-        for (stage, code_id), strength in strengths.items():
-            if stage == stage_id and code_id not in clustered and strength.is_strong(thresholds):
+        for code_id, strength in at_stage.items():
+            if code_id not in clustered and strength.is_strong(thresholds):
                 found.append(Candidate(stage_id, (code_id,), "code", strength))
         found.sort(key=lambda c: (-c.strength.participants, -c.strength.quotes, c.code_ids))
         candidates.extend(found[: thresholds.max_per_stage])

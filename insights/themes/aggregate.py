@@ -175,7 +175,7 @@ def _aggregate(
     )
     codes = _codes(project)
     stages = stage_infos(project)
-    quoted = aggregation.strength_of((row for row in evidence.rows if row.participant_ids), roster)
+    participants_quoted, quoted_coverage = aggregation.people_reached(evidence.rows, roster)
     shareable = shareable_quotes(project)
     report(2, 4, "Saving the figures.")
     now = timezone.now()
@@ -188,10 +188,10 @@ def _aggregate(
             defaults={
                 "highlights": len(evidence.rows),
                 "participants": roster.size,
-                "participants_quoted": quoted.participants,
+                "participants_quoted": participants_quoted,
                 "sessions": evidence.sessions,
                 "totals": roster.totals(),
-                "quoted": quoted.coverage,
+                "quoted": quoted_coverage,
                 "computed_at": now,
             },
         )
@@ -204,7 +204,7 @@ def _aggregate(
         drafted = _draft_recommendations(project, [*themes, *created], roster, stages, thresholds)
     return AggregationSummary(
         highlights=len(evidence.rows),
-        participants=quoted.participants,
+        participants=participants_quoted,
         strengths=saved,
         pairs=len(pairs),
         themes_updated=len(themes),
@@ -236,11 +236,12 @@ def _sync_strengths(
 ) -> int:
     """Update, add and delete CodeStrength rows so they match `strengths`; returns their count."""
     fields = list(_strength_values(aggregation.EMPTY))
+    # Unordered: the rows are matched by key, and sorting them cost a tenth of reading them.
     existing = {
-        (stage_id, code_id): (pk, dict(zip(fields, values, strict=True)))
-        for pk, stage_id, code_id, *values in CodeStrength.objects.filter(
-            project=project
-        ).values_list("id", "stage_id", "code_id", *fields)
+        (stage_id, code_id): (pk, tuple(values))
+        for pk, stage_id, code_id, *values in CodeStrength.objects.filter(project=project)
+        .order_by()
+        .values_list("id", "stage_id", "code_id", *fields)
     }
     wanted = {key: strength for key, strength in strengths.items() if key[1] in codes}
     new = []
@@ -249,7 +250,7 @@ def _sync_strengths(
         found = existing.get(key)
         if found is None:
             new.append(CodeStrength(project=project, stage_id=key[0], code_id=key[1], **values))
-        elif found[1] != values:
+        elif found[1] != tuple(values.values()):
             CodeStrength.objects.filter(pk=found[0]).update(**values)
     gone = [pk for key, (pk, _values) in existing.items() if key not in wanted]
     if gone:
@@ -265,22 +266,30 @@ def _sync_pairs(
     thresholds: Thresholds,
 ) -> None:
     """Store the pairs that co-occur at least min_cooccurrence times (the rest is noise no
-    page shows), writing only what changed."""
+    page shows), writing only what changed.
+
+    Stored and wanted pairs are compared as sets of (stage, first, second, highlights), in C:
+    a study has thousands, of which a run changes few, and only those are looked at one by
+    one."""
     wanted = {
-        key: n
+        (*key, n)
         for key, n in pairs.items()
         if n >= thresholds.min_cooccurrence and key[1] in codes and key[2] in codes
     }
-    existing: dict[tuple[int | None, int, int], tuple[int, int]] = {
-        (stage_id, first, second): (pk, n)
-        for pk, stage_id, first, second, n in CodePair.objects.filter(project=project).values_list(
-            "id", "stage_id", "first_id", "second_id", "highlights"
-        )
+    stored: dict[tuple[int | None, int, int, int], int] = {
+        (stage_id, first, second, n): pk
+        for pk, stage_id, first, second, n in CodePair.objects.filter(project=project)
+        .order_by()
+        .values_list("id", "stage_id", "first_id", "second_id", "highlights")
     }
+    if stored.keys() == wanted:
+        return
+    # What is stored but not wanted: a pair whose count changed, or one that is gone.
+    stale = {key[:3]: stored[key] for key in stored.keys() - wanted}
     new = []
-    for (stage_id, first, second), n in wanted.items():
-        found = existing.get((stage_id, first, second))
-        if found is None:
+    for stage_id, first, second, n in sorted(wanted - stored.keys(), key=_pair_order):
+        pk = stale.pop((stage_id, first, second), None)
+        if pk is None:
             new.append(
                 CodePair(
                     project=project,
@@ -290,12 +299,16 @@ def _sync_pairs(
                     highlights=n,
                 )
             )
-        elif found[1] != n:
-            CodePair.objects.filter(pk=found[0]).update(highlights=n)
-    gone = [pk for key, (pk, _n) in existing.items() if key not in wanted]
-    if gone:
-        CodePair.objects.filter(pk__in=gone).delete()
+        else:
+            CodePair.objects.filter(pk=pk).update(highlights=n)
+    if stale:
+        CodePair.objects.filter(pk__in=stale.values()).delete()
     CodePair.objects.bulk_create(new, batch_size=500)
+
+
+def _pair_order(pair: tuple[int | None, int, int, int]) -> tuple[bool, int, int, int]:
+    """Stages in order, "no stage" last, as aggregation.cooccurrence lists pairs."""
+    return (pair[0] is None, pair[0] or 0, pair[1], pair[2])
 
 
 def _changed(row: Model, values: Mapping[str, object]) -> dict[str, object]:

@@ -15,12 +15,14 @@ import pytest
 
 from insights.aggregation import (
     DIMENSIONS,
+    EMPTY,
     EvidenceIndex,
     EvidenceRow,
     Person,
     Roster,
     code_strengths,
     cooccurrence,
+    people_reached,
     strength_of,
 )
 
@@ -123,6 +125,17 @@ def test_strength_of_a_cluster_and_of_everything_matches_the_definition(seed):
         plain_strength(cluster, roster) if cluster else as_dict(index.strength(11, ()))
     )
     assert as_dict(strength_of(rows, roster)) == plain_strength(rows, roster)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_people_reached_are_the_strength_of_the_quotes_with_people(seed):
+    rows, roster = random_study(seed)
+    with_people = [row for row in rows if row.participant_ids]
+    strength = strength_of(with_people, roster)
+
+    assert people_reached(rows, roster) == (strength.participants, strength.coverage)
+    interviewer = [row._replace(participant_ids=()) for row in rows]
+    assert people_reached(interviewer, roster) == (0, {}) == (EMPTY.participants, EMPTY.coverage)
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -30,6 +30,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from insights import aggregation
+from insights.coding import highlight_delete
 from insights.models import (
     CodePair,
     CodeStrength,
@@ -259,6 +260,31 @@ def test_cooccurrence_within_highlights(study: EvidenceStudy, quotes: dict) -> N
         )
     )
     assert pairs == [("onboarding", "SSO", "SAML", 2)]
+
+
+def test_a_rerun_updates_adds_and_removes_pairs_as_the_coding_changes(
+    study: EvidenceStudy, quotes: dict, lead: User
+) -> None:
+    themes_aggregate(project=study.project)
+    before = CodePair.objects.get(project=study.project)  # SSO + SAML at Onboarding, 2
+    # SSO + SAML a third time at Onboarding; SSO + Pricing twice at Purchase (a new pair);
+    # and Pricing + Great docs twice at Adoption, then once: stored, then gone.
+    study.quote("Cleo", 2, stage="onboarding", codes=("SSO", "SAML"))
+    study.quote("Ada", 3, stage="purchase", codes=("SSO", "Pricing"))
+    study.quote("Ben", 3, stage="purchase", codes=("SSO", "Pricing"))
+    study.quote("Cleo", 3, stage="adoption", codes=("Pricing", "Great docs"))
+    fleeting = study.quote("Dev", 3, stage="adoption", codes=("Pricing", "Great docs"))
+    themes_aggregate(project=study.project)
+    assert CodePair.objects.filter(project=study.project).count() == 3
+    highlight_delete(highlight=fleeting, by=lead)
+
+    themes_aggregate(project=study.project)
+
+    pairs = CodePair.objects.filter(project=study.project)
+    assert sorted(
+        pairs.values_list("stage__slug", "first__name", "second__name", "highlights")
+    ) == [("onboarding", "SSO", "SAML", 3), ("purchase", "SSO", "Pricing", 2)]
+    assert pairs.get(stage=stage_named("onboarding")).pk == before.pk, "updated, not replaced"
 
 
 def test_the_cluster_is_proposed_with_quotes_from_distinct_people(
