@@ -61,7 +61,7 @@ from insights.search.whoosh.docsets import (
     bits_of,
     first_docnums,
 )
-from insights.search.whoosh.ranking import ranked, without_repeated_passages
+from insights.search.whoosh.ranking import PhraseProbe, ranked, without_repeated_passages
 from insights.search.whoosh.schema import INDEX_NAME, SCHEMA, document_fields, open_index
 from insights.search.whoosh.snippets import hit
 from insights.search.whoosh.translate import Translation, translate
@@ -274,12 +274,15 @@ class WhooshBackend:
         if translation.ranked:
             # Checks the clock between matches, in any thread; _time_limit's alarm also
             # stops a matcher that spends long between two matches (main thread only).
-            collector = AllowedBefore(deadline, UnlimitedCollector(), BitsDocIdSet(allowed))
+            probe = None
+            if translation.phrase_boost is not None:
+                probe = PhraseProbe(searcher, translation.phrase_boost)
+            collector = AllowedBefore(
+                deadline, UnlimitedCollector(), BitsDocIdSet(allowed), on_match=probe
+            )
             searcher.search_with_collector(translation.query, collector)
             results = collector.results()
-            weighted = ranked(
-                searcher, docsets, results.top_n, translation.phrase_boost, offset + limit
-            )
+            weighted = ranked(searcher, docsets, results.top_n, probe, offset + limit)
             page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
             matched = bits_of(docnum for _, docnum in weighted)
         else:

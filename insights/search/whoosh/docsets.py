@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from whoosh import query as wq
@@ -257,14 +257,25 @@ class AllowedBefore(FilterCollector):
     inside, past the filter's check. The clock is read every 256 matches.
     """
 
-    def __init__(self, deadline: float, child: Any, allow: DocIdSet) -> None:
+    def __init__(
+        self,
+        deadline: float,
+        child: Any,
+        allow: DocIdSet,
+        on_match: Callable[[Any, int, int], None] | None = None,
+    ) -> None:
         super().__init__(child, allow=allow)
         self.deadline = deadline
+        # Called with (matcher, segment docnum, docnum) for each allowed match, while the
+        # query's matcher still stands on it (ranking.PhraseProbe reads word positions there).
+        self.on_match = on_match
 
     def collect_matches(self) -> None:
-        child, allow, offset = self.child, self._allow, self.offset
+        child, allow, offset, on_match = self.child, self._allow, self.offset, self.on_match
         for count, sub_docnum in enumerate(child.matches()):
             if not count & 255 and time.monotonic() > self.deadline:
                 raise SearchTimeout("The search ran out of time while ranking its matches.")
             if offset + sub_docnum in allow:
                 child.collect(sub_docnum)
+                if on_match is not None:
+                    on_match(child.matcher, sub_docnum, offset + sub_docnum)

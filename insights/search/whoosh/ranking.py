@@ -53,11 +53,61 @@ def _weighted(
     return weighted
 
 
+class PhraseProbe:
+    """What the phrase bonus needs of each match, read during the ranked query's own pass
+    (AllowedBefore's on_match): the phrase words' positions, still encoded, from the query's
+    own term matchers, which stand on the match then. Read afterwards for every match
+    ranked() checks, each word's postings were walked and unpickled a second time (as long
+    as the search itself); now only the few matches that have the phrase are visited again,
+    for their words' scores. Positions are decoded only for the matches ranked() checks.
+    """
+
+    def __init__(self, searcher: Searcher, phrase: wq.Phrase) -> None:
+        self.phrase = phrase
+        field = searcher.schema[phrase.fieldname]
+        self.terms = [(phrase.fieldname, field.to_bytes(word)) for word in phrase.words]
+        self.decode = field.format.decoder("positions")
+        self.read: dict[int, tuple[float, list[bytes]]] = {}  # docnum → (score, positions)
+        self._matcher: Any = None
+        self._leaves: dict[tuple[str, bytes], list[Any]] = {}
+
+    def __call__(self, matcher: Any, sub_docnum: int, docnum: int) -> None:
+        if matcher is not self._matcher:  # the collector replaces its matcher now and then
+            self._matcher = matcher
+            self._leaves = {}
+            for leaf in matcher.term_matchers():
+                self._leaves.setdefault(leaf.term(), []).append(leaf)
+        found = []
+        for term in self.terms:
+            for leaf in self._leaves.get(term, ()):
+                if leaf.is_active() and leaf.id() == sub_docnum:
+                    found.append(leaf)
+                    break
+            else:
+                return  # no matcher of the word stands here: _phrase_scores reads it if asked
+        score = sum(leaf.score() for leaf in found) * self.phrase.boost
+        self.read[docnum] = (score, [leaf.value() for leaf in found])
+
+    def scores(self, searcher: Searcher, docnums: list[int]) -> dict[int, float]:
+        """docnum → the phrase's score, for those of docnums (ascending) with the phrase."""
+        scores: dict[int, float] = {}
+        unread = []
+        for docnum in docnums:
+            read = self.read.get(docnum)
+            if read is None:
+                unread.append(docnum)
+            elif _adjacent([set(self.decode(value)) for value in read[1]]):
+                scores[docnum] = read[0]
+        if unread:
+            scores.update(_phrase_scores(searcher, self.phrase, unread))
+        return scores
+
+
 def ranked(
     searcher: Searcher,
     docsets: DocSets,
     top_n: Sequence[tuple[float, int]],
-    phrase: wq.Phrase | None,
+    probe: PhraseProbe | None,
     wanted: int,
 ) -> list[tuple[float, int]]:
     """The matches ranked, one per passage (base.SearchDocument.passage), with the phrase
@@ -74,8 +124,9 @@ def ranked(
     column = docsets.column("passage")
     passages = {docnum: column[docnum] for _, docnum in top_n}
     plain = _weighted(top_n, weights)
-    if phrase is None or not plain:
+    if probe is None or not plain:
         return _one_per_passage(plain, passages)
+    phrase = probe.phrase
     scores = {docnum: score for score, docnum in top_n}
     members: dict[bytes, list[int]] = {}
     for _, docnum in plain:
@@ -89,7 +140,7 @@ def ranked(
     repeats = len(phrase.words) - len(set(phrase.words))
     reach = 1 + PHRASE_BOOST * (1 + repeats) + 1e-9
     while to_check:
-        bonus.update(_phrase_scores(searcher, phrase, sorted(to_check)))
+        bonus.update(probe.scores(searcher, sorted(to_check)))
         checked |= to_check
         best = _one_per_passage(
             _weighted(((scores[d], d) for d in checked), weights, bonus), passages
@@ -104,8 +155,11 @@ def ranked(
     return _one_per_passage(_weighted(top_n, weights, bonus), passages)
 
 
-def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) -> dict[int, float]:
-    """docnum → the phrase's score, for those of docnums (ascending) that have the phrase.
+def _phrase_scores(
+    searcher: Searcher, phrase: wq.Phrase, docnums: list[int], *, positions: bool = True
+) -> dict[int, float]:
+    """docnum → the phrase's score, for those of docnums (ascending) that have the phrase
+    (with positions=False: that have its words; the caller has checked their positions).
 
     What whoosh's Phrase matcher scores (its words' scores, times its boost), found with one
     matcher per word moved straight to each document asked: the Phrase matcher's skip_to
@@ -126,13 +180,18 @@ def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) ->
         for local in mine:
             if not all(_moved_to(matcher, local) for matcher in matchers):
                 continue
-            positions = [set(matcher.value_as("positions")) for matcher in matchers]
-            if any(
-                all(start + i in at for i, at in enumerate(positions[1:], 1))
-                for start in positions[0]
+            if not positions or _adjacent(
+                [set(matcher.value_as("positions")) for matcher in matchers]
             ):
                 scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
     return scores
+
+
+def _adjacent(positions: list[set[int]]) -> bool:
+    """Whether the words (their positions, in the phrase's order) stand side by side."""
+    return any(
+        all(start + i in at for i, at in enumerate(positions[1:], 1)) for start in positions[0]
+    )
 
 
 def _moved_to(matcher: Any, docnum: int) -> bool:

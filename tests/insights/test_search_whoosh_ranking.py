@@ -1,0 +1,104 @@
+"""How the Whoosh backend ranks, where the shortcuts it takes for speed must not change a
+result: the phrase bonus read during the search's own pass (ranking.PhraseProbe)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from whoosh import query as wq
+from whoosh.collectors import UnlimitedCollector
+
+from insights.search.base import And, Filters, Kind, Query, SearchDocument, Term
+from insights.search.whoosh import ranking
+from insights.search.whoosh.backend import WhooshBackend, shared_for
+from insights.search.whoosh.docsets import AllowedBefore, BitsDocIdSet
+from interviews.models import ResearchProject
+from tests.factories import make_project
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def whoosh(tmp_path) -> Iterator[WhooshBackend]:
+    backend = WhooshBackend(tmp_path / "index")
+    yield backend
+    backend.close()
+
+
+@pytest.fixture
+def alpha() -> ResearchProject:
+    return make_project("Premium to Ultimate up-tier", slug="alpha")
+
+
+def doc(project: ResearchProject, key: str, text: str) -> SearchDocument:
+    return SearchDocument(
+        doc_id=f"{Kind.UTTERANCE}:{key}",
+        kind=Kind.UTTERANCE,
+        project_id=project.pk,
+        project_slug=project.slug,
+        text=text,
+        url=f"/studies/{project.slug}/reader#u-{key}",
+        title=f"P-{key}",
+    )
+
+
+TEXTS = {
+    "adjacent": "The renewal price went badly and then doubled overnight.",
+    "scattered": "Renewal went badly, and then the price doubled overnight.",
+    "twice": "Renewal price, renewal price: the renewal price again.",
+    "reversed": "The price of the renewal was a surprise.",
+    "other": "Nothing about money at all.",
+}
+
+
+def _index(whoosh: WhooshBackend, alpha: ResearchProject) -> None:
+    whoosh.index([doc(alpha, key, text) for key, text in list(TEXTS.items())[:3]])
+    whoosh.index([doc(alpha, key, text) for key, text in list(TEXTS.items())[3:]])  # 2 segments
+
+
+def test_the_phrase_bonus_is_read_in_the_search_pass_not_by_walking_postings_again(
+    whoosh, alpha, monkeypatch
+) -> None:
+    _index(whoosh, alpha)
+    walked: list[list[int]] = []
+    phrase_scores = ranking._phrase_scores
+
+    def spy(searcher: Any, phrase: wq.Phrase, docnums: list[int], **kwargs: Any) -> Any:
+        walked.append(docnums)
+        return phrase_scores(searcher, phrase, docnums, **kwargs)
+
+    monkeypatch.setattr(ranking, "_phrase_scores", spy)
+    results = whoosh.search(
+        Query(root=And((Term("renewal"), Term("price"))), filters=Filters()),
+        project_ids=[alpha.pk],
+        filters=Filters(),
+    )
+    keys = [hit.doc_id.split(":", 1)[1] for hit in results.hits]
+    assert set(keys[:2]) == {"adjacent", "twice"}
+    assert set(keys[2:]) == {"scattered", "reversed"}
+    assert walked == []
+
+
+def test_the_probe_scores_a_phrase_as_walking_each_words_postings_does(whoosh, alpha) -> None:
+    _index(whoosh, alpha)
+    whoosh.warm()
+    searcher = shared_for(whoosh.index_dir).searcher
+    assert searcher is not None
+    phrase = wq.Phrase("text", ["renew", "price"], boost=ranking.PHRASE_BOOST)
+    query = wq.And([wq.Term("text", "renew"), wq.Term("text", "price")])
+    probe = ranking.PhraseProbe(searcher, phrase)
+    everything = BitsDocIdSet((1 << searcher.doc_count_all()) - 1)
+    searcher.search_with_collector(
+        query, AllowedBefore(float("inf"), UnlimitedCollector(), everything, on_match=probe)
+    )
+    matches = sorted(probe.read)
+    assert len(matches) == 4  # every match of both words was read in the pass
+
+    walked = ranking._phrase_scores(searcher, phrase, matches)
+    assert probe.scores(searcher, matches) == walked
+    assert len(walked) == 2  # "adjacent" and "twice"
+    # A match the pass did not read is walked to, with the same result.
+    probe.read.clear()
+    assert probe.scores(searcher, matches) == walked
