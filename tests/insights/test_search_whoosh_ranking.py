@@ -3,10 +3,13 @@ result: the phrase bonus read during the search's own pass (ranking.PhraseProbe)
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from whoosh import query as wq
 from whoosh.collectors import UnlimitedCollector
 
@@ -102,3 +105,27 @@ def test_the_probe_scores_a_phrase_as_walking_each_words_postings_does(whoosh, a
     # A match the pass did not read is walked to, with the same result.
     probe.read.clear()
     assert probe.scores(searcher, matches) == walked
+
+
+def test_the_rank_weights_kept_with_the_searcher_follow_the_calendar(
+    whoosh, alpha, monkeypatch
+) -> None:
+    today = timezone.localdate()
+    dated = dataclasses.replace(doc(alpha, "dated", "Renewal pricing."), session_date=today)
+    whoosh.index([dated, doc(alpha, "undated", "Renewal pricing.")])
+    whoosh.warm()
+
+    def keys() -> list[str]:
+        results = whoosh.search(
+            Query(root=Term("renewal"), filters=Filters()),
+            project_ids=[alpha.pk],
+            filters=Filters(),
+        )
+        return [hit.doc_id.split(":", 1)[1] for hit in results.hits]
+
+    # Today's session counts 1.5 times, an undated one as a year-old one (1.25 times) ...
+    assert keys() == ["dated", "undated"]
+    # ... and ten years on, the undated one still counts as a year old.
+    later = today + dt.timedelta(days=3650)
+    monkeypatch.setattr(timezone, "localdate", lambda: later)
+    assert keys() == ["undated", "dated"]

@@ -85,6 +85,8 @@ class _Shared:
     # (segment id, field, value) → the segment's documents with that value; a segment's
     # documents never change (deletions are masked at search), so this outlives searchers.
     segment_bits: dict[tuple[str, str, object], int] = field(default_factory=dict)
+    # (segment id, name, day) → the segment's rank weights or passages, by its docnums.
+    segment_values: dict[tuple[str, str, object], Sequence[Any]] = field(default_factory=dict)
 
 
 _shared: dict[Path, _Shared] = {}
@@ -324,8 +326,8 @@ class WhooshBackend:
             self._forget(state)
 
     def warm(self) -> None:
-        """Open this process's searcher and build the document sets and column readers its
-        first search would (DocSets.warm), so that search is not the slow one."""
+        """Open this process's searcher and build the document sets, rank weights and passages
+        its first search would (DocSets.warm), so that search is not the slow one."""
         state = shared_for(self.index_dir)
         with state.search_lock:
             self._searcher(state)
@@ -383,7 +385,7 @@ class WhooshBackend:
             return state.searcher
         self._forget(state)
         state.index, state.searcher, state.inode = ix, ix.searcher(), inode
-        state.docsets = DocSets(state.searcher, state.segment_bits)
+        state.docsets = DocSets(state.searcher, state.segment_bits, state.segment_values)
         return state.searcher
 
     @staticmethod

@@ -7,7 +7,6 @@ passage. without_repeated_passages: the same one-per-passage rule for unranked m
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -16,7 +15,6 @@ from django.utils import timezone
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from insights.search.base import rank_weight
 from insights.search.whoosh.docsets import DocSets, first_docnums
 
 # "A phrase match outranks scattered words": the score a document gets on top of its AND
@@ -24,22 +22,9 @@ from insights.search.whoosh.docsets import DocSets, first_docnums
 PHRASE_BOOST = 2.0
 
 
-def _rank_weights(docsets: DocSets, docnums: Iterable[int]) -> dict[int, float]:
-    """docnum → base.rank_weight (pain severity, recency), read from the columns once."""
-    pains = docsets.column("pain_severity")
-    days = docsets.column("rank_day")
-    today = timezone.localdate()
-    weights = {}
-    for docnum in docnums:
-        day = days[docnum]
-        session_date = dt.date.fromordinal(day) if day else None
-        weights[docnum] = rank_weight(pains[docnum], session_date, today)
-    return weights
-
-
 def _weighted(
     top_n: Iterable[tuple[float, int]],
-    weights: Mapping[int, float],
+    weights: Sequence[float],
     bonus: Mapping[int, float] | None = None,
 ) -> list[tuple[float, int]]:
     """Every match's text score (plus its phrase bonus, if any) times its rank weight, best
@@ -120,9 +105,8 @@ def ranked(
     than once, so the passage's best-ranked highlight is the one kept. The order of the rest
     (past the page) may lack a bonus; the total and facets do not depend on it.
     """
-    weights = _rank_weights(docsets, (docnum for _, docnum in top_n))
-    column = docsets.column("passage")
-    passages = {docnum: column[docnum] for _, docnum in top_n}
+    weights = docsets.rank_weights(timezone.localdate())
+    passages = docsets.passages()
     plain = _weighted(top_n, weights)
     if probe is None or not plain:
         return _one_per_passage(plain, passages)
@@ -202,7 +186,7 @@ def _moved_to(matcher: Any, docnum: int) -> bool:
 
 
 def _one_per_passage(
-    ranked: list[tuple[float, int]], passages: Mapping[int, bytes]
+    ranked: list[tuple[float, int]], passages: Sequence[bytes]
 ) -> list[tuple[float, int]]:
     """The ranked matches with only the first of each passage (base.SearchDocument.passage)."""
     seen: set[bytes] = set()
@@ -222,7 +206,7 @@ def without_repeated_passages(docsets: DocSets, matched: int, highlights: int) -
     candidates = matched & highlights
     if not candidates:
         return matched
-    passages = docsets.column("passage")
+    passages = docsets.passages()
     seen: set[bytes] = set()
     for docnum in first_docnums(candidates, 0, candidates.bit_count()):
         passage = passages[docnum]
