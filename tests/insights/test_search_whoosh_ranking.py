@@ -129,3 +129,34 @@ def test_the_rank_weights_kept_with_the_searcher_follow_the_calendar(
     later = today + dt.timedelta(days=3650)
     monkeypatch.setattr(timezone, "localdate", lambda: later)
     assert keys() == ["undated", "dated"]
+
+
+def test_matches_outside_the_allowed_documents_span_are_skipped_in_every_segment(
+    whoosh, alpha
+) -> None:
+    beta = make_project("Self-managed onboarding", slug="beta")
+    # Three segments; alpha's documents lie in the middle of the index, beta's on both sides.
+    whoosh.index([doc(beta, "b1", "Renewal pricing."), doc(beta, "b2", "Renewal again.")])
+    whoosh.index(
+        [
+            doc(beta, "b3", "Renewal, said beta."),
+            doc(alpha, "a1", "Renewal pricing for alpha."),
+            doc(alpha, "a2", "Nothing to see."),
+            doc(alpha, "a3", "Renewal at last."),
+            doc(beta, "b4", "Renewal, beta again."),
+        ]
+    )
+    whoosh.index([doc(beta, "b5", "Renewal, beta once more.")])
+
+    def keys(*projects: ResearchProject) -> set[str]:
+        results = whoosh.search(
+            Query(root=Term("renewal"), filters=Filters()),
+            project_ids=[project.pk for project in projects],
+            filters=Filters(),
+        )
+        assert results.total == len(results.hits)
+        return {hit.doc_id.split(":", 1)[1] for hit in results.hits}
+
+    assert keys(alpha) == {"a1", "a3"}
+    assert keys(beta) == {"b1", "b2", "b3", "b4", "b5"}
+    assert keys(alpha, beta) == {"a1", "a3", "b1", "b2", "b3", "b4", "b5"}

@@ -287,6 +287,8 @@ class BitsDocIdSet(DocIdSet):
 
     def __init__(self, bits: int) -> None:
         self._bytes = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+        self.first = (bits & -bits).bit_length() - 1  # the lowest docnum in it, -1 if empty
+        self.last = bits.bit_length() - 1
 
     def __contains__(self, docnum: object) -> bool:
         assert isinstance(docnum, int)
@@ -317,7 +319,7 @@ class AllowedBefore(FilterCollector):
         self,
         deadline: float,
         child: Any,
-        allow: DocIdSet,
+        allow: BitsDocIdSet,
         on_match: Callable[[Any, int, int], None] | None = None,
     ) -> None:
         super().__init__(child, allow=allow)
@@ -328,7 +330,18 @@ class AllowedBefore(FilterCollector):
 
     def collect_matches(self) -> None:
         child, allow, offset, on_match = self.child, self._allow, self.offset, self.on_match
+        # Only matches between the first and the last allowed document can be collected:
+        # the matcher skips straight to the first (past whole blocks of postings, unread)
+        # and stops after the last, where a filter would walk and score them all.
+        first, last = allow.first - offset, allow.last - offset
+        matcher = child.matcher
+        if last < 0 or not matcher.is_active():
+            return
+        if matcher.id() < first:
+            matcher.skip_to(first)
         for count, sub_docnum in enumerate(child.matches()):
+            if sub_docnum > last:
+                break
             if not count & 255 and time.monotonic() > self.deadline:
                 raise SearchTimeout("The search ran out of time while ranking its matches.")
             if offset + sub_docnum in allow:
