@@ -104,6 +104,7 @@ def test_the_probe_scores_a_phrase_as_walking_each_words_postings_does(whoosh, a
     assert len(walked) == 2  # "adjacent" and "twice"
     # A match the pass did not read is walked to, with the same result.
     probe.read.clear()
+    probe.bonus.clear()
     assert probe.scores(searcher, matches) == walked
 
 

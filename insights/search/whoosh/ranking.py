@@ -39,12 +39,11 @@ def _weighted(
 
 
 class PhraseProbe:
-    """What the phrase bonus needs of each match, read during the ranked query's own pass
-    (AllowedBefore's on_match): the phrase words' positions, still encoded, from the query's
-    own term matchers, which stand on the match then. Read afterwards for every match
-    ranked() checks, each word's postings were walked and unpickled a second time (as long
-    as the search itself); now only the few matches that have the phrase are visited again,
-    for their words' scores. Positions are decoded only for the matches ranked() checks.
+    """The phrase bonus of every match, found during the ranked query's own pass
+    (AllowedBefore's on_match) from the query's own term matchers, which stand on the match
+    then: its words' positions, and for a match with the words side by side, their scores.
+    Found afterwards, each word's postings were walked and unpickled a second time, as long
+    as the search itself.
     """
 
     def __init__(self, searcher: Searcher, phrase: wq.Phrase) -> None:
@@ -52,7 +51,8 @@ class PhraseProbe:
         field = searcher.schema[phrase.fieldname]
         self.terms = [(phrase.fieldname, field.to_bytes(word)) for word in phrase.words]
         self.decode = field.format.decoder("positions")
-        self.read: dict[int, tuple[float, list[bytes]]] = {}  # docnum → (score, positions)
+        self.read: set[int] = set()  # the matches probed
+        self.bonus: dict[int, float] = {}  # docnum → the phrase's score, if it has the phrase
         self._matcher: Any = None
         self._leaves: dict[tuple[str, bytes], list[Any]] = {}
 
@@ -70,19 +70,16 @@ class PhraseProbe:
                     break
             else:
                 return  # no matcher of the word stands here: _phrase_scores reads it if asked
-        score = sum(leaf.score() for leaf in found) * self.phrase.boost
-        self.read[docnum] = (score, [leaf.value() for leaf in found])
+        self.read.add(docnum)
+        # Positions first: scoring a word reads its document's length (a column), and most
+        # matches do not have the phrase.
+        if _adjacent([set(self.decode(leaf.value())) for leaf in found]):
+            self.bonus[docnum] = sum(leaf.score() for leaf in found) * self.phrase.boost
 
     def scores(self, searcher: Searcher, docnums: list[int]) -> dict[int, float]:
         """docnum → the phrase's score, for those of docnums (ascending) with the phrase."""
-        scores: dict[int, float] = {}
-        unread = []
-        for docnum in docnums:
-            read = self.read.get(docnum)
-            if read is None:
-                unread.append(docnum)
-            elif _adjacent([set(self.decode(value)) for value in read[1]]):
-                scores[docnum] = read[0]
+        scores = {docnum: self.bonus[docnum] for docnum in docnums if docnum in self.bonus}
+        unread = [docnum for docnum in docnums if docnum not in self.read]
         if unread:
             scores.update(_phrase_scores(searcher, self.phrase, unread))
         return scores
@@ -139,11 +136,8 @@ def ranked(
     return _one_per_passage(_weighted(top_n, weights, bonus), passages)
 
 
-def _phrase_scores(
-    searcher: Searcher, phrase: wq.Phrase, docnums: list[int], *, positions: bool = True
-) -> dict[int, float]:
-    """docnum → the phrase's score, for those of docnums (ascending) that have the phrase
-    (with positions=False: that have its words; the caller has checked their positions).
+def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) -> dict[int, float]:
+    """docnum → the phrase's score, for those of docnums (ascending) that have the phrase.
 
     What whoosh's Phrase matcher scores (its words' scores, times its boost), found with one
     matcher per word moved straight to each document asked: the Phrase matcher's skip_to
@@ -164,9 +158,7 @@ def _phrase_scores(
         for local in mine:
             if not all(_moved_to(matcher, local) for matcher in matchers):
                 continue
-            if not positions or _adjacent(
-                [set(matcher.value_as("positions")) for matcher in matchers]
-            ):
+            if _adjacent([set(matcher.value_as("positions")) for matcher in matchers]):
                 scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
     return scores
 
