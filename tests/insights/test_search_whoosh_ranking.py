@@ -1,5 +1,7 @@
-"""How the Whoosh backend ranks, where the shortcuts it takes for speed must not change a
-result: the phrase bonus read during the search's own pass (ranking.PhraseProbe)."""
+"""Shortcuts the Whoosh backend takes for speed, which must not change a result: the phrase
+bonus read during the search's own pass (ranking.PhraseProbe), the rank weights kept per
+day, the ranked pass skipping to the allowed documents, and snippets marked without
+whoosh's chain of analysers."""
 
 from __future__ import annotations
 
@@ -10,13 +12,17 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import highlight
 from whoosh import query as wq
 from whoosh.collectors import UnlimitedCollector
 
 from insights.search.base import And, Filters, Kind, Query, SearchDocument, Term
-from insights.search.whoosh import ranking
+from insights.search.whoosh import ranking, snippets
 from insights.search.whoosh.backend import WhooshBackend, shared_for
 from insights.search.whoosh.docsets import AllowedBefore, BitsDocIdSet
+from insights.search.whoosh.schema import ANALYZER
 from interviews.models import ResearchProject
 from tests.factories import make_project
 
@@ -161,3 +167,31 @@ def test_matches_outside_the_allowed_documents_span_are_skipped_in_every_segment
     assert keys(alpha) == {"a1", "a3"}
     assert keys(beta) == {"b1", "b2", "b3", "b4", "b5"}
     assert keys(alpha, beta) == {"a1", "a3", "b1", "b2", "b3", "b4", "b5"}
+
+
+# --- Snippets -----------------------------------------------------------------------------------
+
+WORDS = ["Renewal", "pricing", "the", "a", "I", "SSO", "onboarding", "happy", "seat-counts"]
+WORDS += ["e-mail", "don't", "Ünïcödé", "x", "migrations", "…", "12", "!", "\n", "  ", "ab"]
+
+
+def _whoosh_snippet(text: str, terms: frozenset[str]) -> str:
+    """What snippets._snippet gave when whoosh's highlight() analysed the text itself."""
+    if terms:
+        fragmenter = snippets._WHOLE if len(text) <= snippets.SNIPPET_CHARS else snippets._CONTEXT
+        marked: str = highlight.highlight(
+            text, terms, ANALYZER, fragmenter, snippets._FORMATTER, top=1, mode="index"
+        )
+        if marked:
+            return marked
+    return snippets._snippet(text, frozenset())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    text=st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=80).map(" ".join),
+    typed=st.lists(st.sampled_from(WORDS), max_size=4),
+)
+def test_snippets_mark_what_whoosh_highlight_marks(text: str, typed: list[str]) -> None:
+    terms = frozenset(token.text for token in ANALYZER(" ".join(typed)))
+    assert snippets._snippet(text, terms) == _whoosh_snippet(text, terms)
