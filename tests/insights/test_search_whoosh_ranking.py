@@ -16,12 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import highlight
 from whoosh import query as wq
-from whoosh.collectors import UnlimitedCollector
 
 from insights.search.base import And, Filters, Kind, Query, SearchDocument, Term
 from insights.search.whoosh import ranking, snippets
 from insights.search.whoosh.backend import WhooshBackend, shared_for
-from insights.search.whoosh.docsets import AllowedBefore, BitsDocIdSet
+from insights.search.whoosh.docsets import AllowedBefore, BitsDocIdSet, ScoredMatches
 from insights.search.whoosh.schema import ANALYZER
 from interviews.models import ResearchProject
 from tests.factories import make_project
@@ -100,7 +99,7 @@ def test_the_probe_scores_a_phrase_as_walking_each_words_postings_does(whoosh, a
     probe = ranking.PhraseProbe(searcher, phrase)
     everything = BitsDocIdSet((1 << searcher.doc_count_all()) - 1)
     searcher.search_with_collector(
-        query, AllowedBefore(float("inf"), UnlimitedCollector(), everything, on_match=probe)
+        query, AllowedBefore(float("inf"), ScoredMatches(), everything, on_match=probe)
     )
     matches = sorted(probe.read)
     assert len(matches) == 4  # every match of both words was read in the pass

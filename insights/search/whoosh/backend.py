@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.collectors import UnlimitedCollector
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.qparser import QueryParser
@@ -58,6 +57,7 @@ from insights.search.whoosh.docsets import (
     AllowedBefore,
     BitsDocIdSet,
     DocSets,
+    ScoredMatches,
     bits_of,
     first_docnums,
 )
@@ -279,12 +279,10 @@ class WhooshBackend:
             probe = None
             if translation.phrase_boost is not None:
                 probe = PhraseProbe(searcher, translation.phrase_boost)
-            collector = AllowedBefore(
-                deadline, UnlimitedCollector(), BitsDocIdSet(allowed), on_match=probe
-            )
+            scored = ScoredMatches()
+            collector = AllowedBefore(deadline, scored, BitsDocIdSet(allowed), on_match=probe)
             searcher.search_with_collector(translation.query, collector)
-            results = collector.results()
-            weighted = ranked(searcher, docsets, results.top_n, probe, offset + limit)
+            weighted = ranked(searcher, docsets, scored.items, probe, offset + limit)
             page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
             matched = bits_of(docnum for _, docnum in weighted)
         else:

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector
+from whoosh.collectors import FilterCollector, ScoredCollector
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
@@ -306,6 +306,15 @@ class BitsDocIdSet(DocIdSet):
             for bit in range(8):
                 if byte >> bit & 1:
                     yield byte_index * 8 + bit
+
+
+class ScoredMatches(ScoredCollector):
+    """Every match's (score, docnum) in `items`, unsorted: ranking sorts them by its own key.
+    (whoosh's UnlimitedCollector also keeps a set of them and sorts them by score.)"""
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.items.append((score, global_docnum))
+        return 0 - score
 
 
 class AllowedBefore(FilterCollector):

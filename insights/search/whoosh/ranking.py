@@ -88,12 +88,12 @@ class PhraseProbe:
 def ranked(
     searcher: Searcher,
     docsets: DocSets,
-    top_n: Sequence[tuple[float, int]],
+    matches: Sequence[tuple[float, int]],
     probe: PhraseProbe | None,
     wanted: int,
 ) -> list[tuple[float, int]]:
-    """The matches ranked, one per passage (base.SearchDocument.passage), with the phrase
-    bonus where it decides anything.
+    """The matches ((score, docnum) in any order) ranked, one per passage
+    (base.SearchDocument.passage), with the phrase bonus where it decides anything.
 
     Checking the phrase means reading word positions: done for every match, it cost as
     much again as finding the matches. A match gains at most PHRASE_BOOST times its score,
@@ -104,11 +104,11 @@ def ranked(
     """
     weights = docsets.rank_weights(timezone.localdate())
     passages = docsets.passages()
-    plain = _weighted(top_n, weights)
+    plain = _weighted(matches, weights)
     if probe is None or not plain:
         return _one_per_passage(plain, passages)
     phrase = probe.phrase
-    scores = {docnum: score for score, docnum in top_n}
+    scores = {docnum: score for score, docnum in matches}
     members: dict[bytes, list[int]] = {}
     for _, docnum in plain:
         if passage := passages[docnum]:
@@ -133,7 +133,7 @@ def ranked(
                 break  # the rest score less still
             if docnum not in checked:
                 to_check.add(docnum)
-    return _one_per_passage(_weighted(top_n, weights, bonus), passages)
+    return _one_per_passage(_weighted(matches, weights, bonus), passages)
 
 
 def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) -> dict[int, float]:
