@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.collectors import UnlimitedCollector
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.qparser import QueryParser
@@ -58,10 +57,11 @@ from insights.search.whoosh.docsets import (
     AllowedBefore,
     BitsDocIdSet,
     DocSets,
+    ScoredMatches,
     bits_of,
     first_docnums,
 )
-from insights.search.whoosh.ranking import ranked, without_repeated_passages
+from insights.search.whoosh.ranking import PhraseProbe, ranked, without_repeated_passages
 from insights.search.whoosh.schema import INDEX_NAME, SCHEMA, document_fields, open_index
 from insights.search.whoosh.snippets import hit
 from insights.search.whoosh.translate import Translation, translate
@@ -85,6 +85,8 @@ class _Shared:
     # (segment id, field, value) → the segment's documents with that value; a segment's
     # documents never change (deletions are masked at search), so this outlives searchers.
     segment_bits: dict[tuple[str, str, object], int] = field(default_factory=dict)
+    # (segment id, name, day) → the segment's rank weights or passages, by its docnums.
+    segment_values: dict[tuple[str, str, object], Sequence[Any]] = field(default_factory=dict)
 
 
 _shared: dict[Path, _Shared] = {}
@@ -274,12 +276,13 @@ class WhooshBackend:
         if translation.ranked:
             # Checks the clock between matches, in any thread; _time_limit's alarm also
             # stops a matcher that spends long between two matches (main thread only).
-            collector = AllowedBefore(deadline, UnlimitedCollector(), BitsDocIdSet(allowed))
+            probe = None
+            if translation.phrase_boost is not None:
+                probe = PhraseProbe(searcher, translation.phrase_boost)
+            scored = ScoredMatches()
+            collector = AllowedBefore(deadline, scored, BitsDocIdSet(allowed), on_match=probe)
             searcher.search_with_collector(translation.query, collector)
-            results = collector.results()
-            weighted = ranked(
-                searcher, docsets, results.top_n, translation.phrase_boost, offset + limit
-            )
+            weighted = ranked(searcher, docsets, scored.items, probe, offset + limit)
             page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
             matched = bits_of(docnum for _, docnum in weighted)
         else:
@@ -321,8 +324,8 @@ class WhooshBackend:
             self._forget(state)
 
     def warm(self) -> None:
-        """Open this process's searcher and build the document sets and column readers its
-        first search would (DocSets.warm), so that search is not the slow one."""
+        """Open this process's searcher and build the document sets, rank weights and passages
+        its first search would (DocSets.warm), so that search is not the slow one."""
         state = shared_for(self.index_dir)
         with state.search_lock:
             self._searcher(state)
@@ -380,7 +383,7 @@ class WhooshBackend:
             return state.searcher
         self._forget(state)
         state.index, state.searcher, state.inode = ix, ix.searcher(), inode
-        state.docsets = DocSets(state.searcher, state.segment_bits)
+        state.docsets = DocSets(state.searcher, state.segment_bits, state.segment_values)
         return state.searcher
 
     @staticmethod

@@ -1,20 +1,24 @@
 """Sets of document numbers, as Python ints, and what is built from them.
 
 DocSets: per searcher, the documents of each facet value and filter, the live documents,
-the allowed documents of a search, facet counts, and the column readers. bits_of and
-first_docnums convert between ints and document numbers; BitsDocIdSet and AllowedBefore let
-whoosh's collectors filter by such a set (AllowedBefore also stops at a deadline).
+the allowed documents of a search, facet counts, and every document's rank weight and
+passage. bits_of and first_docnums convert between ints and document numbers; BitsDocIdSet
+and AllowedBefore let whoosh's collectors filter by such a set (AllowedBefore also stops at
+a deadline).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from django.utils import timezone
 from whoosh import query as wq
-from whoosh.collectors import FilterCollector
+from whoosh.collectors import FilterCollector, ScoredCollector
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
@@ -24,6 +28,7 @@ from insights.search.base import (
     Filters,
     Kind,
     SearchTimeout,
+    rank_weight,
 )
 from insights.search.whoosh.schema import FACET_FIELDS
 
@@ -37,26 +42,38 @@ class DocSets:
 
     Built on first use and kept with the searcher; a term's set is built per segment and kept
     across searchers (state.segment_bits), so after a commit only the new segment is read.
+    So are every document's rank weight and passage (state.segment_values), which ranking
+    reads per match: from an array, not through whoosh's column readers.
     """
 
     MAX_FILTERS = 64
 
-    def __init__(self, searcher: Searcher, segment_bits: dict[tuple[str, str, object], int]):
+    def __init__(
+        self,
+        searcher: Searcher,
+        segment_bits: dict[tuple[str, str, object], int],
+        segment_values: dict[tuple[str, str, object], Sequence[Any]] | None = None,
+    ):
         self.searcher = searcher
         self.leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
         segment_ids = {_segment_id(reader) for reader, _ in self.leaves}
-        for key in [key for key in segment_bits if key[0] not in segment_ids]:
-            del segment_bits[key]  # segments merged away
+        segment_values = {} if segment_values is None else segment_values
+        for cache in (segment_bits, segment_values):
+            for key in [key for key in cache if key[0] not in segment_ids]:
+                del cache[key]  # segments merged away
         self.segment_bits = segment_bits
+        self.segment_values = segment_values
+        self._weights: tuple[dt.date, array[float]] | None = None
+        self._passages: list[bytes] | None = None
         self._terms: dict[tuple[str, object], int] = {}
         self._filters: OrderedDict[tuple[object, ...], int] = OrderedDict()
         self._values: dict[str, list[str]] = {}
         self._live: int | None = None
-        self._columns: dict[str, Any] = {}
 
     def warm(self) -> None:
         """Build now what a search would build on first use: the sets of every facet value
-        and project, the live documents and the column readers (at large scale, seconds)."""
+        and project, the live documents, the rank weights and passages (at large scale,
+        seconds; after a commit, only the new segment's)."""
         for fieldname in FACET_FIELDS.values():
             for value in self._facet_values(fieldname):
                 self.term(fieldname, value)
@@ -64,16 +81,55 @@ class DocSets:
             self.term("project_id", project_id)
         self.term("speaker_participant_id", 0)  # consent: documents with no speaker
         self.live()
-        for fieldname in ("passage", "pain_severity", "rank_day"):
-            self.column(fieldname)
+        self.rank_weights(timezone.localdate())
+        self.passages()
 
-    def column(self, fieldname: str) -> Any:
-        """The searcher's reader of a column field. Opening one reads the whole column's offsets
-        (a VarBytesColumn's, for "passage": milliseconds), so it is kept with the searcher."""
-        reader = self._columns.get(fieldname)
-        if reader is None:
-            reader = self._columns[fieldname] = self.searcher.reader().column_reader(fieldname)
-        return reader
+    def rank_weights(self, today: dt.date) -> array[float]:
+        """Every document's base.rank_weight on `today` (pain severity, recency), by docnum."""
+        if self._weights is None or self._weights[0] != today:
+            for key in [key for key in self.segment_values if key[1] == "rank_weight"]:
+                if key[2] != today:
+                    del self.segment_values[key]  # yesterday's
+            weights = array("d")
+            for reader, offset in self.leaves:
+                assert offset == len(weights)
+                weights.extend(self._segment_weights(reader, today))
+            self._weights = (today, weights)
+        return self._weights[1]
+
+    def _segment_weights(self, reader: Any, today: dt.date) -> Sequence[float]:
+        key = (_segment_id(reader), "rank_weight", today)
+        weights = self.segment_values.get(key)
+        if weights is None:
+            of_pair: dict[tuple[int, int], float] = {}  # a few hundred pairs
+            weights = array("d")
+            pairs = zip(
+                reader.column_reader("pain_severity"), reader.column_reader("rank_day"), strict=True
+            )
+            for pair in pairs:
+                weight = of_pair.get(pair)
+                if weight is None:
+                    pain, day = pair
+                    session_date = dt.date.fromordinal(day) if day else None
+                    weight = of_pair[pair] = rank_weight(pain, session_date, today)
+                weights.append(weight)
+            self.segment_values[key] = weights
+        return weights
+
+    def passages(self) -> list[bytes]:
+        """Every document's passage (base.SearchDocument.passage, encoded; b"" for none), by
+        docnum."""
+        if self._passages is None:
+            passages: list[bytes] = []
+            for reader, offset in self.leaves:
+                assert offset == len(passages)
+                key = (_segment_id(reader), "passage", None)
+                segment = self.segment_values.get(key)
+                if segment is None:
+                    segment = self.segment_values[key] = list(reader.column_reader("passage"))
+                passages.extend(segment)
+            self._passages = passages
+        return self._passages
 
     def term(self, fieldname: str, value: object) -> int:
         """The documents with value in fieldname (deleted ones too: mask with live())."""
@@ -231,6 +287,8 @@ class BitsDocIdSet(DocIdSet):
 
     def __init__(self, bits: int) -> None:
         self._bytes = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+        self.first = (bits & -bits).bit_length() - 1  # the lowest docnum in it, -1 if empty
+        self.last = bits.bit_length() - 1
 
     def __contains__(self, docnum: object) -> bool:
         assert isinstance(docnum, int)
@@ -250,6 +308,15 @@ class BitsDocIdSet(DocIdSet):
                     yield byte_index * 8 + bit
 
 
+class ScoredMatches(ScoredCollector):
+    """Every match's (score, docnum) in `items`, unsorted: ranking sorts them by its own key.
+    (whoosh's UnlimitedCollector also keeps a set of them and sorts them by score.)"""
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.items.append((score, global_docnum))
+        return 0 - score
+
+
 class AllowedBefore(FilterCollector):
     """Collects the allowed matches (what search(filter=…) does) until a deadline.
 
@@ -257,14 +324,36 @@ class AllowedBefore(FilterCollector):
     inside, past the filter's check. The clock is read every 256 matches.
     """
 
-    def __init__(self, deadline: float, child: Any, allow: DocIdSet) -> None:
+    def __init__(
+        self,
+        deadline: float,
+        child: Any,
+        allow: BitsDocIdSet,
+        on_match: Callable[[Any, int, int], None] | None = None,
+    ) -> None:
         super().__init__(child, allow=allow)
         self.deadline = deadline
+        # Called with (matcher, segment docnum, docnum) for each allowed match, while the
+        # query's matcher still stands on it (ranking.PhraseProbe reads word positions there).
+        self.on_match = on_match
 
     def collect_matches(self) -> None:
-        child, allow, offset = self.child, self._allow, self.offset
+        child, allow, offset, on_match = self.child, self._allow, self.offset, self.on_match
+        # Only matches between the first and the last allowed document can be collected:
+        # the matcher skips straight to the first (past whole blocks of postings, unread)
+        # and stops after the last, where a filter would walk and score them all.
+        first, last = allow.first - offset, allow.last - offset
+        matcher = child.matcher
+        if last < 0 or not matcher.is_active():
+            return
+        if matcher.id() < first:
+            matcher.skip_to(first)
         for count, sub_docnum in enumerate(child.matches()):
+            if sub_docnum > last:
+                break
             if not count & 255 and time.monotonic() > self.deadline:
                 raise SearchTimeout("The search ran out of time while ranking its matches.")
             if offset + sub_docnum in allow:
                 child.collect(sub_docnum)
+                if on_match is not None:
+                    on_match(child.matcher, sub_docnum, offset + sub_docnum)

@@ -7,7 +7,6 @@ passage. without_repeated_passages: the same one-per-passage rule for unranked m
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -16,7 +15,6 @@ from django.utils import timezone
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from insights.search.base import rank_weight
 from insights.search.whoosh.docsets import DocSets, first_docnums
 
 # "A phrase match outranks scattered words": the score a document gets on top of its AND
@@ -24,22 +22,9 @@ from insights.search.whoosh.docsets import DocSets, first_docnums
 PHRASE_BOOST = 2.0
 
 
-def _rank_weights(docsets: DocSets, docnums: Iterable[int]) -> dict[int, float]:
-    """docnum → base.rank_weight (pain severity, recency), read from the columns once."""
-    pains = docsets.column("pain_severity")
-    days = docsets.column("rank_day")
-    today = timezone.localdate()
-    weights = {}
-    for docnum in docnums:
-        day = days[docnum]
-        session_date = dt.date.fromordinal(day) if day else None
-        weights[docnum] = rank_weight(pains[docnum], session_date, today)
-    return weights
-
-
 def _weighted(
     top_n: Iterable[tuple[float, int]],
-    weights: Mapping[int, float],
+    weights: Sequence[float],
     bonus: Mapping[int, float] | None = None,
 ) -> list[tuple[float, int]]:
     """Every match's text score (plus its phrase bonus, if any) times its rank weight, best
@@ -53,15 +38,62 @@ def _weighted(
     return weighted
 
 
+class PhraseProbe:
+    """The phrase bonus of every match, found during the ranked query's own pass
+    (AllowedBefore's on_match) from the query's own term matchers, which stand on the match
+    then: its words' positions, and for a match with the words side by side, their scores.
+    Found afterwards, each word's postings were walked and unpickled a second time, as long
+    as the search itself.
+    """
+
+    def __init__(self, searcher: Searcher, phrase: wq.Phrase) -> None:
+        self.phrase = phrase
+        field = searcher.schema[phrase.fieldname]
+        self.terms = [(phrase.fieldname, field.to_bytes(word)) for word in phrase.words]
+        self.decode = field.format.decoder("positions")
+        self.read: set[int] = set()  # the matches probed
+        self.bonus: dict[int, float] = {}  # docnum → the phrase's score, if it has the phrase
+        self._matcher: Any = None
+        self._leaves: dict[tuple[str, bytes], list[Any]] = {}
+
+    def __call__(self, matcher: Any, sub_docnum: int, docnum: int) -> None:
+        if matcher is not self._matcher:  # the collector replaces its matcher now and then
+            self._matcher = matcher
+            self._leaves = {}
+            for leaf in matcher.term_matchers():
+                self._leaves.setdefault(leaf.term(), []).append(leaf)
+        found = []
+        for term in self.terms:
+            for leaf in self._leaves.get(term, ()):
+                if leaf.is_active() and leaf.id() == sub_docnum:
+                    found.append(leaf)
+                    break
+            else:
+                return  # no matcher of the word stands here: _phrase_scores reads it if asked
+        self.read.add(docnum)
+        # Positions first: scoring a word reads its document's length (a column), and most
+        # matches do not have the phrase.
+        if _adjacent([set(self.decode(leaf.value())) for leaf in found]):
+            self.bonus[docnum] = sum(leaf.score() for leaf in found) * self.phrase.boost
+
+    def scores(self, searcher: Searcher, docnums: list[int]) -> dict[int, float]:
+        """docnum → the phrase's score, for those of docnums (ascending) with the phrase."""
+        scores = {docnum: self.bonus[docnum] for docnum in docnums if docnum in self.bonus}
+        unread = [docnum for docnum in docnums if docnum not in self.read]
+        if unread:
+            scores.update(_phrase_scores(searcher, self.phrase, unread))
+        return scores
+
+
 def ranked(
     searcher: Searcher,
     docsets: DocSets,
-    top_n: Sequence[tuple[float, int]],
-    phrase: wq.Phrase | None,
+    matches: Sequence[tuple[float, int]],
+    probe: PhraseProbe | None,
     wanted: int,
 ) -> list[tuple[float, int]]:
-    """The matches ranked, one per passage (base.SearchDocument.passage), with the phrase
-    bonus where it decides anything.
+    """The matches ((score, docnum) in any order) ranked, one per passage
+    (base.SearchDocument.passage), with the phrase bonus where it decides anything.
 
     Checking the phrase means reading word positions: done for every match, it cost as
     much again as finding the matches. A match gains at most PHRASE_BOOST times its score,
@@ -70,13 +102,13 @@ def ranked(
     than once, so the passage's best-ranked highlight is the one kept. The order of the rest
     (past the page) may lack a bonus; the total and facets do not depend on it.
     """
-    weights = _rank_weights(docsets, (docnum for _, docnum in top_n))
-    column = docsets.column("passage")
-    passages = {docnum: column[docnum] for _, docnum in top_n}
-    plain = _weighted(top_n, weights)
-    if phrase is None or not plain:
+    weights = docsets.rank_weights(timezone.localdate())
+    passages = docsets.passages()
+    plain = _weighted(matches, weights)
+    if probe is None or not plain:
         return _one_per_passage(plain, passages)
-    scores = {docnum: score for score, docnum in top_n}
+    phrase = probe.phrase
+    scores = {docnum: score for score, docnum in matches}
     members: dict[bytes, list[int]] = {}
     for _, docnum in plain:
         if passage := passages[docnum]:
@@ -89,7 +121,7 @@ def ranked(
     repeats = len(phrase.words) - len(set(phrase.words))
     reach = 1 + PHRASE_BOOST * (1 + repeats) + 1e-9
     while to_check:
-        bonus.update(_phrase_scores(searcher, phrase, sorted(to_check)))
+        bonus.update(probe.scores(searcher, sorted(to_check)))
         checked |= to_check
         best = _one_per_passage(
             _weighted(((scores[d], d) for d in checked), weights, bonus), passages
@@ -101,7 +133,7 @@ def ranked(
                 break  # the rest score less still
             if docnum not in checked:
                 to_check.add(docnum)
-    return _one_per_passage(_weighted(top_n, weights, bonus), passages)
+    return _one_per_passage(_weighted(matches, weights, bonus), passages)
 
 
 def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) -> dict[int, float]:
@@ -126,13 +158,16 @@ def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) ->
         for local in mine:
             if not all(_moved_to(matcher, local) for matcher in matchers):
                 continue
-            positions = [set(matcher.value_as("positions")) for matcher in matchers]
-            if any(
-                all(start + i in at for i, at in enumerate(positions[1:], 1))
-                for start in positions[0]
-            ):
+            if _adjacent([set(matcher.value_as("positions")) for matcher in matchers]):
                 scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
     return scores
+
+
+def _adjacent(positions: list[set[int]]) -> bool:
+    """Whether the words (their positions, in the phrase's order) stand side by side."""
+    return any(
+        all(start + i in at for i, at in enumerate(positions[1:], 1)) for start in positions[0]
+    )
 
 
 def _moved_to(matcher: Any, docnum: int) -> bool:
@@ -143,7 +178,7 @@ def _moved_to(matcher: Any, docnum: int) -> bool:
 
 
 def _one_per_passage(
-    ranked: list[tuple[float, int]], passages: Mapping[int, bytes]
+    ranked: list[tuple[float, int]], passages: Sequence[bytes]
 ) -> list[tuple[float, int]]:
     """The ranked matches with only the first of each passage (base.SearchDocument.passage)."""
     seen: set[bytes] = set()
@@ -163,7 +198,7 @@ def without_repeated_passages(docsets: DocSets, matched: int, highlights: int) -
     candidates = matched & highlights
     if not candidates:
         return matched
-    passages = docsets.column("passage")
+    passages = docsets.passages()
     seen: set[bytes] = set()
     for docnum in first_docnums(candidates, 0, candidates.bit_count()):
         passage = passages[docnum]

@@ -4,9 +4,11 @@ matched words in <mark>."""
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh import highlight
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
 
 from insights.search.base import SearchHit
 from insights.search.whoosh.schema import ANALYZER
@@ -37,15 +39,52 @@ class _MarkFormatter(highlight.Formatter):
 _WHOLE = highlight.WholeFragmenter()
 _CONTEXT = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 _FORMATTER = _MarkFormatter()
+_SCORER = highlight.BasicFragmentScorer()
+
+
+# The index's analyser, taken apart: its four steps in one loop. Through whoosh's chain of
+# generators (and highlight's matching filter) a word costs five generator steps, and
+# analysing the page's texts was most of a search's snippet time.
+_TOKENIZER, _LOWERCASE, _STOP, _STEM = ANALYZER.items
+assert isinstance(_TOKENIZER, RegexTokenizer) and not _TOKENIZER.gaps
+assert isinstance(_LOWERCASE, LowercaseFilter)
+assert isinstance(_STOP, StopFilter) and isinstance(_STEM, StemFilter)
+
+
+def _marked_tokens(text: str, terms: frozenset[str]) -> Iterator[Token]:
+    """What highlight.highlight's tokens are: ANALYZER(text, chars=True, removestops=False)
+    with each token's `matched` set (highlight.set_matched_filter)."""
+    stops, shortest, longest = _STOP.stops, _STOP.min, _STOP.max
+    stem, ignore = _STEM._stem, _STEM.ignore  # _stem: the filter's stemmer, with its cache
+    token = Token(chars=True, removestops=False, mode="index")
+    for match in _TOKENIZER.expression.finditer(text):
+        word = match.group(0).lower()
+        token.boost = 1.0
+        token.startchar, token.endchar = match.start(), match.end()
+        if (
+            len(word) >= shortest
+            and (longest is None or len(word) <= longest)
+            and word not in stops
+        ):
+            token.stopped = False
+            token.text = word if word in ignore else stem(word)
+        else:
+            token.stopped = True
+            token.text = word
+        token.matched = token.text in terms
+        yield token
 
 
 def _snippet(text: str, terms: frozenset[str]) -> str:
-    """The best ~200 characters around the matched words; the start of the text if none."""
+    """The best ~200 characters around the matched words; the start of the text if none.
+
+    As whoosh's highlight.highlight(text, terms, ANALYZER, fragmenter, _FORMATTER, top=1)
+    marks it, with the tokens from _marked_tokens."""
     if terms:
         fragmenter = _WHOLE if len(text) <= SNIPPET_CHARS else _CONTEXT
-        marked: str = highlight.highlight(
-            text, terms, ANALYZER, fragmenter, _FORMATTER, top=1, mode="index"
-        )
+        fragments = fragmenter.fragment_tokens(text, _marked_tokens(text, terms))
+        best = highlight.top_fragments(fragments, 1, _SCORER, highlight.FIRST, minscore=1)
+        marked: str = _FORMATTER(text, best)
         if marked:
             return marked
     if len(text) <= SNIPPET_CHARS:
