@@ -34,6 +34,7 @@ from interviews.models import (
 )
 from interviews.redaction import Identity, mask_identity
 from jobs.models import BackgroundJob, JobItem
+from jobs.retention import job_results_withdraw
 
 PSEUDONYM_PREFIX = "P-"
 _NUMBERED_PSEUDONYM = re.compile(r"P-[0-9]+")
@@ -347,6 +348,7 @@ def participant_erase(*, participant: Participant, by: User) -> Participant:
     3. The same for the field notes of their sessions, and the titles of those sessions.
     4. What was written about them in free text: their consent notes, pipeline notes and
        attribute values, and the file names and messages of those transcripts' import jobs.
+       The files that jobs of their studies made (exports) are deleted once this commits.
     5. Delete their identity and screener answers, mark them erased and do-not-contact, and
        write the audit log. The saves above reindex the search documents after commit.
     """
@@ -546,6 +548,16 @@ def _erase_from_records(
     )
     _replace_in(jobs, ["message", "error"], identity, pseudonym)
     _replace_in(JobItem.objects.filter(job__in=jobs), ["label", "message"], identity, pseudonym)
+    studies = {
+        *Enrollment.objects.filter(participant=participant).values_list("project_id", flat=True),
+        *Session.objects.filter(
+            Q(participants=participant) | Q(transcripts__in=transcripts)
+        ).values_list("project_id", flat=True),
+    }
+    job_results_withdraw(
+        BackgroundJob.objects.filter(project__in=studies),
+        reason="when a participant's personal data was erased, as it may have held them",
+    )
 
 
 def _replace_in(

@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cxresearch.lib.storage import files_under, older_than
@@ -37,6 +40,21 @@ def job_results_expire(*, now: dt.datetime | None = None, days: int | None = Non
             count += 1
     if count:
         log.info("Deleted %d job result file(s) older than %d days.", count, days)
+    return count
+
+
+def job_results_withdraw(jobs: QuerySet[BackgroundJob], *, reason: str) -> int:
+    """Delete the result files of `jobs` once the surrounding transaction commits, e.g. the
+    exports of a study whose participant's personal data was just erased: a file made
+    before holds what the erasure took out. Each row keeps `reason` for its download link."""
+    count = 0
+    for job in jobs.exclude(result_file="").select_for_update().only("result_file", "result"):
+        name = str(job.result_file.name)
+        job.result = {**job.result, "file_withdrawn": reason}
+        job.result_file = ""
+        job.save(update_fields=["result_file", "result"])
+        transaction.on_commit(partial(default_storage.delete, name), robust=True)
+        count += 1
     return count
 
 

@@ -50,11 +50,16 @@ def job_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase
     if job.state != BackgroundJob.State.DONE or not (job.result_file or job.result.get("filename")):
         raise Http404("This job has no file to download.")
     if not job.result_file:
-        messages.info(
-            request,
-            f"This file was deleted {settings.JOB_RESULT_RETENTION_DAYS} days after it was made, "
-            "as every job's file is: start it again for a fresh copy.",
-        )
+        if withdrawn := job.result.get("file_withdrawn"):
+            messages.info(
+                request, f"This file was deleted {withdrawn}: start it again for a fresh copy."
+            )
+        else:
+            messages.info(
+                request,
+                f"This file was deleted {settings.JOB_RESULT_RETENTION_DAYS} days after it was "
+                "made, as every job's file is: start it again for a fresh copy.",
+            )
         return redirect("jobs:job-detail", pk=job.pk)
     name = job.result.get("filename") or (job.result_file.name or "").rsplit("/", 1)[-1]
     return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=str(name))

@@ -13,10 +13,12 @@ from contextlib import AbstractContextManager
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import CharField, JSONField, TextField
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from cxresearch.celery import app as celery_app
@@ -46,6 +48,7 @@ from tests.factories import (
     make_consent,
     make_enrollment,
     make_participant,
+    make_project,
     make_session,
     make_transcript,
 )
@@ -379,3 +382,37 @@ def test_the_erase_view_erases_everywhere(
         response = lead_client.post(url, {"confirm": ingrid.pseudonym})
     assert response.status_code == 302
     assert not GONE.search(Transcript.objects.get(pk=world["transcript"].pk).text)
+
+
+def _export(project: ResearchProject, user: User, content: bytes) -> BackgroundJob:
+    job = BackgroundJob.objects.create(
+        kind=BackgroundJob.Kind.EXPORT,
+        project=project,
+        started_by=user,
+        private=True,
+        state=BackgroundJob.State.DONE,
+        finished_at=timezone.now(),
+        result={"filename": "quotes.xlsx", "rows": 1},
+    )
+    job.result_file.save("quotes.xlsx", ContentFile(content), save=True)
+    return job
+
+
+def test_erasure_deletes_the_exports_of_her_studies_and_the_download_says_why(
+    world, ingrid: Participant, lead: User, lead_client: Client, committed: Committed
+) -> None:
+    # An export made before the erasure holds her name; another study's export does not.
+    theirs = _export(world["session"].project, lead, b"Yes. At Nordlys we moved to SAML")
+    elsewhere = make_project("Mid-Market first-order lands", slug="first-order", members={})
+    other = _export(elsewhere, lead, b"An unrelated quote")
+    names = (str(theirs.result_file.name), str(other.result_file.name))
+
+    erase(ingrid, lead, committed)
+
+    theirs.refresh_from_db()
+    other.refresh_from_db()
+    assert not theirs.result_file and not default_storage.exists(names[0])
+    assert other.result_file and default_storage.exists(names[1])
+    response = lead_client.get(reverse("jobs:job-download", args=[theirs.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("jobs:job-detail", args=[theirs.pk]), 302)]
+    assert "deleted when a participant&#x27;s personal data was erased" in response.content.decode()
