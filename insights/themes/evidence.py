@@ -6,8 +6,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
+from typing import Any
 
-from django.db.models import Q
+from django.db import connections
+from django.db.models import Q, QuerySet
 
 from insights.aggregation import (
     EvidenceRow,
@@ -59,7 +61,7 @@ def load_evidence(
         if None in wanted:
             condition |= Q(stage__isnull=True)
         highlights = highlights.filter(condition)
-    highlight_rows = list(
+    highlight_rows = _fetch(
         highlights.order_by("id").values_list(
             "id",
             "stage_id",
@@ -80,12 +82,13 @@ def load_evidence(
         codings = codings.filter(content_object__in=highlights)
     # Each highlight's codes as a tuple, built as they come: the rows take them as they are.
     codes_of: dict[int, tuple[int, ...]] = {}
-    for highlight_id, code_id in codings.values_list("content_object_id", "tag_id"):
+    for highlight_id, code_id in _fetch(codings.values_list("content_object_id", "tag_id")):
         codes_of[highlight_id] = codes_of.get(highlight_id, ()) + (code_id,)
 
     people: dict[int, Person] = {}
-    in_session: dict[int, list[int]] = defaultdict(list)
+    in_session: dict[int | None, list[int]] = defaultdict(list)
     session_ids: set[int] = set()
+    session_id: int | None  # a field note may have none
     for session_id, pk, segment, region, tier, deployment in (
         Session.participants.through.objects.filter(session__project=project)
         .order_by("session_id", "participant_id")
@@ -167,6 +170,20 @@ def load_evidence(
 _HighlightRow = tuple[
     int, int | None, int | None, int | None, int | None, int, int, int | None, int | None
 ]
+
+
+def _fetch(queryset: QuerySet[Any, Any]) -> list[Any]:
+    """The rows of a values_list() of integer columns, read at once through the cursor.
+
+    Django's iterator hands out tens of thousands of rows a hundred at a time and copies
+    each into a new tuple: a tenth (highlights) to a third (codings) of the time of reading
+    them. The database returns these
+    columns as Python wants them, so no converter is skipped."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[Any] = cursor.fetchall()
+    return rows
 
 
 def _document_sessions(
