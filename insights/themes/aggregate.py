@@ -160,22 +160,22 @@ def _aggregate(
     project: ResearchProject, thresholds: Thresholds, report: Progress
 ) -> AggregationSummary:
     evidence = load_evidence(project)
-    if not any(row.code_ids for row in evidence.rows):
+    if not any(evidence.columns.code_ids):
         raise ThemeError(
             "This study has no coded quotes yet: code some quotes in its transcripts or "
             "field notes, then aggregate again."
         )
     roster = evidence.roster
-    index = EvidenceIndex((row for row in evidence.rows if row.code_ids), roster)
+    index = EvidenceIndex(evidence.columns, roster)
     report(1, 4, "Measuring each code at each stage.")
     strengths = aggregation.code_strengths(index)
-    pairs = aggregation.cooccurrence(index.rows)
+    pairs = index.cooccurrence()
     candidates = aggregation.propose_candidates(
         index, strengths=strengths, pairs=pairs, thresholds=thresholds
     )
     codes = _codes(project)
     stages = stage_infos(project)
-    participants_quoted, quoted_coverage = aggregation.people_reached(evidence.rows, roster)
+    participants_quoted, quoted_coverage = index.people_reached()
     shareable = shareable_quotes(project)
     report(2, 4, "Saving the figures.")
     now = timezone.now()
@@ -186,7 +186,7 @@ def _aggregate(
         EvidenceSummary.objects.update_or_create(
             project=project,
             defaults={
-                "highlights": len(evidence.rows),
+                "highlights": len(evidence.columns),
                 "participants": roster.size,
                 "participants_quoted": participants_quoted,
                 "sessions": evidence.sessions,
@@ -203,7 +203,7 @@ def _aggregate(
         _refresh(created, codes_of, *figures, shareable=shareable, now=now)
         drafted = _draft_recommendations(project, [*themes, *created], roster, stages, thresholds)
     return AggregationSummary(
-        highlights=len(evidence.rows),
+        highlights=len(evidence.columns),
         participants=participants_quoted,
         strengths=saved,
         pairs=len(pairs),
@@ -522,7 +522,7 @@ def refresh_theme_figures(theme: Theme, *, thresholds: Thresholds = DEFAULT_THRE
         where = positions.index(theme.stage_id)
         near += positions[max(0, where - 1) : where + 2]
     evidence = load_evidence(project, stage_ids=near)
-    index = EvidenceIndex((row for row in evidence.rows if row.code_ids), evidence.roster)
+    index = EvidenceIndex(evidence.columns, evidence.roster)
     codes = _codes(project)
     _refresh(
         [theme],
