@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from operator import itemgetter, sub
 from typing import Any
 
@@ -165,18 +166,31 @@ def _evidence_columns(
                 participant_ids[at] = tuple(in_session.get(session_id, ()))
 
     position_of = dict(zip(ids, range(len(ids)), strict=True))
-    for later, first in first_of.items():
-        position_of[later] = position_of[first]
     code_ids: list[tuple[int, ...]] = [()] * len(ids)
-    positions: dict[tuple[int | None, int], list[int]] = defaultdict(list)
-    for highlight_id, code_id in coding_rows:
-        position = position_of.get(highlight_id)
-        if position is None or code_id in code_ids[position]:  # both coders gave the code
-            continue
-        code_ids[position] += (code_id,)
-        positions[(stage_ids[position], code_id)].append(position)
-    for quote_positions in positions.values():
-        quote_positions.sort()  # in highlight order, whatever order the codings came in
+    positions: dict[tuple[int | None, int], list[int]] = {}
+    # The codings come code by code (the database reads them from the index by code): each
+    # run of one code's codings is sorted out by stage in a dict of its own, without making
+    # a (stage, code) key for every coding.
+    doubled: list[tuple[int, int]] = []
+    for code_id, codings in groupby(coding_rows, key=itemgetter(1)):
+        at_stage: dict[int | None, list[int]] = defaultdict(list)
+        for highlight_id, _code_id in codings:
+            position = position_of.get(highlight_id)
+            if position is None:
+                if highlight_id in first_of:
+                    doubled.append((position_of[first_of[highlight_id]], code_id))
+                continue
+            code_ids[position] += (code_id,)
+            at_stage[stage_ids[position]].append(position)
+        for stage_id, quotes in at_stage.items():
+            positions.setdefault((stage_id, code_id), []).extend(quotes)
+    # The later highlight of a double-coded span adds the codes only it has to the quote.
+    for position, code_id in doubled:
+        if code_id not in code_ids[position]:
+            code_ids[position] += (code_id,)
+            positions.setdefault((stage_ids[position], code_id), []).append(position)
+    for quotes in positions.values():
+        quotes.sort()  # in highlight order, whatever order the codings came in
     return EvidenceColumns(
         highlight_ids=ids,
         stage_ids=stage_ids,
