@@ -66,7 +66,7 @@ def load_evidence(
         if None in wanted:
             condition |= Q(stage__isnull=True)
         highlights = highlights.filter(condition)
-    highlight_rows = _fetch(
+    highlight_rows = fetch_values(
         highlights.order_by("id").values_list(
             "id",
             "stage_id",
@@ -85,7 +85,7 @@ def load_evidence(
     codings = CodedHighlight.objects.filter(tag__project=project)
     if stage_ids is not None:
         codings = codings.filter(content_object__in=highlights)
-    coding_rows = _fetch(codings.values_list("content_object_id", "tag_id"))
+    coding_rows = fetch_values(codings.values_list("content_object_id", "tag_id"))
 
     people: dict[int, Person] = {}
     in_session: dict[int | None, list[int]] = defaultdict(list)
@@ -243,13 +243,13 @@ def _merge_double_coding(
     return merged, first_of
 
 
-def _fetch(queryset: QuerySet[Any, Any]) -> list[Any]:
-    """The rows of a values_list() of integer columns, read at once through the cursor.
+def fetch_values(queryset: QuerySet[Any, Any]) -> list[Any]:
+    """The rows of a values_list() read at once through the cursor, as the database returns
+    them: for integers and text, which need no converter.
 
     Django's iterator hands out tens of thousands of rows a hundred at a time and copies
     each into a new tuple: a tenth (highlights) to a third (codings) of the time of reading
-    them. The database returns these
-    columns as Python wants them, so no converter is skipped."""
+    them."""
     sql, params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
