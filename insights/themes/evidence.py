@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter, sub
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections
 from django.db.models import Q, QuerySet
@@ -66,20 +66,13 @@ def load_evidence(
         if None in wanted:
             condition |= Q(stage__isnull=True)
         highlights = highlights.filter(condition)
-    highlight_rows = fetch_values(
-        highlights.order_by("id").values_list(
-            "id",
-            "stage_id",
-            "utterance__speaker__participant_id",
-            "sentiment",
-            "pain_severity",
-            "start",
-            "end",
-            "transcript_id",
-            "field_note_id",
-        )
+    highlight_rows, first_of = _merge_double_coding(
+        fetch_values(highlights.order_by("id").values_list(*_HIGHLIGHT_FIELDS))
     )
-    session_of_transcript, session_of_note = _document_sessions(project, highlight_rows)
+    found = _HighlightColumns.of(highlight_rows)
+    session_of_transcript, session_of_note = _document_sessions(
+        project, set(found.transcript_ids), set(found.note_ids)
+    )
     # A highlight's codes are always of its study's codebook (insights.coding checks it), and
     # joining the small code table is cheaper than joining the highlights.
     codings = CodedHighlight.objects.filter(tag__project=project)
@@ -108,7 +101,7 @@ def load_evidence(
         session_ids.add(session_id)
 
     columns = _evidence_columns(
-        highlight_rows, coding_rows, session_of_transcript, session_of_note, in_session
+        found, first_of, coding_rows, session_of_transcript, session_of_note, in_session
     )
     # Walked per distinct group of people at C speed, not person by person.
     outside = {
@@ -127,32 +120,60 @@ def load_evidence(
     return Evidence(columns=columns, roster=Roster(people), sessions=len(sessions))
 
 
+_HIGHLIGHT_FIELDS = (
+    "id",
+    "stage_id",
+    "utterance__speaker__participant_id",
+    "sentiment",
+    "pain_severity",
+    "start",
+    "end",
+    "transcript_id",
+    "field_note_id",
+)
 _HighlightRow = tuple[
     int, int | None, int | None, int | None, int | None, int, int, int | None, int | None
 ]
 
 
+class _HighlightColumns(NamedTuple):
+    """The highlight rows (_HIGHLIGHT_FIELDS) as one tuple per field."""
+
+    ids: Sequence[int]
+    stage_ids: Sequence[int | None]
+    speakers: Sequence[int | None]  # the speaker's participant; None: an interviewer
+    sentiments: Sequence[int | None]
+    severities: Sequence[int | None]
+    starts: Sequence[int]
+    ends: Sequence[int]
+    transcript_ids: Sequence[int | None]
+    note_ids: Sequence[int | None]
+
+    @classmethod
+    def of(cls, rows: Sequence[_HighlightRow]) -> _HighlightColumns:
+        if not rows:
+            return cls((), (), (), (), (), (), (), (), ())
+        return cls(*zip(*rows, strict=True))
+
+
 def _evidence_columns(
-    highlight_rows: Sequence[_HighlightRow],
+    found: _HighlightColumns,
+    first_of: Mapping[int, int],
     coding_rows: Iterable[tuple[int, int]],
-    session_of_transcript: Mapping[int, int],
-    session_of_note: Mapping[int, int],
+    session_of_transcript: Mapping[int | None, int],
+    session_of_note: Mapping[int | None, int],
     in_session: Mapping[int | None, list[int]],
 ) -> EvidenceColumns:
-    """The highlights as EvidenceColumns, built a column at a time with map() and zip(), in C:
-    a loop making each quote in Python took a third of the aggregation's time.
+    """The highlights (a double-coded span's first only: _merge_double_coding) as
+    EvidenceColumns, built a column at a time with map() and zip(), in C, where a loop made
+    each quote in Python.
 
-    1. A double-coded span is one quote (_merge_double_coding).
-    2. A transcript's quote has its transcript's session and its speaker (nobody: an
+    1. A transcript's quote has its transcript's session and its speaker (nobody: an
        interviewer); a field note's quote has its note's session and every participant of it.
-    3. Each coding adds its code to its quote, and the quote to its (stage, code).
+    2. Each coding adds its code to its quote and the quote to its (stage, code); the codings
+       of a double-coded span's later highlights (`first_of`: its first) go to the first's.
     """
-    highlight_rows, first_of = _merge_double_coding(highlight_rows)
-    if not highlight_rows:
-        return EvidenceColumns.from_rows([])
-    (ids, stage_ids, speakers, sentiments, severities, starts, ends, transcript_ids, note_ids) = (
-        zip(*highlight_rows, strict=True)
-    )
+    ids, stage_ids, speakers, sentiments, severities, starts, ends, transcript_ids, note_ids = found
     session_ids = list(map(session_of_transcript.get, transcript_ids))
     # Each speaker's one-person tuple is made once and shared by all their quotes: the sets of
     # people aggregation builds then hash a few dozen tuples, which stay in the CPU's cache.
@@ -258,28 +279,27 @@ def fetch_values(queryset: QuerySet[Any, Any]) -> list[Any]:
 
 
 def _document_sessions(
-    project: ResearchProject, highlight_rows: Sequence[_HighlightRow]
-) -> tuple[dict[int, int], dict[int, int]]:
+    project: ResearchProject, transcript_ids: set[int | None], note_ids: set[int | None]
+) -> tuple[dict[int | None, int], dict[int | None, int]]:
     """The session of every transcript and field note the highlights are in."""
     # Unordered: the models' default order (by session date, then creation) made SQLite read
     # every transcript's row, past its whole text, where the indexes alone answer.
-    transcripts = dict(
+    transcripts: dict[int | None, int] = dict(
         Transcript.objects.filter(session__project=project)
         .order_by()
         .values_list("id", "session_id")
     )
-    notes = dict(
+    notes: dict[int | None, int] = dict(
         FieldNote.objects.filter(session__project=project)
         .order_by()
         .values_list("id", "session_id")
     )
-    # Set operations over the columns, in C: tens of thousands of highlights, a few documents.
-    elsewhere = set(map(itemgetter(7), highlight_rows)).difference(transcripts, (None,))
+    elsewhere = [pk for pk in transcript_ids.difference(transcripts) if pk is not None]
     if elsewhere:
         transcripts.update(
             Transcript.objects.filter(pk__in=elsewhere).order_by().values_list("id", "session_id")
         )
-    elsewhere = set(map(itemgetter(8), highlight_rows)).difference(notes, (None,))
+    elsewhere = [pk for pk in note_ids.difference(notes) if pk is not None]
     if elsewhere:
         notes.update(
             FieldNote.objects.filter(pk__in=elsewhere).order_by().values_list("id", "session_id")
