@@ -484,9 +484,12 @@ def propose_candidates(
     strengths_at: dict[StageId, dict[int, Strength]] = defaultdict(dict)
     for (stage, code_id), strength in strengths.items():
         strengths_at[stage][code_id] = strength
+    # Only the pairs that meet often enough can join codes: about half of them.
+    at_least = thresholds.min_cooccurrence
     pairs_at: dict[StageId, list[tuple[int, int, int]]] = defaultdict(list)
     for (stage, first, second), together in pairs.items():
-        pairs_at[stage].append((first, second, together))
+        if together >= at_least:
+            pairs_at[stage].append((first, second, together))
     candidates: list[Candidate] = []
     for stage_id in index.stages():
         found: list[Candidate] = []
