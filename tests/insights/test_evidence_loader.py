@@ -101,14 +101,14 @@ def random_coding(project: ResearchProject, coders: Sequence[User], seed: int) -
     rng = random.Random(seed)
     stages = [None, *Stage.objects.filter(framework=project.framework).order_by("id")]
     codes = list(Code.objects.filter(project=project).order_by("id"))
-    spans = []
-    for utterance in Utterance.objects.filter(transcript__session__project=project):
+    spans: list[tuple[Utterance | None, int, int]] = []
+    for turn in Utterance.objects.filter(transcript__session__project=project):
         for _ in range(rng.randint(1, 3)):
-            start = rng.randrange(utterance.start, utterance.end - 1)
-            end = rng.randrange(start + 1, utterance.end + 1)
-            spans.append((utterance, start, end))
+            start = rng.randrange(turn.start, turn.end - 1)
+            end = rng.randrange(start + 1, turn.end + 1)
+            spans.append((turn, start, end))
     note = FieldNote.objects.create(
-        session=project.sessions.order_by("id").first(), text="Both of them hesitated at SSO."
+        session=project.sessions.order_by("id")[0], text="Both of them hesitated at SSO."
     )
     highlights = []
     taken = set()
