@@ -44,8 +44,8 @@ class Evidence:
 def load_evidence(
     project: ResearchProject, *, stage_ids: Iterable[int | None] | None = None
 ) -> Evidence:
-    """The study's highlights as EvidenceRows (one per distinct span and stage), and its
-    roster of participants.
+    """The study's highlights as EvidenceColumns (one quote per distinct span and stage), and
+    its roster of participants.
 
     Queries: 5, and one more for each of these rare cases: a transcript or field note of
     another study's session holds one of its highlights; someone quoted is not a participant
@@ -83,7 +83,6 @@ def load_evidence(
     people: dict[int, Person] = {}
     in_session: dict[int | None, list[int]] = defaultdict(list)
     session_ids: set[int] = set()
-    session_id: int | None  # a field note may have none
     for session_id, pk, segment, region, tier, deployment in (
         Session.participants.through.objects.filter(session__project=project)
         .order_by("session_id", "participant_id")
@@ -197,7 +196,7 @@ def _evidence_columns(
         at_stage: dict[int | None, list[int]] = defaultdict(list)
         for highlight_id, _code_id in codings:
             position = position_of.get(highlight_id)
-            if position is None:
+            if position is None:  # a double-coded span's later highlight, or one not loaded
                 if highlight_id in first_of:
                     doubled.append((position_of[first_of[highlight_id]], code_id))
                 continue
