@@ -1,7 +1,8 @@
 """Theme evidence: from coded highlights to strength, co-occurrence and candidate themes.
 
 Pure functions on ids and small values: no Django, no database. `insights.themes` loads a
-study's highlights as EvidenceRows, calls these, and stores what they return.
+study's highlights as EvidenceColumns (EvidenceRows as one list per field), calls these, and
+stores what they return.
 
 Definitions (each is what a test checks by hand):
   - The evidence of (stage, codes) is every highlight at that stage carrying at least one of
@@ -22,11 +23,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from functools import partial
-from operator import attrgetter
-from typing import Literal, NamedTuple
+from functools import partial, reduce
+from operator import attrgetter, itemgetter, or_
+from typing import Any, Literal, NamedTuple, TypeVar
 
 StageId = int | None
+_T = TypeVar("_T")
 DIMENSIONS = ("segment", "region", "tier", "group")
 
 
@@ -175,39 +177,101 @@ class Strength:
 EMPTY = Strength(quotes=0, participants=0, sessions=0, share=0.0)
 
 
-def _mean(total: int, count: int) -> float | None:
+def _mean(values: Sequence[int | None]) -> float | None:
+    """The mean of the values that are not None; None if none are."""
+    count = len(values) - values.count(None)
+    if not count:
+        return None
+    # filter(None, ...) leaves out the Nones (and the zeros, which add nothing to the sum).
     # Rounded so that the same evidence always stores the same figure, whatever the order.
-    return round(total / count, 3) if count else None
+    return round(sum(filter(None, values)) / count, 3)
 
 
-def strength_of(
-    rows: Iterable[EvidenceRow], roster: Roster, *, people: _PeopleBits | None = None
-) -> Strength:
+# EvidenceColumns' name for each EvidenceRow field, in the same order.
+_COLUMN_NAMES = (
+    "highlight_ids",
+    "stage_ids",
+    "code_ids",
+    "participant_ids",
+    "session_ids",
+    "sentiments",
+    "severities",
+    "lengths",
+)
+
+
+class EvidenceColumns:
+    """Quotes as columns, one list per EvidenceRow field: the n-th quote's highlight is
+    highlight_ids[n], its stage stage_ids[n], and so on. `positions` holds each
+    (stage, code)'s quotes as their positions n, in the quotes' order (the loader's:
+    highlight order).
+
+    Aggregation measures hundreds of (stage, code)s over tens of thousands of codings by
+    picking a column's values at a code's positions (itemgetter, in C), where reading each
+    quote's fields in turn ran Python for every one.
+    """
+
+    def __init__(
+        self,
+        *,
+        highlight_ids: Sequence[int],
+        stage_ids: Sequence[StageId],
+        code_ids: Sequence[tuple[int, ...]],
+        participant_ids: Sequence[tuple[int, ...]],
+        session_ids: Sequence[int | None],
+        sentiments: Sequence[int | None],
+        severities: Sequence[int | None],
+        lengths: Sequence[int],
+        positions: dict[tuple[StageId, int], list[int]],
+    ) -> None:
+        self.highlight_ids = highlight_ids
+        self.stage_ids = stage_ids
+        self.code_ids = code_ids
+        self.participant_ids = participant_ids
+        self.session_ids = session_ids
+        self.sentiments = sentiments
+        self.severities = severities
+        self.lengths = lengths
+        self.positions = positions
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[EvidenceRow]) -> EvidenceColumns:
+        rows = list(rows)
+        columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=True)]
+        if not rows:
+            columns = [[] for _field in EvidenceRow._fields]
+        positions: dict[tuple[StageId, int], list[int]] = defaultdict(list)
+        for position, row in enumerate(rows):
+            for code_id in set(row.code_ids):  # a code given twice still makes one quote
+                positions[(row.stage_id, code_id)].append(position)
+        return cls(**dict(zip(_COLUMN_NAMES, columns, strict=True)), positions=positions)
+
+    def __len__(self) -> int:
+        return len(self.highlight_ids)
+
+    def rows(self, positions: Sequence[int] | None = None) -> list[EvidenceRow]:
+        """The quotes at these positions (every quote by default) as EvidenceRows."""
+        columns: list[Sequence[Any]] = [getattr(self, name) for name in _COLUMN_NAMES]
+        if positions is not None:
+            if not positions:
+                return []
+            at = _picker(positions)
+            columns = [at(column) for column in columns]
+        return list(map(evidence_row, zip(*columns, strict=True)))
+
+
+def _picker(positions: Sequence[int]) -> Callable[[Sequence[_T]], tuple[_T, ...]]:
+    """A function picking a column's values at the positions, as a tuple, in C."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda column: (column[only],)
+    return itemgetter(*positions)
+
+
+def strength_of(rows: Iterable[EvidenceRow], roster: Roster) -> Strength:
     """The strength of a body of evidence (each highlight once)."""
-    rows = rows if isinstance(rows, list) else list(rows)
-    if not rows:
-        return EMPTY
-    # One comprehension per figure: each walks the rows at C speed, where one loop updating
-    # every figure per row ran Python for each. Few quotes' people differ, so masks are
-    # looked up once per distinct group of people.
-    people = people or _PeopleBits(roster)
-    quoted = 0
-    for participant_ids in {row.participant_ids for row in rows}:
-        quoted |= people.mask(participant_ids)
-    sessions = {row.session_id for row in rows}
-    sessions.discard(None)
-    sentiments = [row.sentiment for row in rows if row.sentiment is not None]
-    severities = [row.severity for row in rows if row.severity is not None]
-    participants = quoted.bit_count()
-    return Strength(
-        quotes=len(rows),
-        participants=participants,
-        sessions=len(sessions),
-        share=round(participants / roster.size, 4) if roster.size else 0.0,
-        coverage=roster.coverage(quoted),
-        mean_sentiment=_mean(sum(sentiments), len(sentiments)),
-        mean_severity=_mean(sum(severities), len(severities)),
-    )
+    columns = EvidenceColumns.from_rows(rows)
+    return EvidenceIndex(columns, roster).strength_at(range(len(columns)))
 
 
 def people_reached(
@@ -215,7 +279,12 @@ def people_reached(
 ) -> tuple[int, dict[str, dict[str, int]]]:
     """How many people the rows quote, and their coverage: strength_of's participants and
     coverage, without the figures a study's summary does not keep."""
-    groups = set(map(attrgetter("participant_ids"), rows))
+    return _people_reached(set(map(attrgetter("participant_ids"), rows)), roster)
+
+
+def _people_reached(
+    groups: set[tuple[int, ...]], roster: Roster
+) -> tuple[int, dict[str, dict[str, int]]]:
     groups.discard(())  # an interviewer's quotes
     if not groups:
         return 0, {}  # as strength_of of no rows
@@ -227,40 +296,77 @@ def people_reached(
 
 
 class EvidenceIndex:
-    """The rows of a study, found by (stage, code), and the strength of any (stage, codes),
+    """A study's quotes, found by (stage, code), and the strength of any (stage, codes),
     each worked out once: candidates, themes and hand-offs ask for the same ones again."""
 
-    def __init__(self, rows: Iterable[EvidenceRow], roster: Roster) -> None:
-        self.rows: list[EvidenceRow] = list(rows)
+    def __init__(self, evidence: Iterable[EvidenceRow] | EvidenceColumns, roster: Roster) -> None:
+        self.columns = (
+            evidence
+            if isinstance(evidence, EvidenceColumns)
+            else EvidenceColumns.from_rows(evidence)
+        )
         self.roster = roster
-        self.by_stage_code: dict[tuple[StageId, int], list[EvidenceRow]] = defaultdict(list)
-        for row in self.rows:
-            for code_id in set(row.code_ids):  # a code given twice still makes one quote
-                self.by_stage_code[(row.stage_id, code_id)].append(row)
+        # Each quote's people as a mask of roster bits, worked out once per group of people:
+        # few quotes' people differ.
+        people = _PeopleBits(roster)
+        participant_ids = self.columns.participant_ids
+        mask_of = {group: people.mask(group) for group in set(participant_ids)}
+        self._masks = list(map(mask_of.__getitem__, participant_ids))
         self._strengths: dict[tuple[StageId, tuple[int, ...]], Strength] = {}
-        self._people = _PeopleBits(roster)
 
     def strength(self, stage_id: StageId, code_ids: Iterable[int]) -> Strength:
         key = (stage_id, tuple(sorted(set(code_ids))))
         found = self._strengths.get(key)
         if found is None:
-            found = strength_of(self.rows_for(stage_id, key[1]), self.roster, people=self._people)
+            found = self.strength_at(self._positions_for(stage_id, key[1]))
             self._strengths[key] = found
         return found
 
+    def strength_at(self, positions: Sequence[int]) -> Strength:
+        """The strength of the quotes at these positions (each once)."""
+        if not positions:
+            return EMPTY
+        at = _picker(positions)
+        columns = self.columns
+        quoted = reduce(or_, set(at(self._masks)))
+        sessions = set(at(columns.session_ids))
+        sessions.discard(None)
+        participants = quoted.bit_count()
+        roster = self.roster
+        return Strength(
+            quotes=len(positions),
+            participants=participants,
+            sessions=len(sessions),
+            share=round(participants / roster.size, 4) if roster.size else 0.0,
+            coverage=roster.coverage(quoted),
+            mean_sentiment=_mean(at(columns.sentiments)),
+            mean_severity=_mean(at(columns.severities)),
+        )
+
     def rows_for(self, stage_id: StageId, code_ids: Iterable[int]) -> list[EvidenceRow]:
         """Highlights at the stage with any of the codes, each once, in highlight order."""
+        return self.columns.rows(self._positions_for(stage_id, code_ids))
+
+    def _positions_for(self, stage_id: StageId, code_ids: Iterable[int]) -> Sequence[int]:
+        positions = self.columns.positions
         codes = list(code_ids)
         if len(codes) == 1:
-            return list(self.by_stage_code.get((stage_id, codes[0]), ()))
-        found: dict[int, EvidenceRow] = {}
+            return positions.get((stage_id, codes[0]), ())
+        found: set[int] = set()
         for code_id in codes:
-            for row in self.by_stage_code.get((stage_id, code_id), ()):
-                found[row.highlight_id] = row
-        return [found[pk] for pk in sorted(found)]
+            found.update(positions.get((stage_id, code_id), ()))
+        return sorted(found, key=self.columns.highlight_ids.__getitem__)
 
     def stages(self) -> list[StageId]:
-        return sorted({stage for stage, _code in self.by_stage_code}, key=_stage_sort)
+        return sorted({stage for stage, _code in self.columns.positions}, key=_stage_sort)
+
+    def people_reached(self) -> tuple[int, dict[str, dict[str, int]]]:
+        """people_reached of every quote."""
+        return _people_reached(set(self.columns.participant_ids), self.roster)
+
+    def cooccurrence(self) -> dict[tuple[StageId, int, int], int]:
+        """cooccurrence of every quote."""
+        return _cooccurrence(self.columns.stage_ids, self.columns.code_ids)
 
 
 def _stage_sort(stage_id: StageId) -> tuple[int, int]:
@@ -272,7 +378,7 @@ def code_strengths(index: EvidenceIndex) -> dict[tuple[StageId, int], Strength]:
     return {
         (stage_id, code_id): index.strength(stage_id, (code_id,))
         for stage_id, code_id in sorted(
-            index.by_stage_code, key=lambda key: (_stage_sort(key[0]), key[1])
+            index.columns.positions, key=lambda key: (_stage_sort(key[0]), key[1])
         )
     }
 
@@ -284,16 +390,25 @@ def cooccurrence(rows: Iterable[EvidenceRow]) -> dict[tuple[StageId, int, int], 
     two codes or more is bit n), so a pair's count is the size of an AND: a few hundred
     codes make tens of thousands of pairs, counted in C rather than quote by quote.
     """
+    rows = list(rows)
+    return _cooccurrence(
+        list(map(attrgetter("stage_id"), rows)), list(map(attrgetter("code_ids"), rows))
+    )
+
+
+def _cooccurrence(
+    stage_ids: Sequence[StageId], code_ids: Sequence[tuple[int, ...]]
+) -> dict[tuple[StageId, int, int], int]:
     coded_together: dict[StageId, list[tuple[int, ...]]] = defaultdict(list)
-    for row in rows:
-        if len(row.code_ids) > 1:
-            coded_together[row.stage_id].append(row.code_ids)
+    for stage_id, quote_codes in zip(stage_ids, code_ids, strict=True):
+        if len(quote_codes) > 1:
+            coded_together[stage_id].append(quote_codes)
     pairs: dict[tuple[StageId, int, int], int] = {}
     for stage_id in sorted(coded_together, key=_stage_sort):
         of_code: dict[int, int] = defaultdict(int)
         bit = 1
-        for code_ids in coded_together[stage_id]:
-            for code_id in code_ids:
+        for quote_codes in coded_together[stage_id]:
+            for code_id in quote_codes:
                 of_code[code_id] |= bit
             bit <<= 1
         codes = sorted(of_code.items())
@@ -364,14 +479,17 @@ def propose_candidates(
     that are in no strong cluster; the strongest max_per_stage of them (participants, then
     quotes), strongest first."""
     strengths = code_strengths(index) if strengths is None else strengths
-    pairs = cooccurrence(index.rows) if pairs is None else pairs
+    pairs = index.cooccurrence() if pairs is None else pairs
     # Each stage's codes and pairs, sorted out once rather than searched for stage by stage.
     strengths_at: dict[StageId, dict[int, Strength]] = defaultdict(dict)
     for (stage, code_id), strength in strengths.items():
         strengths_at[stage][code_id] = strength
+    # Only the pairs that meet often enough can join codes: about half of them.
+    at_least = thresholds.min_cooccurrence
     pairs_at: dict[StageId, list[tuple[int, int, int]]] = defaultdict(list)
     for (stage, first, second), together in pairs.items():
-        pairs_at[stage].append((first, second, together))
+        if together >= at_least:
+            pairs_at[stage].append((first, second, together))
     candidates: list[Candidate] = []
     for stage_id in index.stages():
         found: list[Candidate] = []

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,7 +44,7 @@ from insights.themes import (
     MAX_NAME_LENGTH,
     ThemeError,
 )
-from insights.themes.evidence import load_evidence, shareable_quotes, stage_infos
+from insights.themes.evidence import fetch_values, load_evidence, shareable_quotes, stage_infos
 from interviews.models import ResearchProject
 from jobs.runner import JobContext, JobError, JobOutcome
 
@@ -105,7 +107,9 @@ class _CodeInfo:
 def _codes(project: ResearchProject) -> dict[int, _CodeInfo]:
     return {
         pk: _CodeInfo(name, kind)
-        for pk, name, kind in Code.objects.filter(project=project).values_list("id", "name", "kind")
+        for pk, name, kind in Code.objects.filter(project=project)
+        .order_by()  # matched by id: the default order joined the study to sort by its title
+        .values_list("id", "name", "kind")
     }
 
 
@@ -160,22 +164,22 @@ def _aggregate(
     project: ResearchProject, thresholds: Thresholds, report: Progress
 ) -> AggregationSummary:
     evidence = load_evidence(project)
-    if not any(row.code_ids for row in evidence.rows):
+    if not any(evidence.columns.code_ids):
         raise ThemeError(
             "This study has no coded quotes yet: code some quotes in its transcripts or "
             "field notes, then aggregate again."
         )
     roster = evidence.roster
-    index = EvidenceIndex((row for row in evidence.rows if row.code_ids), roster)
+    index = EvidenceIndex(evidence.columns, roster)
     report(1, 4, "Measuring each code at each stage.")
     strengths = aggregation.code_strengths(index)
-    pairs = aggregation.cooccurrence(index.rows)
+    pairs = index.cooccurrence()
     candidates = aggregation.propose_candidates(
         index, strengths=strengths, pairs=pairs, thresholds=thresholds
     )
     codes = _codes(project)
     stages = stage_infos(project)
-    participants_quoted, quoted_coverage = aggregation.people_reached(evidence.rows, roster)
+    participants_quoted, quoted_coverage = index.people_reached()
     shareable = shareable_quotes(project)
     report(2, 4, "Saving the figures.")
     now = timezone.now()
@@ -183,18 +187,18 @@ def _aggregate(
         themes = list(Theme.objects.select_for_update().filter(project=project).order_by("id"))
         saved = _sync_strengths(project, strengths, codes)
         _sync_pairs(project, pairs, codes, thresholds)
-        EvidenceSummary.objects.update_or_create(
-            project=project,
-            defaults={
-                "highlights": len(evidence.rows),
-                "participants": roster.size,
-                "participants_quoted": participants_quoted,
-                "sessions": evidence.sessions,
-                "totals": roster.totals(),
-                "quoted": quoted_coverage,
-                "computed_at": now,
-            },
-        )
+        summary = {
+            "highlights": len(evidence.columns),
+            "participants": roster.size,
+            "participants_quoted": participants_quoted,
+            "sessions": evidence.sessions,
+            "totals": roster.totals(),
+            "quoted": quoted_coverage,
+            "computed_at": now,
+        }
+        # One UPDATE; the study's first run makes the row.
+        if not EvidenceSummary.objects.filter(project=project).update(**summary):
+            EvidenceSummary.objects.update_or_create(project=project, defaults=summary)
         report(3, 4, "Updating themes.")
         codes_of = _theme_codes(themes)
         figures = (index, stages, codes, thresholds)
@@ -203,7 +207,7 @@ def _aggregate(
         _refresh(created, codes_of, *figures, shareable=shareable, now=now)
         drafted = _draft_recommendations(project, [*themes, *created], roster, stages, thresholds)
     return AggregationSummary(
-        highlights=len(evidence.rows),
+        highlights=len(evidence.columns),
         participants=participants_quoted,
         strengths=saved,
         pairs=len(pairs),
@@ -234,29 +238,58 @@ def _sync_strengths(
     strengths: Mapping[tuple[int | None, int], Strength],
     codes: Mapping[int, _CodeInfo],
 ) -> int:
-    """Update, add and delete CodeStrength rows so they match `strengths`; returns their count."""
-    fields = list(_strength_values(aggregation.EMPTY))
+    """Update, add and delete CodeStrength rows so they match `strengths`; returns their count.
+
+    Each stored row is compared with its strength as a tuple of its figures, its coverage
+    as the JSON text stored: SQLite keeps the text Django wrote, so an unchanged coverage
+    matches without decoding hundreds of them. PostgreSQL's jsonb prints its own way, so
+    there a text that differs is decoded and compared again."""
+    figures = ["quote_count", "participant_count", "session_count", "participant_share"]
+    means = ["mean_sentiment", "mean_severity"]
     # Unordered: the rows are matched by key, and sorting them cost a tenth of reading them.
     existing = {
-        (stage_id, code_id): (pk, tuple(values))
-        for pk, stage_id, code_id, *values in CodeStrength.objects.filter(project=project)
-        .order_by()
-        .values_list("id", "stage_id", "code_id", *fields)
+        (stage_id, code_id): (pk, tuple(values), coverage)
+        for pk, stage_id, code_id, coverage, *values in fetch_values(
+            CodeStrength.objects.filter(project=project)
+            .order_by()
+            .values_list(
+                "id", "stage_id", "code_id", Cast("coverage", TextField()), *figures, *means
+            )
+        )
     }
     wanted = {key: strength for key, strength in strengths.items() if key[1] in codes}
     new = []
     for key, strength in wanted.items():
-        values = _strength_values(strength)
         found = existing.get(key)
         if found is None:
-            new.append(CodeStrength(project=project, stage_id=key[0], code_id=key[1], **values))
-        elif found[1] != tuple(values.values()):
-            CodeStrength.objects.filter(pk=found[0]).update(**values)
-    gone = [pk for key, (pk, _values) in existing.items() if key not in wanted]
+            new.append(
+                CodeStrength(
+                    project=project, stage_id=key[0], code_id=key[1], **_strength_values(strength)
+                )
+            )
+            continue
+        pk, stored, coverage = found
+        if stored != _figures(strength) or (
+            coverage != json.dumps(strength.coverage) and json.loads(coverage) != strength.coverage
+        ):
+            CodeStrength.objects.filter(pk=pk).update(**_strength_values(strength))
+    gone = [pk for key, (pk, _figures, _coverage) in existing.items() if key not in wanted]
     if gone:
         CodeStrength.objects.filter(pk__in=gone).delete()
     CodeStrength.objects.bulk_create(new, batch_size=500)
     return len(wanted)
+
+
+def _figures(strength: Strength) -> tuple[object, ...]:
+    """A strength's figures but its coverage, in _sync_strengths' order."""
+    return (
+        strength.quotes,
+        strength.participants,
+        strength.sessions,
+        strength.share,
+        strength.mean_sentiment,
+        strength.mean_severity,
+    )
 
 
 def _sync_pairs(
@@ -271,16 +304,19 @@ def _sync_pairs(
     Stored and wanted pairs are compared as sets of (stage, first, second, highlights), in C:
     a study has thousands, of which a run changes few, and only those are looked at one by
     one."""
+    at_least = thresholds.min_cooccurrence
     wanted = {
         (*key, n)
         for key, n in pairs.items()
-        if n >= thresholds.min_cooccurrence and key[1] in codes and key[2] in codes
+        if n >= at_least and key[1] in codes and key[2] in codes
     }
     stored: dict[tuple[int | None, int, int, int], int] = {
         (stage_id, first, second, n): pk
-        for pk, stage_id, first, second, n in CodePair.objects.filter(project=project)
-        .order_by()
-        .values_list("id", "stage_id", "first_id", "second_id", "highlights")
+        for pk, stage_id, first, second, n in fetch_values(
+            CodePair.objects.filter(project=project)
+            .order_by()
+            .values_list("id", "stage_id", "first_id", "second_id", "highlights")
+        )
     }
     if stored.keys() == wanted:
         return
@@ -522,7 +558,7 @@ def refresh_theme_figures(theme: Theme, *, thresholds: Thresholds = DEFAULT_THRE
         where = positions.index(theme.stage_id)
         near += positions[max(0, where - 1) : where + 2]
     evidence = load_evidence(project, stage_ids=near)
-    index = EvidenceIndex((row for row in evidence.rows if row.code_ids), evidence.roster)
+    index = EvidenceIndex(evidence.columns, evidence.roster)
     codes = _codes(project)
     _refresh(
         [theme],

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from itertools import groupby
+from operator import itemgetter, sub
+from typing import Any, NamedTuple
 
-from django.db.models import Q
+from django.db import connections
+from django.db.models import Q, QuerySet
 
 from insights.aggregation import (
+    EvidenceColumns,
     EvidenceRow,
     Person,
     Roster,
     StageInfo,
-    evidence_row,
 )
 from insights.models import (
     CodedHighlight,
@@ -29,16 +32,20 @@ from interviews.models import FieldNote, Participant, ResearchProject, Session, 
 
 @dataclass(frozen=True)
 class Evidence:
-    rows: list[EvidenceRow]
+    columns: EvidenceColumns
     roster: Roster
     sessions: int
+
+    @property
+    def rows(self) -> list[EvidenceRow]:
+        return self.columns.rows()
 
 
 def load_evidence(
     project: ResearchProject, *, stage_ids: Iterable[int | None] | None = None
 ) -> Evidence:
-    """The study's highlights as EvidenceRows (one per distinct span and stage), and its
-    roster of participants.
+    """The study's highlights as EvidenceColumns (one quote per distinct span and stage), and
+    its roster of participants.
 
     Queries: 5, and one more for each of these rare cases: a transcript or field note of
     another study's session holds one of its highlights; someone quoted is not a participant
@@ -59,32 +66,22 @@ def load_evidence(
         if None in wanted:
             condition |= Q(stage__isnull=True)
         highlights = highlights.filter(condition)
-    highlight_rows = list(
-        highlights.order_by("id").values_list(
-            "id",
-            "stage_id",
-            "utterance__speaker__participant_id",
-            "sentiment",
-            "pain_severity",
-            "start",
-            "end",
-            "transcript_id",
-            "field_note_id",
-        )
+    highlight_rows, first_of = _merge_double_coding(
+        fetch_values(highlights.order_by("id").values_list(*_HIGHLIGHT_FIELDS))
     )
-    session_of_transcript, session_of_note = _document_sessions(project, highlight_rows)
+    found = _HighlightColumns.of(highlight_rows)
+    session_of_transcript, session_of_note = _document_sessions(
+        project, set(found.transcript_ids), set(found.note_ids)
+    )
     # A highlight's codes are always of its study's codebook (insights.coding checks it), and
     # joining the small code table is cheaper than joining the highlights.
     codings = CodedHighlight.objects.filter(tag__project=project)
     if stage_ids is not None:
         codings = codings.filter(content_object__in=highlights)
-    # Each highlight's codes as a tuple, built as they come: the rows take them as they are.
-    codes_of: dict[int, tuple[int, ...]] = {}
-    for highlight_id, code_id in codings.values_list("content_object_id", "tag_id"):
-        codes_of[highlight_id] = codes_of.get(highlight_id, ()) + (code_id,)
+    coding_rows = fetch_values(codings.values_list("content_object_id", "tag_id"))
 
     people: dict[int, Person] = {}
-    in_session: dict[int, list[int]] = defaultdict(list)
+    in_session: dict[int | None, list[int]] = defaultdict(list)
     session_ids: set[int] = set()
     for session_id, pk, segment, region, tier, deployment in (
         Session.participants.through.objects.filter(session__project=project)
@@ -102,55 +99,13 @@ def load_evidence(
         in_session[session_id].append(pk)
         session_ids.add(session_id)
 
-    rows: list[EvidenceRow] = []
-    # Each speaker's one-person tuple, made once and shared by all their quotes: aggregation
-    # puts every quote's people in sets, and a few dozen tuples stay in the CPU's cache where
-    # ten thousand scattered ones do not (measured: a third of the time of those sets).
-    alone: dict[int | None, tuple[int, ...]] = {}
-    # Two coders who highlight the very same span at the same stage (double coding, to
-    # measure agreement) made one quote, not two: it is counted once, with both codings.
-    first_of_span: dict[tuple[int | None, int | None, int, int, int | None], int] = {}
-    for (
-        pk,
-        stage_id,
-        speaker,
-        sentiment,
-        severity,
-        start,
-        end,
-        transcript_id,
-        note_id,
-    ) in highlight_rows:
-        if transcript_id is not None:
-            session_id = session_of_transcript[transcript_id]
-            participants = alone.get(speaker)
-            if participants is None:
-                participants = alone[speaker] = (speaker,) if speaker else ()
-        else:
-            session_id = session_of_note.get(note_id)
-            participants = tuple(in_session.get(session_id, ()))
-        codes = codes_of.get(pk, ())
-        span = (transcript_id, note_id, start, end, stage_id)
-        seen = first_of_span.get(span)
-        if seen is not None:
-            kept = rows[seen]
-            rows[seen] = kept._replace(
-                code_ids=tuple(dict.fromkeys(kept.code_ids + codes)),
-                sentiment=kept.sentiment if kept.sentiment is not None else sentiment,
-                severity=kept.severity if kept.severity is not None else severity,
-            )
-            continue
-        first_of_span[span] = len(rows)
-        # The quote's length: offsets count code points.
-        rows.append(
-            evidence_row(
-                (pk, stage_id, codes, participants, session_id, sentiment, severity, end - start)
-            )
-        )
-    # Walked per distinct group of people and per row at C speed, not person by person.
+    columns = _evidence_columns(
+        found, first_of, coding_rows, session_of_transcript, session_of_note, in_session
+    )
+    # Walked per distinct group of people at C speed, not person by person.
     outside = {
         pk
-        for participant_ids in set(map(attrgetter("participant_ids"), rows))
+        for participant_ids in set(columns.participant_ids)
         for pk in participant_ids
         if pk not in people
     }
@@ -159,39 +114,191 @@ def load_evidence(
             pk__in=outside
         ).values_list("id", "segment", "region", "tier", "deployment"):
             people[pk] = Person(segment, region, tier, deployment)
-    sessions = session_ids.union(map(attrgetter("session_id"), rows))
+    sessions = session_ids.union(columns.session_ids)
     sessions.discard(None)  # a field note may have no session
-    return Evidence(rows=rows, roster=Roster(people), sessions=len(sessions))
+    return Evidence(columns=columns, roster=Roster(people), sessions=len(sessions))
 
 
+_HIGHLIGHT_FIELDS = (
+    "id",
+    "stage_id",
+    "utterance__speaker__participant_id",
+    "sentiment",
+    "pain_severity",
+    "start",
+    "end",
+    "transcript_id",
+    "field_note_id",
+)
 _HighlightRow = tuple[
     int, int | None, int | None, int | None, int | None, int, int, int | None, int | None
 ]
 
 
+class _HighlightColumns(NamedTuple):
+    """The highlight rows (_HIGHLIGHT_FIELDS) as one tuple per field."""
+
+    ids: Sequence[int]
+    stage_ids: Sequence[int | None]
+    speakers: Sequence[int | None]  # the speaker's participant; None: an interviewer
+    sentiments: Sequence[int | None]
+    severities: Sequence[int | None]
+    starts: Sequence[int]
+    ends: Sequence[int]
+    transcript_ids: Sequence[int | None]
+    note_ids: Sequence[int | None]
+
+    @classmethod
+    def of(cls, rows: Sequence[_HighlightRow]) -> _HighlightColumns:
+        if not rows:
+            return cls((), (), (), (), (), (), (), (), ())
+        return cls(*zip(*rows, strict=True))
+
+
+def _evidence_columns(
+    found: _HighlightColumns,
+    first_of: Mapping[int, int],
+    coding_rows: Iterable[tuple[int, int]],
+    session_of_transcript: Mapping[int | None, int],
+    session_of_note: Mapping[int | None, int],
+    in_session: Mapping[int | None, list[int]],
+) -> EvidenceColumns:
+    """The highlights (a double-coded span's first only: _merge_double_coding) as
+    EvidenceColumns, built a column at a time with map() and zip(), in C, where a loop made
+    each quote in Python.
+
+    1. A transcript's quote has its transcript's session and its speaker (nobody: an
+       interviewer); a field note's quote has its note's session and every participant of it.
+    2. Each coding adds its code to its quote and the quote to its (stage, code); the codings
+       of a double-coded span's later highlights (`first_of`: its first) go to the first's.
+    """
+    ids, stage_ids, speakers, sentiments, severities, starts, ends, transcript_ids, note_ids = found
+    session_ids = list(map(session_of_transcript.get, transcript_ids))
+    # Each speaker's one-person tuple is made once and shared by all their quotes: the sets of
+    # people aggregation builds then hash a few dozen tuples, which stay in the CPU's cache.
+    alone: dict[int | None, tuple[int, ...]] = {pk: (pk,) for pk in set(speakers) if pk}
+    alone[None] = ()
+    participant_ids = list(map(alone.__getitem__, speakers))
+    if any(note_ids):
+        for at, note_id in enumerate(note_ids):
+            if note_id is not None:
+                session_ids[at] = session_id = session_of_note.get(note_id)
+                participant_ids[at] = tuple(in_session.get(session_id, ()))
+
+    position_of = dict(zip(ids, range(len(ids)), strict=True))
+    code_ids: list[tuple[int, ...]] = [()] * len(ids)
+    positions: dict[tuple[int | None, int], list[int]] = {}
+    # The codings come code by code (the database reads them from the index by code): each
+    # run of one code's codings is sorted out by stage in a dict of its own, without making
+    # a (stage, code) key for every coding.
+    doubled: list[tuple[int, int]] = []
+    for code_id, codings in groupby(coding_rows, key=itemgetter(1)):
+        at_stage: dict[int | None, list[int]] = defaultdict(list)
+        for highlight_id, _code_id in codings:
+            position = position_of.get(highlight_id)
+            if position is None:  # a double-coded span's later highlight, or one not loaded
+                if highlight_id in first_of:
+                    doubled.append((position_of[first_of[highlight_id]], code_id))
+                continue
+            code_ids[position] += (code_id,)
+            at_stage[stage_ids[position]].append(position)
+        for stage_id, quotes in at_stage.items():
+            positions.setdefault((stage_id, code_id), []).extend(quotes)
+    # The later highlight of a double-coded span adds the codes only it has to the quote.
+    for position, code_id in doubled:
+        if code_id not in code_ids[position]:
+            code_ids[position] += (code_id,)
+            positions.setdefault((stage_ids[position], code_id), []).append(position)
+    for quotes in positions.values():
+        quotes.sort()  # in highlight order, whatever order the codings came in
+    return EvidenceColumns(
+        highlight_ids=ids,
+        stage_ids=stage_ids,
+        code_ids=code_ids,
+        participant_ids=participant_ids,
+        session_ids=session_ids,
+        sentiments=sentiments,
+        severities=severities,
+        lengths=list(map(sub, ends, starts)),  # offsets count code points
+        positions=positions,
+    )
+
+
+# A highlight row's span: its transcript, field note, start, end and stage.
+_span = itemgetter(7, 8, 5, 6, 1)
+
+
+def _merge_double_coding(
+    highlight_rows: Sequence[_HighlightRow],
+) -> tuple[Sequence[_HighlightRow], dict[int, int]]:
+    """Two coders who highlight the very same span at the same stage (double coding, to
+    measure agreement) made one quote, not two: the first highlight's, with the first
+    sentiment and severity given. Returns the highlights without the later ones, and for
+    each of those the id of the first, whose quote their codings join."""
+    spans = list(map(_span, highlight_rows))
+    # Each span's first position: made from the end, the earliest one is written last.
+    first_position = dict(zip(reversed(spans), range(len(spans) - 1, -1, -1), strict=True))
+    if len(first_position) == len(spans):
+        return highlight_rows, {}
+    later = [
+        position
+        for position, first in enumerate(map(first_position.__getitem__, spans))
+        if first != position
+    ]
+    merged = list(highlight_rows)
+    first_of: dict[int, int] = {}
+    for position in later:
+        row = highlight_rows[position]
+        first = first_position[spans[position]]
+        kept = merged[first]
+        first_of[row[0]] = kept[0]
+        merged[first] = (
+            *kept[:3],
+            kept[3] if kept[3] is not None else row[3],  # sentiment
+            kept[4] if kept[4] is not None else row[4],  # severity
+            *kept[5:],
+        )
+    for position in reversed(later):
+        del merged[position]
+    return merged, first_of
+
+
+def fetch_values(queryset: QuerySet[Any, Any]) -> list[Any]:
+    """The rows of a values_list() read at once through the cursor, as the database returns
+    them: for integers and text, which need no converter.
+
+    Django's iterator hands out tens of thousands of rows a hundred at a time and copies
+    each into a new tuple: a tenth (highlights) to a third (codings) of the time of reading
+    them."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[Any] = cursor.fetchall()
+    return rows
+
+
 def _document_sessions(
-    project: ResearchProject, highlight_rows: Sequence[_HighlightRow]
-) -> tuple[dict[int, int], dict[int, int]]:
+    project: ResearchProject, transcript_ids: set[int | None], note_ids: set[int | None]
+) -> tuple[dict[int | None, int], dict[int | None, int]]:
     """The session of every transcript and field note the highlights are in."""
     # Unordered: the models' default order (by session date, then creation) made SQLite read
     # every transcript's row, past its whole text, where the indexes alone answer.
-    transcripts = dict(
+    transcripts: dict[int | None, int] = dict(
         Transcript.objects.filter(session__project=project)
         .order_by()
         .values_list("id", "session_id")
     )
-    notes = dict(
+    notes: dict[int | None, int] = dict(
         FieldNote.objects.filter(session__project=project)
         .order_by()
         .values_list("id", "session_id")
     )
-    # Set operations over the columns, in C: tens of thousands of highlights, a few documents.
-    elsewhere = set(map(itemgetter(7), highlight_rows)).difference(transcripts, (None,))
+    elsewhere = [pk for pk in transcript_ids.difference(transcripts) if pk is not None]
     if elsewhere:
         transcripts.update(
             Transcript.objects.filter(pk__in=elsewhere).order_by().values_list("id", "session_id")
         )
-    elsewhere = set(map(itemgetter(8), highlight_rows)).difference(notes, (None,))
+    elsewhere = [pk for pk in note_ids.difference(notes) if pk is not None]
     if elsewhere:
         notes.update(
             FieldNote.objects.filter(pk__in=elsewhere).order_by().values_list("id", "session_id")
