@@ -1,7 +1,7 @@
 """Shortcuts the Whoosh backend takes for speed, which must not change a result: the phrase
-bonus read during the search's own pass (ranking.PhraseProbe), the rank weights kept per
-day, the ranked pass skipping to the allowed documents, and snippets marked without
-whoosh's chain of analysers."""
+bonus read during the search's own pass (ranking.PhraseProbe), two ANDed words matched from
+their postings (word_pair), the rank weights kept per day, the ranked pass skipping to the
+allowed documents, and snippets marked without whoosh's chain of analysers."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from whoosh import highlight
 from whoosh import query as wq
 
 from insights.search.base import And, Filters, Kind, Query, SearchDocument, Term
-from insights.search.whoosh import ranking, snippets
+from insights.search.whoosh import backend as whoosh_backend
+from insights.search.whoosh import ranking, snippets, word_pair
 from insights.search.whoosh.backend import WhooshBackend, shared_for
 from insights.search.whoosh.docsets import AllowedBefore, BitsDocIdSet, ScoredMatches
 from insights.search.whoosh.schema import ANALYZER
@@ -111,6 +112,101 @@ def test_the_probe_scores_a_phrase_as_walking_each_words_postings_does(whoosh, a
     probe.read.clear()
     probe.bonus.clear()
     assert probe.scores(searcher, matches) == walked
+
+
+PAIR_TEXTS = [
+    "Renewal price talks: the renewal price doubled.",
+    "The price of the renewal was a surprise.",
+    "Renewal went badly, and then the price doubled overnight, renewal after renewal.",
+    "A renewal price",
+    "Nothing about money at all.",
+    "Renewal price renewal price renewal price, price renewal.",
+    "The renewal price again, at a longer length than the others, with many more words.",
+]
+
+
+def _index_pairs(whoosh: WhooshBackend, alpha: ResearchProject) -> None:
+    """Three segments: one where "price" has a single posting (kept in the term's entry),
+    one with a deleted document, one where "price" is missing."""
+    docs = [doc(alpha, f"p{i}", text) for i, text in enumerate(PAIR_TEXTS)]
+    whoosh.index(docs[:1] + [doc(alpha, "r1", "Renewal, and renewal.")])
+    whoosh.index(docs[1:])
+    whoosh.index([doc(alpha, "r2", "Renewal once more.")])
+    whoosh.remove([docs[3].doc_id])
+
+
+def test_a_word_pair_is_scored_as_whoosh_scores_the_and_of_its_words(whoosh, alpha) -> None:
+    _index_pairs(whoosh, alpha)
+    whoosh.warm()
+    state = shared_for(whoosh.index_dir)
+    assert state.searcher is not None and state.docsets is not None
+    searcher, docsets = state.searcher, state.docsets
+    assert len(searcher.leaf_searchers()) == 3 and searcher.reader().has_deletions()
+    phrase = wq.Phrase("text", ["renew", "price"], boost=ranking.PHRASE_BOOST)
+    query = wq.And([wq.Term("text", "renew"), wq.Term("text", "price")])
+    assert word_pair.word_pair(query, phrase) == ("renew", "price")
+    everything = docsets.live()
+
+    scored = ScoredMatches()
+    searcher.search_with_collector(
+        query, AllowedBefore(float("inf"), scored, BitsDocIdSet(everything))
+    )
+    pair = word_pair.match_pair(
+        searcher, ("renew", "price"), BitsDocIdSet(everything), float("inf"), phrase
+    )
+    assert pair is not None
+    assert len(pair.items) == 5
+    assert pair.items == scored.items  # the same floats, in the same order
+    matches = [docnum for _, docnum in pair.items]
+    walked = ranking._phrase_scores(searcher, phrase, matches)
+    assert pair.scores(searcher, matches) == walked
+    assert len(walked) == 3  # the words side by side, in order
+
+    # Only allowed documents, in any segment.
+    some = BitsDocIdSet(everything & ~(1 << matches[0]) & ~(1 << matches[-1]))
+    within = word_pair.match_pair(searcher, ("renew", "price"), some, float("inf"), phrase)
+    assert within is not None
+    assert within.items == pair.items[1:-1]
+
+
+@pytest.mark.parametrize(
+    ("query", "phrase_words"),
+    [
+        (wq.And([wq.Term("text", "renew"), wq.Term("text", "renew")]), ["renew", "renew"]),
+        (wq.And([wq.Term("text", "renew"), wq.Term("text", "price")]), ["price", "renew"]),
+        (wq.And([wq.Term("text", "renew"), wq.Term("text", "price")]), None),
+        (wq.And([wq.Term("text", "renew"), wq.Prefix("text", "pri")]), ["renew", "pri"]),
+        (wq.And([wq.Term("text", w) for w in ("a", "b", "c")]), ["a", "b", "c"]),
+        (wq.Or([wq.Term("text", "renew"), wq.Term("text", "price")]), ["renew", "price"]),
+    ],
+    ids=["repeated", "other-order", "no-phrase", "prefix", "three", "or"],
+)
+def test_other_queries_are_not_a_word_pair(query: wq.Query, phrase_words: Any) -> None:
+    phrase = None if phrase_words is None else wq.Phrase("text", phrase_words)
+    assert word_pair.word_pair(query, phrase) is None
+
+
+def test_a_search_for_two_words_finds_what_whoosh_s_own_pass_finds(
+    whoosh, alpha, monkeypatch
+) -> None:
+    beta = make_project("Self-managed onboarding", slug="beta")
+    _index_pairs(whoosh, alpha)
+    whoosh.index([doc(beta, f"b{i}", text) for i, text in enumerate(PAIR_TEXTS)])
+
+    def search(projects: list[ResearchProject], offset: int) -> Any:
+        return whoosh.search(
+            Query(root=And((Term("renewal"), Term("price"))), filters=Filters()),
+            project_ids=[project.pk for project in projects],
+            filters=Filters(),
+            offset=offset,
+            limit=3,
+        )
+
+    asked = [([alpha], 0), ([beta], 0), ([alpha, beta], 0), ([alpha, beta], 3)]
+    paired = [search(projects, offset) for projects, offset in asked]
+    monkeypatch.setattr(whoosh_backend, "word_pair", lambda query, phrase: None)
+    assert [search(projects, offset) for projects, offset in asked] == paired
+    assert [results.total for results in paired] == [5, 6, 11, 11]
 
 
 def test_the_rank_weights_kept_with_the_searcher_follow_the_calendar(

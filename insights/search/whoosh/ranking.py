@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils import timezone
 from whoosh import query as wq
@@ -36,6 +36,17 @@ def _weighted(
     ]
     weighted.sort(key=lambda pair: (-pair[0], pair[1]))
     return weighted
+
+
+class PhraseBonus(Protocol):
+    """The phrase bonus of a search's matches, asked of the few that could reach the page."""
+
+    @property
+    def phrase(self) -> wq.Phrase: ...
+
+    def scores(self, searcher: Searcher, docnums: list[int]) -> dict[int, float]:
+        """docnum → the phrase's score, for those of docnums (ascending) with the phrase."""
+        ...
 
 
 class PhraseProbe:
@@ -73,7 +84,7 @@ class PhraseProbe:
         self.read.add(docnum)
         # Positions first: scoring a word reads its document's length (a column), and most
         # matches do not have the phrase.
-        if _adjacent([set(self.decode(leaf.value())) for leaf in found]):
+        if adjacent([set(self.decode(leaf.value())) for leaf in found]):
             self.bonus[docnum] = sum(leaf.score() for leaf in found) * self.phrase.boost
 
     def scores(self, searcher: Searcher, docnums: list[int]) -> dict[int, float]:
@@ -89,7 +100,7 @@ def ranked(
     searcher: Searcher,
     docsets: DocSets,
     matches: Sequence[tuple[float, int]],
-    probe: PhraseProbe | None,
+    probe: PhraseBonus | None,
     wanted: int,
 ) -> list[tuple[float, int]]:
     """The matches ((score, docnum) in any order) ranked, one per passage
@@ -97,10 +108,11 @@ def ranked(
 
     Checking the phrase means reading word positions: done for every match, it cost as
     much again as finding the matches. A match gains at most PHRASE_BOOST times its score,
-    so only matches that could still reach the first `wanted` are checked, best first,
-    until every unchecked one falls short; and every highlight of a passage matched more
-    than once, so the passage's best-ranked highlight is the one kept. The order of the rest
-    (past the page) may lack a bonus; the total and facets do not depend on it.
+    so only matches that could still reach the first `wanted` are checked: every highlight
+    of a passage matched more than once (so the passage's best-ranked highlight is the one
+    kept), then the best by their score alone, in batches that double, until every unchecked
+    one falls short of the page. The order of the rest (past the page) may lack a bonus;
+    the total and facets do not depend on it.
     """
     weights = docsets.rank_weights(timezone.localdate())
     passages = docsets.passages()
@@ -120,6 +132,8 @@ def ranked(
     # The most a bonus multiplies a score by (a word typed twice is scored twice), and some.
     repeats = len(phrase.words) - len(set(phrase.words))
     reach = 1 + PHRASE_BOOST * (1 + repeats) + 1e-9
+    batch = wanted
+    unchecked = 0  # plain[:unchecked] are checked
     while to_check:
         bonus.update(probe.scores(searcher, sorted(to_check)))
         checked |= to_check
@@ -128,11 +142,14 @@ def ranked(
         )
         bar = best[wanted - 1][0] if len(best) >= wanted else -math.inf
         to_check = set()
-        for weighted, docnum in plain:
+        batch *= 2
+        while unchecked < len(plain) and len(to_check) < batch:
+            weighted, docnum = plain[unchecked]
             if weighted * reach < bar:
                 break  # the rest score less still
             if docnum not in checked:
                 to_check.add(docnum)
+            unchecked += 1
     return _one_per_passage(_weighted(matches, weights, bonus), passages)
 
 
@@ -158,12 +175,12 @@ def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) ->
         for local in mine:
             if not all(_moved_to(matcher, local) for matcher in matchers):
                 continue
-            if _adjacent([set(matcher.value_as("positions")) for matcher in matchers]):
+            if adjacent([set(matcher.value_as("positions")) for matcher in matchers]):
                 scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
     return scores
 
 
-def _adjacent(positions: list[set[int]]) -> bool:
+def adjacent(positions: list[set[int]]) -> bool:
     """Whether the words (their positions, in the phrase's order) stand side by side."""
     return any(
         all(start + i in at for i, at in enumerate(positions[1:], 1)) for start in positions[0]

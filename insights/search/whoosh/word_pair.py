@@ -1,0 +1,161 @@
+"""Two words ANDed ("sso migration"), the most common search, matched and scored straight
+from the words' postings.
+
+Whoosh walks an AND one posting at a time, a few method calls per posting of either word,
+and scores each match by reading its field length once per word; the phrase bonus then
+decoded both words' positions for every match (PhraseProbe). Here each word's postings are
+read a block at a time (whoosh's own decoding of a block), the documents with both words are
+the intersection of two sets, and each is scored by the words' own scorers on the same term
+weight and field length, so the scores are whoosh's to the bit. Positions stay undecoded
+until ranking asks whether a match has the phrase, which it asks only of the matches that
+could reach the page (ranking.ranked).
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import FilterMatcher
+from whoosh.scoring import BM25FScorer
+from whoosh.searching import Searcher
+
+from insights.search.base import SearchTimeout
+from insights.search.whoosh.docsets import BitsDocIdSet
+from insights.search.whoosh.ranking import adjacent
+
+FIELD = "text"
+
+
+def word_pair(query: wq.Query, phrase: wq.Phrase | None) -> tuple[str, str] | None:
+    """The two words of a query that ANDs two different plain words of the text field, if
+    its phrase bonus (translate.Translation.phrase_boost) is those words in the same order."""
+    if type(query) is not wq.And or query.boost != 1.0 or len(query.subqueries) != 2:
+        return None
+    words = []
+    for sub in query.subqueries:
+        if type(sub) is not wq.Term or sub.fieldname != FIELD or sub.boost != 1.0:
+            return None
+        words.append(sub.text)
+    first, second = words
+    if first == second or phrase is None or list(phrase.words) != words:
+        return None
+    return first, second
+
+
+class PairMatches:
+    """Every allowed match of a word pair: `items` as ScoredMatches gives them ((score,
+    docnum), in docnum order), and the phrase bonus of any of them (as PhraseProbe.scores)."""
+
+    def __init__(self, phrase: wq.Phrase, decode: Any) -> None:
+        self.phrase = phrase
+        self.items: list[tuple[float, int]] = []
+        self._docnums: list[int] = []  # ascending, beside each match's two words' positions
+        self._positions: list[tuple[bytes, bytes]] = []
+        self._decode = decode
+
+    def scores(self, searcher: Searcher, docnums: list[int]) -> dict[int, float]:
+        """docnum → the phrase's score, for those of docnums (matches) with the phrase: its
+        words' scores times its boost, and its words' scores are the match's score."""
+        bonus: dict[int, float] = {}
+        decode, boost = self._decode, self.phrase.boost
+        for docnum in docnums:
+            at = bisect_left(self._docnums, docnum)
+            first, second = self._positions[at]
+            if adjacent([set(decode(first)), set(decode(second))]):
+                bonus[docnum] = self.items[at][0] * boost
+        return bonus
+
+
+def match_pair(
+    searcher: Searcher,
+    words: tuple[str, str],
+    allow: BitsDocIdSet,
+    deadline: float,
+    phrase: wq.Phrase,
+) -> PairMatches | None:
+    """The allowed documents with both words, scored as whoosh's AND of the two Terms
+    scores them; None if a segment's postings are of a kind this does not read (then
+    whoosh's own pass must run). `allow` must leave out deleted documents: the postings are
+    read without whoosh's filter of them."""
+    text_field = searcher.schema[FIELD]
+    matches = PairMatches(phrase, text_field.format.decoder("positions"))
+    context = searcher.context()
+    for leaf, offset in searcher.leaf_searchers():
+        first, last = max(allow.first - offset, 0), allow.last - offset
+        if last < 0 or first >= leaf.doc_count_all():
+            continue
+        if time.monotonic() > deadline:
+            raise SearchTimeout("The search ran out of time while ranking its matches.")
+        matchers = [wq.Term(FIELD, word).matcher(leaf, context) for word in words]
+        if not all(matcher.is_active() for matcher in matchers):
+            continue  # a word missing from this segment
+        first_word, second_word = (_postings(matcher, first, last) for matcher in matchers)
+        if first_word is None or second_word is None:
+            return None
+        at_a = dict(zip(first_word.ids, range(len(first_word.ids)), strict=True))
+        at_b = dict(zip(second_word.ids, range(len(second_word.ids)), strict=True))
+        # Both words are of one field: one length per document.
+        field_length = first_word.scorer.dfl
+        scored_a: dict[tuple[float, int], float] = {}
+        scored_b: dict[tuple[float, int], float] = {}
+        for count, docnum in enumerate(sorted(at_a.keys() & at_b.keys())):
+            if offset + docnum not in allow:
+                continue
+            if not count & 1023 and time.monotonic() > deadline:
+                raise SearchTimeout("The search ran out of time while ranking its matches.")
+            i, j = at_a[docnum], at_b[docnum]
+            length = field_length(docnum)
+            # BM25F is a function of the term's weight and the field's length only.
+            key_a, key_b = (first_word.weights[i], length), (second_word.weights[j], length)
+            score_a = scored_a.get(key_a)
+            if score_a is None:
+                score_a = scored_a[key_a] = first_word.scorer._score(*key_a)
+            score_b = scored_b.get(key_b)
+            if score_b is None:
+                score_b = scored_b[key_b] = second_word.scorer._score(*key_b)
+            matches.items.append((score_a + score_b, offset + docnum))
+            matches._docnums.append(offset + docnum)
+            matches._positions.append((first_word.values[i], second_word.values[j]))
+    return matches
+
+
+@dataclass
+class _Postings:
+    ids: list[int] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)  # the term's weight in each
+    values: list[bytes] = field(default_factory=list)  # its positions, encoded
+    scorer: Any = None
+
+
+def _postings(matcher: Any, first: int, last: int) -> _Postings | None:
+    """A word's postings in one segment, from about document `first` to `last`, and its
+    scorer; None if not read here.
+
+    Read a block at a time, decoded by whoosh's own readers (the ids delta-decoded, the
+    weights and positions unpickled), where reading a posting at a time costs a few method
+    calls each. A segment with deletions wraps its postings in a FilterMatcher leaving the
+    deleted out: they are read unfiltered here (match_pair's `allow` leaves them out).
+    """
+    if isinstance(matcher, FilterMatcher) and matcher._exclude:
+        matcher = matcher.child
+    if not isinstance(matcher, W3LeafMatcher) or type(matcher.scorer) is not BM25FScorer:
+        return None
+    postings = _Postings(scorer=matcher.scorer)
+    if matcher.id() < first:
+        matcher.skip_to(first)  # past whole blocks, unread
+    while matcher.is_active():
+        matcher._read_ids()
+        if matcher._ids[0] > last:
+            break
+        matcher._read_weights()
+        matcher._read_values()
+        postings.ids.extend(matcher._ids)
+        postings.weights.extend(matcher._weights)
+        postings.values.extend(matcher._values)
+        matcher._next_block()
+    return postings
