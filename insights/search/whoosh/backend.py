@@ -285,7 +285,7 @@ class WhooshBackend:
             pair = word_pair(translation.query, translation.phrase_boost)
             matches = None
             if pair is not None and translation.phrase_boost is not None:
-                live = BitsDocIdSet(allowed & docsets.live())
+                live = allowed & docsets.live()
                 matches = match_pair(searcher, pair, live, deadline, translation.phrase_boost)
             probe: PhraseBonus | None
             if matches is not None:

@@ -74,14 +74,15 @@ class PairMatches:
 def match_pair(
     searcher: Searcher,
     words: tuple[str, str],
-    allow: BitsDocIdSet,
+    allowed: int,
     deadline: float,
     phrase: wq.Phrase,
 ) -> PairMatches | None:
     """The allowed documents with both words, scored as whoosh's AND of the two Terms
     scores them; None if a segment's postings are of a kind this does not read (then
-    whoosh's own pass must run). `allow` must leave out deleted documents: the postings are
-    read without whoosh's filter of them."""
+    whoosh's own pass must run). `allowed` (docsets' bits) must leave out deleted
+    documents: the postings are read without whoosh's filter of them."""
+    allow = BitsDocIdSet(allowed)
     text_field = searcher.schema[FIELD]
     matches = PairMatches(phrase, text_field.format.decoder("positions"))
     context = searcher.context()
@@ -97,18 +98,21 @@ def match_pair(
         first_word, second_word = (_postings(matcher, first, last) for matcher in matchers)
         if first_word is None or second_word is None:
             return None
-        at_a = dict(zip(first_word.ids, range(len(first_word.ids)), strict=True))
-        at_b = dict(zip(second_word.ids, range(len(second_word.ids)), strict=True))
+        ids_a, ids_b = first_word.ids, second_word.ids
+        both = sorted(set(ids_a).intersection(ids_b))
+        segment = (1 << leaf.doc_count_all()) - 1
+        if (allowed >> offset) & segment != segment:
+            both = [docnum for docnum in both if offset + docnum in allow]
         # Both words are of one field: one length per document.
         field_length = first_word.scorer.dfl
         scored_a: dict[tuple[float, int], float] = {}
         scored_b: dict[tuple[float, int], float] = {}
-        for count, docnum in enumerate(sorted(at_a.keys() & at_b.keys())):
-            if offset + docnum not in allow:
-                continue
+        i = j = 0
+        for count, docnum in enumerate(both):
             if not count & 1023 and time.monotonic() > deadline:
                 raise SearchTimeout("The search ran out of time while ranking its matches.")
-            i, j = at_a[docnum], at_b[docnum]
+            # Both lists ascend: each word's posting is a few places on from the last one.
+            i, j = ids_a.index(docnum, i), ids_b.index(docnum, j)
             length = field_length(docnum)
             # BM25F is a function of the term's weight and the field's length only.
             key_a, key_b = (first_word.weights[i], length), (second_word.weights[j], length)
