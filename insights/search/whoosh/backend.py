@@ -58,7 +58,6 @@ from insights.search.whoosh.docsets import (
     BitsDocIdSet,
     DocSets,
     ScoredMatches,
-    bits_of,
     first_docnums,
 )
 from insights.search.whoosh.ranking import (
@@ -298,9 +297,9 @@ class WhooshBackend:
                 collector = AllowedBefore(deadline, scored, BitsDocIdSet(allowed), on_match=probe)
                 searcher.search_with_collector(translation.query, collector)
                 items = scored.items
-            weighted = ranked(searcher, docsets, items, probe, offset + limit)
-            page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
-            matched = bits_of(docnum for _, docnum in weighted)
+            ranking = ranked(searcher, docsets, items, probe, offset + limit)
+            page = [(docnum, score) for score, docnum in ranking.best[offset:]]
+            matched = ranking.kept
         else:
             matched = allowed & docsets.live()
             if translation.excluded is not None:
