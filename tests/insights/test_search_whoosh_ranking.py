@@ -151,7 +151,10 @@ def test_a_word_pair_is_scored_as_whoosh_scores_the_and_of_its_words(whoosh, alp
     searcher.search_with_collector(
         query, AllowedBefore(float("inf"), scored, BitsDocIdSet(everything))
     )
-    pair = word_pair.match_pair(searcher, ("renew", "price"), everything, float("inf"), phrase)
+    lengths = docsets.text_lengths()
+    pair = word_pair.match_pair(
+        searcher, ("renew", "price"), everything, lengths, float("inf"), phrase
+    )
     assert pair is not None
     assert len(pair.items) == 5
     assert pair.items == scored.items  # the same floats, in the same order
@@ -162,7 +165,7 @@ def test_a_word_pair_is_scored_as_whoosh_scores_the_and_of_its_words(whoosh, alp
 
     # Only allowed documents, in any segment.
     some = everything & ~(1 << matches[0]) & ~(1 << matches[-1])
-    within = word_pair.match_pair(searcher, ("renew", "price"), some, float("inf"), phrase)
+    within = word_pair.match_pair(searcher, ("renew", "price"), some, lengths, float("inf"), phrase)
     assert within is not None
     assert within.items == pair.items[1:-1]
 

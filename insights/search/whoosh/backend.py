@@ -284,8 +284,14 @@ class WhooshBackend:
             pair = word_pair(translation.query, translation.phrase_boost)
             matches = None
             if pair is not None and translation.phrase_boost is not None:
-                live = allowed & docsets.live()
-                matches = match_pair(searcher, pair, live, deadline, translation.phrase_boost)
+                matches = match_pair(
+                    searcher,
+                    pair,
+                    allowed & docsets.live(),
+                    docsets.text_lengths(),
+                    deadline,
+                    translation.phrase_boost,
+                )
             probe: PhraseBonus | None
             if matches is not None:
                 items, probe = matches.items, matches

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,13 +76,15 @@ def match_pair(
     searcher: Searcher,
     words: tuple[str, str],
     allowed: int,
+    lengths: Sequence[int],
     deadline: float,
     phrase: wq.Phrase,
 ) -> PairMatches | None:
     """The allowed documents with both words, scored as whoosh's AND of the two Terms
     scores them; None if a segment's postings are of a kind this does not read (then
     whoosh's own pass must run). `allowed` (docsets' bits) must leave out deleted
-    documents: the postings are read without whoosh's filter of them."""
+    documents: the postings are read without whoosh's filter of them. `lengths`: every
+    document's text length as the words' scorers read it (DocSets.text_lengths)."""
     allow = BitsDocIdSet(allowed)
     text_field = searcher.schema[FIELD]
     matches = PairMatches(phrase, text_field.format.decoder("positions"))
@@ -103,8 +106,6 @@ def match_pair(
         segment = (1 << leaf.doc_count_all()) - 1
         if (allowed >> offset) & segment != segment:
             both = [docnum for docnum in both if offset + docnum in allow]
-        # Both words are of one field: one length per document.
-        field_length = first_word.scorer.dfl
         scored_a: dict[tuple[float, int], float] = {}
         scored_b: dict[tuple[float, int], float] = {}
         i = j = 0
@@ -113,7 +114,7 @@ def match_pair(
                 raise SearchTimeout("The search ran out of time while ranking its matches.")
             # Both lists ascend: each word's posting is a few places on from the last one.
             i, j = ids_a.index(docnum, i), ids_b.index(docnum, j)
-            length = field_length(docnum)
+            length = lengths[offset + docnum]
             # BM25F is a function of the term's weight and the field's length only.
             key_a, key_b = (first_word.weights[i], length), (second_word.weights[j], length)
             score_a = scored_a.get(key_a)
