@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import highlight
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from insights.search.base import And, Filters, Kind, Query, SearchDocument, Term
 from insights.search.whoosh import backend as whoosh_backend
@@ -168,6 +169,45 @@ def test_a_word_pair_is_scored_as_whoosh_scores_the_and_of_its_words(whoosh, alp
     within = word_pair.match_pair(searcher, ("renew", "price"), some, lengths, float("inf"), phrase)
     assert within is not None
     assert within.items == pair.items[1:-1]
+
+
+def test_a_word_pair_reads_only_the_blocks_of_the_commoner_word_that_hold_the_rarer(
+    whoosh, alpha, monkeypatch
+) -> None:
+    # "renewal" in all 500 documents (four blocks of postings), "price" in two, far apart.
+    rare = {5, 480}
+    whoosh.index(
+        [
+            doc(alpha, f"d{i}", "Renewal " * (1 + i % 3) + ("price" if i in rare else "talk"))
+            for i in range(500)
+        ]
+    )
+    whoosh.warm()
+    state = shared_for(whoosh.index_dir)
+    assert state.searcher is not None and state.docsets is not None
+    searcher, docsets = state.searcher, state.docsets
+    phrase = wq.Phrase("text", ["price", "renew"], boost=ranking.PHRASE_BOOST)
+    query = wq.And([wq.Term("text", "price"), wq.Term("text", "renew")])
+    scored = ScoredMatches()
+    everything = docsets.live()
+    searcher.search_with_collector(
+        query, AllowedBefore(float("inf"), scored, BitsDocIdSet(everything))
+    )
+    blocks_read = []
+    read_values = W3LeafMatcher._read_values
+
+    def spy(matcher: W3LeafMatcher) -> None:
+        blocks_read.append(matcher.term())
+        read_values(matcher)
+
+    monkeypatch.setattr(W3LeafMatcher, "_read_values", spy)
+    pair = word_pair.match_pair(
+        searcher, ("price", "renew"), everything, docsets.text_lengths(), float("inf"), phrase
+    )
+    assert pair is not None
+    assert pair.items == scored.items
+    assert len(pair.items) == 2
+    assert blocks_read == [("text", b"price"), ("text", b"renew"), ("text", b"renew")]
 
 
 @pytest.mark.parametrize(

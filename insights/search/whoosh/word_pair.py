@@ -14,7 +14,7 @@ could reach the page (ranking.ranked).
 from __future__ import annotations
 
 import time
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,9 +98,16 @@ def match_pair(
         matchers = [wq.Term(FIELD, word).matcher(leaf, context) for word in words]
         if not all(matcher.is_active() for matcher in matchers):
             continue  # a word missing from this segment
-        first_word, second_word = (_postings(matcher, first, last) for matcher in matchers)
-        if first_word is None or second_word is None:
+        # The rarer word's postings first, then only the blocks of the other's that can hold
+        # one of its documents (whoosh's AND skips the others too).
+        frequencies = [leaf.doc_frequency(FIELD, word) for word in words]
+        rare_first = frequencies[0] <= frequencies[1]
+        rare_matcher, common_matcher = matchers if rare_first else reversed(matchers)
+        rare = _postings(rare_matcher, first, last)
+        common = None if rare is None else _postings(common_matcher, first, last, rare.ids)
+        if rare is None or common is None:
             return None
+        first_word, second_word = (rare, common) if rare_first else (common, rare)
         ids_a, ids_b = first_word.ids, second_word.ids
         both = sorted(set(ids_a).intersection(ids_b))
         segment = (1 << leaf.doc_count_all()) - 1
@@ -137,9 +144,12 @@ class _Postings:
     scorer: Any = None
 
 
-def _postings(matcher: Any, first: int, last: int) -> _Postings | None:
-    """A word's postings in one segment, from about document `first` to `last`, and its
-    scorer; None if not read here.
+def _postings(
+    matcher: Any, first: int, last: int, within: list[int] | None = None
+) -> _Postings | None:
+    """A word's postings in one segment, from about document `first` to `last` (only the
+    blocks that can hold one of the ascending docnums `within`, if given), and its scorer;
+    None if not read here.
 
     Read a block at a time, decoded by whoosh's own readers (the ids delta-decoded, the
     weights and positions unpickled), where reading a posting at a time costs a few method
@@ -151,9 +161,18 @@ def _postings(matcher: Any, first: int, last: int) -> _Postings | None:
     if not isinstance(matcher, W3LeafMatcher) or type(matcher.scorer) is not BM25FScorer:
         return None
     postings = _Postings(scorer=matcher.scorer)
-    if matcher.id() < first:
-        matcher.skip_to(first)  # past whole blocks, unread
+    wanted = 0  # within[wanted]: the next docnum a block must be read for
     while matcher.is_active():
+        if within is None:
+            target = first
+        elif wanted < len(within):
+            target = within[wanted]
+        else:
+            break
+        if matcher.block_max_id() < target:
+            matcher.skip_to(target)  # past whole blocks, unread
+            if not matcher.is_active():
+                break
         matcher._read_ids()
         if matcher._ids[0] > last:
             break
@@ -162,5 +181,7 @@ def _postings(matcher: Any, first: int, last: int) -> _Postings | None:
         postings.ids.extend(matcher._ids)
         postings.weights.extend(matcher._weights)
         postings.values.extend(matcher._values)
+        if within is not None:
+            wanted = bisect_right(within, matcher._ids[-1], wanted)
         matcher._next_block()
     return postings
