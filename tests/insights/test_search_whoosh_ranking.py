@@ -232,7 +232,6 @@ def test_a_search_for_two_words_finds_what_whoosh_s_own_pass_finds(
 ) -> None:
     beta = make_project("Self-managed onboarding", slug="beta")
     _index_pairs(whoosh, alpha)
-    whoosh.index([doc(beta, f"b{i}", text) for i, text in enumerate(PAIR_TEXTS)])
 
     def search(projects: list[ResearchProject], offset: int) -> Any:
         return whoosh.search(
@@ -243,6 +242,9 @@ def test_a_search_for_two_words_finds_what_whoosh_s_own_pass_finds(
             limit=3,
         )
 
+    assert search([alpha], 0).total == 5
+    # A new segment after the first search: the text lengths kept per segment follow.
+    whoosh.index([doc(beta, f"b{i}", text) for i, text in enumerate(PAIR_TEXTS)])
     asked = [([alpha], 0), ([beta], 0), ([alpha, beta], 0), ([alpha, beta], 3)]
     paired = [search(projects, offset) for projects, offset in asked]
     monkeypatch.setattr(whoosh_backend, "word_pair", lambda query, phrase: None)
