@@ -18,7 +18,7 @@ from whoosh import highlight
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from insights.search.base import And, Filters, Kind, Query, SearchDocument, Term
+from insights.search.base import And, Filters, Kind, Node, Phrase, Query, SearchDocument, Term
 from insights.search.whoosh import backend as whoosh_backend
 from insights.search.whoosh import ranking, snippets, word_pair
 from insights.search.whoosh.backend import WhooshBackend, shared_for
@@ -136,39 +136,66 @@ def _index_pairs(whoosh: WhooshBackend, alpha: ResearchProject) -> None:
     whoosh.remove([docs[3].doc_id])
 
 
-def test_a_word_pair_is_scored_as_whoosh_scores_the_and_of_its_words(whoosh, alpha) -> None:
+def _whoosh_pass(searcher: Any, query: wq.Query, allowed: int) -> list[tuple[float, int]]:
+    scored = ScoredMatches()
+    collector = AllowedBefore(float("inf"), scored, BitsDocIdSet(allowed))
+    searcher.search_with_collector(query, collector)
+    return scored.items
+
+
+@pytest.mark.parametrize(
+    ("query", "side_by_side", "count"),
+    [
+        (wq.And([wq.Term("text", "renew"), wq.Term("text", "price")]), False, 5),
+        (wq.Phrase("text", ["renew", "price"]), True, 3),
+        (wq.Phrase("text", ["price", "renew"]), True, 2),
+    ],
+    ids=["and", "phrase", "phrase-reversed"],
+)
+def test_a_word_pair_is_scored_as_whoosh_scores_its_query(
+    whoosh, alpha, query: wq.Query, side_by_side: bool, count: int
+) -> None:
     _index_pairs(whoosh, alpha)
     whoosh.warm()
     state = shared_for(whoosh.index_dir)
     assert state.searcher is not None and state.docsets is not None
     searcher, docsets = state.searcher, state.docsets
     assert len(searcher.leaf_searchers()) == 3 and searcher.reader().has_deletions()
-    phrase = wq.Phrase("text", ["renew", "price"], boost=ranking.PHRASE_BOOST)
-    query = wq.And([wq.Term("text", "renew"), wq.Term("text", "price")])
-    assert word_pair.word_pair(query, phrase) == ("renew", "price")
-    everything = docsets.live()
+    bonus = wq.Phrase("text", ["renew", "price"], boost=ranking.PHRASE_BOOST)
+    pair = word_pair.word_pair(query, bonus)
+    assert pair is not None and pair.side_by_side == side_by_side
+    everything, lengths = docsets.live(), docsets.text_lengths()
 
-    scored = ScoredMatches()
-    searcher.search_with_collector(
-        query, AllowedBefore(float("inf"), scored, BitsDocIdSet(everything))
-    )
-    lengths = docsets.text_lengths()
-    pair = word_pair.match_pair(
-        searcher, ("renew", "price"), everything, lengths, float("inf"), phrase
-    )
-    assert pair is not None
-    assert len(pair.items) == 5
-    assert pair.items == scored.items  # the same floats, in the same order
-    matches = [docnum for _, docnum in pair.items]
-    walked = ranking._phrase_scores(searcher, phrase, matches)
-    assert pair.scores(searcher, matches) == walked
-    assert len(walked) == 3  # the words side by side, in order
+    matches = word_pair.match_pair(searcher, pair, everything, lengths, float("inf"))
+    assert matches is not None
+    assert len(matches.items) == count
+    assert matches.items == _whoosh_pass(searcher, query, everything)  # the same floats
 
     # Only allowed documents, in any segment.
-    some = everything & ~(1 << matches[0]) & ~(1 << matches[-1])
-    within = word_pair.match_pair(searcher, ("renew", "price"), some, lengths, float("inf"), phrase)
+    docnums = [docnum for _, docnum in matches.items]
+    some = everything & ~(1 << docnums[0]) & ~(1 << docnums[-1])
+    within = word_pair.match_pair(searcher, pair, some, lengths, float("inf"))
     assert within is not None
-    assert within.items == pair.items[1:-1]
+    assert within.items == matches.items[1:-1]
+
+
+def test_the_phrase_bonus_of_a_word_pair_is_the_phrase_s_score(whoosh, alpha) -> None:
+    _index_pairs(whoosh, alpha)
+    whoosh.warm()
+    state = shared_for(whoosh.index_dir)
+    assert state.searcher is not None and state.docsets is not None
+    searcher, docsets = state.searcher, state.docsets
+    bonus = wq.Phrase("text", ["renew", "price"], boost=ranking.PHRASE_BOOST)
+    pair = word_pair.word_pair(wq.And([wq.Term("text", w) for w in bonus.words]), bonus)
+    assert pair is not None
+    matches = word_pair.match_pair(
+        searcher, pair, docsets.live(), docsets.text_lengths(), float("inf")
+    )
+    assert matches is not None and matches.phrase == bonus
+    docnums = [docnum for _, docnum in matches.items]
+    walked = ranking._phrase_scores(searcher, bonus, docnums)
+    assert matches.scores(searcher, docnums) == walked
+    assert len(walked) == 3  # the words side by side, in order
 
 
 def test_a_word_pair_reads_only_the_blocks_of_the_commoner_word_that_hold_the_rarer(
@@ -186,13 +213,11 @@ def test_a_word_pair_reads_only_the_blocks_of_the_commoner_word_that_hold_the_ra
     state = shared_for(whoosh.index_dir)
     assert state.searcher is not None and state.docsets is not None
     searcher, docsets = state.searcher, state.docsets
-    phrase = wq.Phrase("text", ["price", "renew"], boost=ranking.PHRASE_BOOST)
     query = wq.And([wq.Term("text", "price"), wq.Term("text", "renew")])
-    scored = ScoredMatches()
+    pair = word_pair.word_pair(query, wq.Phrase("text", ["price", "renew"]))
+    assert pair is not None
     everything = docsets.live()
-    searcher.search_with_collector(
-        query, AllowedBefore(float("inf"), scored, BitsDocIdSet(everything))
-    )
+    whoosh_matches = _whoosh_pass(searcher, query, everything)
     blocks_read = []
     read_values = W3LeafMatcher._read_values
 
@@ -201,12 +226,10 @@ def test_a_word_pair_reads_only_the_blocks_of_the_commoner_word_that_hold_the_ra
         read_values(matcher)
 
     monkeypatch.setattr(W3LeafMatcher, "_read_values", spy)
-    pair = word_pair.match_pair(
-        searcher, ("price", "renew"), everything, docsets.text_lengths(), float("inf"), phrase
-    )
-    assert pair is not None
-    assert pair.items == scored.items
-    assert len(pair.items) == 2
+    matches = word_pair.match_pair(searcher, pair, everything, docsets.text_lengths(), float("inf"))
+    assert matches is not None
+    assert matches.items == whoosh_matches
+    assert len(matches.items) == 2
     assert blocks_read == [("text", b"price"), ("text", b"renew"), ("text", b"renew")]
 
 
@@ -219,37 +242,60 @@ def test_a_word_pair_reads_only_the_blocks_of_the_commoner_word_that_hold_the_ra
         (wq.And([wq.Term("text", "renew"), wq.Prefix("text", "pri")]), ["renew", "pri"]),
         (wq.And([wq.Term("text", w) for w in ("a", "b", "c")]), ["a", "b", "c"]),
         (wq.Or([wq.Term("text", "renew"), wq.Term("text", "price")]), ["renew", "price"]),
+        (wq.Phrase("text", ["renew", "renew"]), None),
+        (wq.Phrase("text", ["renew", "price", "talk"]), None),
+        (wq.Phrase("text", ["renew", "price"], slop=2), None),
+        (wq.Phrase("text", ["renew", "price"], boost=2.0), None),
     ],
-    ids=["repeated", "other-order", "no-phrase", "prefix", "three", "or"],
+    ids=[
+        "repeated",
+        "other-order",
+        "no-phrase",
+        "prefix",
+        "three",
+        "or",
+        "phrase-repeated",
+        "phrase-of-three",
+        "phrase-with-slop",
+        "phrase-boosted",
+    ],
 )
 def test_other_queries_are_not_a_word_pair(query: wq.Query, phrase_words: Any) -> None:
     phrase = None if phrase_words is None else wq.Phrase("text", phrase_words)
     assert word_pair.word_pair(query, phrase) is None
 
 
+@pytest.mark.parametrize(
+    ("root", "totals"),
+    [
+        (And((Term("renewal"), Term("price"))), [5, 6, 11, 11]),
+        (Phrase(("renewal", "price")), [3, 4, 7, 7]),
+    ],
+    ids=["and", "phrase"],
+)
 def test_a_search_for_two_words_finds_what_whoosh_s_own_pass_finds(
-    whoosh, alpha, monkeypatch
+    whoosh, alpha, monkeypatch, root: Node, totals: list[int]
 ) -> None:
     beta = make_project("Self-managed onboarding", slug="beta")
     _index_pairs(whoosh, alpha)
 
     def search(projects: list[ResearchProject], offset: int) -> Any:
         return whoosh.search(
-            Query(root=And((Term("renewal"), Term("price"))), filters=Filters()),
+            Query(root=root, filters=Filters()),
             project_ids=[project.pk for project in projects],
             filters=Filters(),
             offset=offset,
             limit=3,
         )
 
-    assert search([alpha], 0).total == 5
+    assert search([alpha], 0).total == totals[0]
     # A new segment after the first search: the text lengths kept per segment follow.
     whoosh.index([doc(beta, f"b{i}", text) for i, text in enumerate(PAIR_TEXTS)])
     asked = [([alpha], 0), ([beta], 0), ([alpha, beta], 0), ([alpha, beta], 3)]
     paired = [search(projects, offset) for projects, offset in asked]
     monkeypatch.setattr(whoosh_backend, "word_pair", lambda query, phrase: None)
     assert [search(projects, offset) for projects, offset in asked] == paired
-    assert [results.total for results in paired] == [5, 6, 11, 11]
+    assert [results.total for results in paired] == totals
 
 
 def test_the_rank_weights_kept_with_the_searcher_follow_the_calendar(

@@ -283,18 +283,12 @@ class WhooshBackend:
             # stops a matcher that spends long between two matches (main thread only).
             pair = word_pair(translation.query, translation.phrase_boost)
             matches = None
-            if pair is not None and translation.phrase_boost is not None:
-                matches = match_pair(
-                    searcher,
-                    pair,
-                    allowed & docsets.live(),
-                    docsets.text_lengths(),
-                    deadline,
-                    translation.phrase_boost,
-                )
+            if pair is not None:
+                live = allowed & docsets.live()
+                matches = match_pair(searcher, pair, live, docsets.text_lengths(), deadline)
             probe: PhraseBonus | None
-            if matches is not None:
-                items, probe = matches.items, matches
+            if matches is not None and pair is not None:
+                items, probe = matches.items, None if pair.side_by_side else matches
             else:
                 probe = None
                 if translation.phrase_boost is not None:

@@ -1,14 +1,16 @@
-"""Two words ANDed ("sso migration"), the most common search, matched and scored straight
-from the words' postings.
+"""Two words, ANDed ("sso migration", the most common search) or as a phrase ("seat counts"),
+matched and scored straight from the words' postings.
 
 Whoosh walks an AND one posting at a time, a few method calls per posting of either word,
-and scores each match by reading its field length once per word; the phrase bonus then
-decoded both words' positions for every match (PhraseProbe). Here each word's postings are
-read a block at a time (whoosh's own decoding of a block), the documents with both words are
-the intersection of two sets, and each is scored by the words' own scorers on the same term
-weight and field length, so the scores are whoosh's to the bit. Positions stay undecoded
-until ranking asks whether a match has the phrase, which it asks only of the matches that
-could reach the page (ranking.ranked).
+and scores each match by reading its field length once per word; a phrase is the same walk
+with each match's positions turned into spans; the AND's phrase bonus then decoded both
+words' positions for every match (PhraseProbe). Here each word's postings are read a block
+at a time (whoosh's own decoding of a block), the documents with both words are the
+intersection of two sets, and each is scored by the words' own scorers on the same term
+weight and field length, so the scores are whoosh's to the bit (a phrase scores its words'
+scores, as an AND does). A phrase's matches are those with the words side by side; an AND's
+positions stay undecoded until ranking asks whether a match has the phrase, which it asks
+only of the matches that could reach the page (ranking.ranked).
 """
 
 from __future__ import annotations
@@ -27,30 +29,50 @@ from whoosh.searching import Searcher
 
 from insights.search.base import SearchTimeout
 from insights.search.whoosh.docsets import BitsDocIdSet
-from insights.search.whoosh.ranking import adjacent
+from insights.search.whoosh.ranking import PHRASE_BOOST, adjacent
 
 FIELD = "text"
 
 
-def word_pair(query: wq.Query, phrase: wq.Phrase | None) -> tuple[str, str] | None:
-    """The two words of a query that ANDs two different plain words of the text field, if
-    its phrase bonus (translate.Translation.phrase_boost) is those words in the same order."""
-    if type(query) is not wq.And or query.boost != 1.0 or len(query.subqueries) != 2:
+@dataclass(frozen=True)
+class WordPair:
+    """Two different words of the text field, ANDed, or side by side in this order (a
+    phrase)."""
+
+    first: str
+    second: str
+    side_by_side: bool
+
+
+def word_pair(query: wq.Query, phrase_boost: wq.Phrase | None) -> WordPair | None:
+    """The word pair a query asks for: a phrase of two different words (what a typed
+    "seat counts" becomes), or an AND of two different plain words whose phrase bonus
+    (translate.Translation.phrase_boost) is those words in the same order."""
+    if query.boost != 1.0:
+        return None
+    if type(query) is wq.Phrase:
+        words = list(query.words)
+        if query.fieldname != FIELD or query.slop != 1 or query.char_ranges is not None:
+            return None
+        if len(words) != 2 or words[0] == words[1]:
+            return None
+        return WordPair(words[0], words[1], side_by_side=True)
+    if type(query) is not wq.And or len(query.subqueries) != 2:
         return None
     words = []
     for sub in query.subqueries:
         if type(sub) is not wq.Term or sub.fieldname != FIELD or sub.boost != 1.0:
             return None
         words.append(sub.text)
-    first, second = words
-    if first == second or phrase is None or list(phrase.words) != words:
+    if words[0] == words[1] or phrase_boost is None or list(phrase_boost.words) != words:
         return None
-    return first, second
+    return WordPair(words[0], words[1], side_by_side=False)
 
 
 class PairMatches:
     """Every allowed match of a word pair: `items` as ScoredMatches gives them ((score,
-    docnum), in docnum order), and the phrase bonus of any of them (as PhraseProbe.scores)."""
+    docnum), in docnum order), and for an AND, the bonus of its phrase (`phrase`: the
+    words side by side, scored PHRASE_BOOST times) of any of them, as PhraseProbe.scores."""
 
     def __init__(self, phrase: wq.Phrase, decode: Any) -> None:
         self.phrase = phrase
@@ -74,20 +96,21 @@ class PairMatches:
 
 def match_pair(
     searcher: Searcher,
-    words: tuple[str, str],
+    pair: WordPair,
     allowed: int,
     lengths: Sequence[int],
     deadline: float,
-    phrase: wq.Phrase,
 ) -> PairMatches | None:
-    """The allowed documents with both words, scored as whoosh's AND of the two Terms
-    scores them; None if a segment's postings are of a kind this does not read (then
-    whoosh's own pass must run). `allowed` (docsets' bits) must leave out deleted
-    documents: the postings are read without whoosh's filter of them. `lengths`: every
-    document's text length as the words' scorers read it (DocSets.text_lengths)."""
+    """The allowed documents with both words (side by side, for a phrase), scored as
+    whoosh's AND or phrase of the two scores them; None if a segment's postings are of a
+    kind this does not read (then whoosh's own pass must run). `allowed` (docsets' bits)
+    must leave out deleted documents: the postings are read without whoosh's filter of
+    them. `lengths`: every document's text length as the words' scorers read it
+    (DocSets.text_lengths)."""
+    words = (pair.first, pair.second)
     allow = BitsDocIdSet(allowed)
-    text_field = searcher.schema[FIELD]
-    matches = PairMatches(phrase, text_field.format.decoder("positions"))
+    decode = searcher.schema[FIELD].format.decoder("positions")
+    matches = PairMatches(wq.Phrase(FIELD, list(words), boost=PHRASE_BOOST), decode)
     context = searcher.context()
     for leaf, offset in searcher.leaf_searchers():
         first, last = max(allow.first - offset, 0), allow.last - offset
@@ -121,6 +144,9 @@ def match_pair(
                 raise SearchTimeout("The search ran out of time while ranking its matches.")
             # Both lists ascend: each word's posting is a few places on from the last one.
             i, j = ids_a.index(docnum, i), ids_b.index(docnum, j)
+            positions = first_word.values[i], second_word.values[j]
+            if pair.side_by_side and not adjacent([set(decode(at)) for at in positions]):
+                continue
             length = lengths[offset + docnum]
             # BM25F is a function of the term's weight and the field's length only.
             key_a, key_b = (first_word.weights[i], length), (second_word.weights[j], length)
@@ -131,8 +157,9 @@ def match_pair(
             if score_b is None:
                 score_b = scored_b[key_b] = second_word.scorer._score(*key_b)
             matches.items.append((score_a + score_b, offset + docnum))
-            matches._docnums.append(offset + docnum)
-            matches._positions.append((first_word.values[i], second_word.values[j]))
+            if not pair.side_by_side:  # for the phrase bonus
+                matches._docnums.append(offset + docnum)
+                matches._positions.append(positions)
     return matches
 
 
