@@ -117,12 +117,17 @@ def test_whoosh_stops_a_search_in_the_main_thread(whoosh, project) -> None:
     assert search(whoosh, project).total == 600
 
 
-def test_whoosh_stops_a_search_between_matches_in_another_thread(whoosh, project) -> None:
+@pytest.mark.parametrize(
+    "root",
+    [None, And((Term("renewal"), Term("pricing")))],
+    ids=["words", "word-pair"],  # a pair is matched from its postings (whoosh.word_pair)
+)
+def test_whoosh_stops_a_search_between_matches_in_another_thread(whoosh, project, root) -> None:
     outcome: list[object] = []
 
     def run() -> None:
         try:
-            outcome.append(search(whoosh, project))
+            outcome.append(search(whoosh, project, root))
         except SearchTimeout as timeout:
             outcome.append(timeout)
 

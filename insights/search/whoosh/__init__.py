@@ -6,6 +6,7 @@
 - docsets.py: per-segment and per-searcher sets of documents (facet values, filters, live
   documents), facet counts, and the collector that keeps only allowed matches.
 - ranking.py: ranking matches (rank weights, the phrase bonus, one match per passage).
+- word_pair.py: two ANDed words matched and scored straight from their postings.
 - translate.py: the query AST translated into a whoosh query.
 - snippets.py: hits and their HTML snippets.
 """

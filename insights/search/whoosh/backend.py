@@ -58,13 +58,18 @@ from insights.search.whoosh.docsets import (
     BitsDocIdSet,
     DocSets,
     ScoredMatches,
-    bits_of,
     first_docnums,
 )
-from insights.search.whoosh.ranking import PhraseProbe, ranked, without_repeated_passages
+from insights.search.whoosh.ranking import (
+    PhraseBonus,
+    PhraseProbe,
+    ranked,
+    without_repeated_passages,
+)
 from insights.search.whoosh.schema import INDEX_NAME, SCHEMA, document_fields, open_index
 from insights.search.whoosh.snippets import hit
 from insights.search.whoosh.translate import Translation, translate
+from insights.search.whoosh.word_pair import match_pair, word_pair
 
 # An incremental write waits this long for another process's writer before giving up with
 # IndexBusy (the indexing task retries). A rebuild waits longer: it is run by hand.
@@ -276,15 +281,25 @@ class WhooshBackend:
         if translation.ranked:
             # Checks the clock between matches, in any thread; _time_limit's alarm also
             # stops a matcher that spends long between two matches (main thread only).
-            probe = None
-            if translation.phrase_boost is not None:
-                probe = PhraseProbe(searcher, translation.phrase_boost)
-            scored = ScoredMatches()
-            collector = AllowedBefore(deadline, scored, BitsDocIdSet(allowed), on_match=probe)
-            searcher.search_with_collector(translation.query, collector)
-            weighted = ranked(searcher, docsets, scored.items, probe, offset + limit)
-            page = [(docnum, score) for score, docnum in weighted[offset:][:limit]]
-            matched = bits_of(docnum for _, docnum in weighted)
+            pair = word_pair(translation.query, translation.phrase_boost)
+            matches = None
+            if pair is not None:
+                live = allowed & docsets.live()
+                matches = match_pair(searcher, pair, live, docsets.text_lengths(), deadline)
+            probe: PhraseBonus | None
+            if matches is not None and pair is not None:
+                items, probe = matches.items, None if pair.side_by_side else matches
+            else:
+                probe = None
+                if translation.phrase_boost is not None:
+                    probe = PhraseProbe(searcher, translation.phrase_boost)
+                scored = ScoredMatches()
+                collector = AllowedBefore(deadline, scored, BitsDocIdSet(allowed), on_match=probe)
+                searcher.search_with_collector(translation.query, collector)
+                items = scored.items
+            ranking = ranked(searcher, docsets, items, probe, offset + limit)
+            page = [(docnum, score) for score, docnum in ranking.best[offset:]]
+            matched = ranking.kept
         else:
             matched = allowed & docsets.live()
             if translation.excluded is not None:

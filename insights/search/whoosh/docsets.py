@@ -1,8 +1,8 @@
 """Sets of document numbers, as Python ints, and what is built from them.
 
 DocSets: per searcher, the documents of each facet value and filter, the live documents,
-the allowed documents of a search, facet counts, and every document's rank weight and
-passage. bits_of and first_docnums convert between ints and document numbers; BitsDocIdSet
+the allowed documents of a search, facet counts, and every document's rank weight, passage
+and text length. bits_of and first_docnums convert between ints and document numbers; BitsDocIdSet
 and AllowedBefore let whoosh's collectors filter by such a set (AllowedBefore also stops at
 a deadline).
 """
@@ -42,8 +42,9 @@ class DocSets:
 
     Built on first use and kept with the searcher; a term's set is built per segment and kept
     across searchers (state.segment_bits), so after a commit only the new segment is read.
-    So are every document's rank weight and passage (state.segment_values), which ranking
-    reads per match: from an array, not through whoosh's column readers.
+    So are every document's rank weight, passage and text length (state.segment_values),
+    which ranking and word_pair read per match: from an array, not through whoosh's column
+    readers.
     """
 
     MAX_FILTERS = 64
@@ -65,6 +66,7 @@ class DocSets:
         self.segment_values = segment_values
         self._weights: tuple[dt.date, array[float]] | None = None
         self._passages: list[bytes] | None = None
+        self._text_lengths: array[int] | None = None
         self._terms: dict[tuple[str, object], int] = {}
         self._filters: OrderedDict[tuple[object, ...], int] = OrderedDict()
         self._values: dict[str, list[str]] = {}
@@ -72,8 +74,8 @@ class DocSets:
 
     def warm(self) -> None:
         """Build now what a search would build on first use: the sets of every facet value
-        and project, the live documents, the rank weights and passages (at large scale,
-        seconds; after a commit, only the new segment's)."""
+        and project, the live documents, the rank weights, passages and text lengths (at large
+        scale, seconds; after a commit, only the new segment's)."""
         for fieldname in FACET_FIELDS.values():
             for value in self._facet_values(fieldname):
                 self.term(fieldname, value)
@@ -83,6 +85,7 @@ class DocSets:
         self.live()
         self.rank_weights(timezone.localdate())
         self.passages()
+        self.text_lengths()
 
     def rank_weights(self, today: dt.date) -> array[float]:
         """Every document's base.rank_weight on `today` (pain severity, recency), by docnum."""
@@ -130,6 +133,27 @@ class DocSets:
                 passages.extend(segment)
             self._passages = passages
         return self._passages
+
+    def text_lengths(self) -> array[int]:
+        """Every document's length of its text field as BM25F reads it (whoosh keeps it
+        within a byte), by docnum; 0 for none. Read per match by word_pair."""
+        if self._text_lengths is None:
+            lengths = array("I")
+            for reader, offset in self.leaves:
+                assert offset == len(lengths)
+                key = (_segment_id(reader), "text_length", None)
+                segment = self.segment_values.get(key)
+                if segment is None:
+                    segment = self.segment_values[key] = array(
+                        "I",
+                        (
+                            reader.doc_field_length(docnum, "text", 1) or 0
+                            for docnum in range(reader.doc_count_all())
+                        ),
+                    )
+                lengths.extend(segment)
+            self._text_lengths = lengths
+        return self._text_lengths
 
     def term(self, fieldname: str, value: object) -> int:
         """The documents with value in fieldname (deleted ones too: mask with live())."""

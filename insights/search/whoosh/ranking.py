@@ -7,15 +7,18 @@ passage. without_repeated_passages: the same one-per-passage rule for unranked m
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.utils import timezone
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from insights.search.whoosh.docsets import DocSets, first_docnums
+from insights.search.whoosh.docsets import DocSets, bits_of, first_docnums
 
 # "A phrase match outranks scattered words": the score a document gets on top of its AND
 # score when the AND-ed words also stand side by side, in the order typed.
@@ -36,6 +39,17 @@ def _weighted(
     ]
     weighted.sort(key=lambda pair: (-pair[0], pair[1]))
     return weighted
+
+
+class PhraseBonus(Protocol):
+    """The phrase bonus of a search's matches, asked of the few that could reach the page."""
+
+    @property
+    def phrase(self) -> wq.Phrase: ...
+
+    def scores(self, searcher: Searcher, docnums: list[int]) -> dict[int, float]:
+        """docnum → the phrase's score, for those of docnums (ascending) with the phrase."""
+        ...
 
 
 class PhraseProbe:
@@ -73,7 +87,7 @@ class PhraseProbe:
         self.read.add(docnum)
         # Positions first: scoring a word reads its document's length (a column), and most
         # matches do not have the phrase.
-        if _adjacent([set(self.decode(leaf.value())) for leaf in found]):
+        if adjacent([set(self.decode(leaf.value())) for leaf in found]):
             self.bonus[docnum] = sum(leaf.score() for leaf in found) * self.phrase.boost
 
     def scores(self, searcher: Searcher, docnums: list[int]) -> dict[int, float]:
@@ -85,41 +99,103 @@ class PhraseProbe:
         return scores
 
 
+@dataclass
+class Ranking:
+    """A search's matches ranked, one per passage (base.SearchDocument.passage)."""
+
+    best: list[tuple[float, int]]  # the first `wanted` ranked: (weighted score, docnum)
+    kept: int  # every match but the passages' repeats (bits), ranked or not
+
+
 def ranked(
     searcher: Searcher,
     docsets: DocSets,
     matches: Sequence[tuple[float, int]],
-    probe: PhraseProbe | None,
+    probe: PhraseBonus | None,
     wanted: int,
-) -> list[tuple[float, int]]:
-    """The matches ((score, docnum) in any order) ranked, one per passage
-    (base.SearchDocument.passage), with the phrase bonus where it decides anything.
-
-    Checking the phrase means reading word positions: done for every match, it cost as
-    much again as finding the matches. A match gains at most PHRASE_BOOST times its score,
-    so only matches that could still reach the first `wanted` are checked, best first,
-    until every unchecked one falls short; and every highlight of a passage matched more
-    than once, so the passage's best-ranked highlight is the one kept. The order of the rest
-    (past the page) may lack a bonus; the total and facets do not depend on it.
+) -> Ranking:
+    """The matches ((score, docnum) in any order) ranked by their score (plus the phrase
+    bonus where it decides anything) times their rank weight, one per passage: of a passage
+    matched more than once (its highlights by several coders), the best-ranked is kept.
+    Only the first `wanted` are put in order.
     """
     weights = docsets.rank_weights(timezone.localdate())
     passages = docsets.passages()
-    plain = _weighted(matches, weights)
-    if probe is None or not plain:
-        return _one_per_passage(plain, passages)
+    # Ranking keys, (-weighted score, docnum): best first as they sort, ties by docnum.
+    plain = [(-(score * weights[docnum]), docnum) for score, docnum in matches]
+    plain.sort()
+    repeats = _repeated_passages([docnum for _, docnum in plain], passages)
+    scores: dict[int, float] = {}
+    bonus: dict[int, float] = {}
+    if repeats or probe is not None:
+        scores = {docnum: score for score, docnum in matches}
+    if probe is not None and plain:
+        bonus = _phrase_bonus(searcher, probe, plain, repeats, scores, weights, passages, wanted)
+
+    def key(docnum: int) -> tuple[float, int]:
+        score = scores[docnum] + bonus[docnum] if docnum in bonus else scores[docnum]
+        return (-(score * weights[docnum]), docnum)
+
+    order: Iterable[tuple[float, int]] = plain
+    if bonus:
+        order = heapq.merge(
+            (pair for pair in plain if pair[1] not in bonus), sorted(map(key, bonus))
+        )
+    repeated: set[int] = set()  # every match of a passage but its best-ranked
+    for group in repeats:
+        group.sort(key=key)
+        repeated.update(group[1:])
+    best: list[tuple[float, int]] = []
+    for negated, docnum in order:
+        if len(best) == wanted:
+            break
+        if docnum not in repeated:
+            best.append((-negated, docnum))
+    kept = bits_of(docnum for _, docnum in matches) & ~bits_of(repeated)
+    return Ranking(best=best, kept=kept)
+
+
+def _repeated_passages(docnums: list[int], passages: Sequence[bytes]) -> list[list[int]]:
+    """The matches of each passage matched more than once."""
+    counts = Counter(map(passages.__getitem__, docnums))
+    twice = {passage for passage, count in counts.items() if count > 1 and passage}
+    groups: dict[bytes, list[int]] = {}
+    if twice:
+        for docnum in docnums:
+            if (passage := passages[docnum]) in twice:
+                groups.setdefault(passage, []).append(docnum)
+    return list(groups.values())
+
+
+def _phrase_bonus(
+    searcher: Searcher,
+    probe: PhraseBonus,
+    plain: list[tuple[float, int]],
+    repeats: list[list[int]],
+    scores: Mapping[int, float],
+    weights: Sequence[float],
+    passages: Sequence[bytes],
+    wanted: int,
+) -> dict[int, float]:
+    """docnum → phrase bonus, of the matches (`plain`: ranked by score alone) with the
+    phrase that could reach the first `wanted`, and of every match of a repeated passage.
+
+    Checking the phrase means reading word positions: done for every match, it cost as
+    much again as finding the matches. A match gains at most PHRASE_BOOST times its score,
+    so only matches that could still reach the first `wanted` are checked: every match of
+    a repeated passage (which of them is kept depends on it), then the best by their score
+    alone, in batches that double, until every unchecked one falls short of the page.
+    """
     phrase = probe.phrase
-    scores = {docnum: score for score, docnum in matches}
-    members: dict[bytes, list[int]] = {}
-    for _, docnum in plain:
-        if passage := passages[docnum]:
-            members.setdefault(passage, []).append(docnum)
-    to_check = {docnum for group in members.values() if len(group) > 1 for docnum in group}
+    to_check = {docnum for group in repeats for docnum in group}
     to_check.update(docnum for _, docnum in plain[:wanted])
     bonus: dict[int, float] = {}
     checked: set[int] = set()
     # The most a bonus multiplies a score by (a word typed twice is scored twice), and some.
-    repeats = len(phrase.words) - len(set(phrase.words))
-    reach = 1 + PHRASE_BOOST * (1 + repeats) + 1e-9
+    repeated_words = len(phrase.words) - len(set(phrase.words))
+    reach = 1 + PHRASE_BOOST * (1 + repeated_words) + 1e-9
+    batch = wanted
+    unchecked = 0  # plain[:unchecked] are checked
     while to_check:
         bonus.update(probe.scores(searcher, sorted(to_check)))
         checked |= to_check
@@ -128,12 +204,15 @@ def ranked(
         )
         bar = best[wanted - 1][0] if len(best) >= wanted else -math.inf
         to_check = set()
-        for weighted, docnum in plain:
-            if weighted * reach < bar:
+        batch *= 2
+        while unchecked < len(plain) and len(to_check) < batch:
+            negated, docnum = plain[unchecked]
+            if -negated * reach < bar:
                 break  # the rest score less still
             if docnum not in checked:
                 to_check.add(docnum)
-    return _one_per_passage(_weighted(matches, weights, bonus), passages)
+            unchecked += 1
+    return bonus
 
 
 def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) -> dict[int, float]:
@@ -158,12 +237,12 @@ def _phrase_scores(searcher: Searcher, phrase: wq.Phrase, docnums: list[int]) ->
         for local in mine:
             if not all(_moved_to(matcher, local) for matcher in matchers):
                 continue
-            if _adjacent([set(matcher.value_as("positions")) for matcher in matchers]):
+            if adjacent([set(matcher.value_as("positions")) for matcher in matchers]):
                 scores[offset + local] = sum(m.score() for m in matchers) * phrase.boost
     return scores
 
 
-def _adjacent(positions: list[set[int]]) -> bool:
+def adjacent(positions: list[set[int]]) -> bool:
     """Whether the words (their positions, in the phrase's order) stand side by side."""
     return any(
         all(start + i in at for i, at in enumerate(positions[1:], 1)) for start in positions[0]
