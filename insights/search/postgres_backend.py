@@ -74,8 +74,7 @@ TS_CONFIG = "cxresearch_english"
 # the generated column's expression in migration 0005_search_vector.
 SEPARATED = "<>-/.@:"
 STANDINS = "\ue000\ue001\ue002\ue003\ue004\ue005\ue006"
-_PUT_BACK = str.maketrans(STANDINS, SEPARATED)
-_ANY_STANDIN = re.compile(f"[{STANDINS}]")
+_PUT_BACK = tuple(zip(STANDINS, SEPARATED, strict=True))
 
 # --- SQL -----------------------------------------------------------------------------------------
 # Placeholders in braces are filled with fixed SQL fragments from this module; every value a user
@@ -728,8 +727,8 @@ class PostgresBackend:
         """
         if not isinstance(headline, str) or self._start_mark not in headline:
             return _text_start(text)
-        if _ANY_STANDIN.search(headline):  # rare, and translate() is slow: 30 µs a snippet
-            headline = headline.translate(_PUT_BACK)
+        for standin, character in _PUT_BACK:  # not str.translate(): 30 µs a snippet, not 1
+            headline = headline.replace(standin, character)
         if len(text) > SNIPPET_CHARS:
             plain = headline.replace(self._start_mark, "").replace(self._stop_mark, "").strip()
             fragments = plain.split(FRAGMENT_DELIMITER)
