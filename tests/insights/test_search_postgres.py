@@ -608,6 +608,31 @@ def test_a_search_past_its_time_limit_is_stopped_and_the_connection_recovers(pro
     assert ask(PostgresBackend(time_limit=30), root, projects).total == 3000
 
 
+@postgres_only
+def test_a_search_is_never_jit_compiled(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index([make_doc(alpha, number, f"sso {number}") for number in range(1, 4)])
+    with CaptureQueriesContext(connection) as captured:
+        ask(backend, Term("sso"), projects)
+    (sent,) = [query["sql"] for query in captured.captured_queries if "matches" in query["sql"]]
+    search_settings, search = sent.split(";\n", 1)
+
+    def plan(*statements: str) -> str:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # On, as the test's transaction has the first search's settings; and any plan
+            # costs enough to be compiled.
+            cursor.execute("SET LOCAL jit = on")
+            cursor.execute("SET LOCAL jit_above_cost = 0")
+            for statement in statements:
+                cursor.execute(statement)
+            cursor.execute(f"EXPLAIN (ANALYZE) {search}")
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    if "JIT:" not in plan():
+        pytest.skip("this PostgreSQL compiles no plan (jit is off or llvmjit is missing)")
+    assert "JIT:" not in plan(search_settings)
+
+
 def search_statement(captured: CaptureQueriesContext) -> str:
     """The search itself, without the time limit sent before it and the savepoint around."""
     (sql,) = [query["sql"] for query in captured.captured_queries if "matches" in query["sql"]]
@@ -871,14 +896,16 @@ def test_outside_a_transaction_a_search_is_one_round_trip_and_its_limit_stays_it
     alpha, _ = projects
     backend = PostgresBackend(time_limit=0.25)
     backend.index([make_doc(alpha, number, f"sso {number}") for number in range(1, 4)])
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW statement_timeout")
-        before = cursor.fetchone()[0]
+
+    def settings() -> tuple[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('statement_timeout'), current_setting('jit')")
+            return cursor.fetchone()
+
+    before = settings()
     with django_assert_num_queries(1):
         assert ask(backend, Term("sso"), projects).total == 3
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW statement_timeout")
-        assert cursor.fetchone()[0] == before
+    assert settings() == before
     words = "team rollout licence renewal pricing onboarding security review"
     backend.index([make_doc(alpha, number, f"{words} {number}") for number in range(10, 3010)])
     with pytest.raises(SearchTimeout):
