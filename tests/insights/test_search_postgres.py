@@ -834,6 +834,35 @@ def test_a_rebuild_leaves_the_planner_statistics_of_the_new_rows(backend, projec
 
 
 @postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_rebuild_leaves_no_index_entries_of_the_rows_it_replaced(projects) -> None:
+    alpha, _ = projects
+    backend = PostgresBackend()
+    backend.index([make_doc(alpha, number, f"sso old {number}") for number in range(1, 6)])
+    backend.rebuild([make_doc(alpha, number, f"sso new {number}") for number in range(1, 4)])
+
+    def index_entries(word: str) -> int:
+        """How many row versions the GIN index gives for the word, dead ones included."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM insights_searchentry"
+                " WHERE search_vector @@ plainto_tsquery('cxresearch_english', %s)",
+                [word],
+            )
+            (explained,) = cursor.fetchone()
+        if isinstance(explained, str):
+            explained = json.loads(explained)
+        node = explained[0]["Plan"]
+        while node["Node Type"] != "Bitmap Index Scan":
+            (node,) = node["Plans"]
+        return node["Actual Rows"]
+
+    # Without VACUUM the five replaced rows would still be found: 8 and 5.
+    assert (index_entries("sso"), index_entries("old")) == (3, 0)
+
+
+@postgres_only
 def test_deleting_a_project_deletes_its_entries(backend, projects) -> None:
     alpha, beta = projects
     backend.index([make_doc(alpha, 1, "a"), make_doc(beta, 2, "b")])
