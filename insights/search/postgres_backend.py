@@ -175,8 +175,8 @@ ORDER BY page.rank DESC, page.doc_id
 # every project, the planner's estimate of that condition breaks (it adds up the projects'
 # shares of the rows; when the sum comes out a hair above 1 it falls back to treating them
 # as independent, about 64% for 20 projects) and it ANDs the GIN index's matches with a
-# bitmap of the whole (project, kind) index, which at 380,000 entries costs more than the
-# rest of a common search. For a few projects that bitmap is what keeps a search fast.
+# bitmap of the whole (project, kind) index, which at 380,000 entries took 26 ms of a 55 ms
+# search ("sso migration"). For a few projects that bitmap is what keeps a search fast.
 _SCOPE = """(
     SELECT * FROM {table} WHERE {every}
     UNION ALL
@@ -194,7 +194,7 @@ _PREFIX = f"""(CASE
 END)"""
 # The text's rank times base.rank_weight, written in SQL: pain severity and recency, with
 # today's date as the two parameters. In double precision, as base.rank_weight computes it
-# (numeric, exact but slow, cost 1 µs a match).
+# (numeric arithmetic cost 1 µs a match).
 _WEIGHT = (
     " * (1 + {pain}::float8 * coalesce({table}.pain_severity, 0))"
     " * (1 + {recency}::float8 / (1 + greatest(%s::date"
@@ -205,8 +205,6 @@ _NO_RANK = "0.0::real"  # no words to rank by (filters only, or only NOT): doc_i
 # .passage); every other document is its own passage.
 # Compared byte by byte (COLLATE "C"): only equal keys matter here, and C sorts fastest.
 _PASSAGE = "coalesce(nullif({table}.passage, ''), {table}.doc_id) COLLATE \"C\""
-# A short text is shown whole with every match marked (HighlightAll); a long one as up to two
-# fragments around the best matches. The text goes in as it was indexed (see SEPARATED).
 
 
 def _as_indexed(column: str) -> str:
@@ -218,6 +216,8 @@ def _as_indexed(column: str) -> str:
     return sql
 
 
+# A short text is shown whole with every match marked (HighlightAll); a long one as up to two
+# fragments around the best matches. The text goes in as it was indexed (see SEPARATED).
 _HEADLINE = f"""ts_headline(
     '{TS_CONFIG}', {_as_indexed("e.text")}, {{query}},
     CASE WHEN length(e.text) <= %s THEN %s ELSE %s END
