@@ -761,6 +761,24 @@ def test_facet_counts_follow_the_filters(backend, thirty, alpha) -> None:
     assert sum(results.facets["stage"].values()) == 6
 
 
+def test_facet_values_come_most_frequent_first_then_in_code_point_order(backend, alpha) -> None:
+    backend.index(
+        [
+            doc(alpha, "1", "renewal", kind=Kind.HIGHLIGHT, codes=("pricing", "zeta")),
+            doc(alpha, "2", "renewal", kind=Kind.HIGHLIGHT, codes=("éclair", "pricing")),
+            doc(alpha, "3", "renewal", kind=Kind.HIGHLIGHT, codes=("alpha",)),
+        ]
+    )
+    results = ask(backend, Term("renewal"), [alpha])
+    # "zeta" before "éclair": by code point, not by a language's collation.
+    assert list(results.facets["code"].items()) == [
+        ("pricing", 2),
+        ("alpha", 1),
+        ("zeta", 1),
+        ("éclair", 1),
+    ]
+
+
 @pytest.mark.parametrize("root", [Term("renewal"), None], ids=["words", "filters-only"])
 def test_pages_are_disjoint_and_share_one_total(backend, thirty, alpha, root) -> None:
     matches = 30 if root else 31

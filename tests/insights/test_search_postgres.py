@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -19,6 +21,7 @@ from django.apps import apps as global_apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from insights.models import SearchEntry
 from insights.search.base import (
@@ -31,6 +34,7 @@ from insights.search.base import (
     SearchDocument,
     SearchTimeout,
     Term,
+    rank_weight,
 )
 from insights.search.postgres_backend import (
     SEPARATED,
@@ -604,6 +608,31 @@ def test_a_search_past_its_time_limit_is_stopped_and_the_connection_recovers(pro
     assert ask(PostgresBackend(time_limit=30), root, projects).total == 3000
 
 
+@postgres_only
+def test_a_search_is_never_jit_compiled(backend, projects) -> None:
+    alpha, _ = projects
+    backend.index([make_doc(alpha, number, f"sso {number}") for number in range(1, 4)])
+    with CaptureQueriesContext(connection) as captured:
+        ask(backend, Term("sso"), projects)
+    (sent,) = [query["sql"] for query in captured.captured_queries if "matches" in query["sql"]]
+    search_settings, search = sent.split(";\n", 1)
+
+    def plan(*statements: str) -> str:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # On, as the test's transaction has the first search's settings; and any plan
+            # costs enough to be compiled.
+            cursor.execute("SET LOCAL jit = on")
+            cursor.execute("SET LOCAL jit_above_cost = 0")
+            for statement in statements:
+                cursor.execute(statement)
+            cursor.execute(f"EXPLAIN (ANALYZE) {search}")
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    if "JIT:" not in plan():
+        pytest.skip("this PostgreSQL compiles no plan (jit is off or llvmjit is missing)")
+    assert "JIT:" not in plan(search_settings)
+
+
 def search_statement(captured: CaptureQueriesContext) -> str:
     """The search itself, without the time limit sent before it and the savepoint around."""
     (sql,) = [query["sql"] for query in captured.captured_queries if "matches" in query["sql"]]
@@ -634,6 +663,90 @@ def test_searches_can_use_the_gin_index(backend, projects) -> None:
         cursor.execute("DROP INDEX search_entry_project_kind")
     plan = explain(search_statement(captured))
     assert "Bitmap Index Scan on search_entry_vector_gin" in plan, plan
+
+
+def search_statements(captured: CaptureQueriesContext) -> list[str]:
+    """Each search's statement, in order, without the time limit sent before it."""
+    return [
+        query["sql"].split(";\n", 1)[1]
+        for query in captured.captured_queries
+        if "matches" in query["sql"]
+    ]
+
+
+def scans_by_words(sql: str) -> list[tuple[int, str]]:
+    """The plan's reads of search entries by their words (a condition with @@), each with how
+    many times it ran (EXPLAIN ANALYZE; 0: never) and its conditions with its index scans'."""
+
+    def conditions(node: dict[str, Any]) -> str:
+        own = " ".join(str(node.get(key, "")) for key in ("Filter", "Recheck Cond", "Index Cond"))
+        below = [
+            conditions(child)
+            for child in node.get("Plans", [])
+            if "Relation Name" not in child and "Bitmap" in child["Node Type"]
+        ]
+        return " ".join([own, *below])
+
+    def walk(node: dict[str, Any]) -> Iterator[tuple[int, str]]:
+        if node.get("Relation Name") == SearchEntry._meta.db_table and "@@" in conditions(node):
+            yield node["Actual Loops"], conditions(node)
+        for child in node.get("Plans", []):
+            yield from walk(child)
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        (explained,) = cursor.fetchone()
+    if isinstance(explained, str):  # Django loads json as text
+        explained = json.loads(explained)
+    return list(walk(explained[0]["Plan"]))
+
+
+@postgres_only
+def test_a_search_of_every_project_has_no_project_condition(backend, projects) -> None:
+    # The planner misjudges `project_id = ANY(<every project>)` and would AND the matches with
+    # a bitmap of the whole project index; with every project there is nothing to filter.
+    alpha, beta = projects
+    gamma = make_project(slug="gamma")
+    backend.index([make_doc(alpha, 1, "sso"), make_doc(beta, 2, "sso"), make_doc(gamma, 3, "sso")])
+    with CaptureQueriesContext(connection) as captured:
+        every = ask(backend, Term("sso"), [alpha, beta, gamma])
+        some = ask(backend, Term("sso"), [alpha, gamma])
+    assert sorted(hit_ids(every)) == ["utterance:1", "utterance:2", "utterance:3"]
+    assert sorted(hit_ids(some)) == ["utterance:1", "utterance:3"]
+    every_sql, some_sql = search_statements(captured)
+    ran_for_every = [found for runs, found in scans_by_words(every_sql) if runs]
+    ran_for_some = [found for runs, found in scans_by_words(some_sql) if runs]
+    assert ran_for_every and all("project_id" not in found for found in ran_for_every)
+    assert ran_for_some and all("project_id" in found for found in ran_for_some)
+
+
+@postgres_only
+def test_a_score_is_the_text_rank_times_the_rank_weight(backend, projects) -> None:
+    alpha, _ = projects
+    today = timezone.localdate()
+    session_date = today - dt.timedelta(days=100)
+    backend.index(
+        [
+            make_doc(
+                alpha,
+                1,
+                "renewal pricing renewal",
+                kind="highlight",
+                pain_severity=2,
+                session_date=session_date,
+            )
+        ]
+    )
+    (hit,) = ask(backend, Term("renewal"), projects).hits
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ts_rank_cd(search_vector, plainto_tsquery('cxresearch_english', 'renewal'))"
+            "::float8 FROM insights_searchentry"
+        )
+        (text_rank,) = cursor.fetchone()
+    weight = rank_weight(2, session_date, today)
+    assert weight > 1.5
+    assert hit.score == pytest.approx(text_rank * weight, rel=1e-15)
 
 
 @postgres_only
@@ -721,6 +834,35 @@ def test_a_rebuild_leaves_the_planner_statistics_of_the_new_rows(backend, projec
 
 
 @postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_rebuild_leaves_no_index_entries_of_the_rows_it_replaced(projects) -> None:
+    alpha, _ = projects
+    backend = PostgresBackend()
+    backend.index([make_doc(alpha, number, f"sso old {number}") for number in range(1, 6)])
+    backend.rebuild([make_doc(alpha, number, f"sso new {number}") for number in range(1, 4)])
+
+    def index_entries(word: str) -> int:
+        """How many row versions the GIN index gives for the word, dead ones included."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM insights_searchentry"
+                " WHERE search_vector @@ plainto_tsquery('cxresearch_english', %s)",
+                [word],
+            )
+            (explained,) = cursor.fetchone()
+        if isinstance(explained, str):
+            explained = json.loads(explained)
+        node = explained[0]["Plan"]
+        while node["Node Type"] != "Bitmap Index Scan":
+            (node,) = node["Plans"]
+        return node["Actual Rows"]
+
+    # Without VACUUM the five replaced rows would still be found: 8 and 5.
+    assert (index_entries("sso"), index_entries("old")) == (3, 0)
+
+
+@postgres_only
 def test_deleting_a_project_deletes_its_entries(backend, projects) -> None:
     alpha, beta = projects
     backend.index([make_doc(alpha, 1, "a"), make_doc(beta, 2, "b")])
@@ -783,14 +925,16 @@ def test_outside_a_transaction_a_search_is_one_round_trip_and_its_limit_stays_it
     alpha, _ = projects
     backend = PostgresBackend(time_limit=0.25)
     backend.index([make_doc(alpha, number, f"sso {number}") for number in range(1, 4)])
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW statement_timeout")
-        before = cursor.fetchone()[0]
+
+    def settings() -> tuple[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('statement_timeout'), current_setting('jit')")
+            return cursor.fetchone()
+
+    before = settings()
     with django_assert_num_queries(1):
         assert ask(backend, Term("sso"), projects).total == 3
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW statement_timeout")
-        assert cursor.fetchone()[0] == before
+    assert settings() == before
     words = "team rollout licence renewal pricing onboarding security review"
     backend.index([make_doc(alpha, number, f"{words} {number}") for number in range(10, 3010)])
     with pytest.raises(SearchTimeout):
