@@ -15,7 +15,7 @@ from typing import Protocol
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Field, Model, OuterRef, TextChoices
+from django.db.models import Exists, Field, Model, OuterRef, Subquery, TextChoices
 from django.db.models.functions import Lower
 
 from cxresearch.lib.text import name_problem, text_problem
@@ -125,14 +125,28 @@ def _check_span(text: str, start: int, end: int, snapshot: str | None) -> None:
         )
 
 
-def utterance_at(transcript: Transcript, offset: int) -> Utterance | None:
-    """The utterance containing an offset, or the next one when the offset falls between two."""
-    return (
-        Utterance.objects.filter(transcript=transcript, end__gt=offset)
-        .select_related("speaker")
+def _turn_and_repeat(
+    transcript: Transcript, start: int, end: int, coder: User
+) -> tuple[int | None, int | None]:
+    """In one query: the utterance the span starts in (or the next one, when it starts between
+    two), and the highlight this coder already made of exactly this span, if any."""
+    turn = (
+        Utterance.objects.filter(transcript=OuterRef("pk"), end__gt=start)
         .order_by("start")
-        .first()
+        .values("pk")[:1]
     )
+    repeat = (
+        Highlight.objects.filter(transcript=OuterRef("pk"), start=start, end=end, coder=coder)
+        .order_by()  # at most one (the unique constraint): no joins for the model's ordering
+        .values("pk")[:1]
+    )
+    found: tuple[int | None, int | None] = (
+        Transcript.objects.filter(pk=transcript.pk)
+        .annotate(turn_id=Subquery(turn), repeat_id=Subquery(repeat))
+        .values_list("turn_id", "repeat_id")
+        .get()
+    )
+    return found
 
 
 def _apply_codes(
@@ -179,7 +193,6 @@ def highlight_create(
     return highlight
 
 
-@transaction.atomic
 def highlight_get_or_create(
     *,
     project: ResearchProject,
@@ -191,16 +204,21 @@ def highlight_get_or_create(
     field_note: FieldNote | None = None,
     snapshot: str | None = None,
     role: str | None = None,
+    transcript_locked: bool = False,
 ) -> tuple[Highlight, bool]:
     """Create a highlight on a transcript or a field note of the project: (highlight, created).
 
     1. Check the coder may code the project (`role`: see can_code) and the source belongs to it.
     2. Check the span lies inside the source's text (and matches the client's snapshot).
     3. Check the stage is in the project's framework and the codes in its codebook.
-    4. Lock the transcript, so concurrent codings of it count coverage one after the other.
+    4. Lock the transcript, so concurrent codings of it count coverage one after the other and
+       see each other's highlights. `transcript_locked`: the caller read the transcript with
+       its lock in the transaction this runs in (interviews.access.transcript_in_project with
+       lock=True), so it is not locked a second time.
     5. If this coder already highlighted exactly this span of this source (a double click, a
-       retried request), return that highlight unchanged: created is False. The unique
-       constraints on (source, start, end, coder) tell, when the insert is refused.
+       retried request), return that highlight unchanged: created is False. A transcript's is
+       looked for under its lock, with the utterance the span starts in, in one query; a field
+       note's, which has no lock, is found by the unique constraint refusing the insert.
     6. Save the highlight with its quoted text, and one CodedHighlight per code.
     7. Add the utterances only this highlight covers to the transcript's coverage count.
     """
@@ -216,39 +234,57 @@ def highlight_get_or_create(
     text = transcript.text if transcript else field_note.text  # type: ignore[union-attr]
     _check_span(text, start, end, snapshot)
     _check_fields(project, fields)
-    if transcript is not None:
-        _lock_transcripts([transcript.pk])
-    # The unique constraint finds a span saved before: asking first would cost every new
-    # highlight a query for the rare repeat.
-    try:
-        with transaction.atomic():
-            highlight = Highlight.objects.create(
-                project=project,
-                transcript=transcript,
-                field_note=field_note,
-                utterance=utterance_at(transcript, start) if transcript else None,
-                start=start,
-                end=end,
-                text=text[start:end],
-                stage=fields.stage,
-                sentiment=fields.sentiment,
-                pain_severity=fields.pain_severity,
-                memo=fields.memo.strip(),
-                coder=coder,
-            )
-    except IntegrityError:
-        # The same coder saved this span before (a double click, a retried request), or in
-        # another request a moment ago.
-        existing = Highlight.objects.filter(
-            transcript=transcript, field_note=field_note, start=start, end=end, coder=coder
-        ).first()
-        if existing is None:
-            raise
-        return existing, False
-    _apply_codes(highlight, fields.codes, coder=coder, new=True)
-    if transcript is not None:
-        _coverage_change(highlight, +1)
+    highlight = Highlight(
+        project=project,
+        transcript=transcript,
+        field_note=field_note,
+        start=start,
+        end=end,
+        text=text[start:end],
+        stage=fields.stage,
+        sentiment=fields.sentiment,
+        pain_severity=fields.pain_severity,
+        memo=fields.memo.strip(),
+        coder=coder,
+    )
+    with _writing():
+        if transcript is not None:
+            if not transcript_locked:
+                _lock_transcripts([transcript.pk])
+            # Read under the lock: every coding of this transcript committed before is seen,
+            # and none commits before this one does.
+            highlight.utterance_id, repeat_id = _turn_and_repeat(transcript, start, end, coder)
+            if repeat_id is not None:
+                # The same coder saved this span before (a double click, a retried request).
+                return Highlight.objects.get(pk=repeat_id), False
+            highlight.save(force_insert=True)
+        else:
+            try:
+                with transaction.atomic():
+                    highlight.save(force_insert=True)
+            except IntegrityError:
+                # The same coder saved this span of the note before, or a moment ago.
+                existing = Highlight.objects.filter(
+                    field_note=field_note, start=start, end=end, coder=coder
+                ).first()
+                if existing is None:
+                    raise
+                return existing, False
+        _apply_codes(highlight, fields.codes, coder=coder, new=True)
+        if transcript is not None:
+            _coverage_change(highlight, +1)
     return highlight, True
+
+
+def _writing() -> transaction.Atomic:
+    """The transaction of a coding service's writes, once its checks have passed.
+
+    In a caller's transaction (the coding endpoints create the codes in theirs first) it opens
+    no savepoint, which cost each highlight POST two statements: an error inside rolls the
+    caller's transaction back whole. A CodingError is raised before, so a caller may catch one
+    and go on.
+    """
+    return transaction.atomic(savepoint=False)
 
 
 def _lock_transcripts(transcript_ids: Iterable[int]) -> None:
@@ -270,7 +306,6 @@ def _lock_transcripts(transcript_ids: Iterable[int]) -> None:
     )
 
 
-@transaction.atomic
 def highlight_update(
     *, highlight: Highlight, by: User, fields: HighlightFields, role: str | None = None
 ) -> Highlight:
@@ -290,10 +325,18 @@ def highlight_update(
     highlight.sentiment = fields.sentiment
     highlight.pain_severity = fields.pain_severity
     highlight.memo = memo
-    highlight.save(
-        update_fields=["stage", "sentiment", "pain_severity", "memo", "memo_shared", "updated_at"]
-    )
-    _apply_codes(highlight, fields.codes, coder=by)
+    with _writing():
+        highlight.save(
+            update_fields=[
+                "stage",
+                "sentiment",
+                "pain_severity",
+                "memo",
+                "memo_shared",
+                "updated_at",
+            ]
+        )
+        _apply_codes(highlight, fields.codes, coder=by)
     return highlight
 
 
