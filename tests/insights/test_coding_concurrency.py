@@ -308,6 +308,26 @@ def test_twelve_identical_posts_at_once_make_one_highlight(
 
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twelve_identical_api_posts_at_once_make_one_highlight(
+    transcript: Transcript, lead: User
+) -> None:
+    """The API's create reads the transcript with its lock too."""
+    clients = [_logged_in(lead) for _ in range(THREADS)]
+    first = transcript.utterances.order_by("position").first()
+    assert first is not None
+    url = reverse("api:highlight-list", args=[transcript.session.project.slug])
+    body = {"source": "transcript", "source_id": transcript.pk}
+    body |= {"start": first.start, "end": first.end}
+
+    responses = run_at_once(lambda n: clients[n].post(url, body, content_type="application/json"))
+
+    assert sorted(response.status_code for response in responses) == [200] * 11 + [201]
+    assert Highlight.objects.count() == 1
+    assert coded_utterances(transcript) == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_post_waits_for_another_coding_of_the_transcript_and_counts_it(
     transcript: Transcript, lead: User, researcher: User
 ) -> None:
