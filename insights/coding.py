@@ -290,8 +290,10 @@ def _writing() -> transaction.Atomic:
 def _lock_transcripts(transcript_ids: Iterable[int]) -> None:
     """Lock transcript rows until the transaction ends, in id order (so two never deadlock).
 
-    Every write that changes a transcript's highlights takes this lock first: the coverage
-    count is then computed by one of them at a time, and each sees the others' highlights.
+    Every write that changes a transcript's highlights takes this lock first (the coding
+    endpoints take it as they read the transcript: interviews.access.transcript_in_project
+    with lock=True): the coverage count is then computed by one of them at a time, and each
+    sees the others' highlights.
     SQLite has no row locks (Django drops FOR UPDATE there): its transactions begin
     IMMEDIATE (settings.DATABASES), holding the database's one write lock from the start,
     so the writes are serialised already and the query is skipped.
