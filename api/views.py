@@ -336,9 +336,10 @@ class HighlightList(ProjectScopedList):
         shape = s.HighlightCreateSerializer(data=request.data)
         shape.is_valid(raise_exception=True)
         data = shape.validated_data
-        transcript, note = _source(access, data["source"], data["source_id"])
         stage = _stage(access.project, data.get("stage"))
         with transaction.atomic():
+            # The transcript is read with the lock the service takes (one statement for both).
+            transcript, note = _source(access, data["source"], data["source_id"])
             codes = codes_get_or_create(project=access.project, names=data["codes"], by=user)
             fields = HighlightFields(
                 stage=stage,
@@ -356,6 +357,7 @@ class HighlightList(ProjectScopedList):
                 transcript=transcript,
                 field_note=note,
                 snapshot=data.get("text"),
+                transcript_locked=True,
             )
         reader = self.reader(access)
         row = quote_rows(reader, [quotes_for_project(reader).get(pk=highlight.pk)])[0]
@@ -417,10 +419,11 @@ class HighlightDetail(ProjectScoped):
 def _source(
     access: ProjectAccess, kind: str, source_id: int
 ) -> tuple[Transcript | None, FieldNote | None]:
-    """The study's transcript or field note, through the pages' accessors (interviews.access)."""
+    """The study's transcript or field note to code, through the pages' accessors
+    (interviews.access); a transcript is read with its lock, in the caller's transaction."""
     try:
         if kind == "transcript":
-            return transcript_in_project(access, source_id), None
+            return transcript_in_project(access, source_id, lock=True), None
         return None, field_note_in_project(access, source_id)
     except Http404:
         # As for ids in the path: another study's transcript is not there for this study.

@@ -6,7 +6,7 @@ leaving to the whole response read: what a browser waits for, server and socket 
 
 BENCH_HTTP_SERVER picks the server: "gunicorn" (default: `make run`, cxresearch.gunicorn_embedded)
 or "runserver" (`make dev`, Django's development server without auto-reload), so both can be
-compared on the same data.
+compared on the same data. The team set-up (`make serve`) has rows of its own: bench.team.
 """
 
 from __future__ import annotations
@@ -57,12 +57,16 @@ def _command(kind: str, address: str) -> list[str]:
 
 @dataclass
 class Server:
-    """A running server on a free port, with a logged-in keep-alive session."""
+    """A running server on a free port, with a logged-in keep-alive session.
+
+    `others`: processes started with it and stopped with it (the team set-up's workers).
+    """
 
     kind: str
     base: str
     process: subprocess.Popen
     http: requests.Session = field(default_factory=requests.Session)
+    others: list[subprocess.Popen] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -75,12 +79,16 @@ class Server:
 
     def stop(self) -> None:
         self.http.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes = [self.process, *self.others]
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def start(username: str) -> Server:
@@ -110,7 +118,9 @@ def _wait_until_up(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while True:
         if server.process.poll() is not None:
-            raise RuntimeError(f"The {server.kind} server exited; see var/bench-http-*.log.")
+            raise RuntimeError(
+                f"The {server.kind} server exited; see var/bench-http-{server.kind}*.log."
+            )
         try:
             if server.http.get(server.url("/login/"), timeout=5).status_code == 200:
                 return

@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     django.setup()
 
-    from bench import measure, suite, taguette  # noqa: F401 - they register the rows
+    from bench import measure, suite, taguette, team  # noqa: F401 - they register the rows
     from cxresearch.lib.startup import settle_after_startup
 
     # The rows serve their requests in this process: it starts as a web process does
@@ -112,7 +112,7 @@ def run(
     from django.core.management import call_command
     from django.db import connection
 
-    from bench import data, measure, suite, taguette  # noqa: F401 - they register the rows
+    from bench import data, measure, suite, taguette, team  # noqa: F401 - they register the rows
     from bench.scales import SCALES
 
     scale = SCALES[scale_name]
@@ -207,6 +207,12 @@ def _prepare_environment(scale: str, postgres_url: str | None, *, reuse: bool) -
     var_dir = var / f"bench-{scale}"
     index_dir = var / f"bench-index-{scale}"
     kept = False
+    # The team set-up's rows (bench.team) run servers of their own on this PostgreSQL server
+    # and this Redis, while the other rows run Celery eagerly, in-process.
+    if postgres_url:
+        os.environ.setdefault("BENCH_TEAM_DATABASE_URL", postgres_url)
+    if redis_url := os.environ.pop("REDIS_URL", None):
+        os.environ.setdefault("BENCH_TEAM_REDIS_URL", redis_url)
     if postgres_url:
         kept = _create_postgres(postgres_url, reuse=reuse)
         os.environ["DATABASE_URL"] = _with_database(postgres_url, POSTGRES_DATABASE)
@@ -224,7 +230,6 @@ def _prepare_environment(scale: str, postgres_url: str | None, *, reuse: bool) -
     os.environ["VAR_DIR"] = str(var_dir)
     os.environ["MEDIA_ROOT"] = str(var_dir / "media")
     os.environ["SEARCH_INDEX_DIR"] = str(index_dir)
-    os.environ.pop("REDIS_URL", None)  # Celery runs tasks eagerly, in-process
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     return kept
 

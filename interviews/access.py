@@ -139,12 +139,19 @@ def session_in_project(access: ProjectAccess, pk: int) -> Session:
 
 
 def transcript_in_project(
-    access: ProjectAccess, pk: int, *, session_id: int | None = None
+    access: ProjectAccess, pk: int, *, session_id: int | None = None, lock: bool = False
 ) -> Transcript:
-    """One of the study's transcripts, its session joined; 404 for any other."""
+    """One of the study's transcripts, its session joined; 404 for any other.
+
+    `lock`: inside a transaction, the transcript's row is locked until it ends (its session's
+    is not), as a write that recounts what the transcript holds locks it (a coding: one
+    statement for both the read and the lock).
+    """
     transcripts = Transcript.objects.select_related("session").filter(
         pk=pk, session__project=access.project
     )
+    if lock:
+        transcripts = transcripts.select_for_update(of=("self",))
     if session_id is not None:
         transcripts = transcripts.filter(session_id=session_id)
     transcript = transcripts.first()

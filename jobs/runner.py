@@ -159,6 +159,12 @@ def job_start(
     return job
 
 
+def jobs_run_in_request() -> bool:
+    """Whether a job started in a request has run by the time the request commits: without a
+    broker (Celery eager) its task runs at once; with one, a worker takes it later."""
+    return bool(current_app.conf.task_always_eager)
+
+
 def job_retry(job: BackgroundJob) -> BackgroundJob:
     """Queue a failed job again, from the start; its items go back to waiting."""
     task = current_app.tasks.get(job.task_name)

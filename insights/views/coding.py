@@ -230,12 +230,12 @@ def _json_errors[**P](view: _JsonView[P]) -> _JsonView[P]:
 
 
 def _selection(
-    selection: SelectionPayload, access: ProjectAccess
+    selection: SelectionPayload, access: ProjectAccess, *, lock: bool = False
 ) -> tuple[Transcript | None, FieldNote | None, int, int]:
-    """The source and code-point span of a selection."""
+    """The source and code-point span of a selection; `lock`: a transcript is read locked."""
     transcript = note = None
     if selection.source == "transcript":
-        transcript = transcript_in_project(access, selection.source_id)
+        transcript = transcript_in_project(access, selection.source_id, lock=lock)
         text = transcript.text
     else:
         note = field_note_in_project(access, selection.source_id)
@@ -253,8 +253,9 @@ def _selection(
 def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> JsonResponse:
     access = _access(request, slug)
     payload = from_json(request, HighlightCreatePayload, max_bytes=MAX_BODY_BYTES)
-    transcript, note, start, end = _selection(payload, access)
     with transaction.atomic():
+        # The transcript is read with the lock the service takes (one statement for both).
+        transcript, note, start, end = _selection(payload, access, lock=True)
         highlight, created = get_or_create_highlight(
             project=access.project,
             coder=request.user,
@@ -265,6 +266,7 @@ def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> JsonRespon
             field_note=note,
             snapshot=payload.text,
             role=access.role,
+            transcript_locked=True,
         )
     if not created:
         # A second click or a retried request: the first save stands, unchanged.

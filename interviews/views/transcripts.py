@@ -17,13 +17,17 @@ from interviews.access import (
 from interviews.forms import SpeakerMappingForm, TranscriptUploadForm
 from interviews.transcript_uploads import transcripts_upload_start
 from jobs.models import BackgroundJob, JobItem
+from jobs.runner import jobs_run_in_request
 
 
 def _redirect_to_job(request: AuthenticatedHttpRequest, job: BackgroundJob) -> HttpResponse:
     """The job's page, where each file's outcome appears as it is imported.
 
     Without a broker the job has already run: one file imported lands on its transcript.
+    With one, the job is still waiting for a worker: nothing to read.
     """
+    if not jobs_run_in_request():
+        return redirect("jobs:job-detail", pk=job.pk)
     # One query for the job's state and its items: the items of a job that is done.
     items = list(JobItem.objects.filter(job_id=job.pk, job__state=BackgroundJob.State.DONE)[:2])
     if len(items) == 1 and items[0].outcome == JobItem.Outcome.DONE:

@@ -92,6 +92,27 @@ def test_highlight_snapshots_the_quote_and_records_coders(transcript, researcher
     assert CodedHighlight.objects.get().coder == researcher
 
 
+def test_a_highlight_belongs_to_the_turn_it_starts_in_or_else_the_next_one(
+    transcript, researcher
+) -> None:
+    first, second = transcript.utterances.order_by("position")[:2]
+    assert first.end < second.start  # blank lines between them
+
+    def turn_of(start: int, end: int) -> int | None:
+        return highlight_create(
+            project=transcript.session.project,
+            coder=researcher,
+            start=start,
+            end=end,
+            fields=HighlightFields(),
+            transcript=transcript,
+        ).utterance_id
+
+    assert turn_of(first.start + 1, first.end) == first.pk
+    assert turn_of(first.end, second.start + 3) == second.pk  # starts between the two
+    assert turn_of(second.start, second.end) == second.pk
+
+
 @pytest.mark.parametrize(
     ("start", "end", "message"),
     [(-1, 5, "outside the text"), (5, 5, "outside the text"), (0, 10_000, "outside the text")],

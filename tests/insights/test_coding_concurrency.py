@@ -273,3 +273,101 @@ def test_a_coding_of_the_same_transcript_waits_and_counts_the_other(
     assert not errors, errors
 
     assert coded_utterances(transcript) == 2
+
+
+def _logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _post_span(client: Client, transcript: Transcript, start: int, end: int) -> Any:
+    url = reverse("insights:highlight-create", args=[transcript.session.project.slug])
+    body = {"source": "transcript", "sourceId": transcript.pk, "start16": start, "end16": end}
+    return client.post(url, body, content_type="application/json")
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twelve_identical_posts_at_once_make_one_highlight(
+    transcript: Transcript, lead: User
+) -> None:
+    """The endpoint reads the transcript with its lock, and the service looks for the same
+    span under it: one POST saves, the others answer with that highlight."""
+    clients = [_logged_in(lead) for _ in range(THREADS)]
+    first = transcript.utterances.order_by("position").first()
+    assert first is not None
+
+    responses = run_at_once(lambda n: _post_span(clients[n], transcript, first.start, first.end))
+
+    assert sorted(response.status_code for response in responses) == [200] * 11 + [201]
+    assert len({response.json()["highlight"]["id"] for response in responses}) == 1
+    assert Highlight.objects.count() == 1
+    assert coded_utterances(transcript) == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twelve_identical_api_posts_at_once_make_one_highlight(
+    transcript: Transcript, lead: User
+) -> None:
+    """The API's create reads the transcript with its lock too."""
+    clients = [_logged_in(lead) for _ in range(THREADS)]
+    first = transcript.utterances.order_by("position").first()
+    assert first is not None
+    url = reverse("api:highlight-list", args=[transcript.session.project.slug])
+    body = {"source": "transcript", "source_id": transcript.pk}
+    body |= {"start": first.start, "end": first.end}
+
+    responses = run_at_once(lambda n: clients[n].post(url, body, content_type="application/json"))
+
+    assert sorted(response.status_code for response in responses) == [200] * 11 + [201]
+    assert Highlight.objects.count() == 1
+    assert coded_utterances(transcript) == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_post_waits_for_another_coding_of_the_transcript_and_counts_it(
+    transcript: Transcript, lead: User, researcher: User
+) -> None:
+    """As the service's own lock above, through the endpoint, whose read of the transcript
+    is the lock: B's POST must wait for A's coding and count A's turn too."""
+    first, second = transcript.utterances.order_by("position")[:2]
+    client = _logged_in(researcher)
+    a_coded = threading.Event()
+    errors: list[BaseException] = []
+    answers: list[int] = []
+
+    def coder_a() -> None:
+        try:
+            with transaction.atomic():
+                code_span(transcript, lead, first.start, first.end)
+                a_coded.set()
+                wait_for_a_blocked_query()
+        except BaseException as error:
+            errors.append(error)
+            a_coded.set()
+        finally:
+            connection.close()
+
+    def coder_b() -> None:
+        try:
+            answers.append(_post_span(client, transcript, second.start, second.end).status_code)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=coder_a, daemon=True)
+    a.start()
+    assert a_coded.wait(JOIN_SECONDS)
+    b = threading.Thread(target=coder_b, daemon=True)
+    b.start()
+    for thread in (a, b):
+        thread.join(JOIN_SECONDS)
+    assert not a.is_alive() and not b.is_alive(), "a coding is stuck"
+    assert not errors, errors
+
+    assert answers == [201]
+    assert coded_utterances(transcript) == 2

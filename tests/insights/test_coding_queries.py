@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from insights.models import Highlight, JourneyFramework, Stage
@@ -53,25 +52,43 @@ def create_url(transcript: Transcript) -> str:
 def test_creating_a_highlight_takes_a_bounded_number_of_queries(
     researcher_client, transcript, django_assert_max_num_queries
 ) -> None:
-    """Inside the test's transaction the view's atomic block is a savepoint too:
-    session, user; the door: the project with the user's role; the transcript; savepoint;
-    stage, codes; savepoint; savepoint, its utterance, insert, outbox row, release; codings;
-    coverage (one UPDATE); release ×2; the response: redactions, utterances of the span, their
-    highlights, their codings with their codes. The membership is read with the project; a
-    span saved before is found by its unique constraint, not asked for first. On SQLite the
-    transcript is not locked by a query (its transactions begin IMMEDIATE), on PostgreSQL one
-    SELECT … FOR UPDATE locks it."""
+    """Inside the test's transaction the view's atomic block is a savepoint (in production,
+    BEGIN and COMMIT): session, user; the door: the project with the user's role; savepoint;
+    the transcript, which on PostgreSQL is its lock too (FOR UPDATE; SQLite's transactions
+    begin IMMEDIATE instead); stage, codes; the utterance the span starts in and the same span
+    saved before, in one query; insert, outbox row; codings; coverage (one UPDATE); release;
+    the response: redactions, utterances of the span, their highlights, their codings with
+    their codes. The membership is read with the project; the service opens no savepoint of
+    its own inside the view's transaction."""
     researcher_client.post(
         create_url(transcript), body(transcript, "SAML setup"), content_type="application/json"
     )
     second = body(transcript, "docs were out of date")
-    lock = 1 if connection.features.has_select_for_update else 0
-    with django_assert_max_num_queries(21 + lock):
+    with django_assert_max_num_queries(17):
         response = researcher_client.post(
             create_url(transcript), second, content_type="application/json"
         )
     assert response.status_code == 201
     assert Highlight.objects.count() == 2
+
+
+def test_saving_a_span_again_takes_no_more_queries_and_saves_nothing(
+    researcher_client, transcript, django_assert_max_num_queries
+) -> None:
+    """The repeat is found by the query that finds the span's utterance; it is then read
+    whole instead of inserted, and no codings, outbox row or coverage are written."""
+    first = researcher_client.post(
+        create_url(transcript), body(transcript, "SAML setup"), content_type="application/json"
+    )
+    with django_assert_max_num_queries(17) as again:
+        second = researcher_client.post(
+            create_url(transcript), body(transcript, "SAML setup"), content_type="application/json"
+        )
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json()["highlight"]["id"] == first.json()["highlight"]["id"]
+    writes = [q["sql"] for q in again.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert writes == []
+    assert Highlight.objects.count() == 1
 
 
 def test_the_response_still_carries_the_highlight_and_the_fragments(

@@ -115,6 +115,27 @@ def test_a_one_file_import_takes_a_bounded_number_of_queries(
     assert Transcript.objects.filter(source_filename="b.txt").exists()
 
 
+def test_with_a_broker_the_upload_goes_to_its_job_page_without_reading_the_job_again(
+    researcher_client: Client, project: ResearchProject, django_assert_max_num_queries
+) -> None:
+    """A worker takes the job after the request: session, user, the door, the job row and its
+    item; whether the job is done is not asked, it cannot be yet."""
+    from cxresearch.celery import app
+
+    app.conf.task_always_eager = False  # as with REDIS_URL set
+    try:
+        with django_assert_max_num_queries(5):
+            response = researcher_client.post(
+                import_url(project), {"files": [upload("b.txt", GOOD)]}
+            )
+    finally:
+        app.conf.task_always_eager = True
+
+    job = BackgroundJob.objects.get()
+    assert response["Location"] == reverse("jobs:job-detail", args=[job.pk])
+    assert job.state == State.QUEUED
+
+
 def test_a_file_over_the_limit_is_refused_unread_and_never_stored(
     lead_client: Client, project: ResearchProject, settings: Any, run_jobs: Any
 ) -> None:
