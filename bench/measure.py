@@ -519,6 +519,23 @@ class Unavailable(Exception):
     """Raised by a setup when what it measures is not there (e.g. a search backend)."""
 
 
+def once_per_run[T](ctx: Context, key: str, make: Callable[[], T], kind: type[T]) -> T:
+    """What `make` returns, made by the first row that asks in a run and kept in ctx.cache; if
+    it raised Unavailable, every later row is not run for the same reason, without trying
+    again (an install or a database that failed once)."""
+    made = ctx.cache.get(key)
+    if made is None:
+        try:
+            made = make()
+        except Unavailable as unavailable:
+            made = str(unavailable)
+        ctx.cache[key] = made
+    if isinstance(made, str):
+        raise Unavailable(made)
+    assert isinstance(made, kind)
+    return made
+
+
 def _judge(result: Result, results: dict[str, Result]) -> None:
     registered = REGISTRY.get(result.name)
     targets = registered.targets if registered else ()

@@ -40,7 +40,7 @@ from django.urls import reverse
 
 from bench import formats
 from bench import http as bench_http
-from bench.measure import Context, MaxP95, Trial, Unavailable, measurement
+from bench.measure import Context, MaxP95, Trial, Unavailable, measurement, once_per_run
 from bench.suite import (
     HTTP_HIGHLIGHT_P95_MS,
     HTTP_IMPORT_P95_MS,
@@ -161,17 +161,7 @@ def pip_error(stderr: str | None) -> str:
 
 def installed(ctx: Context) -> Installed:
     """Install once per bench run: a failed install is not tried again by the next row."""
-    outcome = ctx.cache.get("taguette")
-    if outcome is None:
-        try:
-            outcome = install()
-        except Unavailable as unavailable:
-            outcome = str(unavailable)
-        ctx.cache["taguette"] = outcome
-    if isinstance(outcome, str):
-        raise Unavailable(outcome)
-    assert isinstance(outcome, Installed)
-    return outcome
+    return once_per_run(ctx, "taguette", install, Installed)
 
 
 # --- Running ----------------------------------------------------------------------------------

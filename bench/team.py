@@ -42,7 +42,7 @@ from django.urls import reverse
 
 from bench import formats
 from bench import http as bench_http
-from bench.measure import Context, MaxP95, Trial, Unavailable, measurement
+from bench.measure import Context, MaxP95, Trial, Unavailable, measurement, once_per_run
 from bench.suite import (
     HTTP_HIGHLIGHT_P95_MS,
     HTTP_IMPORT_P95_MS,
@@ -147,17 +147,7 @@ class Team:
 
 def team(ctx: Context) -> Team:
     """The team database, created, migrated and given the bench user once per bench run."""
-    made = ctx.cache.get("team")
-    if made is None:
-        try:
-            made = _create()
-        except Unavailable as unavailable:
-            made = str(unavailable)
-        ctx.cache["team"] = made
-    if isinstance(made, str):
-        raise Unavailable(made)
-    assert isinstance(made, Team)
-    return made
+    return once_per_run(ctx, "team", _create, Team)
 
 
 def _create() -> Team:
