@@ -13,7 +13,7 @@ from functools import partial
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cxresearch.lib.storage import files_under, older_than
@@ -46,15 +46,20 @@ def job_results_expire(*, now: dt.datetime | None = None, days: int | None = Non
 def job_results_withdraw(jobs: QuerySet[BackgroundJob], *, reason: str) -> int:
     """Delete the result files of `jobs` once the surrounding transaction commits, e.g. the
     exports of a study whose participant's personal data was just erased: a file made
-    before holds what the erasure took out. Each row keeps `reason` for its download link."""
+    before holds what the erasure took out. Each row keeps `reason` for its download link.
+
+    A job running now is flagged too: what it has read may hold it as well, so the file it
+    is about to write is deleted as it is saved (JobContext.result_file_save)."""
     count = 0
-    for job in jobs.exclude(result_file="").select_for_update().only("result_file", "result"):
-        name = str(job.result_file.name)
+    withdrawn = jobs.filter(~Q(result_file="") | Q(state=BackgroundJob.State.RUNNING))
+    for job in withdrawn.select_for_update().only("result_file", "result", "state"):
+        name = str(job.result_file.name or "")
         job.result = {**job.result, "file_withdrawn": reason}
         job.result_file = ""
         job.save(update_fields=["result_file", "result"])
-        transaction.on_commit(partial(default_storage.delete, name), robust=True)
-        count += 1
+        if name:
+            transaction.on_commit(partial(default_storage.delete, name), robust=True)
+            count += 1
     return count
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from celery import Task, current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import User
+from django.core.files import File
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -95,6 +96,34 @@ class JobContext:
     def item_done(self, item: JobItem, *, outcome: str, message: str = "", url: str = "") -> None:
         item.outcome, item.message, item.url = outcome, message, url
         item.save(update_fields=["outcome", "message", "url"])
+
+    def result_file_save(
+        self, filename: str, content: File[Any], result: Mapping[str, Any]
+    ) -> None:
+        """Store `content` as the job's file, replacing an earlier try's, with `result` beside it.
+
+        A participant's erasure that commits while the job runs flags its row
+        (jobs.retention.job_results_withdraw): what the job read before may hold what was
+        erased. Then the new file is deleted at once and the job fails, asking to be run again.
+        """
+        job = self.job
+        field = job.result_file.field
+        name = field.storage.save(field.generate_filename(job, filename), content)
+        with transaction.atomic():
+            locked = BackgroundJob.objects.select_for_update().only("result", "result_file")
+            row = locked.get(pk=job.pk)
+            withdrawn = row.result.get("file_withdrawn")
+            earlier = "" if withdrawn else str(row.result_file.name or "")
+            if not withdrawn:
+                BackgroundJob.objects.filter(pk=job.pk).update(
+                    result_file=name, result=dict(result)
+                )
+        if withdrawn:
+            field.storage.delete(name)
+            raise JobError(f"Its file was deleted {withdrawn}. Run it again for a fresh copy.")
+        if earlier and earlier != name:
+            field.storage.delete(earlier)
+        job.result_file.name, job.result = name, dict(result)
 
 
 # A Celery task of any signature and result.
@@ -170,9 +199,12 @@ def job_retry(job: BackgroundJob) -> BackgroundJob:
     task = current_app.tasks.get(job.task_name)
     if job.state != State.FAILED or task is None:
         return job
+    # The new run reads the study afresh: an erasure's flag on the old one no longer applies.
+    result = {key: value for key, value in job.result.items() if key != "file_withdrawn"}
     with transaction.atomic():
         BackgroundJob.objects.filter(pk=job.pk, state=State.FAILED).update(
             state=State.QUEUED,
+            result=result,
             progress=0,
             attempts=0,
             error="",

@@ -187,11 +187,7 @@ def export_job(context: JobContext) -> JobOutcome:
         except ExportError as error:
             raise JobError(str(error)) from error
         out.seek(0)
-        if job.result_file:
-            job.result_file.delete(save=False)
-        job.result_file.save(filename, File(out), save=False)
-    job.result = {"filename": filename, "rows": rows}
-    job.save(update_fields=["result_file", "result"])
+        context.result_file_save(filename, File(out), {"filename": filename, "rows": rows})
     return JobOutcome(
         summary={"filename": filename, "rows": rows},
         message=f"{rows:,} quotes exported. Only you can download this file.",

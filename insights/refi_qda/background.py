@@ -100,11 +100,9 @@ def qdpx_export_job(context: JobContext) -> JobOutcome:
         project=project, user=user, include_names=bool(context.params.get("names"))
     )
     filename = qdpx_export_filename(project)
-    if job.result_file:
-        job.result_file.delete(save=False)
-    job.result_file.save(filename, ContentFile(data), save=False)
-    job.result = {"filename": filename, "bytes": len(data)}
-    job.save(update_fields=["result_file", "result"])
+    context.result_file_save(
+        filename, ContentFile(data), {"filename": filename, "bytes": len(data)}
+    )
     return JobOutcome(
         summary=job.result,
         message=f"{project.title} exported ({len(data):,} bytes). Only you can download this file.",

@@ -416,3 +416,52 @@ def test_erasure_deletes_the_exports_of_her_studies_and_the_download_says_why(
     response = lead_client.get(reverse("jobs:job-download", args=[theirs.pk]), follow=True)
     assert response.redirect_chain == [(reverse("jobs:job-detail", args=[theirs.pk]), 302)]
     assert "deleted when a participant&#x27;s personal data was erased" in response.content.decode()
+
+
+def test_an_export_running_while_she_is_erased_keeps_no_file_and_a_retry_makes_a_clean_one(
+    world, ingrid: Participant, lead: User, committed: Committed, monkeypatch
+) -> None:
+    # The export reads the quote with her company's name, then the erasure commits before
+    # the export saves its file: that file would hold what the erasure took out.
+    from insights.exports import service as exports
+    from jobs.runner import job_retry
+
+    write = exports.export_write
+
+    def write_then_erase(**kwargs):
+        rows = write(**kwargs)
+        kwargs["out"].seek(0)
+        assert GONE.search(kwargs["out"].read().decode())  # what it read holds her
+        erase(ingrid, lead, committed)
+        return rows
+
+    monkeypatch.setattr(exports, "export_write", write_then_erase)
+    project = world["session"].project
+    with committed():
+        job = exports.export_start(
+            project=project,
+            user=lead,
+            filters={},
+            fmt="csv",
+            options=exports.ExportOptions(include_names=False, base_url=""),
+        )
+    job.refresh_from_db()
+    assert job.state == BackgroundJob.State.FAILED
+    assert "erased" in job.error and "Run it again" in job.error
+    assert not job.result_file
+    assert not any(GONE.search(default_storage.open(name).read().decode()) for name in _results())
+
+    monkeypatch.setattr(exports, "export_write", write)
+    with committed():
+        job_retry(job)
+    job.refresh_from_db()
+    assert job.state == BackgroundJob.State.DONE, job.error
+    content = job.result_file.open("rb").read().decode()
+    assert "SAML" in content and not GONE.search(content)
+
+
+def _results() -> list[str]:
+    """Every job result file in storage."""
+    from cxresearch.lib.storage import files_under
+
+    return list(files_under(default_storage, "job-results"))
