@@ -424,6 +424,7 @@ def test_an_export_running_while_she_is_erased_keeps_no_file_and_a_retry_makes_a
     # The export reads the quote with her company's name, then the erasure commits before
     # the export saves its file: that file would hold what the erasure took out.
     from insights.exports import service as exports
+    from insights.exports.rows import ExportOptions
     from jobs.runner import job_retry
 
     write = exports.export_write
@@ -443,7 +444,7 @@ def test_an_export_running_while_she_is_erased_keeps_no_file_and_a_retry_makes_a
             user=lead,
             filters={},
             fmt="csv",
-            options=exports.ExportOptions(include_names=False, base_url=""),
+            options=ExportOptions(include_names=False, base_url=""),
         )
     job.refresh_from_db()
     assert job.state == BackgroundJob.State.FAILED
