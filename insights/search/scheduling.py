@@ -2,12 +2,21 @@
 insights.search.signals call this module).
 
 Each change writes an IndexOutbox row (the source, and for a deleted one the documents to
-remove) in the same transaction as the change, so what is committed is never forgotten; once
-the transaction commits, one task per changed source (a transcript, a field note, a batch of
-highlights, a batch of removals) is published, each only once per transaction, carrying the
-outbox ids it settles. Publishing never breaks the save that caused it: a broker that is down
-or never answers fails fast (the socket timeouts and publish retry policy in settings), is
-logged, and publishing pauses for BROKER_PAUSE_SECONDS so later saves do not each wait for it.
+remove) in the same transaction as the change, so what is committed is never forgotten. Once
+the transaction commits:
+
+- With a broker (a team deployment), the change asks for one drain of the outbox
+  (insights.tasks.index_pending) a moment later, unless one is asked for already that has not
+  begun (indexing.claim_drain): a burst of changes is indexed in one batch.
+- Without one (Celery eager), in a server that runs the index writer (`make run`), the writer
+  is woken; it drains the outbox in batches too (insights.search.writer).
+- Otherwise (the tests, `make dev`, management commands) one task per changed source (a
+  transcript, a field note, a batch of highlights, a batch of removals) runs inline, each only
+  once per transaction, carrying the outbox ids it settles.
+
+Publishing never breaks the save that caused it: a broker that is down or never answers fails
+fast (the socket timeouts and publish retry policy in settings), is logged, and publishing
+pauses for BROKER_PAUSE_SECONDS so later saves do not each wait for it.
 
 The tasks (insights.tasks) call insights.search.indexing to do the work; this module imports
 the tasks and indexing imports neither, so there is no import cycle.
@@ -15,6 +24,7 @@ the tasks and indexing imports neither, so there is no import cycle.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -29,11 +39,14 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from insights import tasks
 from insights.models import IndexOutbox
 from insights.search.indexing import (
+    DRAIN_DELAY_SECONDS,
     FIELD_NOTE,
     HIGHLIGHT,
     HIGHLIGHTS_PER_TASK,
     SOURCES,
     TRANSCRIPT,
+    claim_drain,
+    release_drain_claim,
 )
 from insights.search.writer import running_writer
 
@@ -196,15 +209,17 @@ def resume_publishing() -> None:
 
 
 def _enqueue(changes: _Changes) -> None:
-    """Publish the tasks for a committed set of changes; log, never raise, when that fails.
+    """Have the index work of a committed set of changes done; log, never raise, on failure.
 
-    Without a broker, in a server that runs the index writer (insights.search.writer), wake
-    the writer instead: it indexes the outbox rows these changes wrote, outside the request.
+    With a broker, ask for a drain (_ask_for_drain). Without one, in a server that runs the
+    index writer (insights.search.writer), wake the writer: it indexes the outbox rows these
+    changes wrote, outside the request. Otherwise run each source's task inline.
     """
-    global _paused_until
-    eager = bool(tasks.index_transcript.app.conf.task_always_eager)
+    if not tasks.index_transcript.app.conf.task_always_eager:
+        _ask_for_drain(changes)
+        return
     writer = running_writer()
-    if eager and writer is not None:
+    if writer is not None:
         writer.wake()
         return
 
@@ -233,38 +248,48 @@ def _enqueue(changes: _Changes) -> None:
             for chunk in _chunks(highlights, HIGHLIGHTS_PER_TASK)
         )
 
-    if not eager and time.monotonic() < _paused_until:
-        if calls:
-            log.warning(
-                "Search index: the broker was unreachable a moment ago; %d index update(s) "
-                "wait in the outbox for the periodic drain.",
-                len(calls),
-            )
-        return
-    for done, (task, args, outbox) in enumerate(calls):
-        name = task.name
+    for task, args, outbox in calls:
         try:
             task.delay(*args, outbox=outbox)
         except Exception:
-            if eager:
-                # The task ran inline (no broker) and failed, e.g. the index stayed locked.
-                log.exception(
-                    "Search index: %s%r failed; its outbox rows stay until "
-                    "`manage.py rebuild_index --pending` runs.",
-                    name,
-                    args,
-                )
-                continue
-            # The broker is unreachable; the rest would fail the same way, slowly.
-            _paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
+            # The task ran inline (no broker) and failed, e.g. the index stayed locked.
             log.exception(
-                "Search index: could not queue %d index update(s), starting with %s%r; they "
-                "wait in the outbox for the periodic drain.",
-                len(calls) - done,
-                name,
+                "Search index: %s%r failed; its outbox rows stay until "
+                "`manage.py rebuild_index --pending` runs.",
+                task.name,
                 args,
             )
-            return
+
+
+def _ask_for_drain(changes: _Changes) -> None:
+    """Publish insights.tasks.index_pending, to run DRAIN_DELAY_SECONDS from now, unless a drain
+    is asked for already and has not begun reading the outbox: it will read these rows, which
+    are committed. Most changes of a burst so cost the request one cache round trip."""
+    global _paused_until
+    rows = len(list(chain.from_iterable(changes.outbox.values()))) + len(changes.removal_rows)
+    if time.monotonic() < _paused_until:
+        log.warning(
+            "Search index: the broker was unreachable a moment ago; the index work of %d "
+            "change(s) waits in the outbox for the periodic drain.",
+            rows,
+        )
+        return
+    claimed = False
+    try:
+        claimed = claim_drain()
+        if claimed:
+            tasks.index_pending.apply_async(countdown=DRAIN_DELAY_SECONDS)
+    except Exception:
+        if claimed:
+            # No drain is coming: the next change (after the pause) must ask again.
+            with contextlib.suppress(Exception):
+                release_drain_claim()
+        _paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        log.exception(
+            "Search index: could not queue the index work of %d change(s); it waits in the "
+            "outbox for the periodic drain.",
+            rows,
+        )
 
 
 def _removal_batches(rows: list[tuple[int, list[str]]]) -> Iterator[tuple[list[str], list[int]]]:

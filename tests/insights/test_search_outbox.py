@@ -28,7 +28,7 @@ from cxresearch.celery import app as celery_app
 from insights import tasks
 from insights.coding import HighlightFields, highlight_create
 from insights.models import Highlight, IndexOutbox
-from insights.search import indexing
+from insights.search import indexing, scheduling
 from insights.search.backends import get_backend, reset_backend
 from insights.search.base import Filters, IndexBusy
 from insights.search.query import parse_query
@@ -227,6 +227,79 @@ def test_the_drain_runs_on_the_search_queue_every_minute(settings: Settings) -> 
     assert schedule["insights.tasks.drain_index_outbox"] == 60.0
 
 
+# --- With a broker: one drain for a burst of changes ------------------------------------------
+
+
+@pytest.fixture
+def with_broker(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """Publish as a deployment with a broker does; record each drain asked for."""
+    celery_app.conf.task_always_eager = False
+    indexing.release_drain_claim()
+    asked: list[dict[str, object]] = []
+    monkeypatch.setattr(tasks.index_pending, "apply_async", lambda **options: asked.append(options))
+    return asked
+
+
+def test_a_burst_of_changes_asks_for_one_drain_which_indexes_them_all(
+    session: Session, with_broker: list[dict[str, object]], committed: Committed
+) -> None:
+    with committed():
+        badge = FieldNote.objects.create(session=session, text="Badge reader jams.")
+    with committed():
+        printer = FieldNote.objects.create(session=session, text="Printer is slow.")
+    assert with_broker == [{"countdown": indexing.DRAIN_DELAY_SECONDS}]
+    assert outbox() == [("field_note", badge.pk), ("field_note", printer.pk)]
+
+    assert tasks.index_pending() == {"done": 2, "failed": 0}
+    assert outbox() == []
+    assert found("badge OR printer") == {f"field_note:{badge.pk}", f"field_note:{printer.pk}"}
+
+    # The drain began: the next change asks for one of its own.
+    with committed():
+        FieldNote.objects.create(session=session, text="Lift is out of order.")
+    assert len(with_broker) == 2
+
+
+def test_the_drain_asked_for_leaves_rows_that_failed_before_to_the_periodic_drain(
+    session: Session, with_broker: list[dict[str, object]], committed: Committed
+) -> None:
+    with committed():
+        failed = FieldNote.objects.create(session=session, text="Badge reader jams.")
+    IndexOutbox.objects.update(attempts=1, last_error="IndexBusy: locked")
+    with committed():
+        fresh = FieldNote.objects.create(session=session, text="Printer is slow.")
+
+    assert tasks.index_pending() == {"done": 1, "failed": 0}
+    assert outbox() == [("field_note", failed.pk)]
+    assert found("badge OR printer") == {f"field_note:{fresh.pk}"}
+
+
+def test_a_drain_that_could_not_be_asked_for_is_asked_for_by_a_later_change(
+    session: Session,
+    with_broker: list[dict[str, object]],
+    committed: Committed,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def unreachable(**options: object) -> None:
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr(tasks.index_pending, "apply_async", unreachable)
+    with caplog.at_level(logging.ERROR, logger="insights.search"), committed():
+        note = FieldNote.objects.create(session=session, text="Badge reader jams.")
+    assert "could not queue the index work of 1 change(s)" in caplog.text
+    assert outbox() == [("field_note", note.pk)]
+
+    # The claim was given back: once publishing resumes, the next change asks.
+    scheduling.resume_publishing()
+    monkeypatch.setattr(
+        tasks.index_pending, "apply_async", lambda **options: with_broker.append(options)
+    )
+    with committed():
+        FieldNote.objects.create(session=session, text="Printer is slow.")
+    assert with_broker == [{"countdown": indexing.DRAIN_DELAY_SECONDS}]
+
+
 # --- A broker that fails --------------------------------------------------------------------------
 
 
@@ -276,6 +349,8 @@ def broker_app() -> Iterator[Callable[[str], Celery]]:
         app.config_from_object("django.conf:settings", namespace="CELERY")
         app.conf.update(broker_url=url, task_always_eager=False)
         import insights.tasks  # noqa: F401 - registers the shared tasks on the new app
+
+        indexing.release_drain_claim()  # one left by another test would hold the publish
 
         apps.append(app)
         return app
@@ -340,7 +415,7 @@ def test_a_failing_broker_never_holds_a_save_and_the_outbox_keeps_the_work(
         highlight = save_highlight_in_a_thread(app, transcript, lead, start=0)
 
     assert Highlight.objects.filter(pk=highlight.pk).exists()
-    assert "could not queue 1 index update(s)" in caplog.text
+    assert "could not queue the index work of 1 change(s)" in caplog.text
     assert outbox() == [("highlight", highlight.pk)]
     assert f"highlight:{highlight.pk}" not in found("thanks")
 
