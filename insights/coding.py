@@ -587,9 +587,10 @@ def codes_get_or_create(
             raise CodingError(f"The code name cannot be saved: {problem}.")
     existing = {
         code.name.lower(): code
-        for code in Code.objects.annotate(lower_name=Lower("name")).filter(
-            project=project, lower_name__in=[name.lower() for name in wanted]
-        )
+        # Unordered: the codes' default order joins their project, for nothing here.
+        for code in Code.objects.annotate(lower_name=Lower("name"))
+        .filter(project=project, lower_name__in=[name.lower() for name in wanted])
+        .order_by()
     }
     codes = []
     for name in wanted:

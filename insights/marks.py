@@ -15,13 +15,13 @@ from html import escape  # Django's, wrapped for lazy strings, took 2 ms more a 
 from typing import NamedTuple
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from cxresearch.lib.text import utf16_length, utf16_offsets
-from insights.coding import memo_visible, segments, spans_by_utterance
-from insights.models import CodedHighlight, Stage
+from insights.coding import Spanning, memo_visible, segments, spans_by_utterance
+from insights.models import Code, CodedHighlight, Highlight, Stage
 from insights.quotes import (
     PAIN_SEVERITY_WORDS,
     SENTIMENT_WORDS,
@@ -176,6 +176,66 @@ def highlights_for(where: Q, *, reader: EvidenceReader, mine_only: bool) -> list
     ]
 
 
+class Mark(NamedTuple):
+    """A highlight as a mark over the text: what drawing it needs, and nothing more."""
+
+    pk: int
+    start: int
+    end: int
+    colour: str  # its first code's, as highlight_colours gives
+
+
+def marks_for(where: Q, *, reader: EvidenceReader) -> list[Mark]:
+    """The marks of the highlights this reader may see on a source, in one query.
+
+    For a page that has every highlight's codes and stage already (the coding panel, which
+    only swaps in the re-rendered text): highlights_for reads all of that, for each highlight
+    the re-rendered text shows, in two queries. Same order as highlights_for: marks of equal
+    length nest in this order.
+    """
+    first_colour = (
+        CodedHighlight.objects.filter(content_object_id=OuterRef("pk"))
+        .order_by("id")
+        .values("tag__colour")[:1]
+    )
+    rows = (
+        visible_highlights(reader)
+        .filter(where)
+        .annotate(first_colour=Subquery(first_colour))
+        .order_by("start", "-end", "id")
+        .values_list("id", "start", "end", "first_colour")
+    )
+    return [
+        Mark(pk, start, end, DEFAULT_MARK_COLOUR if colour is None else colour)
+        for pk, start, end, colour in rows
+    ]
+
+
+def drawn_highlight(
+    highlight: Highlight, *, codes: Sequence[Code], stage: Stage | None, coder: User
+) -> DrawnHighlight:
+    """A highlight just saved, as highlights_for would read it back, from what was saved (no
+    query): `codes` in the order they were applied, `stage` and `coder` the saved ones."""
+    applied = {code.pk: code for code in codes}.values()  # as insights.coding applies them
+    return DrawnHighlight(
+        pk=highlight.pk,
+        start=highlight.start,
+        end=highlight.end,
+        text=highlight.text,
+        transcript_id=highlight.transcript_id,
+        field_note_id=highlight.field_note_id,
+        stage_id=stage.pk if stage else None,
+        stage_name=stage.name if stage else "",
+        sentiment=highlight.sentiment,
+        pain_severity=highlight.pain_severity,
+        memo=highlight.memo,
+        memo_shared=highlight.memo_shared,
+        coder_id=coder.pk,
+        coder_name=coder.get_full_name() or coder.get_username(),
+        codes=[(code.name, code.colour) for code in applied],
+    )
+
+
 def marked(
     text: str, offset: int, spans: Sequence[tuple[int, int, int]], colours: dict[int, str]
 ) -> list[MarkedSegment]:
@@ -237,22 +297,28 @@ def utterance_rows(
     redactions: Sequence[ShownRedaction] = (),
 ) -> list[tuple[Turn, int, list[MarkedSegment]]]:
     """Each utterance's marked segments, cut at redactions too (insights.visibility)."""
-    colours = highlight_colours(highlights)
+    starts16 = utf16_offsets(transcript.text, [u.start for u in utterances])
+    parts = marked_turns(utterances, highlights, highlight_colours(highlights), redactions)
+    return list(zip(utterances, starts16, parts, strict=True))
+
+
+def marked_turns(
+    utterances: Sequence[Turn],
+    highlights: Sequence[Spanning],
+    colours: dict[int, str],
+    redactions: Sequence[ShownRedaction] = (),
+) -> list[list[MarkedSegment]]:
+    """Each utterance's text cut into marked segments, and at the redactions over it."""
     spans = spans_by_utterance(utterances, highlights)
     by_pk = {r.pk: r for r in redactions}
     redacted = spans_by_utterance(utterances, redactions)
-    starts16 = utf16_offsets(transcript.text, [u.start for u in utterances])
     return [
-        (
-            u,
-            start16,
-            redact_segments(
-                marked(u.text, u.start, spans[u.pk], colours),
-                u.start,
-                [by_pk[pk] for pk, _start, _end in redacted[u.pk]],
-            ),
+        redact_segments(
+            marked(u.text, u.start, spans[u.pk], colours),
+            u.start,
+            [by_pk[pk] for pk, _start, _end in redacted[u.pk]],
         )
-        for u, start16 in zip(utterances, starts16, strict=True)
+        for u in utterances
     ]
 
 
@@ -481,12 +547,58 @@ def source_fragments(
 ) -> dict[str, str]:
     """Re-rendered text of every utterance (or the note) a span touches, keyed by DOM id.
 
+    The coding panel swaps these in; it has every highlight's codes and stage already, so
+    only the marks are read (marks_for): the same HTML as fragments_and_highlights draws.
     `shown`: the source's redactions (redactions_shown) when the caller has read them.
     """
-    fragments, _highlights = fragments_and_highlights(
-        reader, transcript=transcript, note=note, start=start, end=end, shown=shown
+    if transcript is not None:
+        utterances = span_turns(transcript, start, end)
+        if not utterances:
+            return {}
+        marks = marks_for(
+            Q(transcript=transcript, start__lt=utterances[-1].end, end__gt=utterances[0].start),
+            reader=reader,
+        )
+        if shown is None:
+            shown = redactions_shown(reader, transcript_ids=[transcript.pk])
+        parts = marked_turns(
+            utterances,
+            marks,
+            {m.pk: m.colour for m in marks},
+            shown.get(("transcript", transcript.pk), []),
+        )
+        return {f"u-{u.pk}": fragment(p) for u, p in zip(utterances, parts, strict=True)}
+    assert note is not None
+    marks = marks_for(Q(field_note=note), reader=reader)
+    if shown is None:
+        shown = redactions_shown(reader, field_note_ids=[note.pk])
+    return {f"note-{note.pk}": note_fragment(note, marks, {m.pk: m.colour for m in marks}, shown)}
+
+
+def span_turns(transcript: Transcript, start: int, end: int) -> list[Turn]:
+    """The transcript's utterances a span overlaps, in order."""
+    return [
+        Turn(*row)
+        for row in transcript.utterances.filter(start__lt=end, end__gt=start)
+        .order_by("position")
+        .values_list(*TURN_FIELDS)
+    ]
+
+
+def note_fragment(
+    note: FieldNote,
+    highlights: Sequence[Spanning],
+    colours: dict[int, str],
+    shown: dict[tuple[str, int], list[ShownRedaction]],
+) -> str:
+    """A field note's text, marked, with its redactions."""
+    return fragment(
+        redact_segments(
+            marked(note.text, 0, [(h.pk, h.start, h.end) for h in highlights], colours),
+            0,
+            shown.get(("field_note", note.pk), []),
+        )
     )
-    return fragments
 
 
 def fragments_and_highlights(
@@ -500,12 +612,7 @@ def fragments_and_highlights(
 ) -> tuple[dict[str, str], list[DrawnHighlight]]:
     """source_fragments, and the highlights drawn in them (with codes, stage and coder)."""
     if transcript is not None:
-        utterances = [
-            Turn(*row)
-            for row in transcript.utterances.filter(start__lt=end, end__gt=start)
-            .order_by("position")
-            .values_list(*TURN_FIELDS)
-        ]
+        utterances = span_turns(transcript, start, end)
         if not utterances:
             return {}, []
         highlights = highlights_for(
@@ -515,21 +622,22 @@ def fragments_and_highlights(
         )
         if shown is None:
             shown = redactions_shown(reader, transcript_ids=[transcript.pk])
-        rows = utterance_rows(
-            transcript, utterances, highlights, shown.get(("transcript", transcript.pk), [])
+        parts = marked_turns(
+            utterances,
+            highlights,
+            highlight_colours(highlights),
+            shown.get(("transcript", transcript.pk), []),
         )
-        return {f"u-{u.pk}": fragment(parts) for u, _start16, parts in rows}, highlights
+        fragments = {f"u-{u.pk}": fragment(p) for u, p in zip(utterances, parts, strict=True)}
+        return fragments, highlights
     assert note is not None
     highlights = highlights_for(Q(field_note=note), reader=reader, mine_only=False)
-    spans = [(h.pk, h.start, h.end) for h in highlights]
     if shown is None:
         shown = redactions_shown(reader, field_note_ids=[note.pk])
-    parts = redact_segments(
-        marked(note.text, 0, spans, highlight_colours(highlights)),
-        0,
-        shown.get(("field_note", note.pk), []),
-    )
-    return {f"note-{note.pk}": fragment(parts)}, highlights
+    fragments = {
+        f"note-{note.pk}": note_fragment(note, highlights, highlight_colours(highlights), shown)
+    }
+    return fragments, highlights
 
 
 def marked_html(parts: Sequence[MarkedSegment]) -> SafeString:

@@ -44,6 +44,7 @@ from insights.coding import (
     highlight_update as update_highlight,
 )
 from insights.marks import (
+    drawn_highlight,
     fragments_and_highlights,
     highlight_data,
     highlights_for,
@@ -130,7 +131,8 @@ def _access(request: HttpRequest, slug: str) -> ProjectAccess:
 def _fields(payload: HighlightPayload, access: ProjectAccess, user: User) -> HighlightFields:
     stage = None
     if payload.stage is not None:
-        stage = Stage.objects.filter(pk=payload.stage).first()
+        # Unordered: the stages' default order joins their framework, for one row.
+        stage = next(iter(Stage.objects.filter(pk=payload.stage).order_by()[:1]), None)
         if stage is None:
             raise PayloadError("That journey stage does not exist.", field="stage")
     codes = codes_get_or_create(
@@ -256,12 +258,13 @@ def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> JsonRespon
     with transaction.atomic():
         # The transcript is read with the lock the service takes (one statement for both).
         transcript, note, start, end = _selection(payload, access, lock=True)
+        fields = _fields(payload, access, request.user)
         highlight, created = get_or_create_highlight(
             project=access.project,
             coder=request.user,
             start=start,
             end=end,
-            fields=_fields(payload, access, request.user),
+            fields=fields,
             transcript=transcript,
             field_note=note,
             snapshot=payload.text,
@@ -277,7 +280,31 @@ def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> JsonRespon
             status=200,
             extra={"existing": True, "message": ALREADY_HIGHLIGHTED},
         )
-    return _respond(access, request.user, highlight, status=201)
+    return _respond_created(access, request.user, highlight, fields)
+
+
+def _respond_created(
+    access: ProjectAccess, user: User, highlight: Highlight, fields: HighlightFields
+) -> JsonResponse:
+    """_respond for a highlight just created: its data is what was saved (the coding panel
+    reads nothing more of it), and the re-rendered text needs only the marks around it."""
+    reader = _reader(access, user)
+    shown = redactions_shown(
+        reader,
+        transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
+        field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
+    )
+    fragments = source_fragments(
+        reader,
+        transcript=highlight.transcript,
+        note=highlight.field_note,
+        start=highlight.start,
+        end=highlight.end,
+        shown=shown,
+    )
+    drawn = drawn_highlight(highlight, codes=fields.codes, stage=fields.stage, coder=user)
+    data = highlight_data([drawn], reader=reader, shown=shown)[str(highlight.pk)]
+    return JsonResponse({"highlight": data, "fragments": fragments}, status=201)
 
 
 @require_POST
