@@ -221,3 +221,51 @@ def test_marks_label_their_codes_and_count_repeats(coding_page) -> None:  # noqa
         "() => getComputedStyle(document.querySelector('mark.hl'), '::after').content"
     )
     assert label == '"SSO ×2"'
+
+
+def test_a_quote_saved_inside_another_coders_keeps_both_marks_nested(coding_page) -> None:  # noqa: ANN001
+    """The answer's re-rendered turn (its marks read alone, insights.marks.source_fragments)
+    nests the new mark in the other coder's, and the page's highlights stay editable."""
+    page, transcript = coding_page(1280, 720)
+    project = transcript.session.project
+    lead = make_user("lena")
+    Membership.objects.create(project=project, user=lead, role=Membership.Role.LEAD)
+    sso, _ = code_get_or_create(project=project, name="SSO", by=lead)
+    start = transcript.text.index("the SAML setup took three weeks")
+    outer = highlight_create(
+        project=project,
+        coder=lead,
+        start=start,
+        end=start + len("the SAML setup took three weeks"),
+        fields=HighlightFields(codes=[sso]),
+        transcript=transcript,
+    )
+    page.reload()
+    assert page.locator("#coding-count").inner_text() == "1 highlight"
+
+    drag(page, "three weeks")
+    codes = page.locator("#coding-code-input")
+    codes.fill("Delay")
+    codes.press("Enter")
+    page.click("[data-role=save]")
+    page.locator("#coding-status").wait_for(state="visible")
+
+    inner = Highlight.objects.exclude(pk=outer.pk).get()
+    assert page.locator("#coding-count").inner_text() == "2 highlights"
+    marks = page.evaluate(
+        """() => [...document.querySelectorAll('mark.hl')].map((mark) => ({
+            text: mark.textContent, ids: mark.dataset.h, depth: mark.className,
+            label: getComputedStyle(mark, '::after').content,
+            colour: mark.style.getPropertyValue('--mark')}))"""
+    )
+    assert [(m["text"], m["ids"], m["depth"], m["label"]) for m in marks] == [
+        ("the SAML setup took ", str(outer.pk), "hl depth-1", "none"),
+        ("three weeks", f"{outer.pk} {inner.pk}", "hl depth-2", '"SSO | Delay"'),
+    ]
+    assert marks[0]["colour"] == sso.colour
+    assert marks[1]["colour"] == project.codes.get(name="Delay").colour
+
+    page.locator("mark.depth-2").click()
+    chooser = page.locator("[data-role=which]")
+    chooser.wait_for(state="visible")
+    assert chooser.locator("option").all_inner_texts() == ["Delay", "SSO"]
