@@ -15,5 +15,10 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 from cxresearch.settings import *  # noqa: E402, F403
 
 ROOT_URLCONF = "bench.urls"
+# The rows that queue tasks (bench.suite._index_tasks) stand for a deployment with a broker,
+# whose cache is Redis: an in-process cache stands in for it, as the in-memory broker stands
+# in for Redis. (The database cache would add its own queries to every save that asks for a
+# search drain, insights.search.indexing.claim_drain.)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # kombu warns about the in-memory broker's missing hostname on every eager task.
 LOGGING["loggers"] = {"kombu": {"level": "ERROR"}}  # noqa: F405
