@@ -242,24 +242,33 @@ def redactions_shown(
     transcript_ids, field_note_ids = list(transcript_ids), list(field_note_ids)
     if not transcript_ids and not field_note_ids:
         return {}
+    sources = Q()  # only the kinds of source asked for: an OR with nothing costs a compile
+    if transcript_ids:
+        sources |= Q(transcript_id__in=transcript_ids)
+    if field_note_ids:
+        sources |= Q(field_note_id__in=field_note_ids)
+    # Rows, not instances: the coding panel's every save reads them.
+    rows = (
+        Redaction.objects.filter(sources)
+        .order_by("start", "end", "id")
+        .values_list("id", "transcript_id", "field_note_id", "start", "end", "kind", "permanent")
+    )
+    kinds = dict(Redaction.Kind.choices)
     result: dict[tuple[str, int], list[ShownRedaction]] = {}
-    rows = Redaction.objects.filter(
-        Q(transcript_id__in=transcript_ids) | Q(field_note_id__in=field_note_ids)
-    ).order_by("start", "end", "id")
-    for redaction in rows:
+    for pk, transcript_id, field_note_id, start, end, kind, permanent in rows:
         key = (
-            ("transcript", redaction.transcript_id)
-            if redaction.transcript_id is not None
-            else ("field_note", redaction.field_note_id)
+            ("transcript", transcript_id)
+            if transcript_id is not None
+            else ("field_note", field_note_id)
         )
-        result.setdefault(key, []).append(  # type: ignore[arg-type]
+        result.setdefault(key, []).append(
             ShownRedaction(
-                pk=redaction.pk,
-                start=redaction.start,
-                end=redaction.end,
-                kind=redaction.get_kind_display(),
-                placeholder=redaction.placeholder,
-                hidden=redaction.permanent or not reader.is_research_team,
+                pk=pk,
+                start=start,
+                end=end,
+                kind=kinds.get(kind, kind),
+                placeholder=Redaction.placeholder_for(kind),
+                hidden=permanent or not reader.is_research_team,
             )
         )
     return result

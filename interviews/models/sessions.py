@@ -256,4 +256,9 @@ class Redaction(models.Model):
 
     @property
     def placeholder(self) -> str:
-        return f"[{self.kind.replace('email', 'e-mail')}]"
+        return self.placeholder_for(self.kind)
+
+    @staticmethod
+    def placeholder_for(kind: str) -> str:
+        """What a redaction of this kind reads as (for rows read without an instance)."""
+        return f"[{kind.replace('email', 'e-mail')}]"
