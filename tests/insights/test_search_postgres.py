@@ -940,3 +940,39 @@ def test_outside_a_transaction_a_search_is_one_round_trip_and_its_limit_stays_it
     with pytest.raises(SearchTimeout):
         ask(PostgresBackend(time_limit=0.001), Or(tuple(map(Term, words.split()))), projects)
     assert ask(backend, Term("sso"), projects).total == 3  # the connection goes on
+
+
+@postgres_only
+def test_a_drain_writes_the_index_and_deletes_its_outbox_rows_in_one_transaction(
+    db: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One commit for a batch (insights.search.indexing._one_transaction): when deleting the
+    rows fails, the documents written for them are rolled back with it, and the rows stay."""
+    from insights.models import IndexOutbox
+    from insights.search import indexing, scheduling
+    from insights.search.backends import reset_backend
+    from interviews.models import FieldNote
+    from tests.factories import make_session
+
+    settings.SEARCH_BACKEND = "postgres"
+    reset_backend()
+    with scheduling.suspended():
+        note = FieldNote.objects.create(
+            session=make_session(make_project(slug="gamma")), text="Badge reader jams."
+        )
+    IndexOutbox.objects.create(source="field_note", source_id=note.pk)
+
+    def fails(outbox_ids: object) -> None:
+        raise OperationalError("the connection dropped")
+
+    monkeypatch.setattr(indexing, "outbox_settle", fails)
+    with pytest.raises(OperationalError):
+        indexing.drain_outbox()
+    assert not SearchEntry.objects.filter(doc_id=f"field_note:{note.pk}").exists()
+    assert IndexOutbox.objects.filter(source_id=note.pk).exists()
+
+    monkeypatch.undo()
+    assert indexing.drain_outbox().done == 1
+    assert SearchEntry.objects.filter(doc_id=f"field_note:{note.pk}").exists()
+    assert not IndexOutbox.objects.exists()
+    reset_backend()
