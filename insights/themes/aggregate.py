@@ -164,7 +164,7 @@ def _aggregate(
     project: ResearchProject, thresholds: Thresholds, report: Progress
 ) -> AggregationSummary:
     evidence = load_evidence(project)
-    if not any(evidence.columns.code_ids):
+    if not evidence.columns.codings:
         raise ThemeError(
             "This study has no coded quotes yet: code some quotes in its transcripts or "
             "field notes, then aggregate again."

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import chain
 from operator import itemgetter, sub
 from typing import Any, NamedTuple
 
+import numpy as np
 from django.db import connections
 from django.db.models import Q, QuerySet
 
 from insights.aggregation import (
     EvidenceColumns,
     EvidenceRow,
+    Ints,
     Person,
     Roster,
     StageInfo,
@@ -158,7 +160,7 @@ class _HighlightColumns(NamedTuple):
 def _evidence_columns(
     found: _HighlightColumns,
     first_of: Mapping[int, int],
-    coding_rows: Iterable[tuple[int, int]],
+    coding_rows: Sequence[tuple[int, int]],
     session_of_transcript: Mapping[int | None, int],
     session_of_note: Mapping[int | None, int],
     in_session: Mapping[int | None, list[int]],
@@ -169,8 +171,7 @@ def _evidence_columns(
 
     1. A transcript's quote has its transcript's session and its speaker (nobody: an
        interviewer); a field note's quote has its note's session and every participant of it.
-    2. Each coding adds its code to its quote and the quote to its (stage, code); the codings
-       of a double-coded span's later highlights (`first_of`: its first) go to the first's.
+    2. Each coding gives its code to its quote: _coded_quotes.
     """
     ids, stage_ids, speakers, sentiments, severities, starts, ends, transcript_ids, note_ids = found
     session_ids = list(map(session_of_transcript.get, transcript_ids))
@@ -185,43 +186,45 @@ def _evidence_columns(
                 session_ids[at] = session_id = session_of_note.get(note_id)
                 participant_ids[at] = tuple(in_session.get(session_id, ()))
 
-    position_of = dict(zip(ids, range(len(ids)), strict=True))
-    code_ids: list[tuple[int, ...]] = [()] * len(ids)
-    positions: dict[tuple[int | None, int], list[int]] = {}
-    # The codings come code by code (the database reads them from the index by code): each
-    # run of one code's codings is sorted out by stage in a dict of its own, without making
-    # a (stage, code) key for every coding.
-    doubled: list[tuple[int, int]] = []
-    for code_id, codings in groupby(coding_rows, key=itemgetter(1)):
-        at_stage: dict[int | None, list[int]] = defaultdict(list)
-        for highlight_id, _code_id in codings:
-            position = position_of.get(highlight_id)
-            if position is None:  # a double-coded span's later highlight, or one not loaded
-                if highlight_id in first_of:
-                    doubled.append((position_of[first_of[highlight_id]], code_id))
-                continue
-            code_ids[position] += (code_id,)
-            at_stage[stage_ids[position]].append(position)
-        for stage_id, quotes in at_stage.items():
-            positions.setdefault((stage_id, code_id), []).extend(quotes)
-    # The later highlight of a double-coded span adds the codes only it has to the quote.
-    for position, code_id in doubled:
-        if code_id not in code_ids[position]:
-            code_ids[position] += (code_id,)
-            positions.setdefault((stage_ids[position], code_id), []).append(position)
-    for quotes in positions.values():
-        quotes.sort()  # in highlight order, whatever order the codings came in
+    quotes, codes = _coded_quotes(ids, first_of, coding_rows)
     return EvidenceColumns(
         highlight_ids=ids,
         stage_ids=stage_ids,
-        code_ids=code_ids,
         participant_ids=participant_ids,
         session_ids=session_ids,
         sentiments=sentiments,
         severities=severities,
         lengths=list(map(sub, ends, starts)),  # offsets count code points
-        positions=positions,
+        coded_quotes=quotes,
+        coded_codes=codes,
     )
+
+
+def _coded_quotes(
+    ids: Sequence[int], first_of: Mapping[int, int], coding_rows: Sequence[tuple[int, int]]
+) -> tuple[Ints, Ints]:
+    """Each coding's quote (its position in `ids`, which are in increasing order) and code.
+
+    A coding of a double-coded span's later highlight (`first_of`: the span's first) goes to
+    the first's quote; one of a highlight not loaded is left out. Found by numpy's binary
+    search over the ids, the rare later highlights then one by one."""
+    highlight_ids = np.fromiter(ids, dtype=np.int64, count=len(ids))
+    codings = np.fromiter(
+        chain.from_iterable(coding_rows), dtype=np.int64, count=2 * len(coding_rows)
+    ).reshape(-1, 2)
+    coded, codes = codings[:, 0], codings[:, 1]
+    quotes = np.searchsorted(highlight_ids, coded)
+    found = quotes < len(ids)
+    found[found] = highlight_ids[quotes[found]] == coded[found]
+    if found.all():
+        return quotes, codes
+    position_of = dict(zip(ids, range(len(ids)), strict=True))
+    for at in np.flatnonzero(~found).tolist():
+        first = first_of.get(int(coded[at]))
+        if first is not None:
+            quotes[at] = position_of[first]
+            found[at] = True
+    return quotes[found], codes[found]
 
 
 # A highlight row's span: its transcript, field note, start, end and stage.
