@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from itertools import chain
-from operator import itemgetter, sub
 from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Q, QuerySet, StringAgg, TextField, Value
+from django.db.models.functions import Cast, Coalesce
 
 from insights.aggregation import (
     EvidenceColumns,
@@ -52,8 +52,9 @@ def load_evidence(
     Queries: 5, and one more for each of these rare cases: a transcript or field note of
     another study's session holds one of its highlights; someone quoted is not a participant
     of any of the study's sessions.
-      1. the highlights (the speaker's participant joined), optionally of some stages;
-      2. their codes;
+      1. the highlights (the speaker's participant joined), optionally of some stages, as one
+         row: each field's values joined in one text (_read_highlights);
+      2. their codes: each code's highlights, one row per code;
       3. the study's sessions' participants with their facets;
       4, 5. the session of each of the study's transcripts and field notes: two small maps,
          where joining both tables to every highlight cost as much again as the rest of (1);
@@ -68,19 +69,18 @@ def load_evidence(
         if None in wanted:
             condition |= Q(stage__isnull=True)
         highlights = highlights.filter(condition)
-    highlight_rows, first_of = _merge_double_coding(
-        fetch_values(highlights.order_by("id").values_list(*_HIGHLIGHT_FIELDS))
-    )
-    found = _HighlightColumns.of(highlight_rows)
+    found, first_of = _merge_double_coding(_read_highlights(highlights))
+    transcript_ids = found.transcripts.tolist()
+    note_ids = found.notes.tolist()
     session_of_transcript, session_of_note = _document_sessions(
-        project, set(found.transcript_ids), set(found.note_ids)
+        project, set(transcript_ids).difference([_MISSING]), set(note_ids).difference([_MISSING])
     )
     # A highlight's codes are always of its study's codebook (insights.coding checks it), and
     # joining the small code table is cheaper than joining the highlights.
     codings = CodedHighlight.objects.filter(tag__project=project)
     if stage_ids is not None:
         codings = codings.filter(content_object__in=highlights)
-    coding_rows = fetch_values(codings.values_list("content_object_id", "tag_id"))
+    coded_quotes, coded_codes = _coded_quotes(found.ids, first_of, _read_codings(codings))
 
     people: dict[int, Person] = {}
     in_session: dict[int | None, list[int]] = defaultdict(list)
@@ -101,8 +101,28 @@ def load_evidence(
         in_session[session_id].append(pk)
         session_ids.add(session_id)
 
-    columns = _evidence_columns(
-        found, first_of, coding_rows, session_of_transcript, session_of_note, in_session
+    # 1. A transcript's quote has its transcript's session and its speaker (nobody: an
+    #    interviewer); a field note's quote has its note's session and every participant of it.
+    quote_sessions: list[int | None] = list(map(session_of_transcript.get, transcript_ids))
+    speakers = found.speakers.tolist()
+    # Each speaker's one-person tuple is made once and shared by all their quotes: the sets of
+    # people aggregation builds then hash a few dozen tuples, which stay in the CPU's cache.
+    alone: dict[int, tuple[int, ...]] = {pk: (pk,) for pk in set(speakers)}
+    alone[_MISSING] = ()
+    participant_ids = list(map(alone.__getitem__, speakers))
+    for at in np.flatnonzero(found.notes != _MISSING).tolist():
+        quote_sessions[at] = note_session = session_of_note.get(note_ids[at])
+        participant_ids[at] = tuple(in_session.get(note_session, ()))
+    columns = EvidenceColumns(
+        highlight_ids=found.ids.tolist(),
+        stage_ids=_with_none(found.stages),
+        participant_ids=participant_ids,
+        session_ids=quote_sessions,
+        sentiments=_with_none(found.sentiments),
+        severities=_with_none(found.severities),
+        lengths=(found.ends - found.starts).tolist(),  # offsets count code points
+        coded_quotes=coded_quotes,
+        coded_codes=coded_codes,
     )
     # Walked per distinct group of people at C speed, not person by person.
     outside = {
@@ -121,104 +141,114 @@ def load_evidence(
     return Evidence(columns=columns, roster=Roster(people), sessions=len(sessions))
 
 
-_HIGHLIGHT_FIELDS = (
-    "id",
-    "stage_id",
-    "utterance__speaker__participant_id",
-    "sentiment",
-    "pain_severity",
-    "start",
-    "end",
-    "transcript_id",
-    "field_note_id",
-)
-_HighlightRow = tuple[
-    int, int | None, int | None, int | None, int | None, int, int, int | None, int | None
-]
+# A NULL read from the database: below any smallint and any id.
+_MISSING = -99_999
 
 
-class _HighlightColumns(NamedTuple):
-    """The highlight rows (_HIGHLIGHT_FIELDS) as one tuple per field."""
+class _Highlights(NamedTuple):
+    """Highlights, one numpy array per field, in id order; NULL is _MISSING."""
 
-    ids: Sequence[int]
-    stage_ids: Sequence[int | None]
-    speakers: Sequence[int | None]  # the speaker's participant; None: an interviewer
-    sentiments: Sequence[int | None]
-    severities: Sequence[int | None]
-    starts: Sequence[int]
-    ends: Sequence[int]
-    transcript_ids: Sequence[int | None]
-    note_ids: Sequence[int | None]
+    ids: Ints
+    stages: Ints
+    speakers: Ints  # the speaker's participant; _MISSING: an interviewer, or a field note
+    sentiments: Ints
+    severities: Ints
+    starts: Ints
+    ends: Ints
+    transcripts: Ints
+    notes: Ints
 
-    @classmethod
-    def of(cls, rows: Sequence[_HighlightRow]) -> _HighlightColumns:
-        if not rows:
-            return cls((), (), (), (), (), (), (), (), ())
-        return cls(*zip(*rows, strict=True))
+    def at(self, kept: npt.NDArray[np.bool_]) -> _Highlights:
+        return _Highlights(*(column[kept] for column in self))
 
 
-def _evidence_columns(
-    found: _HighlightColumns,
-    first_of: Mapping[int, int],
-    coding_rows: Sequence[tuple[int, int]],
-    session_of_transcript: Mapping[int | None, int],
-    session_of_note: Mapping[int | None, int],
-    in_session: Mapping[int | None, list[int]],
-) -> EvidenceColumns:
-    """The highlights (a double-coded span's first only: _merge_double_coding) as
-    EvidenceColumns, built a column at a time with map() and zip(), in C, where a loop made
-    each quote in Python.
-
-    1. A transcript's quote has its transcript's session and its speaker (nobody: an
-       interviewer); a field note's quote has its note's session and every participant of it.
-    2. Each coding gives its code to its quote: _coded_quotes.
-    """
-    ids, stage_ids, speakers, sentiments, severities, starts, ends, transcript_ids, note_ids = found
-    session_ids = list(map(session_of_transcript.get, transcript_ids))
-    # Each speaker's one-person tuple is made once and shared by all their quotes: the sets of
-    # people aggregation builds then hash a few dozen tuples, which stay in the CPU's cache.
-    alone: dict[int | None, tuple[int, ...]] = {pk: (pk,) for pk in set(speakers) if pk}
-    alone[None] = ()
-    participant_ids = list(map(alone.__getitem__, speakers))
-    if any(note_ids):
-        for at, note_id in enumerate(note_ids):
-            if note_id is not None:
-                session_ids[at] = session_id = session_of_note.get(note_id)
-                participant_ids[at] = tuple(in_session.get(session_id, ()))
-
-    quotes, codes = _coded_quotes(ids, first_of, coding_rows)
-    return EvidenceColumns(
-        highlight_ids=ids,
-        stage_ids=stage_ids,
-        participant_ids=participant_ids,
-        session_ids=session_ids,
-        sentiments=sentiments,
-        severities=severities,
-        lengths=list(map(sub, ends, starts)),  # offsets count code points
-        coded_quotes=quotes,
-        coded_codes=codes,
+_HIGHLIGHT_FIELDS = dict(
+    zip(
+        _Highlights._fields,
+        (
+            "id",
+            "stage_id",
+            "utterance__speaker__participant_id",
+            "sentiment",
+            "pain_severity",
+            "start",
+            "end",
+            "transcript_id",
+            "field_note_id",
+        ),
+        strict=True,
     )
+)
+
+
+def _joined(field: str) -> StringAgg:
+    """A field's values, NULL as _MISSING, joined by commas in one text."""
+    value = Coalesce(field, Value(_MISSING), output_field=BigIntegerField())
+    return StringAgg(Cast(value, TextField()), delimiter=Value(","))
+
+
+def _numbers(text: str | None) -> Ints:
+    """The integers of a comma-separated text, parsed by numpy in C."""
+    if not text:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",")
+
+
+def _read_highlights(highlights: QuerySet[Highlight]) -> _Highlights:
+    """The highlights' fields (_HIGHLIGHT_FIELDS) in one row, each field's values joined in
+    one text, which numpy parses: tens of thousands of highlights come without a Python row
+    or value apiece, which took the database's driver most of the time the whole read takes
+    now. The values of one row keep their place in every text (the database aggregates
+    each row once, into all of them); sorted by id here, since SQLite cannot be asked to."""
+    found = highlights.aggregate(
+        **{name: _joined(field) for name, field in _HIGHLIGHT_FIELDS.items()}
+    )
+    columns = _Highlights(*(_numbers(found[name]) for name in _Highlights._fields))
+    ids = columns.ids
+    if (ids[1:] > ids[:-1]).all():
+        return columns
+    order = np.argsort(ids)
+    return _Highlights(*(column[order] for column in columns))
+
+
+def _read_codings(codings: QuerySet[CodedHighlight]) -> tuple[Ints, Ints]:
+    """Each coding's highlight and code, read as one row per code with its highlights' ids
+    joined in one text (as _read_highlights)."""
+    rows = list(
+        codings.order_by()
+        .values("tag_id")
+        .annotate(ids=StringAgg(Cast("content_object_id", TextField()), delimiter=Value(",")))
+        .values_list("tag_id", "ids")
+    )
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    highlights = [_numbers(text) for _code, text in rows]
+    codes = np.repeat(
+        np.array([code for code, _text in rows], dtype=np.int64), [len(ids) for ids in highlights]
+    )
+    return np.concatenate(highlights), codes
+
+
+def _with_none(values: Ints) -> list[int | None]:
+    found = values.tolist()
+    return list(map({_MISSING: None}.get, found, found))
 
 
 def _coded_quotes(
-    ids: Sequence[int], first_of: Mapping[int, int], coding_rows: Sequence[tuple[int, int]]
+    ids: Ints, first_of: Mapping[int, int], codings: tuple[Ints, Ints]
 ) -> tuple[Ints, Ints]:
     """Each coding's quote (its position in `ids`, which are in increasing order) and code.
 
     A coding of a double-coded span's later highlight (`first_of`: the span's first) goes to
     the first's quote; one of a highlight not loaded is left out. Found by numpy's binary
     search over the ids, the rare later highlights then one by one."""
-    highlight_ids = np.fromiter(ids, dtype=np.int64, count=len(ids))
-    codings = np.fromiter(
-        chain.from_iterable(coding_rows), dtype=np.int64, count=2 * len(coding_rows)
-    ).reshape(-1, 2)
-    coded, codes = codings[:, 0], codings[:, 1]
-    quotes = np.searchsorted(highlight_ids, coded)
+    coded, codes = codings
+    quotes = np.searchsorted(ids, coded)
     found = quotes < len(ids)
-    found[found] = highlight_ids[quotes[found]] == coded[found]
+    found[found] = ids[quotes[found]] == coded[found]
     if found.all():
         return quotes, codes
-    position_of = dict(zip(ids, range(len(ids)), strict=True))
+    position_of = dict(zip(ids.tolist(), range(len(ids)), strict=True))
     for at in np.flatnonzero(~found).tolist():
         first = first_of.get(int(coded[at]))
         if first is not None:
@@ -227,43 +257,48 @@ def _coded_quotes(
     return quotes[found], codes[found]
 
 
-# A highlight row's span: its transcript, field note, start, end and stage.
-_span = itemgetter(7, 8, 5, 6, 1)
-
-
-def _merge_double_coding(
-    highlight_rows: Sequence[_HighlightRow],
-) -> tuple[Sequence[_HighlightRow], dict[int, int]]:
+def _merge_double_coding(found: _Highlights) -> tuple[_Highlights, dict[int, int]]:
     """Two coders who highlight the very same span at the same stage (double coding, to
     measure agreement) made one quote, not two: the first highlight's, with the first
     sentiment and severity given. Returns the highlights without the later ones, and for
-    each of those the id of the first, whose quote their codings join."""
-    spans = list(map(_span, highlight_rows))
-    # Each span's first position: made from the end, the earliest one is written last.
-    first_position = dict(zip(reversed(spans), range(len(spans) - 1, -1, -1), strict=True))
-    if len(first_position) == len(spans):
-        return highlight_rows, {}
-    later = [
-        position
-        for position, first in enumerate(map(first_position.__getitem__, spans))
-        if first != position
-    ]
-    merged = list(highlight_rows)
+    each of those the id of the first, whose quote their codings join.
+
+    Each span (its transcript or field note, start, end and stage) is made one number,
+    the same for the same span, by arithmetic that may wrap around: spans whose numbers
+    differ differ, and the few rows whose numbers meet are compared field by field."""
+    source = np.where(found.transcripts != _MISSING, found.transcripts, -found.notes)
+    span = source
+    for field in (found.starts, found.ends, found.stages):
+        span = span * 1_000_003 + field
+    ordered = np.sort(span)
+    shared = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(shared):
+        return found, {}
+    sentiments, severities = found.sentiments.copy(), found.severities.copy()
+    ids = found.ids
+    first_at: dict[tuple[int, ...], int] = {}
     first_of: dict[int, int] = {}
-    for position in later:
-        row = highlight_rows[position]
-        first = first_position[spans[position]]
-        kept = merged[first]
-        first_of[row[0]] = kept[0]
-        merged[first] = (
-            *kept[:3],
-            kept[3] if kept[3] is not None else row[3],  # sentiment
-            kept[4] if kept[4] is not None else row[4],  # severity
-            *kept[5:],
+    kept = np.ones(len(ids), dtype=np.bool_)
+    for position in np.flatnonzero(np.isin(span, shared)).tolist():  # in id order
+        first = first_at.setdefault(
+            (
+                int(source[position]),
+                int(found.starts[position]),
+                int(found.ends[position]),
+                int(found.stages[position]),
+            ),
+            position,
         )
-    for position in reversed(later):
-        del merged[position]
-    return merged, first_of
+        if first == position:
+            continue
+        kept[position] = False
+        first_of[int(ids[position])] = int(ids[first])
+        if sentiments[first] == _MISSING:
+            sentiments[first] = sentiments[position]
+        if severities[first] == _MISSING:
+            severities[first] = severities[position]
+    merged = found._replace(sentiments=sentiments, severities=severities)
+    return merged.at(kept), first_of
 
 
 def fetch_values(queryset: QuerySet[Any, Any]) -> list[Any]:
