@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 from django.db import connections
-from django.db.models import BigIntegerField, Q, QuerySet, StringAgg, TextField, Value
+from django.db.models import BigIntegerField, F, Q, QuerySet, StringAgg, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 
 from insights.aggregation import (
@@ -181,10 +182,18 @@ _HIGHLIGHT_FIELDS = dict(
 )
 
 
-def _joined(field: str) -> StringAgg:
-    """A field's values, NULL as _MISSING, joined by commas in one text."""
-    value = Coalesce(field, Value(_MISSING), output_field=BigIntegerField())
-    return StringAgg(Cast(value, TextField()), delimiter=Value(","))
+_NOT_NULL = {"ids", "starts", "ends"}
+
+
+def _joined(field: str, *, nullable: bool = True) -> StringAgg:
+    """A field's values, NULL as _MISSING, joined by commas in one text.
+
+    The constants are written into the SQL (RawSQL, of no outside input): as parameters,
+    SQLite read them again for every row, which made the whole read a third slower."""
+    missing = RawSQL(str(_MISSING), (), output_field=BigIntegerField())  # noqa: S611 - a constant
+    value = Coalesce(field, missing, output_field=BigIntegerField()) if nullable else F(field)
+    comma = RawSQL("','", (), output_field=TextField())  # noqa: S611 - a constant
+    return StringAgg(Cast(value, TextField()), delimiter=comma)
 
 
 def _numbers(text: str | None) -> Ints:
@@ -201,7 +210,10 @@ def _read_highlights(highlights: QuerySet[Highlight]) -> _Highlights:
     now. The values of one row keep their place in every text (the database aggregates
     each row once, into all of them); sorted by id here, since SQLite cannot be asked to."""
     found = highlights.aggregate(
-        **{name: _joined(field) for name, field in _HIGHLIGHT_FIELDS.items()}
+        **{
+            name: _joined(field, nullable=name not in _NOT_NULL)
+            for name, field in _HIGHLIGHT_FIELDS.items()
+        }
     )
     columns = _Highlights(*(_numbers(found[name]) for name in _Highlights._fields))
     ids = columns.ids
@@ -217,7 +229,7 @@ def _read_codings(codings: QuerySet[CodedHighlight]) -> tuple[Ints, Ints]:
     rows = list(
         codings.order_by()
         .values("tag_id")
-        .annotate(ids=StringAgg(Cast("content_object_id", TextField()), delimiter=Value(",")))
+        .annotate(ids=_joined("content_object_id", nullable=False))
         .values_list("tag_id", "ids")
     )
     if not rows:
