@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cached_property, partial, reduce
 from itertools import chain, compress, repeat
-from operator import attrgetter, itemgetter, or_
+from operator import attrgetter, itemgetter, neg, or_
 from typing import Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
@@ -284,9 +284,11 @@ class EvidenceColumns:
         lengths: Sequence[int],
         coded_quotes: Ints | Sequence[int],
         coded_codes: Ints | Sequence[int],
+        values: Mapping[str, npt.NDArray[np.float64]] | None = None,
     ) -> None:
         """`coded_quotes` and `coded_codes`: each coding's quote (its position) and code, in
-        any order; a code given to a quote twice counts once."""
+        any order; a code given to a quote twice counts once. `values`: columns as values()
+        gives them, which the loader has at hand."""
         self.highlight_ids = highlight_ids
         self.stage_ids = stage_ids
         self.participant_ids = participant_ids
@@ -299,6 +301,7 @@ class EvidenceColumns:
         self.quote_stages: Ints = np.fromiter(
             map(at_stage.__getitem__, stage_ids), dtype=np.int64, count=len(stage_ids)
         )
+        self._values: dict[str, npt.NDArray[np.float64]] = dict(values or {})
         self.codings = Codings(
             np.asarray(coded_quotes, dtype=np.int64),
             np.asarray(coded_codes, dtype=np.int64),
@@ -330,14 +333,24 @@ class EvidenceColumns:
         values = dict(zip(_COLUMN_NAMES, columns, strict=True))
         code_ids: list[tuple[int, ...]] = values.pop("code_ids")
         quotes = [position for position, codes in enumerate(code_ids) for _code in codes]
-        return cls(**values, coded_quotes=quotes, coded_codes=[*chain.from_iterable(code_ids)])
+        return cls(
+            highlight_ids=values["highlight_ids"],
+            stage_ids=values["stage_ids"],
+            participant_ids=values["participant_ids"],
+            session_ids=values["session_ids"],
+            sentiments=values["sentiments"],
+            severities=values["severities"],
+            lengths=values["lengths"],
+            coded_quotes=quotes,
+            coded_codes=[*chain.from_iterable(code_ids)],
+        )
 
     @property
     def code_ids(self) -> list[tuple[int, ...]]:
         """Each quote's codes (in the order of their ids)."""
-        return self._code_ids_at(range(len(self)))
+        return self.code_ids_at(range(len(self)))
 
-    def _code_ids_at(self, positions: Sequence[int]) -> list[tuple[int, ...]]:
+    def code_ids_at(self, positions: Sequence[int]) -> list[tuple[int, ...]]:
         """The codes of the quotes at these positions: each quote's slice of the codings in
         quote order, found by binary search and cut in C."""
         codings = self.codings
@@ -350,6 +363,19 @@ class EvidenceColumns:
     def __len__(self) -> int:
         return len(self.highlight_ids)
 
+    def values(self, name: str) -> npt.NDArray[np.float64]:
+        """A column of numbers (highlight_ids, sentiments, severities, lengths) as a numpy
+        array of floats (exact for these), None as NaN; made once."""
+        found = self._values.get(name)
+        if found is None:
+            found = self._values[name] = np.array(getattr(self, name), dtype=np.float64)
+        return found
+
+    def row(self, position: int) -> EvidenceRow:
+        """The quote at this position."""
+        (found,) = self.rows((position,))
+        return found
+
     def rows(self, positions: Sequence[int] | None = None) -> list[EvidenceRow]:
         """The quotes at these positions (every quote by default) as EvidenceRows."""
         if positions is None:
@@ -358,7 +384,7 @@ class EvidenceColumns:
             return []
         at = _picker(positions)
         columns: list[Sequence[Any]] = [
-            self._code_ids_at(positions) if name == "code_ids" else at(getattr(self, name))
+            self.code_ids_at(positions) if name == "code_ids" else at(getattr(self, name))
             for name in _COLUMN_NAMES
         ]
         return list(map(evidence_row, zip(*columns, strict=True)))
@@ -458,7 +484,7 @@ class EvidenceIndex:
         key = (stage_id, tuple(sorted(set(code_ids))))
         found = self._strengths.get(key)
         if found is None:
-            found = self.strength_at(self._positions_for(stage_id, key[1]))
+            found = self.strength_at(self.positions_for(stage_id, key[1]))
             self._strengths[key] = found
         return found
 
@@ -485,9 +511,10 @@ class EvidenceIndex:
 
     def rows_for(self, stage_id: StageId, code_ids: Iterable[int]) -> list[EvidenceRow]:
         """Highlights at the stage with any of the codes, each once, in highlight order."""
-        return self.columns.rows(self._positions_for(stage_id, code_ids))
+        return self.columns.rows(self.positions_for(stage_id, code_ids))
 
-    def _positions_for(self, stage_id: StageId, code_ids: Iterable[int]) -> Sequence[int]:
+    def positions_for(self, stage_id: StageId, code_ids: Iterable[int]) -> Sequence[int]:
+        """The positions of rows_for's quotes."""
         positions = self.columns.positions
         codes = list(code_ids)
         if len(codes) == 1:
@@ -526,8 +553,8 @@ class EvidenceIndex:
         group = np.cumsum(np.diff(codings.groups, prepend=-1) != 0) - 1
         quotes = codings.grouped
         quote_counts = np.diff(np.append(starts, len(quotes)))
-        sentiments, rated_sentiments = _sums(columns.sentiments, group, quotes, count)
-        severities, rated_severities = _sums(columns.severities, group, quotes, count)
+        sentiments, rated_sentiments = _sums(columns.values("sentiments"), group, quotes, count)
+        severities, rated_severities = _sums(columns.values("severities"), group, quotes, count)
         sessions = _distinct_per_group(self._session_numbers()[quotes], group, count)
         participants, coverage = self._people_counts(group, quotes, count)
 
@@ -615,10 +642,10 @@ class EvidenceIndex:
 
 
 def _sums(
-    values: Sequence[int | None], group: Ints, quotes: Ints, count: int
+    values: npt.NDArray[np.float64], group: Ints, quotes: Ints, count: int
 ) -> tuple[list[int], list[int]]:
     """Per (stage, code): the sum of its quotes' values, and how many have one (not None)."""
-    given = np.array(values, dtype=np.float64)  # None is NaN
+    given = values
     rated = ~np.isnan(given)
     totals = np.bincount(group, weights=np.where(rated, given, 0.0)[quotes], minlength=count)
     counts = np.bincount(group, weights=rated[quotes], minlength=count)
@@ -772,8 +799,12 @@ class QuotePicker:
     Preferred, in order: quotes a report may show its viewers (`shareable(row)`; None: all),
     more of the theme's codes, coded quote-worthy, a readable length, higher pain severity,
     stronger sentiment either way, then the older highlight. Quotes nobody can be named for
-    (an interviewer's) are never picked. What does not depend on the theme is ranked once
-    per highlight, however many themes it supports.
+    (an interviewer's) are never picked.
+
+    What does not depend on the theme (all but shareable and the theme's codes) is ranked
+    once for all a study's quotes, by numpy: a theme's quotes are then sorted by their rank
+    in C. Whether viewers may read a quote is asked only of the quotes looked at, in that
+    order: the first few, mostly.
     """
 
     def __init__(
@@ -784,21 +815,7 @@ class QuotePicker:
     ) -> None:
         self.quote_worthy = quote_worthy
         self.shareable = shareable
-        self._ranks: dict[int, tuple[int, int, int, int, int, int]] = {}
-
-    def _rank(self, row: EvidenceRow) -> tuple[int, int, int, int, int, int]:
-        found = self._ranks.get(row.highlight_id)
-        if found is None:
-            found = (
-                0 if self.shareable is None or self.shareable(row) else 1,
-                0 if not self.quote_worthy.isdisjoint(row.code_ids) else 1,
-                0 if row.length in GOOD_QUOTE_LENGTH else 1,
-                -(row.severity or 0),
-                -abs(row.sentiment or 0),
-                row.highlight_id,
-            )
-            self._ranks[row.highlight_id] = found
-        return found
+        self._ranked: tuple[EvidenceColumns, list[int]] | None = None  # the last ranking
 
     def pick(
         self,
@@ -807,28 +824,70 @@ class QuotePicker:
         code_ids: Set[int],
         limit: int = DEFAULT_THRESHOLDS.quotes_per_theme,
     ) -> list[int]:
-        rank = self._rank
-        if len(code_ids) == 1:  # every row carries the one code
-            ordered = sorted(rows, key=rank)
+        columns = EvidenceColumns.from_rows(rows)
+        return self.pick_at(columns, range(len(columns)), code_ids=code_ids, limit=limit)
+
+    def pick_at(
+        self,
+        columns: EvidenceColumns,
+        positions: Sequence[int],
+        *,
+        code_ids: Set[int],
+        limit: int = DEFAULT_THRESHOLDS.quotes_per_theme,
+    ) -> list[int]:
+        """The choice among the quotes at these positions of `columns`."""
+        ranks = self._ranks_of(columns)
+        if len(code_ids) == 1:  # every quote carries the one code
+            ordered = sorted(positions, key=ranks.__getitem__)
         else:
-            ordered = sorted(
-                rows,
-                key=lambda row: (
-                    rank(row)[0],
-                    -len(code_ids & set(row.code_ids)),
-                    *rank(row)[1:],
-                ),
-            )
+            overlap = [len(code_ids & set(codes)) for codes in columns.code_ids_at(positions)]
+            keys = zip(map(neg, overlap), map(ranks.__getitem__, positions), positions, strict=True)
+            ordered = [position for _more, _rank, position in sorted(keys)]
         chosen: list[int] = []
         quoted: set[int] = set()
-        for row in ordered:
+        withheld: list[int] = []  # from viewers: looked at once the others ran out
+        participant_ids, highlight_ids = columns.participant_ids, columns.highlight_ids
+        for position in ordered:
+            if len(chosen) >= limit:
+                return chosen
+            people = participant_ids[position]
+            if not people or quoted.intersection(people):
+                continue
+            if self.shareable is not None and not self.shareable(columns.row(position)):
+                withheld.append(position)
+                continue
+            chosen.append(highlight_ids[position])
+            quoted.update(people)
+        for position in withheld:
             if len(chosen) >= limit:
                 break
-            if not row.participant_ids or quoted.intersection(row.participant_ids):
-                continue
-            chosen.append(row.highlight_id)
-            quoted.update(row.participant_ids)
+            people = participant_ids[position]
+            if not quoted.intersection(people):
+                chosen.append(highlight_ids[position])
+                quoted.update(people)
         return chosen
+
+    def _ranks_of(self, columns: EvidenceColumns) -> list[int]:
+        """Each quote's place when every quote of `columns` is sorted by quote-worthy,
+        readable length, severity, sentiment, then highlight id (kept for the next theme)."""
+        if self._ranked is not None and self._ranked[0] is columns:
+            return self._ranked[1]
+        codings = columns.codings
+        worthy = [at for at, code_id in enumerate(codings.code_of) if code_id in self.quote_worthy]
+        not_worthy = np.ones(len(columns), dtype=np.int64)
+        not_worthy[codings.quotes[np.isin(codings.codes, worthy)]] = 0
+        lengths = columns.values("lengths")
+        readable = (lengths >= GOOD_QUOTE_LENGTH.start) & (lengths < GOOD_QUOTE_LENGTH.stop)
+        severity = np.nan_to_num(columns.values("severities"))  # None counts as 0
+        sentiment = np.abs(np.nan_to_num(columns.values("sentiments")))
+        order = np.lexsort(
+            (columns.values("highlight_ids"), -sentiment, -severity, ~readable, not_worthy)
+        )
+        ranks = np.empty(len(columns), dtype=np.int64)
+        ranks[order] = np.arange(len(columns))
+        found: list[int] = ranks.tolist()
+        self._ranked = (columns, found)
+        return found
 
 
 def pick_quotes(

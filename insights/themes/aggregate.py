@@ -395,7 +395,6 @@ def _refresh(
     repick: list[int] = []
     for theme in live:
         theme_codes = codes_of.get(theme.pk, [])
-        rows = index.rows_for(theme.stage_id, theme_codes) if theme_codes else []
         strength = index.strength(theme.stage_id, theme_codes) if theme_codes else EMPTY
         values = _strength_values(strength)
         values["handoff_stage_id"] = aggregation.handoff_stage(
@@ -414,7 +413,12 @@ def _refresh(
             for name, value in changed.items():
                 setattr(theme, name, value)
         if not theme.quotes_picked:
-            picks = picker.pick(rows, code_ids=set(theme_codes), limit=thresholds.quotes_per_theme)
+            picks = picker.pick_at(
+                index.columns,
+                index.positions_for(theme.stage_id, theme_codes) if theme_codes else (),
+                code_ids=set(theme_codes),
+                limit=thresholds.quotes_per_theme,
+            )
             if picks != current.get(theme.pk, []):
                 repick.append(theme.pk)
                 quote_rows.extend(

@@ -114,6 +114,7 @@ def load_evidence(
     for at in np.flatnonzero(found.notes != _MISSING).tolist():
         quote_sessions[at] = note_session = session_of_note.get(note_ids[at])
         participant_ids[at] = tuple(in_session.get(note_session, ()))
+    lengths = found.ends - found.starts  # offsets count code points
     columns = EvidenceColumns(
         highlight_ids=found.ids.tolist(),
         stage_ids=_with_none(found.stages),
@@ -121,9 +122,15 @@ def load_evidence(
         session_ids=quote_sessions,
         sentiments=_with_none(found.sentiments),
         severities=_with_none(found.severities),
-        lengths=(found.ends - found.starts).tolist(),  # offsets count code points
+        lengths=lengths.tolist(),
         coded_quotes=coded_quotes,
         coded_codes=coded_codes,
+        values={
+            "highlight_ids": found.ids.astype(np.float64),
+            "sentiments": _with_nan(found.sentiments),
+            "severities": _with_nan(found.severities),
+            "lengths": lengths.astype(np.float64),
+        },
     )
     # Walked per distinct group of people at C speed, not person by person.
     outside = {
@@ -239,6 +246,10 @@ def _read_codings(codings: QuerySet[CodedHighlight]) -> tuple[Ints, Ints]:
         np.array([code for code, _text in rows], dtype=np.int64), [len(ids) for ids in highlights]
     )
     return np.concatenate(highlights), codes
+
+
+def _with_nan(values: Ints) -> npt.NDArray[np.float64]:
+    return np.where(values == _MISSING, np.nan, values)
 
 
 def _with_none(values: Ints) -> list[int | None]:

@@ -1,4 +1,5 @@
-"""The aggregation's figures on random evidence equal the definitions worked out the plain way.
+"""The aggregation's figures and picks on random evidence equal the definitions worked out the
+plain way.
 
 insights.aggregation counts people and co-occurrences as bits of ints for speed; these tests
 recount every figure from its definition (sets, a Counter, every pair of a highlight's codes)
@@ -19,10 +20,12 @@ from insights.aggregation import (
     EvidenceIndex,
     EvidenceRow,
     Person,
+    QuotePicker,
     Roster,
     code_strengths,
     cooccurrence,
     people_reached,
+    pick_quotes,
     strength_of,
 )
 
@@ -154,6 +157,61 @@ def test_cooccurrence_matches_counting_every_pair_of_each_highlight(seed):
     for stage in {key[0] for key in found}:
         in_stage = [key[1:] for key in found if key[0] == stage]
         assert in_stage == sorted(in_stage)
+
+
+def plain_pick(
+    rows: list[EvidenceRow],
+    code_ids: set[int],
+    quote_worthy: set[int],
+    shareable: set[int],
+    limit: int,
+) -> list[int]:
+    def preference(row: EvidenceRow) -> tuple[int, ...]:
+        return (
+            0 if row.highlight_id in shareable else 1,
+            -len(code_ids & set(row.code_ids)),
+            0 if quote_worthy & set(row.code_ids) else 1,
+            0 if 40 <= row.length <= 400 else 1,
+            -(row.severity or 0),
+            -abs(row.sentiment or 0),
+            row.highlight_id,
+        )
+
+    chosen: list[int] = []
+    quoted: set[int] = set()
+    for row in sorted(rows, key=preference):
+        if len(chosen) < limit and row.participant_ids and not quoted & set(row.participant_ids):
+            chosen.append(row.highlight_id)
+            quoted.update(row.participant_ids)
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_picked_quotes_match_the_definition(seed):
+    rows, roster = random_study(seed)
+    rng = random.Random(seed)
+    index = EvidenceIndex(rows, roster)
+    quote_worthy = set(rng.sample(range(1, 25), 3))
+    shareable = {row.highlight_id for row in rows if rng.random() < 0.7}
+    picker = QuotePicker(
+        quote_worthy=quote_worthy, shareable=lambda row: row.highlight_id in shareable
+    )
+    for stage in (None, 10, 11, 12):
+        for codes in ({1}, {2, 7}, {3, 4, 5}, {rng.randrange(1, 25)}):
+            evidence = [row for row in rows if row.stage_id == stage and codes & set(row.code_ids)]
+            expected = plain_pick(evidence, codes, quote_worthy, shareable, limit=3)
+            positions = index.positions_for(stage, codes)
+            assert picker.pick_at(index.columns, positions, code_ids=codes, limit=3) == expected
+            assert (
+                pick_quotes(
+                    evidence,
+                    code_ids=codes,
+                    quote_worthy=quote_worthy,
+                    shareable=shareable,
+                    limit=3,
+                )
+                == expected
+            )
 
 
 def test_the_roster_totals_count_everyone_on_it():
