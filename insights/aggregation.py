@@ -239,7 +239,8 @@ class Codings:
         self.quotes: Ints = keys // width
         self.codes: Ints = keys % width
         # The same codings as (stage, code, quote) numbers, sorted.
-        many = max(len(quote_stages), 1)
+        self.quote_count = len(quote_stages)
+        many = max(self.quote_count, 1)
         keys = np.sort((quote_stages[self.quotes] * width + self.codes) * many + self.quotes)
         # Each coding's (stage, code) as one number, in (stage, code) order.
         self.groups: Ints = keys // many
@@ -250,6 +251,12 @@ class Codings:
     def coded_ids(self) -> list[int]:
         """The code id of each coding in quote order."""
         found: list[int] = np.asarray(self.code_of, dtype=np.int64)[self.codes].tolist()
+        return found
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each quote's codings start in quote order, and where the last one's end."""
+        found: list[int] = np.searchsorted(self.quotes, np.arange(self.quote_count + 1)).tolist()
         return found
 
     def __len__(self) -> int:
@@ -352,13 +359,11 @@ class EvidenceColumns:
 
     def code_ids_at(self, positions: Sequence[int]) -> list[tuple[int, ...]]:
         """The codes of the quotes at these positions: each quote's slice of the codings in
-        quote order, found by binary search and cut in C."""
+        quote order, cut in C."""
         codings = self.codings
-        at = np.fromiter(positions, dtype=np.int64, count=len(positions))
-        starts = np.searchsorted(codings.quotes, at, side="left").tolist()
-        ends = np.searchsorted(codings.quotes, at, side="right").tolist()
-        coded_ids = codings.coded_ids
-        return list(map(tuple, map(coded_ids.__getitem__, map(slice, starts, ends))))
+        start = codings.starts.__getitem__
+        slices = map(slice, map(start, positions), map(start, map((1).__add__, positions)))
+        return list(map(tuple, map(codings.coded_ids.__getitem__, slices)))
 
     def __len__(self) -> int:
         return len(self.highlight_ids)
@@ -373,8 +378,16 @@ class EvidenceColumns:
 
     def row(self, position: int) -> EvidenceRow:
         """The quote at this position."""
-        (found,) = self.rows((position,))
-        return found
+        return EvidenceRow(
+            self.highlight_ids[position],
+            self.stage_ids[position],
+            self.code_ids_at((position,))[0],
+            self.participant_ids[position],
+            self.session_ids[position],
+            self.sentiments[position],
+            self.severities[position],
+            self.lengths[position],
+        )
 
     def rows(self, positions: Sequence[int] | None = None) -> list[EvidenceRow]:
         """The quotes at these positions (every quote by default) as EvidenceRows."""
@@ -873,9 +886,9 @@ class QuotePicker:
         if self._ranked is not None and self._ranked[0] is columns:
             return self._ranked[1]
         codings = columns.codings
-        worthy = [at for at, code_id in enumerate(codings.code_of) if code_id in self.quote_worthy]
+        worthy = np.array([code_id in self.quote_worthy for code_id in codings.code_of], dtype=bool)
         not_worthy = np.ones(len(columns), dtype=np.int64)
-        not_worthy[codings.quotes[np.isin(codings.codes, worthy)]] = 0
+        not_worthy[codings.quotes[worthy[codings.codes]]] = 0
         lengths = columns.values("lengths")
         readable = (lengths >= GOOD_QUOTE_LENGTH.start) & (lengths < GOOD_QUOTE_LENGTH.stop)
         severity = np.nan_to_num(columns.values("severities"))  # None counts as 0
