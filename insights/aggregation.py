@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from functools import cached_property, partial, reduce
-from itertools import chain, compress, repeat
+from itertools import chain, repeat
 from operator import attrgetter, itemgetter, neg, or_
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -103,14 +103,12 @@ class Roster:
         return len(self.people)
 
     @cached_property
-    def dimension_columns(self) -> list[tuple[str, list[str], int, int]]:
-        """Each dimension (DIMENSIONS' order), its values and where they lie in facet_bits
-        (sorted by dimension, then value): start and end."""
-        found = []
-        for dimension in DIMENSIONS:
-            at = [n for n, (name, _v, _m) in enumerate(self.facet_bits) if name == dimension]
-            start, end = (at[0], at[-1] + 1) if at else (0, 0)
-            found.append((dimension, [v for _d, v, _m in self.facet_bits[start:end]], start, end))
+    def facet_matrix(self) -> Ints:
+        """A row per person (roster order), a column per facet_bits: 1 where they have it."""
+        found = np.zeros((self.size, len(self.facet_bits)), dtype=np.int64)
+        for column, (_dimension, _value, having) in enumerate(self.facet_bits):
+            for person in range(self.size):
+                found[person, column] = having >> person & 1
         return found
 
     def totals(self) -> dict[str, dict[str, int]]:
@@ -486,11 +484,14 @@ class EvidenceIndex:
         )
         self.roster = roster
         # Each quote's people as a mask of roster bits, worked out once per group of people:
-        # few quotes' people differ.
-        people = _PeopleBits(roster)
+        # few quotes' people differ. Each quote's group is kept as its number.
+        self._people = people = _PeopleBits(roster)
         participant_ids = self.columns.participant_ids
-        mask_of = {group: people.mask(group) for group in set(participant_ids)}
-        self._masks = list(map(mask_of.__getitem__, participant_ids))
+        number = {group: at for at, group in enumerate(set(participant_ids))}
+        self._groups = list(number)
+        numbers = list(map(number.__getitem__, participant_ids))
+        self._quote_groups: Ints = np.array(numbers, dtype=np.int64)
+        self._masks = list(map([people.mask(group) for group in number].__getitem__, numbers))
         self._strengths: dict[tuple[StageId, tuple[int, ...]], Strength] = {}
 
     def strength(self, stage_id: StageId, code_ids: Iterable[int]) -> Strength:
@@ -573,15 +574,29 @@ class EvidenceIndex:
 
         roster, width = self.roster, codings.width
         stage_order, code_of = columns.stage_order, codings.code_of
-        dimensions = roster.dimension_columns
-        shares = {n: round(n / roster.size, 4) if roster.size else 0.0 for n in participants}
+        size = roster.size
+        shares = {n: round(n / size, 4) if size else 0.0 for n in participants}
+        # Each (stage, code)'s coverage, filled from the counts that are not 0 (in facet_bits'
+        # order: by dimension, then value).
+        covered: list[dict[str, dict[str, int]]] = [
+            {dimension: {} for dimension in DIMENSIONS} for _group in range(count)
+        ]
+        facets = [(dimension, value) for dimension, value, _having in roster.facet_bits]
+        at, columns_at = np.nonzero(coverage)
+        for (dimension, value), by_dimension, n in zip(
+            map(facets.__getitem__, columns_at.tolist()),
+            map(covered.__getitem__, at.tolist()),
+            coverage[at, columns_at].tolist(),
+            strict=True,
+        ):
+            by_dimension[dimension][value] = n
         found: dict[tuple[StageId, int], Strength] = {}
-        for number, quotes_n, people, sessions_n, covered, *means in zip(
+        for number, quotes_n, people, sessions_n, by_dimension, *means in zip(
             codings.groups[starts].tolist(),
             quote_counts.tolist(),
             participants,
             sessions,
-            coverage,
+            covered,
             sentiments,
             rated_sentiments,
             severities,
@@ -594,12 +609,7 @@ class EvidenceIndex:
                 people,
                 sessions_n,
                 shares[people],
-                {
-                    dimension: dict(
-                        compress(zip(values, covered[start:end], strict=True), covered[start:end])
-                    )
-                    for dimension, values, start, end in dimensions
-                },
+                by_dimension,
                 round(means[0] / means[1], 3) if means[1] else None,
                 round(means[2] / means[3], 3) if means[3] else None,
             )
@@ -613,27 +623,20 @@ class EvidenceIndex:
             map(number.get, session_ids, repeat(-1)), dtype=np.int64, count=len(session_ids)
         )
 
-    def _people_counts(
-        self, group: Ints, quotes: Ints, count: int
-    ) -> tuple[list[int], list[list[int]]]:
+    def _people_counts(self, group: Ints, quotes: Ints, count: int) -> tuple[list[int], Ints]:
         """How many people each (stage, code) quotes, and how many of them have each of the
-        roster's facets (roster.facet_bits' order).
+        roster's facets (a row per (stage, code), a column per roster.facet_bits).
 
         A person is their roster bit's position (someone quoted off the roster, one above);
         a quote's people are one of a few hundred groups, each group's people listed once."""
-        people = _PeopleBits(self.roster)
-        participant_ids = self.columns.participant_ids
-        number = {ids: at for at, ids in enumerate(set(participant_ids))}
-        members = [[people.mask((pk,)).bit_length() - 1 for pk in ids] for ids in number]
+        people = self._people
+        members = [[people.mask((pk,)).bit_length() - 1 for pk in ids] for ids in self._groups]
         sizes = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
         firsts = np.cumsum(sizes) - sizes
         persons = np.fromiter(chain.from_iterable(members), dtype=np.int64, count=int(sizes.sum()))
-        quote_groups = np.fromiter(
-            map(number.__getitem__, participant_ids), dtype=np.int64, count=len(participant_ids)
-        )
         # Each (stage, code) and group of people once, then each of the group's people.
-        groups = len(members)
-        pairs = _distinct(group * groups + quote_groups[quotes])
+        groups = max(len(members), 1)
+        pairs = _distinct(group * groups + self._quote_groups[quotes])
         of, whose = pairs // groups, pairs % groups
         many = sizes[whose]
         within = np.arange(int(many.sum())) - np.repeat(np.cumsum(many) - many, many)
@@ -642,16 +645,14 @@ class EvidenceIndex:
         reached = _distinct(np.repeat(of, many) * everyone + quoted)
         who = reached // everyone
         participants: list[int] = np.bincount(who, minlength=count).tolist()
-        # Each person's facets: a row of 0s and 1s in roster.facet_bits' order.
-        facets = np.zeros((everyone, len(self.roster.facet_bits)), dtype=np.int64)
-        for column, (_dimension, _value, mask) in enumerate(self.roster.facet_bits):
-            for person in range(self.roster.size):
-                facets[person, column] = mask >> person & 1
+        facets = self.roster.facet_matrix
         coverage = np.zeros((count, facets.shape[1]), dtype=np.int64)
-        if len(reached):
+        quoted_on_roster = reached % everyone < self.roster.size
+        if quoted_on_roster.any():
+            who, persons = who[quoted_on_roster], reached[quoted_on_roster] % everyone
             first = _starts(who)
-            coverage[who[first]] = np.add.reduceat(facets[reached % everyone], first, axis=0)
-        return participants, coverage.tolist()
+            coverage[who[first]] = np.add.reduceat(facets[persons], first, axis=0)
+        return participants, coverage
 
 
 def _sums(
