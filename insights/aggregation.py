@@ -400,29 +400,15 @@ class EvidenceColumns:
         ]
         return list(map(evidence_row, zip(*columns, strict=True)))
 
-    def cooccurrence(self) -> dict[tuple[StageId, int, int], int]:
+    def cooccurrence(self, at_least: int = 1) -> dict[tuple[StageId, int, int], int]:
         """Per stage, how many quotes carry both codes of each pair (first code id < second),
-        stages in order ("no stage" last), then pairs.
-
-        The codings are sorted by quote then code, so a quote's codes sit side by side: the
-        pairs d apart are the codings whose quote is the same as the one d places on's.
-        Each pair is made one number (stage, first, second) and numpy counts them."""
-        codings = self.codings
-        quotes, codes, width = codings.quotes, codings.codes, codings.width
-        stages = self.quote_stages[quotes]
-        found = []
-        apart = 1
-        while apart < len(quotes):
-            together = quotes[apart:] == quotes[:-apart]
-            if not together.any():  # no quote has more than `apart` codes
-                break
-            first, second = codes[:-apart][together], codes[apart:][together]
-            found.append((stages[:-apart][together] * width + first) * width + second)
-            apart += 1
-        if not found:
-            return {}
-        pairs, counts = _runs(np.sort(np.concatenate(found)))
-        stage_order, code_of = self.stage_order, codings.code_of
+        stages in order ("no stage" last), then pairs; only the pairs carried by `at_least`
+        quotes: the job keeps the few that meet often, and makes no key for the others."""
+        pairs, counts = self._pairs
+        often = counts >= at_least
+        pairs, counts = pairs[often], counts[often]
+        width = self.codings.width
+        stage_order, code_of = self.stage_order, self.codings.code_of
         return dict(
             zip(
                 zip(
@@ -435,6 +421,31 @@ class EvidenceColumns:
                 strict=True,
             )
         )
+
+    def pair_count(self) -> int:
+        """How many (stage, code pair)s cooccurrence() has."""
+        return len(self._pairs[0])
+
+    @cached_property
+    def _pairs(self) -> tuple[Ints, Ints]:
+        """Each (stage, first code, second code) carried by a quote, as one number, sorted,
+        and how many quotes carry it.
+
+        The codings are sorted by quote then code, so a quote's codes sit side by side: the
+        pairs d apart are the codings whose quote is the same as the one d places on's."""
+        codings = self.codings
+        quotes, codes, width = codings.quotes, codings.codes, codings.width
+        stages = self.quote_stages[quotes]
+        found = [np.zeros(0, dtype=np.int64)]
+        apart = 1
+        while apart < len(quotes):
+            together = quotes[apart:] == quotes[:-apart]
+            if not together.any():  # no quote has more than `apart` codes
+                break
+            first, second = codes[:-apart][together], codes[apart:][together]
+            found.append((stages[:-apart][together] * width + first) * width + second)
+            apart += 1
+        return _runs(np.sort(np.concatenate(found)))
 
 
 def _picker(positions: Sequence[int]) -> Callable[[Sequence[_T]], tuple[_T, ...]]:
@@ -545,9 +556,12 @@ class EvidenceIndex:
         """people_reached of every quote."""
         return _people_reached(set(self.columns.participant_ids), self.roster)
 
-    def cooccurrence(self) -> dict[tuple[StageId, int, int], int]:
-        """cooccurrence of every quote."""
-        return self.columns.cooccurrence()
+    def cooccurrence(self, at_least: int = 1) -> dict[tuple[StageId, int, int], int]:
+        """cooccurrence of every quote (EvidenceColumns.cooccurrence)."""
+        return self.columns.cooccurrence(at_least)
+
+    def pair_count(self) -> int:
+        return self.columns.pair_count()
 
     def code_strengths(self) -> dict[tuple[StageId, int], Strength]:
         """code_strengths: every (stage, code)'s strength, worked out for all of them at

@@ -173,7 +173,8 @@ def _aggregate(
     index = EvidenceIndex(evidence.columns, roster)
     report(1, 4, "Measuring each code at each stage.")
     strengths = aggregation.code_strengths(index)
-    pairs = index.cooccurrence()
+    # Only the pairs that meet often enough to be kept or to join codes into a candidate.
+    pairs = index.cooccurrence(at_least=thresholds.min_cooccurrence)
     candidates = aggregation.propose_candidates(
         index, strengths=strengths, pairs=pairs, thresholds=thresholds
     )
@@ -210,7 +211,7 @@ def _aggregate(
         highlights=len(evidence.columns),
         participants=participants_quoted,
         strengths=saved,
-        pairs=len(pairs),
+        pairs=index.pair_count(),
         themes_updated=len(themes),
         new_candidates=len(created),
         recommendations_drafted=drafted,

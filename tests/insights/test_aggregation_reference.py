@@ -143,7 +143,7 @@ def test_people_reached_are_the_strength_of_the_quotes_with_people(seed):
 
 @pytest.mark.parametrize("seed", range(12))
 def test_cooccurrence_matches_counting_every_pair_of_each_highlight(seed):
-    rows, _roster = random_study(seed)
+    rows, roster = random_study(seed)
     expected: Counter[tuple[int | None, int, int]] = Counter()
     for row in rows:
         for first, second in combinations(sorted(set(row.code_ids)), 2):
@@ -152,6 +152,11 @@ def test_cooccurrence_matches_counting_every_pair_of_each_highlight(seed):
     found = cooccurrence(rows)
 
     assert found == dict(expected)
+    index = EvidenceIndex(rows, roster)
+    assert index.pair_count() == len(expected)
+    often = {key: n for key, n in expected.items() if n >= 3}
+    assert index.cooccurrence(at_least=3) == often
+    assert list(index.cooccurrence(at_least=3)) == [key for key in found if key in often]
     stage_order = [(1, 0) if stage is None else (0, stage) for stage, _a, _b in found]
     assert stage_order == sorted(stage_order)  # stages in order, "no stage" last
     for stage in {key[0] for key in found}:
