@@ -44,7 +44,14 @@ from insights.themes import (
     MAX_NAME_LENGTH,
     ThemeError,
 )
-from insights.themes.evidence import fetch_values, load_evidence, shareable_quotes, stage_infos
+from insights.themes.evidence import (
+    fetch_values,
+    load_evidence,
+    read_columns,
+    shareable_quotes,
+    stage_infos,
+    with_none,
+)
 from interviews.models import ResearchProject
 from jobs.runner import JobContext, JobError, JobOutcome
 
@@ -259,6 +266,8 @@ def _sync_strengths(
         )
     }
     wanted = {key: strength for key, strength in strengths.items() if key[1] in codes}
+    if existing.keys() == wanted.keys() and _all_stored(existing, wanted):
+        return len(wanted)
     new = []
     for key, strength in wanted.items():
         found = existing.get(key)
@@ -279,6 +288,22 @@ def _sync_strengths(
         CodeStrength.objects.filter(pk__in=gone).delete()
     CodeStrength.objects.bulk_create(new, batch_size=500)
     return len(wanted)
+
+
+def _all_stored(
+    existing: Mapping[tuple[int | None, int], tuple[int, tuple[object, ...], str]],
+    wanted: Mapping[tuple[int | None, int], Strength],
+) -> bool:
+    """Whether every stored row already has its strength's figures and the very coverage
+    text Django writes for it: one json.dumps of all of them, compared with the stored texts
+    joined as it joins a list's items (one by one, encoding took longer than reading the
+    rows). A coverage printed otherwise (jsonb) makes this False; _sync_strengths then
+    compares row by row."""
+    keys = list(wanted)
+    if [existing[key][1] for key in keys] != [_figures(wanted[key]) for key in keys]:
+        return False
+    coverage = json.dumps([wanted[key].coverage for key in keys])
+    return coverage == f"[{', '.join(existing[key][2] for key in keys)}]"
 
 
 def _figures(strength: Strength) -> tuple[object, ...]:
@@ -311,14 +336,30 @@ def _sync_pairs(
         for key, n in pairs.items()
         if n >= at_least and key[1] in codes and key[2] in codes
     }
-    stored: dict[tuple[int | None, int, int, int], int] = {
-        (stage_id, first, second, n): pk
-        for pk, stage_id, first, second, n in fetch_values(
-            CodePair.objects.filter(project=project)
-            .order_by()
-            .values_list("id", "stage_id", "first_id", "second_id", "highlights")
+    found = read_columns(
+        CodePair.objects.filter(project=project),
+        {
+            "pk": "id",
+            "stage": "stage_id",
+            "first": "first_id",
+            "second": "second_id",
+            "n": "highlights",
+        },
+        not_null={"pk", "first", "second", "n"},
+    )
+    stored: dict[tuple[int | None, int, int, int], int] = dict(
+        zip(
+            zip(
+                with_none(found["stage"]),
+                found["first"].tolist(),
+                found["second"].tolist(),
+                found["n"].tolist(),
+                strict=True,
+            ),
+            found["pk"].tolist(),
+            strict=True,
         )
-    }
+    )
     if stored.keys() == wanted:
         return
     # What is stored but not wanted: a pair whose count changed, or one that is gone.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -74,7 +74,7 @@ def load_evidence(
     transcript_ids = found.transcripts.tolist()
     note_ids = found.notes.tolist()
     session_of_transcript, session_of_note = _document_sessions(
-        project, set(transcript_ids).difference([_MISSING]), set(note_ids).difference([_MISSING])
+        project, set(transcript_ids).difference([MISSING]), set(note_ids).difference([MISSING])
     )
     # A highlight's codes are always of its study's codebook (insights.coding checks it), and
     # joining the small code table is cheaper than joining the highlights.
@@ -109,19 +109,19 @@ def load_evidence(
     # Each speaker's one-person tuple is made once and shared by all their quotes: the sets of
     # people aggregation builds then hash a few dozen tuples, which stay in the CPU's cache.
     alone: dict[int, tuple[int, ...]] = {pk: (pk,) for pk in set(speakers)}
-    alone[_MISSING] = ()
+    alone[MISSING] = ()
     participant_ids = list(map(alone.__getitem__, speakers))
-    for at in np.flatnonzero(found.notes != _MISSING).tolist():
+    for at in np.flatnonzero(found.notes != MISSING).tolist():
         quote_sessions[at] = note_session = session_of_note.get(note_ids[at])
         participant_ids[at] = tuple(in_session.get(note_session, ()))
     lengths = found.ends - found.starts  # offsets count code points
     columns = EvidenceColumns(
         highlight_ids=found.ids.tolist(),
-        stage_ids=_with_none(found.stages),
+        stage_ids=with_none(found.stages),
         participant_ids=participant_ids,
         session_ids=quote_sessions,
-        sentiments=_with_none(found.sentiments),
-        severities=_with_none(found.severities),
+        sentiments=with_none(found.sentiments),
+        severities=with_none(found.severities),
         lengths=lengths.tolist(),
         coded_quotes=coded_quotes,
         coded_codes=coded_codes,
@@ -150,15 +150,15 @@ def load_evidence(
 
 
 # A NULL read from the database: below any smallint and any id.
-_MISSING = -99_999
+MISSING = -99_999
 
 
 class _Highlights(NamedTuple):
-    """Highlights, one numpy array per field, in id order; NULL is _MISSING."""
+    """Highlights, one numpy array per field, in id order; NULL is MISSING."""
 
     ids: Ints
     stages: Ints
-    speakers: Ints  # the speaker's participant; _MISSING: an interviewer, or a field note
+    speakers: Ints  # the speaker's participant; MISSING: an interviewer, or a field note
     sentiments: Ints
     severities: Ints
     starts: Ints
@@ -193,11 +193,11 @@ _NOT_NULL = {"ids", "starts", "ends"}
 
 
 def _joined(field: str, *, nullable: bool = True) -> StringAgg:
-    """A field's values, NULL as _MISSING, joined by commas in one text.
+    """A field's values, NULL as MISSING, joined by commas in one text.
 
     The constants are written into the SQL (RawSQL, of no outside input): as parameters,
     SQLite read them again for every row, which made the whole read a third slower."""
-    missing = RawSQL(str(_MISSING), (), output_field=BigIntegerField())  # noqa: S611 - a constant
+    missing = RawSQL(str(MISSING), (), output_field=BigIntegerField())  # noqa: S611 - a constant
     value = Coalesce(field, missing, output_field=BigIntegerField()) if nullable else F(field)
     comma = RawSQL("','", (), output_field=TextField())  # noqa: S611 - a constant
     return StringAgg(Cast(value, TextField()), delimiter=comma)
@@ -210,19 +210,27 @@ def _numbers(text: str | None) -> Ints:
     return np.fromstring(text, dtype=np.int64, sep=",")
 
 
-def _read_highlights(highlights: QuerySet[Highlight]) -> _Highlights:
-    """The highlights' fields (_HIGHLIGHT_FIELDS) in one row, each field's values joined in
-    one text, which numpy parses: tens of thousands of highlights come without a Python row
-    or value apiece, which took the database's driver most of the time the whole read takes
-    now. The values of one row keep their place in every text (the database aggregates
-    each row once, into all of them); sorted by id here, since SQLite cannot be asked to."""
-    found = highlights.aggregate(
-        **{
-            name: _joined(field, nullable=name not in _NOT_NULL)
-            for name, field in _HIGHLIGHT_FIELDS.items()
-        }
+def read_columns(
+    queryset: QuerySet[Any, Any], fields: Mapping[str, str], *, not_null: Set[str] = frozenset()
+) -> dict[str, Ints]:
+    """Integer fields of every row of the queryset, one numpy array per field (by the names
+    `fields` gives them), NULL as MISSING; the rows in the same order in every array.
+
+    Read as one row: each field's values joined in one text by the database, which numpy
+    parses. The values of one row keep their place in every text (the database aggregates
+    each row once, into all of them). Tens of thousands of rows come without a Python row
+    or value apiece, which took the database's driver longer than all the rest."""
+    found = queryset.aggregate(
+        **{name: _joined(field, nullable=name not in not_null) for name, field in fields.items()}
     )
-    columns = _Highlights(*(_numbers(found[name]) for name in _Highlights._fields))
+    return {name: _numbers(found[name]) for name in fields}
+
+
+def _read_highlights(highlights: QuerySet[Highlight]) -> _Highlights:
+    """The highlights' fields (_HIGHLIGHT_FIELDS), read_columns, sorted by id here (SQLite
+    cannot be asked to order what it aggregates)."""
+    found = read_columns(highlights, _HIGHLIGHT_FIELDS, not_null=_NOT_NULL)
+    columns = _Highlights(*(found[name] for name in _Highlights._fields))
     ids = columns.ids
     if (ids[1:] > ids[:-1]).all():
         return columns
@@ -249,12 +257,13 @@ def _read_codings(codings: QuerySet[CodedHighlight]) -> tuple[Ints, Ints]:
 
 
 def _with_nan(values: Ints) -> npt.NDArray[np.float64]:
-    return np.where(values == _MISSING, np.nan, values)
+    return np.where(values == MISSING, np.nan, values)
 
 
-def _with_none(values: Ints) -> list[int | None]:
+def with_none(values: Ints) -> list[int | None]:
+    """The values as a list, MISSING as None."""
     found = values.tolist()
-    return list(map({_MISSING: None}.get, found, found))
+    return list(map({MISSING: None}.get, found, found))
 
 
 def _coded_quotes(
@@ -289,7 +298,7 @@ def _merge_double_coding(found: _Highlights) -> tuple[_Highlights, dict[int, int
     Each span (its transcript or field note, start, end and stage) is made one number,
     the same for the same span, by arithmetic that may wrap around: spans whose numbers
     differ differ, and the few rows whose numbers meet are compared field by field."""
-    source = np.where(found.transcripts != _MISSING, found.transcripts, -found.notes)
+    source = np.where(found.transcripts != MISSING, found.transcripts, -found.notes)
     span = source
     for field in (found.starts, found.ends, found.stages):
         span = span * 1_000_003 + field
@@ -316,9 +325,9 @@ def _merge_double_coding(found: _Highlights) -> tuple[_Highlights, dict[int, int
             continue
         kept[position] = False
         first_of[int(ids[position])] = int(ids[first])
-        if sentiments[first] == _MISSING:
+        if sentiments[first] == MISSING:
             sentiments[first] = sentiments[position]
-        if severities[first] == _MISSING:
+        if severities[first] == MISSING:
             severities[first] = severities[position]
     merged = found._replace(sentiments=sentiments, severities=severities)
     return merged.at(kept), first_of

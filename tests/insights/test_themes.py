@@ -252,6 +252,29 @@ def test_coverage_by_segment_region_tier_and_group(study: EvidenceStudy, quotes:
     }
 
 
+def test_a_rerun_updates_a_coverage_whose_figures_stay_the_same(
+    study: EvidenceStudy, quotes: dict
+) -> None:
+    themes_aggregate(project=study.project)
+    # Cleo moves from smb to mid_market: the same quotes and people, another coverage.
+    cleo = study.people["Cleo"]
+    cleo.segment = "mid_market"
+    cleo.save(update_fields=["segment"])
+
+    themes_aggregate(project=study.project)
+
+    sso = CodeStrength.objects.get(
+        project=study.project, stage=stage_named("onboarding"), code=study.codes["SSO"]
+    )
+    assert (sso.quote_count, sso.participant_count) == (4, 3)
+    assert sso.coverage["segment"] == {"large": 2, "mid_market": 1}
+    assert sso.coverage["group"] == {"large:self_managed": 2, "mid_market:saas": 1}
+    saml = CodeStrength.objects.get(
+        project=study.project, stage=stage_named("onboarding"), code=study.codes["SAML"]
+    )
+    assert saml.coverage["segment"] == {"large": 2}, "Ada and Ben's, unchanged"
+
+
 def test_cooccurrence_within_highlights(study: EvidenceStudy, quotes: dict) -> None:
     themes_aggregate(project=study.project)
     pairs = list(
