@@ -345,7 +345,6 @@ def _sync_pairs(
             "second": "second_id",
             "n": "highlights",
         },
-        not_null={"pk", "first", "second", "n"},
     )
     stored: dict[tuple[int | None, int, int, int], int] = dict(
         zip(

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from django.db import connections
-from django.db.models import BigIntegerField, F, Q, QuerySet, StringAgg, TextField
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Aggregate, Q, QuerySet, TextField
+from django.db.models.sql.compiler import SQLCompiler
 
 from insights.aggregation import (
     EvidenceColumns,
@@ -23,7 +23,7 @@ from insights.aggregation import (
     StageInfo,
 )
 from insights.models import (
-    CodedHighlight,
+    Code,
     Highlight,
     Stage,
 )
@@ -78,10 +78,12 @@ def load_evidence(
     )
     # A highlight's codes are always of its study's codebook (insights.coding checks it), and
     # joining the small code table is cheaper than joining the highlights.
-    codings = CodedHighlight.objects.filter(tag__project=project)
-    if stage_ids is not None:
-        codings = codings.filter(content_object__in=highlights)
-    coded_quotes, coded_codes = _coded_quotes(found.ids, first_of, _read_codings(codings))
+    codes = Code.objects.filter(project=project)
+    if stage_ids is None:
+        codes = codes.filter(coded_items__isnull=False)
+    else:
+        codes = codes.filter(coded_items__content_object__in=highlights)
+    coded_quotes, coded_codes = _coded_quotes(found.ids, first_of, _read_codings(codes))
 
     people: dict[int, Person] = {}
     in_session: dict[int | None, list[int]] = defaultdict(list)
@@ -189,18 +191,27 @@ _HIGHLIGHT_FIELDS = dict(
 )
 
 
-_NOT_NULL = {"ids", "starts", "ends"}
+class Joined(Aggregate):
+    """An integer field's values joined by commas in one text, NULL written as MISSING:
+    STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite (which writes integers as text itself).
 
+    The constants are in the SQL: as parameters, SQLite read them again for every row,
+    which made the highlights' read a third slower."""
 
-def _joined(field: str, *, nullable: bool = True) -> StringAgg:
-    """A field's values, NULL as MISSING, joined by commas in one text.
+    function = "STRING_AGG"
+    template = f"%(function)s(CAST(COALESCE(%(expressions)s, {MISSING}) AS TEXT), ',')"
+    output_field = TextField()
 
-    The constants are written into the SQL (RawSQL, of no outside input): as parameters,
-    SQLite read them again for every row, which made the whole read a third slower."""
-    missing = RawSQL(str(MISSING), (), output_field=BigIntegerField())  # noqa: S611 - a constant
-    value = Coalesce(field, missing, output_field=BigIntegerField()) if nullable else F(field)
-    comma = RawSQL("','", (), output_field=TextField())  # noqa: S611 - a constant
-    return StringAgg(Cast(value, TextField()), delimiter=comma)
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[str | int, ...]]:
+        return self.as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template=f"%(function)s(COALESCE(%(expressions)s, {MISSING}), ',')",
+            **extra_context,
+        )
 
 
 def _numbers(text: str | None) -> Ints:
@@ -210,9 +221,7 @@ def _numbers(text: str | None) -> Ints:
     return np.fromstring(text, dtype=np.int64, sep=",")
 
 
-def read_columns(
-    queryset: QuerySet[Any, Any], fields: Mapping[str, str], *, not_null: Set[str] = frozenset()
-) -> dict[str, Ints]:
+def read_columns(queryset: QuerySet[Any, Any], fields: Mapping[str, str]) -> dict[str, Ints]:
     """Integer fields of every row of the queryset, one numpy array per field (by the names
     `fields` gives them), NULL as MISSING; the rows in the same order in every array.
 
@@ -220,16 +229,14 @@ def read_columns(
     parses. The values of one row keep their place in every text (the database aggregates
     each row once, into all of them). Tens of thousands of rows come without a Python row
     or value apiece, which took the database's driver longer than all the rest."""
-    found = queryset.aggregate(
-        **{name: _joined(field, nullable=name not in not_null) for name, field in fields.items()}
-    )
+    found = queryset.aggregate(**{name: Joined(field) for name, field in fields.items()})
     return {name: _numbers(found[name]) for name in fields}
 
 
 def _read_highlights(highlights: QuerySet[Highlight]) -> _Highlights:
     """The highlights' fields (_HIGHLIGHT_FIELDS), read_columns, sorted by id here (SQLite
     cannot be asked to order what it aggregates)."""
-    found = read_columns(highlights, _HIGHLIGHT_FIELDS, not_null=_NOT_NULL)
+    found = read_columns(highlights, _HIGHLIGHT_FIELDS)
     columns = _Highlights(*(found[name] for name in _Highlights._fields))
     ids = columns.ids
     if (ids[1:] > ids[:-1]).all():
@@ -238,22 +245,24 @@ def _read_highlights(highlights: QuerySet[Highlight]) -> _Highlights:
     return _Highlights(*(column[order] for column in columns))
 
 
-def _read_codings(codings: QuerySet[CodedHighlight]) -> tuple[Ints, Ints]:
-    """Each coding's highlight and code, read as one row per code with its highlights' ids
-    joined in one text (as _read_highlights)."""
+def _read_codings(codes: QuerySet[Code]) -> tuple[Ints, Ints]:
+    """Each coding's highlight and code: the codes' codings (the ones the queryset's filter
+    on coded_items keeps), read as one row per code, its highlights' ids joined in one text.
+
+    Grouped by the code table's id, which SQLite walks in order, reading each code's
+    codings from the index in turn; grouped by the codings' own column, it sorted them
+    all again."""
     rows = list(
-        codings.order_by()
-        .values("tag_id")
-        .annotate(ids=_joined("content_object_id", nullable=False))
-        .values_list("tag_id", "ids")
+        codes.order_by()
+        .values("id")
+        .annotate(ids=Joined("coded_items__content_object_id"))
+        .values_list("id", "ids")
     )
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     highlights = [_numbers(text) for _code, text in rows]
-    codes = np.repeat(
-        np.array([code for code, _text in rows], dtype=np.int64), [len(ids) for ids in highlights]
-    )
-    return np.concatenate(highlights), codes
+    code_ids = np.array([code for code, _text in rows], dtype=np.int64)
+    return np.concatenate(highlights), np.repeat(code_ids, [len(ids) for ids in highlights])
 
 
 def _with_nan(values: Ints) -> npt.NDArray[np.float64]:
