@@ -289,12 +289,11 @@ def _coded_quotes(
     found[found] = ids[quotes[found]] == coded[found]
     if found.all():
         return quotes, codes
-    position_of = dict(zip(ids.tolist(), range(len(ids)), strict=True))
-    for at in np.flatnonzero(~found).tolist():
-        first = first_of.get(int(coded[at]))
-        if first is not None:
-            quotes[at] = position_of[first]
-            found[at] = True
+    later = np.flatnonzero(~found)
+    firsts = [first_of.get(highlight_id) for highlight_id in coded[later].tolist()]
+    joined = later[[first is not None for first in firsts]]
+    quotes[joined] = np.searchsorted(ids, [first for first in firsts if first is not None])
+    found[joined] = True
     return quotes[found], codes[found]
 
 
