@@ -282,7 +282,7 @@ def _coded_quotes(
 
     A coding of a double-coded span's later highlight (`first_of`: the span's first) goes to
     the first's quote; one of a highlight not loaded is left out. Found by numpy's binary
-    search over the ids, the rare later highlights then one by one."""
+    search over the ids, a later highlight's through its first's id."""
     coded, codes = codings
     quotes = np.searchsorted(ids, coded)
     found = quotes < len(ids)
