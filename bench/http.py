@@ -95,6 +95,7 @@ def start(username: str) -> Server:
     """Start the server on the bench database (bench.run set its environment) and log in."""
     kind = server_kind()
     address = f"127.0.0.1:{_free_port()}"
+    _create_cache_table()
     env = dict(os.environ)
     # The `make run` configuration, not the bench's production settings.
     env.update(DJANGO_SETTINGS_MODULE="cxresearch.settings", DEBUG="true", LOG_LEVEL="WARNING")
@@ -112,6 +113,19 @@ def start(username: str) -> Server:
         server.stop()
         raise
     return server
+
+
+def _create_cache_table() -> None:
+    """The table of the server's database cache (log-in throttling needs it).
+
+    `migrate` made none: the bench's own settings keep their cache in memory.
+    """
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    with override_settings(CACHES={"default": settings.DATABASE_CACHE}):
+        call_command("createcachetable", verbosity=0)
 
 
 def _wait_until_up(server: Server) -> None:

@@ -180,6 +180,10 @@ REDIS_URL = env_str("REDIS_URL")
 # The cache holds log-in throttling counters (cxresearch/login.py), so it must be shared by
 # every process and machine: Redis when there is one, else the database (its table is made by
 # cxresearch's migration 0001). A per-process memory cache would not throttle.
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "cxresearch_cache",
+}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -190,12 +194,7 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "cxresearch_cache",
-        }
-    }
+    CACHES = {"default": DATABASE_CACHE}
 LOGIN_THROTTLE_ACCOUNT_FAILURES = env_int("LOGIN_THROTTLE_ACCOUNT_FAILURES", 5, minimum=1)
 LOGIN_THROTTLE_ADDRESS_FAILURES = env_int("LOGIN_THROTTLE_ADDRESS_FAILURES", 30, minimum=1)
 LOGIN_THROTTLE_MINUTES = env_int("LOGIN_THROTTLE_MINUTES", 15, minimum=1)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 
+from bench.http import _create_cache_table
 from bench.run import run
 from bench.scales import SCALES
 from insights.models import Highlight, TranscriptCoverage
@@ -69,3 +71,15 @@ def test_tiny_run_writes_the_table_and_json(bench_settings, tmp_path, capsys):
     assert written["columns"][0] == "measurement"
     assert [row[0] for row in written["table"]] == ["page: project"]
     assert "page: project" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_http_rows_server_gets_its_database_cache_table():
+    """The bench's settings cache in memory, so `migrate` makes no table for the server's cache."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS cxresearch_cache")
+    assert "cxresearch_cache" not in connection.introspection.table_names()
+
+    _create_cache_table()
+
+    assert "cxresearch_cache" in connection.introspection.table_names()
