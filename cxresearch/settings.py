@@ -155,6 +155,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PARTICIPANT_IMPORT_MAX_BYTES = env_int("PARTICIPANT_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 PARTICIPANT_IMPORT_MAX_ROWS = env_int("PARTICIPANT_IMPORT_MAX_ROWS", 5000, minimum=1)
 TRANSCRIPT_MAX_BYTES = env_int("TRANSCRIPT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# One uploaded transcript up to this size is imported within the request (well under a second
+# even for Word files); more files, or a larger one, go to a background job. 0: always a job.
+TRANSCRIPT_IMPORT_IN_REQUEST_MAX_BYTES = env_int(
+    "TRANSCRIPT_IMPORT_IN_REQUEST_MAX_BYTES", 128 * 1024, minimum=0
+)
 # REFI-QDA: the .qdpx upload, what its members may unpack to (zip bombs), its project.qde,
 # and .qdc or .csv codebooks. Each source inside a .qdpx is held to TRANSCRIPT_MAX_BYTES.
 REFI_QDA_IMPORT_MAX_BYTES = env_int("REFI_QDA_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
@@ -180,10 +185,11 @@ REDIS_URL = env_str("REDIS_URL")
 # The cache holds log-in throttling counters (cxresearch/login.py), so it must be shared by
 # every process and machine: Redis when there is one, else the database (its table is made by
 # cxresearch's migration 0001). A per-process memory cache would not throttle.
-DATABASE_CACHE = {
+DATABASE_CACHE: dict[str, object] = {
     "BACKEND": "django.core.cache.backends.db.DatabaseCache",
     "LOCATION": "cxresearch_cache",
 }
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {

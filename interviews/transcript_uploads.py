@@ -1,5 +1,8 @@
-"""Uploading many transcripts at once: the request stores the files, a background job imports them.
+"""Uploading transcripts: one small file is imported in the request, more go to a background job.
 
+0. `upload_imports_now` tells whether the request imports the upload itself: a single file
+   small enough to take well under a second (`transcript_upload_import`, one transaction).
+   The researcher lands on the transcript, or sees the refusal on the form, with no job.
 1. `transcripts_upload_start` (in the request) stores each uploaded file under a folder of its
    own for the batch, refuses one over the size limit without reading it, and starts one
    IMPORT_TRANSCRIPTS job with an item per file.
@@ -51,6 +54,52 @@ Outcome = JobItem.Outcome
 # --- In the request -----------------------------------------------------------------------------
 
 
+def upload_imports_now(files: Sequence[UploadedFile[bytes]]) -> bool:
+    """Whether the request imports the upload itself rather than starting a job.
+
+    One file of at most TRANSCRIPT_IMPORT_IN_REQUEST_MAX_BYTES: parsing and storing it takes
+    tens of milliseconds, less than the job's own bookkeeping. Several files, or a large one,
+    go to a job, so no request runs long.
+    """
+    if len(files) != 1 or files[0].size is None:
+        return False
+    limit = min(settings.TRANSCRIPT_IMPORT_IN_REQUEST_MAX_BYTES, settings.TRANSCRIPT_MAX_BYTES)
+    return limit > 0 and files[0].size <= limit
+
+
+def transcript_upload_import(
+    *,
+    project: ResearchProject,
+    session: Session | None,
+    upload: UploadedFile[bytes],
+    by: User,
+) -> ImportOutcome:
+    """Import one small upload into `session`, or as a new session, now; a refusal leaves nothing.
+
+    The outcome's error names the file, as a job item's does.
+    """
+    filename = _filename(upload)
+    try:
+        data = upload.read()
+    finally:
+        upload.close()
+    try:
+        with transaction.atomic():
+            return _import_data(data, filename, project, session, by)
+    except Exception:
+        logger.exception("Transcript upload: %s failed", filename)
+        return ImportOutcome(filename, error=_unexpected(filename))
+
+
+def outcome_message(outcome: ImportOutcome, *, new_session: bool) -> str:
+    """What a researcher reads about one imported (or already imported) file."""
+    if not outcome.created:
+        return "Already imported; nothing added."
+    if new_session and not outcome.participant_linked:
+        return "Imported into a new session; edit the session to link its participant."
+    return "Imported."
+
+
 def transcripts_upload_start(
     *,
     project: ResearchProject,
@@ -87,9 +136,13 @@ def transcripts_upload_start(
         raise
 
 
+def _filename(upload: UploadedFile[bytes]) -> str:
+    return PurePath(upload.name or "").name or "unnamed file"
+
+
 def _store(upload: UploadedFile[bytes], folder: str) -> tuple[str, dict[str, Any]]:
     """(label, item params) for one upload; one over the size limit is refused unread."""
-    filename = PurePath(upload.name or "").name or "unnamed file"
+    filename = _filename(upload)
     try:
         limit = settings.TRANSCRIPT_MAX_BYTES
         if upload.size is not None and upload.size > limit:
@@ -168,8 +221,12 @@ def _import_item(
         raise  # the runner retries, or fails the job, as for any job
     except Exception:
         logger.exception("Transcript upload: %s (job item %s) failed", filename, item.pk)
-        error = f"{filename}: an unexpected error stopped its import; it has been logged."
+        error = _unexpected(filename)
         _record(context, item, ImportOutcome(filename, error=error), new_session=False)
+
+
+def _unexpected(filename: str) -> str:
+    return f"{filename}: an unexpected error stopped its import; it has been logged."
 
 
 def _import_file(
@@ -191,6 +248,16 @@ def _import_file(
         return ImportOutcome(
             filename, error=f"{filename}: the uploaded file is no longer stored; upload it again."
         )
+    return _import_data(data, filename, project, session, by)
+
+
+def _import_data(
+    data: bytes,
+    filename: str,
+    project: ResearchProject,
+    session: Session | None,
+    by: User | None,
+) -> ImportOutcome:
     if session is None:
         [outcome] = transcripts_import_as_sessions(project=project, files=[(filename, data)], by=by)
         return outcome
@@ -209,15 +276,10 @@ def _record(
     if not outcome.ok or outcome.transcript is None:
         context.item_done(item, outcome=Outcome.REFUSED, message=outcome.error)
         return
+    message = outcome_message(outcome, new_session=new_session)
+    state = Outcome.DONE if outcome.created else Outcome.SKIPPED
     url = outcome.transcript.get_absolute_url()
-    if not outcome.created:
-        message = "Already imported; nothing added."
-        context.item_done(item, outcome=Outcome.SKIPPED, message=message, url=url)
-        return
-    message = "Imported."
-    if new_session and not outcome.participant_linked:
-        message = "Imported into a new session; edit the session to link its participant."
-    context.item_done(item, outcome=Outcome.DONE, message=message, url=url)
+    context.item_done(item, outcome=state, message=message, url=url)
 
 
 def _read(name: str) -> bytes | None:

@@ -15,9 +15,43 @@ from interviews.access import (
     get_transcript_for_member,
 )
 from interviews.forms import SpeakerMappingForm, TranscriptUploadForm
-from interviews.transcript_uploads import transcripts_upload_start
+from interviews.models import ResearchProject, Session
+from interviews.transcript_uploads import (
+    outcome_message,
+    transcript_upload_import,
+    transcripts_upload_start,
+    upload_imports_now,
+)
 from jobs.models import BackgroundJob, JobItem
 from jobs.runner import jobs_run_in_request
+
+
+def _upload(
+    request: AuthenticatedHttpRequest,
+    form: TranscriptUploadForm,
+    *,
+    project: ResearchProject,
+    session: Session | None,
+) -> HttpResponse | None:
+    """Import one small file now, or start the job that imports the files.
+
+    None when the one file was refused: its error is on the form, shown again.
+    """
+    files = form.cleaned_data["files"]
+    if not upload_imports_now(files):
+        job = transcripts_upload_start(
+            project=project, session=session, files=files, by=request.user
+        )
+        return _redirect_to_job(request, job)
+    outcome = transcript_upload_import(
+        project=project, session=session, upload=files[0], by=request.user
+    )
+    if outcome.transcript is None:
+        form.add_error("files", outcome.error)
+        return None
+    message = f"{outcome.filename}: {outcome_message(outcome, new_session=session is None)}"
+    (messages.success if outcome.created else messages.info)(request, message)
+    return redirect(outcome.transcript)
 
 
 def _redirect_to_job(request: AuthenticatedHttpRequest, job: BackgroundJob) -> HttpResponse:
@@ -41,14 +75,12 @@ def transcript_upload(
 ) -> HttpResponse:
     access, session = get_session_for_member(request, slug, session_id, write=True)
     form = TranscriptUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        job = transcripts_upload_start(
-            project=access.project,
-            session=session,
-            files=form.cleaned_data["files"],
-            by=request.user,
-        )
-        return _redirect_to_job(request, job)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (response := _upload(request, form, project=access.project, session=session))
+    ):
+        return response
     context = {"access": access, "project": access.project, "session": session, "form": form}
     return render(request, "interviews/transcript_upload.html", context)
 
@@ -57,11 +89,12 @@ def transcript_import_sessions(request: AuthenticatedHttpRequest, slug: str) -> 
     """Several files at once, one new session each, the participant matched from the file name."""
     access = get_project_for_member(request, slug, write=True)
     form = TranscriptUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        job = transcripts_upload_start(
-            project=access.project, session=None, files=form.cleaned_data["files"], by=request.user
-        )
-        return _redirect_to_job(request, job)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (response := _upload(request, form, project=access.project, session=None))
+    ):
+        return response
     context = {"access": access, "project": access.project, "form": form}
     return render(request, "interviews/transcript_import.html", context)
 

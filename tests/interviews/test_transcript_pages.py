@@ -49,13 +49,13 @@ def upload_url(session: Session) -> str:
     return reverse("interviews:transcript-upload", args=[session.project.slug, session.pk])
 
 
-# Committed for real, as a request is: the import job's on_commit hook runs at once.
+# Committed for real, as a request is.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_researcher_uploads_one_file_and_lands_on_the_reader(
     researcher_client: Client, session: Session, researcher: User
 ):
-    # Without a broker the import job runs inside the request, so one imported file opens its
-    # reader. Several files, and the job page: tests/interviews/test_transcript_uploads.py.
+    # One small file is imported by the request, so it opens its reader. One file in the
+    # request: test_transcript_upload_now.py; several, and the job page: test_transcript_uploads.py.
     response = researcher_client.post(
         upload_url(session), {"files": upload("teams.vtt", fixture_bytes("teams.vtt"))}
     )
@@ -64,7 +64,7 @@ def test_researcher_uploads_one_file_and_lands_on_the_reader(
     assert response.status_code == 302
     assert response["Location"] == transcript.get_absolute_url()
     assert transcript.imported_by == researcher
-    assert messages_of(response) == ["Imported 1 transcript."]
+    assert messages_of(response) == ["teams.vtt: Imported."]
 
 
 # A browser always sends the CSRF token, so the form is bound even without a file.

@@ -54,6 +54,13 @@ def messages(job: BackgroundJob) -> list[str]:
     return list(job.items.order_by("position").values_list("message", flat=True))
 
 
+@pytest.fixture(autouse=True)
+def every_upload_is_a_job(settings: Any) -> None:
+    """One small file is imported in the request (test_transcript_upload_now.py); here every
+    upload goes to a job."""
+    settings.TRANSCRIPT_IMPORT_IN_REQUEST_MAX_BYTES = 0
+
+
 @pytest.fixture
 def run_jobs(django_capture_on_commit_callbacks: Any) -> Any:
     """`with run_jobs(): …` runs the jobs started in the block at its end, as a commit would."""
