@@ -82,10 +82,14 @@ def participants_without_consent(
     return missing
 
 
-def _check_consent(session: Session, filename: str, *, today: dt.date | None) -> None:
-    missing = participants_without_consent(
-        session.participants.all(), project=session.project, today=today
-    )
+def _check_consent(
+    participants: Sequence[Participant],
+    filename: str,
+    *,
+    project: ResearchProject,
+    today: dt.date | None,
+) -> None:
+    missing = participants_without_consent(participants, project=project, today=today)
     if missing:
         who = ", ".join(p.pseudonym for p in missing)
         raise TranscriptImportError(
@@ -115,12 +119,23 @@ def _name_keys(full_name: str) -> list[str]:
     return [normal, normal.split(" ")[0]] if normal else []
 
 
+@dataclass(frozen=True)
+class SessionPeople:
+    """A session's participants and interviewers, read once for one import."""
+
+    participants: list[Participant]
+    interviewers: list[User]
+
+    @classmethod
+    def of(cls, session: Session) -> SessionPeople:
+        return cls(list(session.participants.all()), list(session.interviewers.all()))
+
+
 def match_speakers(
-    labels: Sequence[str], *, session: Session
+    labels: Sequence[str], *, people: SessionPeople
 ) -> dict[str, tuple[Participant | None, User | None]]:
     """Map each label to a session participant or interviewer where the match is unambiguous."""
-    participants = list(session.participants.all())
-    interviewers = list(session.interviewers.all())
+    participants, interviewers = people.participants, people.interviewers
     # Names are compared server-side only; nothing here is shown to anyone.
     names = dict(
         ParticipantIdentity.objects.filter(participant__in=participants).values_list(
@@ -211,6 +226,7 @@ def transcript_import(
     """
     return _import_parsed(
         session=session,
+        people=SessionPeople.of(session),
         filename=filename,
         data=data,
         parsed=_parse(filename, data),
@@ -222,6 +238,7 @@ def transcript_import(
 def _import_parsed(
     *,
     session: Session,
+    people: SessionPeople,
     filename: str,
     data: bytes,
     parsed: ParsedTranscript,
@@ -231,7 +248,7 @@ def _import_parsed(
 ) -> tuple[Transcript, bool]:
     """`today`: the day consent must be valid on (the import date unless replaying history).
     `new_session`: the caller made the session for this file, so it holds no transcript yet."""
-    _check_consent(session, filename, today=today)
+    _check_consent(people.participants, filename, project=session.project, today=today)
     digest = hashlib.sha256(data).hexdigest()
     if not new_session:
         existing = Transcript.objects.filter(session=session, source_sha256=digest).first()
@@ -239,7 +256,13 @@ def _import_parsed(
             return existing, False
     with transaction.atomic():
         transcript = _store(
-            session=session, filename=filename, data=data, digest=digest, parsed=parsed, by=by
+            session=session,
+            people=people,
+            filename=filename,
+            data=data,
+            digest=digest,
+            parsed=parsed,
+            by=by,
         )
     return transcript, True
 
@@ -274,6 +297,7 @@ def _parse(filename: str, data: bytes) -> ParsedTranscript:
 def _store(
     *,
     session: Session,
+    people: SessionPeople,
     filename: str,
     data: bytes,
     digest: str,
@@ -282,7 +306,7 @@ def _store(
 ) -> Transcript:
     times = [time for u in parsed.utterances if (time := u.end_ms or u.start_ms)]
     title = title_from_filename(
-        filename, participants=session.participants.all(), tool=_meeting_tool(parsed)
+        filename, participants=people.participants, tool=_meeting_tool(parsed)
     )
     transcript = Transcript(
         session=session,
@@ -300,18 +324,18 @@ def _store(
     )
     transcript.source_file.save(PurePath(filename).name, ContentFile(data), save=False)
     try:
-        _store_rows(transcript, parsed, session=session)
+        _store_rows(transcript, parsed, people=people)
     except Exception:
         transcript.source_file.delete(save=False)
         raise
     return transcript
 
 
-def _store_rows(transcript: Transcript, parsed: ParsedTranscript, *, session: Session) -> None:
+def _store_rows(transcript: Transcript, parsed: ParsedTranscript, *, people: SessionPeople) -> None:
     transcript.save()
 
     labels = list(dict.fromkeys(u.speaker for u in parsed.utterances))
-    mapping = match_speakers([label for label in labels if label], session=session)
+    mapping = match_speakers([label for label in labels if label], people=people)
     speakers = Speaker.objects.bulk_create(
         Speaker(
             transcript=transcript,
@@ -617,8 +641,16 @@ def _import_as_session(
         session.participants.add(participant)
     # add, not set: a new session has no interviewers to replace, nothing to read first.
     session.interviewers.add(*interviewers)
+    # The session was made just now: its people are known, not read back.
+    people = SessionPeople([participant] if participant else [], list(interviewers))
     transcript, created = _import_parsed(
-        session=session, filename=filename, data=data, parsed=parsed, by=by, new_session=True
+        session=session,
+        people=people,
+        filename=filename,
+        data=data,
+        parsed=parsed,
+        by=by,
+        new_session=True,
     )
     return ImportOutcome(
         filename=filename,

@@ -54,8 +54,9 @@ def test_one_small_file_becomes_a_session_and_opens_its_transcript_without_a_job
     has them (tests/interviews/test_transcript_uploads.py), without the job's row, its item,
     the claim, the outcomes, the redirect's read of the job, and the stored upload."""
     ada = consenting(project)
+    uploads_before = stored_files(UPLOAD_ROOT)
 
-    with django_assert_max_num_queries(29):
+    with django_assert_max_num_queries(25):
         response = researcher_client.post(
             import_url(project), {"files": [upload(f"{ada.pseudonym} 2026-10-14.txt", GOOD)]}
         )
@@ -67,7 +68,24 @@ def test_one_small_file_becomes_a_session_and_opens_its_transcript_without_a_job
     assert transcript.imported_by == researcher
     assert messages_of(response) == [f"{ada.pseudonym} 2026-10-14.txt: Imported."]
     assert not BackgroundJob.objects.exists()
-    assert stored_files(UPLOAD_ROOT) == set()  # the upload was never stored on its own
+    assert stored_files(UPLOAD_ROOT) == uploads_before  # the upload was never stored on its own
+
+
+def test_a_file_naming_a_participant_without_consent_is_refused(
+    researcher_client: Client, project: ResearchProject
+) -> None:
+    ada = consenting(project)
+    ada.consents.all().delete()
+
+    response = researcher_client.post(
+        import_url(project), {"files": [upload(f"{ada.pseudonym} call.txt", GOOD)]}
+    )
+
+    assert form_errors(response) == [
+        f"{ada.pseudonym} call.txt: {ada.pseudonym} has no valid consent on record for this "
+        "study. Record consent on the participant's page, then import again."
+    ]
+    assert not Session.objects.exists()
 
 
 def test_a_file_naming_no_participant_asks_to_link_one(

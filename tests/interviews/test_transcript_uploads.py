@@ -108,15 +108,15 @@ def test_a_one_file_import_takes_a_bounded_number_of_queries(
     running jobs: the batch's folder is its own); the redirect's read of the job. The job:
     claim, its row, its items; the savepoint; researcher?; savepoint; the file imported before?,
     names for the participant, the session, its interviewer (added, not set: nothing to read);
-    consent (not "the same file in the session?": the session is new); savepoint; title's
-    participants, the transcript, its outbox row, speakers' participants and interviewers,
-    speakers, utterances; releases;
+    (the session's participants and interviewers are known, not read back: no consent or
+    title or speaker-matching reads; not "the same file in the session?": the session is new);
+    savepoint; the transcript, its outbox row, speakers, utterances; releases;
     the item's outcome (whether the session has a participant is known, not asked); release;
     the job's outcome. Then the search index task (inline here): 5 queries."""
     with run_jobs():
         researcher_client.post(import_url(project), {"files": [upload("first.txt", GOOD)]})
     second = txt(("Interviewer", "And the onboarding?"), ("Ana", "Three weeks of SSO setup."))
-    with django_assert_max_num_queries(35), run_jobs():
+    with django_assert_max_num_queries(31), run_jobs():
         response = researcher_client.post(import_url(project), {"files": [upload("b.txt", second)]})
     assert response.status_code == 302
     assert Transcript.objects.filter(source_filename="b.txt").exists()
