@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from interviews.models import (
@@ -141,5 +142,17 @@ def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
+def import_url(project: ResearchProject) -> str:
+    """The page that imports files as new sessions of the study."""
+    return reverse("interviews:transcript-import", args=[project.slug])
+
+
+def upload_url(session: Session) -> str:
+    """The page that adds files to one session."""
+    return reverse("interviews:transcript-upload", args=[session.project.slug, session.pk])
+
+
 ZOOM = fixture_bytes("zoom.vtt")
+GOOD = txt(("Interviewer", "How did the renewal go?"), ("Ana", "Slowly; procurement again."))
+BROKEN_SRT = b"1\n00:00:01,000 --> 00:00"  # cut short in its first cue's timing line
 TODAY = timezone.localdate()

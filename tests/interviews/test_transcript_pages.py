@@ -39,14 +39,11 @@ from tests.interviews.importing import (
     timed_txt,
     txt,
     upload,
+    upload_url,
     vtt,
 )
 
 # --- Views: uploading ---------------------------------------------------------------------------
-
-
-def upload_url(session: Session) -> str:
-    return reverse("interviews:transcript-upload", args=[session.project.slug, session.pk])
 
 
 # Committed for real, as a request is.

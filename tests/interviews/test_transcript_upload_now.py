@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.urls import reverse
 
 from interviews import transcript_uploads, transcripts
 from interviews.models import ResearchProject, Session, Transcript
@@ -19,25 +18,17 @@ from jobs.models import BackgroundJob
 from jobs.uploads import UPLOAD_ROOT
 from tests.factories import make_session, make_transcript
 from tests.interviews.importing import (
+    BROKEN_SRT,
+    GOOD,
     ZOOM,
     consenting,
     counts,
+    import_url,
     messages_of,
     stored_files,
-    txt,
     upload,
+    upload_url,
 )
-
-GOOD = txt(("Interviewer", "How did the renewal go?"), ("Ana", "Slowly; procurement again."))
-BROKEN_SRT = b"1\n00:00:01,000 --> 00:00"
-
-
-def import_url(project: ResearchProject) -> str:
-    return reverse("interviews:transcript-import", args=[project.slug])
-
-
-def upload_url(session: Session) -> str:
-    return reverse("interviews:transcript-upload", args=[session.project.slug, session.pk])
 
 
 def form_errors(response: Any) -> list[str]:

@@ -22,28 +22,21 @@ from jobs.runner import JobContext, job_retry
 from jobs.uploads import UPLOAD_ROOT
 from tests.factories import make_session, make_transcript
 from tests.interviews.importing import (
+    BROKEN_SRT,
+    GOOD,
     ZOOM,
     consenting,
     counts,
     fixture_bytes,
+    import_url,
     stored_files,
     txt,
     upload,
+    upload_url,
 )
 
 State = BackgroundJob.State
 Outcome = JobItem.Outcome
-
-GOOD = txt(("Interviewer", "How did the renewal go?"), ("Ana", "Slowly; procurement again."))
-BROKEN_SRT = b"1\n00:00:01,000 --> 00:00"
-
-
-def import_url(project: ResearchProject) -> str:
-    return reverse("interviews:transcript-import", args=[project.slug])
-
-
-def upload_url(session: Session) -> str:
-    return reverse("interviews:transcript-upload", args=[session.project.slug, session.pk])
 
 
 def outcomes(job: BackgroundJob) -> list[tuple[str, str]]:
