@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
@@ -274,6 +275,22 @@ def test_highlight_documents_carry_stage_codes_and_the_place(
 def test_an_imported_transcript_is_found(transcript: Transcript) -> None:
     assert found("SAML") == {utterance_id(transcript, "SAML")}
     assert found("procurement") == {utterance_id(transcript, "procurement")}
+
+
+def test_one_file_uploaded_on_the_import_page_is_found_once_committed(
+    researcher_client: Client, session: Session, committed: Committed
+) -> None:
+    """One small file is imported by the request itself (no job): its save schedules the index."""
+    url = reverse("interviews:transcript-import", args=[session.project.slug])
+    data = b"Interviewer: What slowed the rollout?\nAna: The turnstile rejects contractors.\n"
+    with committed():
+        response = researcher_client.post(
+            url, {"files": [SimpleUploadedFile("rollout call.txt", data)]}
+        )
+
+    transcript = Transcript.objects.get(source_filename="rollout call.txt")
+    assert response["Location"] == transcript.get_absolute_url()
+    assert found("turnstile") == {utterance_id(transcript, "turnstile")}
 
 
 def test_an_edited_field_note_is_found_by_its_new_words_only(
