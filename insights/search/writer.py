@@ -56,6 +56,9 @@ IDLE_SECONDS = 30.0
 # How long a stopping server waits for the writer's last drain.
 STOP_SECONDS = 10.0
 WAKE = b"w"
+# The writer runs at a lower CPU priority than the server: when the machine is busy (a laptop
+# with its browser, a second import), the next request goes first and indexing waits.
+NICENESS = 10
 
 
 def drain() -> indexing.DrainResult | None:

@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from cxresearch import gunicorn_embedded
@@ -303,3 +304,24 @@ def test_after_the_writer_commits_the_warmer_builds_what_the_next_search_needs(
     built.clear()
     assert found("badge") == {f"field_note:{first.pk}", f"field_note:{second.pk}"}
     assert built == []  # so the search built none
+
+
+def test_the_writer_command_lowers_its_priority_before_it_serves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from insights.management.commands import index_writer
+
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr(os, "nice", lambda by: calls.append(("nice", by)))
+    monkeypatch.setattr(index_writer, "serve", lambda fd: calls.append(("serve", fd)))
+
+    class Pipe:
+        def fileno(self) -> int:
+            return 7
+
+    monkeypatch.setattr(sys, "stdin", Pipe())
+
+    call_command("index_writer")
+
+    assert calls == [("nice", writer_module.NICENESS), ("serve", 7)]
+    assert writer_module.NICENESS > 0
