@@ -317,8 +317,12 @@ def team_highlight(ctx: Context) -> Trial:
     count_queries=False,
 )
 def team_import(ctx: Context) -> Trial:
-    """POST interviews:transcript-import with a new .txt interview a call, as a new session;
-    the job the answer redirects to is followed until the worker has imported it."""
+    """POST interviews:transcript-import with a new .txt interview a call, as a new session.
+
+    One such file is imported by the request itself, so the answer is its transcript. Were it
+    a job (TRANSCRIPT_IMPORT_IN_REQUEST_MAX_BYTES=0), the timed part would be the answer only,
+    and the job it redirects to is followed until the worker has imported the file
+    ("until_imported_median_ms")."""
     made = team(ctx)
     made.data("study", IMPORT_SLUG, USERNAME)
     bodies = [formats.txt(interview(f"side-by-side-{i}")) for i in range(ctx.calls)]
