@@ -163,8 +163,8 @@ def theme_list(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     ]
     known = {pk for pk, _name, _team in stages}
     stages += [(None, "No stage", "")] if None in by_stage else []
-    for pk, rows in by_stage.items():
-        stage = rows[0].theme.stage
+    for pk, stage_rows in by_stage.items():
+        stage = stage_rows[0].theme.stage
         if stage is not None and pk not in known:  # a stage of a framework the study left
             stages.append((pk, stage.name, stage.owning_team))
     order: dict[str, int] = {Theme.Status.CONFIRMED: 0, Theme.Status.CANDIDATE: 1}

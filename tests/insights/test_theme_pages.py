@@ -66,6 +66,24 @@ def test_the_list_shows_themes_by_stage_with_coverage_and_handoffs(
         researcher_client.get(address)
 
 
+def test_the_lists_counts_are_of_every_stages_themes(
+    study: EvidenceStudy, researcher_client: Client
+) -> None:
+    Theme.objects.filter(pk=onboarding(study).pk).update(status=Theme.Status.CONFIRMED)
+    Theme.objects.create(project=study.project, name="Rejected one", status=Theme.Status.REJECTED)
+
+    response = researcher_client.get(reverse("insights:theme-list", args=[study.project.slug]))
+
+    # Onboarding's theme, Purchase's candidate, and one with no stage.
+    assert response.context["counts"] == {
+        Theme.Status.CONFIRMED: 1,
+        Theme.Status.CANDIDATE: 1,
+        Theme.Status.REJECTED: 1,
+        Theme.Status.MERGED: 0,
+    }
+    assert "1 confirmed, 1 candidate, 1 rejected, 0 merged." in response.content.decode()
+
+
 def test_confirm_and_rename_through_the_page(
     study: EvidenceStudy, researcher_client: Client, researcher: User
 ) -> None:
