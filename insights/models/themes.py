@@ -8,6 +8,8 @@ summary, codes, picked quotes) is theirs: the job never changes it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -199,6 +201,16 @@ class Theme(StrengthFields):
     def is_open(self) -> bool:
         """Still part of the analysis: a candidate or a confirmed theme."""
         return self.status in (self.Status.CANDIDATE, self.Status.CONFIRMED)
+
+    def measured_at(self, last_run: dt.datetime | None) -> dt.datetime | None:
+        """When the figures were last measured, given the study's last aggregation.
+
+        Each run measures again every theme it measured before, merged ones aside, while
+        strength_at moves only when the figures change.
+        """
+        if self.strength_at is None or last_run is None or self.status == self.Status.MERGED:
+            return self.strength_at
+        return max(self.strength_at, last_run)
 
 
 class ThemeCode(models.Model):

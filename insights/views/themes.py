@@ -293,6 +293,7 @@ def theme_detail(request: AuthenticatedHttpRequest, slug: str, theme_id: int) ->
         "theme": theme,
         "badge": STATUS_BADGES.get(theme.status, ""),
         "summary": summary,
+        "measured_at": theme.measured_at(summary.computed_at if summary else None),
         "codes": [tc.code for tc in theme_codes],
         "coverage": coverage_line(
             theme.participant_count,

@@ -7,14 +7,16 @@ candidates exist: "SSO + SAML" at Onboarding and "SSO" at Purchase.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from insights.models import Recommendation, Theme, ThemeCode, ThemeQuote
+from insights.models import EvidenceSummary, Recommendation, Theme, ThemeCode, ThemeQuote
 from insights.themes.aggregate import themes_aggregate
 from interviews.models import ResearchProject
 from tests.insights.evidence import EvidenceStudy, build_study, code_quotes, stage_named
@@ -82,6 +84,30 @@ def test_the_lists_counts_are_of_every_stages_themes(
         Theme.Status.MERGED: 0,
     }
     assert "1 confirmed, 1 candidate, 1 rejected, 0 merged." in response.content.decode()
+
+
+def test_a_rerun_that_changed_no_figure_still_dates_them_to_the_rerun(
+    study: EvidenceStudy, researcher_client: Client
+) -> None:
+    theme = onboarding(study)
+    now = timezone.now()
+    Theme.objects.filter(pk=theme.pk).update(strength_at=now - dt.timedelta(hours=1))
+    EvidenceSummary.objects.filter(project=study.project).update(computed_at=now)
+
+    response = researcher_client.get(url("theme-detail", theme))
+
+    assert "Figures from the aggregation 0\xa0minutes ago; unchanged for 1\xa0hour." in (
+        response.content.decode()
+    )
+
+
+def test_a_merged_themes_figures_are_dated_to_their_last_measure() -> None:
+    measured, later = timezone.now() - dt.timedelta(days=2), timezone.now()
+    theme = Theme(strength_at=measured, status=Theme.Status.MERGED)
+    assert theme.measured_at(later) == measured
+    theme.status = Theme.Status.REJECTED  # still measured by each run
+    assert theme.measured_at(later) == later
+    assert Theme(strength_at=None).measured_at(later) is None  # never measured yet
 
 
 def test_confirm_and_rename_through_the_page(
