@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import random
 import statistics
 import time
@@ -205,6 +206,9 @@ class Result:
     status: str = "n/a"
     skipped: str = ""  # why it did not run
     info: dict[str, object] = field(default_factory=dict)
+    # The machine's one-minute load average as the timed calls began and as they ended: on a
+    # shared machine it says how far the figures are the neighbours'.
+    load: tuple[float, float] | None = None
 
     @property
     def median_ms(self) -> float | None:
@@ -243,6 +247,7 @@ class Result:
             "queries": self.queries,
             "skipped": self.skipped or None,
             "info": self.info or None,
+            "load": list(self.load) if self.load else None,
         }
 
 
@@ -327,10 +332,19 @@ def _log(log: Callable[[str], None], result: Result) -> None:
         else ""
     )
     queries = f", {result.queries} queries" if result.queries is not None else ""
+    load = f", load {result.load[0]:.1f}→{result.load[1]:.1f}" if result.load else ""
     log(
         f"  {result.name}: median {result.median_ms:.2f} ms, p95 {result.p95_ms:.2f} ms"
-        f"{floor}{queries}"
+        f"{floor}{queries}{load}"
     )
+
+
+def load_average() -> float:
+    """The one-minute load average (0 where the system has none)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
 
 
 @dataclass
@@ -420,7 +434,9 @@ def _run_single(
         for i in range(warmup):
             _untimed(trial, i)
         gc.collect()
+        before = load_average()
         result.samples_ns = [_timed(trial, i) for i in range(warmup, warmup + repetitions)]
+        result.load = (before, load_average())
         i = warmup + repetitions
         if m.count_queries:
             result.queries = _queries(trial, i)
@@ -467,6 +483,7 @@ def _run_pair(
             _untimed(floor_trial, i)
             _untimed(trial, i)
         gc.collect()
+        before = load_average()
         for k in range(repetitions):
             i = warmup + k
             if k % 4 in (0, 3):
@@ -475,6 +492,7 @@ def _run_pair(
             else:
                 result.samples_ns.append(_timed(trial, i))
                 result.floor_samples_ns.append(_timed(floor_trial, i))
+        result.load = (before, load_average())
         i = warmup + repetitions
         floor_queries = None
         if m.count_queries:  # not over HTTP: the server is another process
@@ -489,6 +507,7 @@ def _run_pair(
         if floor_result.queries is None:
             floor_result.queries = floor_queries
         floor_result.work = floor_trial.work
+        floor_result.load = result.load
         floor_result.info = dict(floor_trial.info)
     except Exception as error:  # one broken row must not lose the others' figures
         traceback.print_exc()

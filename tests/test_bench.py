@@ -66,6 +66,9 @@ def test_tiny_run_writes_the_table_and_json(bench_settings, tmp_path, capsys):
         assert isinstance(figure[key], float)
     assert isinstance(figure["queries"], int)
     assert figure["status"] in {"ok", "MISSED"}
+    # The load average as the timed calls began and ended, the floor's the same (paired).
+    assert len(figure["load"]) == 2 and all(load >= 0 for load in figure["load"])
+    assert floor["load"] == figure["load"]
     assert figure["targets"] == ["p95 ≤ 100 ms"]
 
     assert written["columns"][0] == "measurement"
