@@ -939,6 +939,7 @@ class StageInfo:
     id: int
     position: int
     team: str
+    name: str = ""
 
 
 def handoff_stage(

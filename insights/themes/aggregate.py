@@ -557,9 +557,12 @@ def _draft_recommendations(
             "drafted_from_id", flat=True
         )
     )
-    stage_names: dict[int | None, str] = dict(
-        Stage.objects.filter(pk__in={t.stage_id for t in wanted}).values_list("id", "name")
-    )
+    # The names of the study's stages came with them; a theme left at a stage of another
+    # framework (the study's was changed) has its stage's read.
+    stage_names: dict[int | None, str] = {stage.id: stage.name for stage in stages}
+    others = {t.stage_id for t in wanted if t.stage_id is not None} - stage_names.keys()
+    if others:
+        stage_names.update(Stage.objects.filter(pk__in=others).values_list("id", "name"))
     teams = {stage.id: stage.team for stage in stages}
     drafts = [
         Recommendation(

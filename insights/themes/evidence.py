@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Aggregate, Q, QuerySet, TextField
+from django.db.models import Aggregate, BigIntegerField, Expression, Func, Q, QuerySet, TextField
 from django.db.models.sql.compiler import SQLCompiler
 
 from insights.aggregation import (
@@ -28,7 +28,14 @@ from insights.models import (
     Stage,
 )
 from insights.visibility import Audience, evidence_reader
-from interviews.models import FieldNote, Participant, ResearchProject, Session, Transcript
+from interviews.models import (
+    FieldNote,
+    Participant,
+    ResearchProject,
+    Session,
+    Transcript,
+    Utterance,
+)
 
 # --- Loading the evidence -----------------------------------------------------------------------
 
@@ -50,17 +57,19 @@ def load_evidence(
     """The study's highlights as EvidenceColumns (one quote per distinct span and stage), and
     its roster of participants.
 
-    Queries: 5, and one more for each of these rare cases: a transcript or field note of
-    another study's session holds one of its highlights; someone quoted is not a participant
-    of any of the study's sessions.
-      1. the highlights (the speaker's participant joined), optionally of some stages, as one
-         row: each field's values joined in one text (_read_highlights);
-      2. their codes: each code's highlights, one row per code;
-      3. the study's sessions' participants with their facets;
-      4, 5. the session of each of the study's transcripts and field notes: two small maps,
+    Queries: 6, and one more for each of these rare cases: an utterance of another study's
+    transcript holds one of its highlights; so does a transcript or field note of another
+    study's session; someone quoted is not a participant of any of the study's sessions.
+      1. the highlights, optionally of some stages, as one row: each field's values joined
+         in one text (_read_highlights);
+      2. the speaker's participant of each utterance of the study's transcripts (_speakers);
+      3. their codes: each code's highlights, one row per code;
+      4. the study's sessions' participants with their facets;
+      5, 6. the session of each of the study's transcripts and field notes: two small maps,
          where joining both tables to every highlight cost as much again as the rest of (1);
-      6. the sessions of the documents outside the study's sessions;
-      7. the facets of people quoted outside those sessions.
+      7. the speakers of the utterances outside the study's transcripts;
+      8. the sessions of the documents outside the study's sessions;
+      9. the facets of people quoted outside those sessions.
     """
     highlights = Highlight.objects.filter(project=project)
     if stage_ids is not None:
@@ -70,7 +79,7 @@ def load_evidence(
         if None in wanted:
             condition |= Q(stage__isnull=True)
         highlights = highlights.filter(condition)
-    found, first_of = _merge_double_coding(_read_highlights(highlights))
+    found, first_of = _merge_double_coding(_read_highlights(highlights, project))
     transcript_ids = found.transcripts.tolist()
     note_ids = found.notes.tolist()
     session_of_transcript, session_of_note = _document_sessions(
@@ -172,23 +181,48 @@ class _Highlights(NamedTuple):
         return _Highlights(*(column[kept] for column in self))
 
 
-_HIGHLIGHT_FIELDS = dict(
-    zip(
-        _Highlights._fields,
-        (
-            "id",
-            "stage_id",
-            "utterance__speaker__participant_id",
-            "sentiment",
-            "pain_severity",
-            "start",
-            "end",
-            "transcript_id",
-            "field_note_id",
-        ),
-        strict=True,
-    )
-)
+class _Packed(Func):
+    """Integer fields of a row made one number by arithmetic written in the SQL (`sql`, a
+    format string with a {n} for the n-th field): the database joins one text fewer for each
+    field packed, which cost it more than the arithmetic."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, sql: str, *fields: str) -> None:
+        super().__init__(*fields)
+        self.sql = sql
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        parts: list[str] = []
+        params: list[Any] = []
+        for expression in self.get_source_expressions():
+            sql, found = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(found)
+        return self.sql.format(*parts), tuple(params)
+
+
+# What _read_highlights reads of each highlight. The stage, sentiment (-2 to 2) and severity
+# (0 to 3) as one number, (stage * 8 + sentiment + 2) * 8 + severity, 7 standing for NULL in
+# the last two, -1 in the stage; the ranges are the table's check constraints. The document
+# as one number, the transcript or minus the field note: a highlight has exactly one (its
+# check constraint too). The speaker comes from the utterance (_speakers), which joining to
+# every highlight cost as much as reading three more fields.
+_HIGHLIGHT_COLUMNS: dict[str, str | Expression] = {
+    "ids": "id",
+    "marks": _Packed(
+        "(COALESCE({0}, -1) * 8 + COALESCE({1} + 2, 7)) * 8 + COALESCE({2}, 7)",
+        "stage_id",
+        "sentiment",
+        "pain_severity",
+    ),
+    "utterances": "utterance_id",
+    "starts": "start",
+    "ends": "end",
+    "sources": _Packed("COALESCE({0}, -{1})", "transcript_id", "field_note_id"),
+}
 
 
 class Joined(Aggregate):
@@ -221,7 +255,9 @@ def _numbers(text: str | None) -> Ints:
     return np.fromstring(text, dtype=np.int64, sep=",")
 
 
-def read_columns(queryset: QuerySet[Any, Any], fields: Mapping[str, str]) -> dict[str, Ints]:
+def read_columns(
+    queryset: QuerySet[Any, Any], fields: Mapping[str, str | Expression]
+) -> dict[str, Ints]:
     """Integer fields of every row of the queryset, one numpy array per field (by the names
     `fields` gives them), NULL as MISSING; the rows in the same order in every array.
 
@@ -233,16 +269,60 @@ def read_columns(queryset: QuerySet[Any, Any], fields: Mapping[str, str]) -> dic
     return {name: _numbers(found[name]) for name in fields}
 
 
-def _read_highlights(highlights: QuerySet[Highlight]) -> _Highlights:
-    """The highlights' fields (_HIGHLIGHT_FIELDS), read_columns, sorted by id here (SQLite
-    cannot be asked to order what it aggregates)."""
-    found = read_columns(highlights, _HIGHLIGHT_FIELDS)
-    columns = _Highlights(*(found[name] for name in _Highlights._fields))
+def _read_highlights(highlights: QuerySet[Highlight], project: ResearchProject) -> _Highlights:
+    """The highlights' fields (_HIGHLIGHT_COLUMNS), read_columns, sorted by id here (SQLite
+    cannot be asked to order what it aggregates), their speakers found by _speakers."""
+    found = read_columns(highlights, _HIGHLIGHT_COLUMNS)
+    marks, sources = found["marks"], found["sources"]
+    stages = marks >> 6
+    sentiments = (marks >> 3 & 7) - 2
+    severities = marks & 7
+    columns = _Highlights(
+        ids=found["ids"],
+        stages=np.where(stages == -1, MISSING, stages),
+        speakers=_speakers(found["utterances"], project),
+        sentiments=np.where(sentiments == 5, MISSING, sentiments),
+        severities=np.where(severities == 7, MISSING, severities),
+        starts=found["starts"],
+        ends=found["ends"],
+        transcripts=np.where(sources > 0, sources, MISSING),
+        notes=np.where(sources < 0, -sources, MISSING),
+    )
     ids = columns.ids
     if (ids[1:] > ids[:-1]).all():
         return columns
     order = np.argsort(ids)
     return _Highlights(*(column[order] for column in columns))
+
+
+def _speakers(utterances: Ints, project: ResearchProject) -> Ints:
+    """The participant who speaks each utterance (MISSING: no utterance, an interviewer's or
+    an unnamed speaker's).
+
+    Read from the utterances of the study's transcripts' speakers, which the speakers' index
+    alone holds, and found by numpy's binary search; an utterance of another study's
+    transcript (rare) is looked up on its own."""
+    found = read_columns(
+        Utterance.objects.filter(speaker__transcript__session__project=project),
+        {"ids": "id", "speakers": "speaker__participant_id"},
+    )
+    # After the last utterance, one no utterance is: every search lands on an utterance.
+    order = np.argsort(found["ids"])
+    known = np.append(found["ids"][order], np.iinfo(np.int64).max)
+    speakers = np.append(found["speakers"][order], MISSING)
+    at = np.searchsorted(known, utterances)
+    result = np.where(known[at] == utterances, speakers[at], MISSING)
+    others = np.flatnonzero((known[at] != utterances) & (utterances != MISSING))
+    if len(others):
+        elsewhere = dict(
+            Utterance.objects.filter(pk__in=set(utterances[others].tolist()))
+            .order_by()
+            .values_list("id", "speaker__participant_id")
+        )
+        for position in others.tolist():
+            speaker = elsewhere.get(int(utterances[position]))
+            result[position] = MISSING if speaker is None else speaker
+    return result
 
 
 def _read_codings(codes: QuerySet[Code]) -> tuple[Ints, Ints]:
@@ -411,8 +491,8 @@ def stage_infos(project: ResearchProject) -> list[StageInfo]:
     if project.framework_id is None:
         return []
     return [
-        StageInfo(pk, position, team)
-        for pk, position, team in Stage.objects.filter(framework_id=project.framework_id)
+        StageInfo(pk, position, team, name)
+        for pk, position, team, name in Stage.objects.filter(framework_id=project.framework_id)
         .order_by("position")
-        .values_list("id", "position", "owning_team")
+        .values_list("id", "position", "owning_team", "name")
     ]
