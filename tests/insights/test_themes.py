@@ -36,7 +36,9 @@ from insights.models import (
     CodeStrength,
     EvidenceSummary,
     Highlight,
+    JourneyFramework,
     Recommendation,
+    Stage,
     Theme,
     ThemeCode,
     ThemeQuote,
@@ -229,6 +231,13 @@ def test_evidence_rows_name_each_quotes_session_and_people(
         study.people["Ben"].pk,
     }
     assert rows[stray.pk].session_id == elsewhere.pk
+    # Dev's quotes are of utterances of that transcript, outside the study's: still Dev's.
+    dev = quotes["dev0"]
+    assert dev.utterance is not None
+    assert (rows[dev.pk].session_id, rows[dev.pk].participant_ids) == (
+        elsewhere.pk,
+        (study.people["Dev"].pk,),
+    )
 
 
 def test_coverage_by_segment_region_tier_and_group(study: EvidenceStudy, quotes: dict) -> None:
@@ -364,6 +373,22 @@ def test_a_strong_pain_point_theme_gets_a_draft_recommendation(
         "Customer Success",
         "high",  # 3 of 4 participants
     )
+    assert draft.statement.startswith("Address “SSO + SAML” at Onboarding: raised by 3 of 4")
+
+
+def test_a_draft_names_a_stage_of_the_framework_the_study_left(
+    study: EvidenceStudy, quotes: dict
+) -> None:
+    # The study's framework was changed after coding: its quotes stay at the old stages,
+    # whose names the drafts still give.
+    other = JourneyFramework.objects.create(name="Another journey", slug="another-journey")
+    Stage.objects.create(framework=other, name="Discovery", slug="discovery", position=1)
+    study.project.framework = other
+    study.project.save(update_fields=["framework"])
+
+    themes_aggregate(project=study.project)
+
+    draft = Recommendation.objects.get(project=study.project)
     assert draft.statement.startswith("Address “SSO + SAML” at Onboarding: raised by 3 of 4")
 
 
