@@ -14,11 +14,12 @@ from django.utils import timezone
 from insights.coding import HighlightFields, highlight_create
 from insights.models import Highlight
 from insights.visibility import Audience, evidence_reader, highlights_visible_to
-from interviews.evidence import propose_redactions, redact
+from interviews.evidence import consent_clearances, propose_redactions, redact
 from interviews.models import ConsentRecord, FieldNote, Redaction, ResearchProject, Transcript
 from tests.factories import (
     make_consent,
     make_participant,
+    make_project,
     make_session,
     make_transcript,
     set_blind_coding,
@@ -116,6 +117,32 @@ def test_a_session_with_one_unconsented_participant_is_hidden_from_viewers(
     silent.consents.all().delete()
     quote(project, transcript, lead)
     assert visible_ids(project, viewer) == set()
+
+
+def test_clearances_of_several_studies_in_two_queries(
+    project: ResearchProject, django_assert_num_queries: Any
+) -> None:
+    # Viewers read a session only when every participant of it consented to them; a
+    # session with nobody linked yet stays with the research team.
+    other = make_project()
+    ingrid, omar, lena = (make_participant(name=n) for n in ("Ingrid B", "Omar H", "Lena K"))
+    make_consent(ingrid)
+    make_consent(lena, project=other)  # for the other study only
+    both = make_session(project, participants=[ingrid, omar])
+    alone = make_session(project, participants=[ingrid])
+    nobody = make_session(project)
+    hers = make_session(other, participants=[lena])
+    outside = make_session(other, participants=[lena, ingrid])
+
+    with django_assert_num_queries(2):
+        found = consent_clearances([project.pk, other.pk], Audience.INTERNAL, today=TODAY)
+
+    assert found[project.pk].session_ids == {alone.pk}
+    assert found[project.pk].team_only_session_ids == {both.pk, nobody.pk}
+    assert found[other.pk].session_ids == {hers.pk, outside.pk}
+    assert found[other.pk].team_only_session_ids == frozenset()
+    assert not found[project.pk].allows_participant(lena.pk)
+    assert found[other.pk].allows_participant(lena.pk)
 
 
 def test_a_viewer_cannot_widen_their_audience(project: ResearchProject, viewer: User) -> None:
