@@ -426,6 +426,21 @@ class EvidenceColumns:
         """How many (stage, code pair)s cooccurrence() has."""
         return len(self._pairs[0])
 
+    def pair_columns(self, at_least: int = 1) -> tuple[Ints, Ints, Ints, Ints]:
+        """cooccurrence(at_least) as columns, in the same order: each pair's stage (its place
+        in stage_order), first code id, second code id and how many quotes carry both."""
+        pairs, counts = self._pairs
+        often = counts >= at_least
+        pairs, counts = pairs[often], counts[often]
+        width = self.codings.width
+        code_of = np.asarray(self.codings.code_of, dtype=np.int64)
+        return (
+            pairs // (width * width),
+            code_of[pairs // width % width],
+            code_of[pairs % width],
+            counts,
+        )
+
     @cached_property
     def _pairs(self) -> tuple[Ints, Ints]:
         """Each (stage, first code, second code) carried by a quote, as one number, sorted,
@@ -562,6 +577,10 @@ class EvidenceIndex:
 
     def pair_count(self) -> int:
         return self.columns.pair_count()
+
+    def pair_columns(self, at_least: int = 1) -> tuple[Ints, Ints, Ints, Ints]:
+        """cooccurrence(at_least) as columns (EvidenceColumns.pair_columns)."""
+        return self.columns.pair_columns(at_least)
 
     def code_strengths(self) -> dict[tuple[StageId, int], Strength]:
         """code_strengths: every (stage, code)'s strength, worked out for all of them at

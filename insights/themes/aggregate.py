@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
+import numpy as np
 from django.db import transaction
 from django.db.models import Model, TextField
 from django.db.models.functions import Cast
@@ -23,6 +24,7 @@ from insights.aggregation import (
     Candidate,
     EvidenceIndex,
     EvidenceRow,
+    Ints,
     Roster,
     StageInfo,
     Strength,
@@ -45,6 +47,7 @@ from insights.themes import (
     ThemeError,
 )
 from insights.themes.evidence import (
+    MISSING,
     fetch_values,
     load_evidence,
     read_columns,
@@ -194,7 +197,7 @@ def _aggregate(
     with transaction.atomic():
         themes = list(Theme.objects.select_for_update().filter(project=project).order_by("id"))
         saved = _sync_strengths(project, strengths, codes)
-        _sync_pairs(project, pairs, codes, thresholds)
+        _sync_pairs(project, index, pairs, codes, thresholds)
         summary = {
             "highlights": len(evidence.columns),
             "participants": roster.size,
@@ -320,22 +323,19 @@ def _figures(strength: Strength) -> tuple[object, ...]:
 
 def _sync_pairs(
     project: ResearchProject,
+    index: EvidenceIndex,
     pairs: Mapping[tuple[int | None, int, int], int],
     codes: Mapping[int, _CodeInfo],
     thresholds: Thresholds,
 ) -> None:
-    """Store the pairs that co-occur at least min_cooccurrence times (the rest is noise no
-    page shows), writing only what changed.
+    """Store the pairs that co-occur at least min_cooccurrence times (`pairs`, the index's;
+    the rest is noise no page shows), writing only what changed.
 
-    Stored and wanted pairs are compared as sets of (stage, first, second, highlights), in C:
-    a study has thousands, of which a run changes few, and only those are looked at one by
-    one."""
+    The stored pairs are compared with the index's as columns, by numpy (_pairs_stored): a
+    study has thousands, which a rerun mostly leaves as they are. When some differ, stored
+    and wanted pairs are compared as sets of (stage, first, second, highlights), and only
+    those that differ are looked at one by one."""
     at_least = thresholds.min_cooccurrence
-    wanted = {
-        (*key, n)
-        for key, n in pairs.items()
-        if n >= at_least and key[1] in codes and key[2] in codes
-    }
     found = read_columns(
         CodePair.objects.filter(project=project),
         {
@@ -346,6 +346,13 @@ def _sync_pairs(
             "n": "highlights",
         },
     )
+    if _pairs_stored(found, index, codes, at_least):
+        return
+    wanted = {
+        (*key, n)
+        for key, n in pairs.items()
+        if n >= at_least and key[1] in codes and key[2] in codes
+    }
     stored: dict[tuple[int | None, int, int, int], int] = dict(
         zip(
             zip(
@@ -381,6 +388,33 @@ def _sync_pairs(
     if stale:
         CodePair.objects.filter(pk__in=stale.values()).delete()
     CodePair.objects.bulk_create(new, batch_size=500)
+
+
+def _pairs_stored(
+    found: Mapping[str, Ints],
+    index: EvidenceIndex,
+    codes: Mapping[int, _CodeInfo],
+    at_least: int,
+) -> bool:
+    """Whether the stored pairs (read_columns' `found`) are the index's pairs of the
+    codebook's codes, each once: both sorted by (stage, first, second, highlights) and
+    compared column by column."""
+    stages, firsts, seconds, counts = index.pair_columns(at_least)
+    stage_ids = np.array(
+        [MISSING if stage is None else stage for stage in index.columns.stage_order],
+        dtype=np.int64,
+    )
+    known = np.array(list(codes), dtype=np.int64)
+    kept = np.isin(firsts, known) & np.isin(seconds, known)
+    wanted = (stage_ids[stages[kept]], firsts[kept], seconds[kept], counts[kept])
+    stored = (found["stage"], found["first"], found["second"], found["n"])
+    if len(stored[0]) != len(wanted[0]):
+        return False
+    in_order = [np.lexsort(columns[::-1]) for columns in (wanted, stored)]
+    return all(
+        np.array_equal(mine[in_order[0]], theirs[in_order[1]])
+        for mine, theirs in zip(wanted, stored, strict=True)
+    )
 
 
 def _pair_order(pair: tuple[int | None, int, int, int]) -> tuple[bool, int, int, int]:

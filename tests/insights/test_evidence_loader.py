@@ -163,6 +163,17 @@ def test_the_loaded_evidence_is_the_plain_reading_of_each_highlight(
     plain = EvidenceIndex(expected, evidence.roster)
     assert code_strengths(loaded) == code_strengths(plain)
     assert loaded.cooccurrence() == cooccurrence(expected)
+    stages, firsts, seconds, counts = loaded.pair_columns(at_least=2)
+    stage_order = loaded.columns.stage_order
+    assert list(
+        zip(
+            [stage_order[at] for at in stages.tolist()],
+            firsts.tolist(),
+            seconds.tolist(),
+            counts.tolist(),
+            strict=True,
+        )
+    ) == [(*pair, n) for pair, n in loaded.cooccurrence(at_least=2).items()]
     assert loaded.people_reached() == people_reached(expected, evidence.roster)
     for stage_id, code_id in list(plain.columns.positions)[:10]:
         codes = [code_id, *Code.objects.filter(project=project).values_list("id", flat=True)[:2]]

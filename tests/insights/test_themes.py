@@ -319,6 +319,29 @@ def test_a_rerun_updates_adds_and_removes_pairs_as_the_coding_changes(
     assert pairs.get(stage=stage_named("onboarding")).pk == before.pk, "updated, not replaced"
 
 
+def test_a_rerun_puts_back_stored_pairs_that_differ_from_the_evidence(
+    study: EvidenceStudy, quotes: dict
+) -> None:
+    themes_aggregate(project=study.project)
+    pairs = CodePair.objects.filter(project=study.project)
+    expected = sorted(pairs.values_list("stage_id", "first_id", "second_id", "highlights"))
+    codes = study.codes
+    for change in (
+        lambda: pairs.update(highlights=7),
+        lambda: pairs.update(stage=None),
+        lambda: CodePair.objects.create(
+            project=study.project, first=codes["SSO"], second=codes["SAML"], highlights=2
+        ),
+        lambda: pairs.delete(),
+    ):
+        change()
+
+        themes_aggregate(project=study.project)
+
+        found = pairs.values_list("stage_id", "first_id", "second_id", "highlights")
+        assert sorted(found) == expected
+
+
 def test_the_cluster_is_proposed_with_quotes_from_distinct_people(
     study: EvidenceStudy, quotes: dict
 ) -> None:
