@@ -114,12 +114,7 @@ class _CodeInfo:
     kind: str
 
 
-def _codes(
-    project: ResearchProject, codebook: Mapping[int, tuple[str, str]] | None = None
-) -> dict[int, _CodeInfo]:
-    """The study's codebook: the one loaded with the evidence, or read."""
-    if codebook is not None:
-        return {pk: _CodeInfo(name, kind) for pk, (name, kind) in codebook.items()}
+def _codes(project: ResearchProject) -> dict[int, _CodeInfo]:
     return {
         pk: _CodeInfo(name, kind)
         for pk, name, kind in Code.objects.filter(project=project)
@@ -193,7 +188,7 @@ def _aggregate(
     candidates = aggregation.propose_candidates(
         index, strengths=strengths, pairs=pairs, thresholds=thresholds
     )
-    codes = _codes(project, evidence.codebook)
+    codes = _codes(project)
     stages = stage_infos(project)
     participants_quoted, quoted_coverage = index.people_reached()
     shareable = shareable_quotes(project)
@@ -591,11 +586,10 @@ def _draft_recommendations(
     ]
     if not wanted:
         return 0
-    # Unordered: the default order joined the study and the stage to sort a set.
     done = set(
-        Recommendation.objects.filter(drafted_from__in=[t.pk for t in wanted])
-        .order_by()
-        .values_list("drafted_from_id", flat=True)
+        Recommendation.objects.filter(drafted_from__in=[t.pk for t in wanted]).values_list(
+            "drafted_from_id", flat=True
+        )
     )
     # The names of the study's stages came with them; a theme left at a stage of another
     # framework (the study's was changed) has its stage's read.

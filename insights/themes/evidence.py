@@ -45,9 +45,6 @@ class Evidence:
     columns: EvidenceColumns
     roster: Roster
     sessions: int
-    # The name and kind of each code of the study's codebook, read with the codings when
-    # every stage's are loaded (None otherwise).
-    codebook: dict[int, tuple[str, str]] | None = None
 
     @property
     def rows(self) -> list[EvidenceRow]:
@@ -90,12 +87,12 @@ def load_evidence(
     )
     # A highlight's codes are always of its study's codebook (insights.coding checks it), and
     # joining the small code table is cheaper than joining the highlights.
-    # Every stage's: with every code of the codebook, those without codings too.
     codes = Code.objects.filter(project=project)
-    if stage_ids is not None:
+    if stage_ids is None:
+        codes = codes.filter(coded_items__isnull=False)
+    else:
         codes = codes.filter(coded_items__content_object__in=highlights)
-    codings, codebook = _read_codings(codes)
-    coded_quotes, coded_codes = _coded_quotes(found.ids, first_of, codings)
+    coded_quotes, coded_codes = _coded_quotes(found.ids, first_of, _read_codings(codes))
 
     people: dict[int, Person] = {}
     in_session: dict[int | None, list[int]] = defaultdict(list)
@@ -160,12 +157,7 @@ def load_evidence(
             people[pk] = Person(segment, region, tier, deployment)
     sessions = session_ids.union(columns.session_ids)
     sessions.discard(None)  # a field note may have no session
-    return Evidence(
-        columns=columns,
-        roster=Roster(people),
-        sessions=len(sessions),
-        codebook=codebook if stage_ids is None else None,
-    )
+    return Evidence(columns=columns, roster=Roster(people), sessions=len(sessions))
 
 
 # A NULL read from the database: below any smallint and any id.
@@ -333,34 +325,24 @@ def _speakers(utterances: Ints, project: ResearchProject) -> Ints:
     return result
 
 
-def _read_codings(
-    codes: QuerySet[Code],
-) -> tuple[tuple[Ints, Ints], dict[int, tuple[str, str]]]:
-    """Each coding's highlight and code, and each code's name and kind: the codes' codings
-    (the ones the queryset's filter on coded_items keeps; without one, every code's, a code
-    without codings in a row of its own), read as one row per code, its highlights' ids
-    joined in one text.
+def _read_codings(codes: QuerySet[Code]) -> tuple[Ints, Ints]:
+    """Each coding's highlight and code: the codes' codings (the ones the queryset's filter
+    on coded_items keeps), read as one row per code, its highlights' ids joined in one text.
 
     Grouped by the code table's id, which SQLite walks in order, reading each code's
     codings from the index in turn; grouped by the codings' own column, it sorted them
     all again."""
     rows = list(
         codes.order_by()
-        .values("id", "name", "kind")
+        .values("id")
         .annotate(ids=Joined("coded_items__content_object_id"))
-        .values_list("id", "name", "kind", "ids")
+        .values_list("id", "ids")
     )
-    codebook = {code: (name, kind) for code, name, kind, _text in rows}
     if not rows:
-        return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)), codebook
-    highlights = [_numbers(text) for *_code, text in rows]
-    code_ids = np.array([code for code, *_rest in rows], dtype=np.int64)
-    coded = np.concatenate(highlights)
-    code_of = np.repeat(code_ids, [len(ids) for ids in highlights])
-    found = coded != MISSING  # a code without codings
-    if not found.all():
-        coded, code_of = coded[found], code_of[found]
-    return (coded, code_of), codebook
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    highlights = [_numbers(text) for _code, text in rows]
+    code_ids = np.array([code for code, _text in rows], dtype=np.int64)
+    return np.concatenate(highlights), np.repeat(code_ids, [len(ids) for ids in highlights])
 
 
 def _with_nan(values: Ints) -> npt.NDArray[np.float64]:

@@ -155,14 +155,10 @@ def test_the_loaded_evidence_is_the_plain_reading_of_each_highlight(
     random_coding(project, [lead, make_user("second-coder"), make_user("third-coder")], seed)
     expected = plain_rows(project)
     assert len(expected) < Highlight.objects.filter(project=project).count()  # double coding
-    Code.objects.create(project=project, name="Never used", kind=Code.Kind.PAIN_POINT)
 
     evidence = load_evidence(project)
 
     assert comparable(evidence.rows) == comparable(expected)
-    assert evidence.codebook == {
-        code.pk: (code.name, code.kind) for code in Code.objects.filter(project=project)
-    }
     loaded = EvidenceIndex(evidence.columns, evidence.roster)
     plain = EvidenceIndex(expected, evidence.roster)
     assert code_strengths(loaded) == code_strengths(plain)
@@ -196,4 +192,3 @@ def test_loading_some_stages_loads_their_quotes_only(project: ResearchProject, l
 
     expected = [row for row in plain_rows(project) if row.stage_id in wanted]
     assert comparable(evidence.rows) == comparable(expected)
-    assert evidence.codebook is None  # read with every stage's codings only
