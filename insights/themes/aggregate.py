@@ -586,10 +586,11 @@ def _draft_recommendations(
     ]
     if not wanted:
         return 0
+    # Unordered: the default order joined the study and the stage to sort a set.
     done = set(
-        Recommendation.objects.filter(drafted_from__in=[t.pk for t in wanted]).values_list(
-            "drafted_from_id", flat=True
-        )
+        Recommendation.objects.filter(drafted_from__in=[t.pk for t in wanted])
+        .order_by()
+        .values_list("drafted_from_id", flat=True)
     )
     # The names of the study's stages came with them; a theme left at a stage of another
     # framework (the study's was changed) has its stage's read.
