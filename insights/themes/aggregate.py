@@ -458,6 +458,8 @@ def _refresh(
     and one DELETE and one INSERT for the themes whose picks changed.
     """
     live = [theme for theme in themes if theme.status != Theme.Status.MERGED]
+    if not live:  # a rerun proposes no new candidate: nothing to build a query for
+        return
     current: dict[int, list[int]] = defaultdict(list)
     for theme_id, highlight_id in (
         ThemeQuote.objects.filter(theme__in=[t.pk for t in live if not t.quotes_picked])
