@@ -509,19 +509,19 @@ def test_query_count_does_not_grow_with_quotes_or_page_size(
     # 8 count, 9 the page's ids, 10 those highlights (stage, coder, speaker's participant,
     # transcript, field note and sessions joined), 11 their codes, 12 the field-note sessions'
     # participants; 13 erasure's redactions of the page's sources; the "hidden from viewers"
-    # badge: 14 valid consents, 15 the study's sessions, 16 their participants, 17 which of
+    # badge: 14 valid consents, 15 the study's sessions with their participants, 16 which of
     # the page's highlights viewers see.
     seed(study, 3, by=lead)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         small = lead_client.get(url(study))
     assert len(small.context["rows"]) == 3
 
     seed(study, 57, by=lead)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         first = lead_client.get(url(study))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         second = lead_client.get(url(study, page=2))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         everything = lead_client.get(url(study, per_page=100))
     assert len(first.context["rows"]) == 50
     assert len(second.context["rows"]) == 10
@@ -549,7 +549,7 @@ def test_query_count_with_every_filter_set(
     )
     # The same as above: every filter is a WHERE clause or a subquery of the count and page
     # queries, and code descendants come from the codes already loaded for the choices.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = lead_client.get(address)
     # Only Ada's transcript quotes are left, so there is no field-note participant query.
     assert len(response.context["rows"]) == 4

@@ -241,9 +241,9 @@ def test_a_viewer_search_costs_a_fixed_number_of_queries(
 ) -> None:
     other = Session.objects.create(project=project, scheduled_at=timezone.now())
     other.participants.set([make_participant() for _ in range(5)])
-    # session, user; visible projects, memberships; consent: valid records, sessions,
+    # session, user; visible projects, memberships; consent: valid records, sessions with
     # their participants; then labels for the projects facet.
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         response = viewer_client.get("/search/", {"q": "SAML"})
     html = response.content.decode()
     assert response.status_code == 200
