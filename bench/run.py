@@ -2,7 +2,8 @@
 
 1. Point Django at a database of its own, so the development database is never touched:
    SQLite in var/bench-<scale>.sqlite3, or, when DATABASE_URL names a PostgreSQL server, a
-   database "cxbench" created on that server (and dropped at the end unless --keep).
+   database "cxbench" (BENCH_DATABASE_NAME, bench.names) created on that server (and dropped
+   at the end unless --keep).
 2. Migrate it and generate the repository (bench.data), with progress on stderr.
 3. Run each measurement and its floor (bench.suite), print the table, and write the same
    to bench/results/<date>-<scale>.json (<date>-<scale>-postgresql.json on PostgreSQL).
@@ -22,9 +23,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.names import database_name
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
-POSTGRES_DATABASE = "cxbench"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="keep the repository a previous run of this scale generated, if there is one",
     )
     parser.add_argument(
-        "--keep", action="store_true", help="PostgreSQL: do not drop the cxbench database"
+        "--keep", action="store_true", help="PostgreSQL: do not drop the bench's database (cxbench)"
     )
     parser.add_argument("--list", action="store_true", help="list the measurements and exit")
     parser.add_argument(
@@ -215,7 +217,7 @@ def _prepare_environment(scale: str, postgres_url: str | None, *, reuse: bool) -
         os.environ.setdefault("BENCH_TEAM_REDIS_URL", redis_url)
     if postgres_url:
         kept = _create_postgres(postgres_url, reuse=reuse)
-        os.environ["DATABASE_URL"] = _with_database(postgres_url, POSTGRES_DATABASE)
+        os.environ["DATABASE_URL"] = _with_database(postgres_url, database_name())
     else:
         database = var / f"bench-{scale}.sqlite3"
         kept = reuse and database.exists()
@@ -249,16 +251,15 @@ def _admin_connection(url: str):  # noqa: ANN202 - a psycopg connection
 
 
 def _create_postgres(url: str, *, reuse: bool) -> bool:
-    if POSTGRES_DATABASE in url.rsplit("/", 1)[-1].split("?")[0]:
-        raise SystemExit("DATABASE_URL must name another database than cxbench on the server.")
+    name = database_name()
+    if name in url.rsplit("/", 1)[-1].split("?")[0]:
+        raise SystemExit(f"DATABASE_URL must name another database than {name} on the server.")
     with _admin_connection(url) as admin:
-        exists = admin.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [POSTGRES_DATABASE]
-        ).fetchone()
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and reuse:
             return True
-        admin.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {POSTGRES_DATABASE}")
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
     return False
 
 
@@ -267,7 +268,7 @@ def _drop_postgres(url: str) -> None:
 
     connections.close_all()
     with _admin_connection(url) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {POSTGRES_DATABASE} WITH (FORCE)")
+        admin.execute(f"DROP DATABASE IF EXISTS {database_name()} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Celery workers.
 
 Each process is started with its own line of the Procfile (web, worker, search; beat only
 fires periodic tasks, which have nothing to do in a few minutes), against a database of their
-own, "cxbench_team", which the first of these rows creates, migrates and fills (bench.team_data,
-in a process with the servers' environment) and the bench drops when it ends. They need:
+own, "cxbench_team" (BENCH_DATABASE_NAME with "_team", bench.names), which the first of these
+rows creates, migrates and fills (bench.team_data, in a process with the servers'
+environment) and the bench drops when it ends. They need:
 
 - BENCH_TEAM_DATABASE_URL: a PostgreSQL server; the database it names is only used to create
   and drop cxbench_team. When the bench itself runs on PostgreSQL, DATABASE_URL's server.
@@ -43,6 +44,7 @@ from django.urls import reverse
 from bench import formats
 from bench import http as bench_http
 from bench.measure import Context, MaxP95, Trial, Unavailable, measurement, once_per_run
+from bench.names import team_database_name
 from bench.suite import (
     HTTP_HIGHLIGHT_P95_MS,
     HTTP_IMPORT_P95_MS,
@@ -53,7 +55,6 @@ from bench.suite import (
 from bench.taguette import HIGHLIGHT_CALLS, IMPORT_CALLS, interview
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATABASE = "cxbench_team"
 PROCESSES = ("web", "worker", "search")
 USERNAME = "bench-team"
 HIGHLIGHT_SLUG = "team-highlight"
@@ -98,8 +99,8 @@ def unavailable_reason() -> str | None:
     database_url, redis_url = _urls()
     if not database_url.startswith(("postgres://", "postgresql://", "pgsql://")) or not redis_url:
         return NOT_CONFIGURED
-    if urlsplit(database_url).path.strip("/") == DATABASE:
-        return f"n/a: BENCH_TEAM_DATABASE_URL must name another database than {DATABASE}"
+    if urlsplit(database_url).path.strip("/") == (name := team_database_name()):
+        return f"n/a: BENCH_TEAM_DATABASE_URL must name another database than {name}"
     try:
         psycopg.connect(_admin_url(database_url), connect_timeout=5).close()
     except psycopg.Error as error:
@@ -142,7 +143,7 @@ class Team:
 
         atexit.unregister(self.drop)
         with psycopg.connect(self.admin_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            admin.execute(f"DROP DATABASE IF EXISTS {team_database_name()} WITH (FORCE)")
 
 
 def team(ctx: Context) -> Team:
@@ -156,8 +157,9 @@ def _create() -> Team:
     database_url, redis_url = _urls()
     admin_url = _admin_url(database_url)
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")  # left by a crash
-        admin.execute(f"CREATE DATABASE {DATABASE}")
+        name = team_database_name()
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # left by a crash
+        admin.execute(f"CREATE DATABASE {name}")
     made = Team(admin_url=admin_url, env=environment(database_url, redis_url))
     atexit.register(made.drop)  # however the bench run ends
     made.data("prepare", USERNAME, bench_http.PASSWORD)
@@ -181,7 +183,7 @@ def environment(database_url: str, redis_url: str) -> dict[str, str]:
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
-        DATABASE_URL=urlunsplit(parts._replace(path=f"/{DATABASE}")),
+        DATABASE_URL=urlunsplit(parts._replace(path=f"/{team_database_name()}")),
         REDIS_URL=redis_url,
         SEARCH_BACKEND="postgres",
         VAR_DIR=str(var),

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 
 from bench.http import _create_cache_table
+from bench.names import database_name, team_database_name
 from bench.run import run
 from bench.scales import SCALES
 from insights.models import Highlight, TranscriptCoverage
@@ -86,3 +87,16 @@ def test_the_http_rows_server_gets_its_database_cache_table():
     _create_cache_table()
 
     assert "cxresearch_cache" in connection.introspection.table_names()
+
+
+def test_the_bench_databases_take_their_name_from_bench_database_name(monkeypatch):
+    monkeypatch.delenv("BENCH_DATABASE_NAME", raising=False)
+    assert (database_name(), team_database_name()) == ("cxbench", "cxbench_team")
+
+    monkeypatch.setenv("BENCH_DATABASE_NAME", "cxbench_second_checkout")
+    assert team_database_name() == "cxbench_second_checkout_team"
+
+    # Written into CREATE and DROP DATABASE: nothing but a plain identifier.
+    monkeypatch.setenv("BENCH_DATABASE_NAME", "cxbench; DROP DATABASE test")
+    with pytest.raises(SystemExit, match="BENCH_DATABASE_NAME must be"):
+        database_name()
