@@ -19,7 +19,8 @@ from pathlib import PurePath
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
@@ -250,11 +251,12 @@ def _import_parsed(
     `new_session`: the caller made the session for this file, so it holds no transcript yet."""
     _check_consent(people.participants, filename, project=session.project, today=today)
     digest = hashlib.sha256(data).hexdigest()
-    if not new_session:
-        existing = Transcript.objects.filter(session=session, source_sha256=digest).first()
-        if existing is not None:
-            return existing, False
     with transaction.atomic():
+        if not new_session:
+            _lock_rows(Session.objects.filter(pk=session.pk))
+            existing = Transcript.objects.filter(session=session, source_sha256=digest).first()
+            if existing is not None:
+                return existing, False
         transcript = _store(
             session=session,
             people=people,
@@ -420,6 +422,14 @@ def transcript_delete(*, transcript: Transcript, by: User) -> None:
         # that interviews.retention removes later.
         if stored.name:
             transaction.on_commit(partial(stored.storage.delete, stored.name), robust=True)
+
+
+def _lock_rows[M: Model](queryset: QuerySet[M]) -> None:
+    """Hold the rows' write lock until the transaction ends, so that two imports of one file at
+    once (a double click on Import) do not both find it new. SQLite takes no row locks: its
+    transactions begin IMMEDIATE, so writers already wait for each other."""
+    if connections[queryset.db].features.has_select_for_update:
+        list(queryset.select_for_update().values_list("pk", flat=True))
 
 
 # --- Bulk import into a study: one new session per file ----------------------------------------
@@ -624,6 +634,7 @@ def _import_as_session(
     interviewers: list[User],
 ) -> ImportOutcome:
     digest = hashlib.sha256(data).hexdigest()
+    _lock_rows(ResearchProject.objects.filter(pk=project.pk))
     already = Transcript.objects.filter(session__project=project, source_sha256=digest).first()
     if already is not None:
         return ImportOutcome(filename=filename, transcript=already, created=False)

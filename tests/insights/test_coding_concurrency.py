@@ -8,10 +8,8 @@ where a skip would hide a broken set-up: there they run (and fail).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,18 +27,7 @@ from insights.coding import (
 from insights.models import Highlight, IndexOutbox
 from interviews.models import FieldNote, ResearchProject, Transcript
 from tests.factories import coded_utterances, make_session, make_transcript
-
-ON_POSTGRES = connection.vendor == "postgresql"
-CI_EXPECTS_POSTGRES = os.environ.get("CI") == "true" and os.environ.get(
-    "DATABASE_URL", ""
-).startswith(("postgres", "pgsql"))
-postgres_only = pytest.mark.skipif(
-    not ON_POSTGRES and not CI_EXPECTS_POSTGRES,
-    reason="races need PostgreSQL: run with DATABASE_URL=postgres://… to test them",
-)
-
-THREADS = 12
-JOIN_SECONDS = 60
+from tests.races import JOIN_SECONDS, THREADS, postgres_only, run_at_once
 
 
 @pytest.fixture
@@ -178,31 +165,6 @@ def test_the_migration_folds_duplicates_into_the_first_and_keeps_their_codes(
 
 
 # --- Races (PostgreSQL) ---------------------------------------------------------------------------
-
-
-def run_at_once(work: Callable[[int], Any]) -> list[Any]:
-    """Run work(0..THREADS-1) in threads released together; each closes its connection."""
-    barrier = threading.Barrier(THREADS)
-    results: list[Any] = [None] * THREADS
-    errors: list[BaseException] = []
-
-    def run(number: int) -> None:
-        try:
-            barrier.wait()
-            results[number] = work(number)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_SECONDS)
-    assert not any(thread.is_alive() for thread in threads), "a save is stuck"
-    assert not errors, errors
-    return results
 
 
 @postgres_only

@@ -43,11 +43,12 @@ def test_one_small_file_becomes_a_session_and_opens_its_transcript_without_a_job
 ) -> None:
     """The request's queries: session, user, the door; then the import's own, as a job item
     has them (tests/interviews/test_transcript_uploads.py), without the job's row, its item,
-    the claim, the outcomes, the redirect's read of the job, and the stored upload."""
+    the claim, the outcomes, the redirect's read of the job, and the stored upload. On
+    PostgreSQL one more: the study's row lock (tests/interviews/test_transcript_import_races.py)."""
     ada = consenting(project)
     uploads_before = stored_files(UPLOAD_ROOT)
 
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):
         response = researcher_client.post(
             import_url(project), {"files": [upload(f"{ada.pseudonym} 2026-10-14.txt", GOOD)]}
         )
