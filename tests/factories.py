@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from insights.models import CodingSettings, TranscriptCoverage
+from insights.models import CodingSettings, JourneyFramework, TranscriptCoverage
 from interviews import services
 from interviews.models import (
     ConsentRecord,
@@ -165,6 +165,25 @@ def make_transcript(
         session=session, filename=filename, data=data or ZOOM_VTT.encode(), by=by
     )
     return transcript
+
+
+ADA_INTERVIEW = """Sam Rivera: How was onboarding?
+
+Ada Lovelace: Honestly the SAML setup took three weeks, and the docs were out of date.
+
+Sam Rivera: And pricing?
+
+Ada Lovelace: Procurement wanted a true-up clause before they would sign anything.
+"""
+
+
+def make_ada_transcript(project: ResearchProject, *, text: str = ADA_INTERVIEW) -> Transcript:
+    """The coding tests' interview: Ada Lovelace's, in a session of the study, which codes on
+    the CX journey framework."""
+    project.framework = JourneyFramework.objects.get(slug="cx-journey")
+    project.save()
+    session = make_session(project, participants=[make_participant(name="Ada Lovelace")])
+    return make_transcript(session, filename="ada.txt", data=text.encode())
 
 
 def stored_name(transcript: Transcript) -> str:

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from insights.coding import HighlightFields, highlight_create
-from insights.models import Code, CodedHighlight, Highlight, JourneyFramework
+from insights.models import Code, CodedHighlight, Highlight
 from interviews.models import ResearchProject, Transcript
-from tests.factories import make_participant, make_session, make_transcript
+from tests.factories import make_ada_transcript
 
 pytestmark = pytest.mark.django_db
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
@@ -38,10 +38,7 @@ def examples(count: int) -> settings:
 
 @pytest.fixture
 def transcript(project: ResearchProject) -> Transcript:
-    project.framework = JourneyFramework.objects.get(slug="cx-journey")
-    project.save()
-    session = make_session(project, participants=[make_participant(name="Ada Lovelace")])
-    return make_transcript(session, filename="ada.txt", data=TEXT.encode())
+    return make_ada_transcript(project, text=TEXT)
 
 
 def counts() -> tuple[int, int, int]:

@@ -7,26 +7,14 @@ import json
 import pytest
 from django.urls import reverse
 
-from insights.models import Highlight, JourneyFramework, Stage
+from insights.models import Highlight, Stage
 from interviews.models import ResearchProject, Transcript
-from tests.factories import make_participant, make_session, make_transcript
-
-TEXT = """Sam Rivera: How was onboarding?
-
-Ada Lovelace: Honestly the SAML setup took three weeks, and the docs were out of date.
-
-Sam Rivera: And pricing?
-
-Ada Lovelace: Procurement wanted a true-up clause before they would sign anything.
-"""
+from tests.factories import make_ada_transcript
 
 
 @pytest.fixture
 def transcript(project: ResearchProject) -> Transcript:
-    project.framework = JourneyFramework.objects.get(slug="cx-journey")
-    project.save()
-    session = make_session(project, participants=[make_participant(name="Ada Lovelace")])
-    return make_transcript(session, filename="ada.txt", data=TEXT.encode())
+    return make_ada_transcript(project)
 
 
 def body(transcript: Transcript, needle: str) -> str:

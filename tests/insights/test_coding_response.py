@@ -20,30 +20,21 @@ from django.urls import reverse
 
 from insights.coding import HighlightFields, code_get_or_create, highlight_create
 from insights.marks import fragments_and_highlights, source_fragments
-from insights.models import Highlight, JourneyFramework, Stage
+from insights.models import Highlight, Stage
 from insights.views.coding import _respond
 from insights.visibility import evidence_reader
 from interviews.access import ProjectAccess, role_in_project
 from interviews.models import FieldNote, Redaction, ResearchProject, Transcript
 from interviews.redaction import redaction_create
-from tests.factories import make_participant, make_session, make_transcript, set_blind_coding
-
-TEXT = """Sam Rivera: How was onboarding?
-
-Ada Lovelace: Honestly the SAML setup took three weeks, and the docs were out of date.
-
-Sam Rivera: And pricing?
-
-Ada Lovelace: Procurement wanted a true-up clause before they would sign anything.
-"""
+from tests.factories import (
+    make_ada_transcript,
+    set_blind_coding,
+)
 
 
 @pytest.fixture
 def transcript(project: ResearchProject) -> Transcript:
-    project.framework = JourneyFramework.objects.get(slug="cx-journey")
-    project.save()
-    session = make_session(project, participants=[make_participant(name="Ada Lovelace")])
-    return make_transcript(session, filename="ada.txt", data=TEXT.encode())
+    return make_ada_transcript(project)
 
 
 def stage() -> Stage:
