@@ -181,12 +181,7 @@ def _respond(
     codes; only one that no utterance's text overlaps (a speaker label) is read on its own.
     """
     reader = _reader(access, user)
-    # The source's redactions, read once for the quote's text and the fragments.
-    shown = redactions_shown(
-        reader,
-        transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
-        field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
-    )
+    shown = _source_redactions(reader, highlight)
     fragments, drawn = fragments_and_highlights(
         reader,
         transcript=highlight.transcript,
@@ -200,6 +195,17 @@ def _respond(
     )
     data = highlight_data(found, reader=reader, shown=shown)[str(highlight.pk)]
     return JsonResponse({"highlight": data, "fragments": fragments, **(extra or {})}, status=status)
+
+
+def _source_redactions(
+    reader: EvidenceReader, highlight: Highlight
+) -> dict[tuple[str, int], list[ShownRedaction]]:
+    """The redactions of the highlight's source, read once for the quote and the fragments."""
+    return redactions_shown(
+        reader,
+        transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
+        field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
+    )
 
 
 def _error(message: str, status: int = 400, *, field: str | None = None) -> JsonResponse:
@@ -289,11 +295,7 @@ def _respond_created(
     """_respond for a highlight just created: its data is what was saved (the coding panel
     reads nothing more of it), and the re-rendered text needs only the marks around it."""
     reader = _reader(access, user)
-    shown = redactions_shown(
-        reader,
-        transcript_ids=[highlight.transcript_id] if highlight.transcript_id else [],
-        field_note_ids=[highlight.field_note_id] if highlight.field_note_id else [],
-    )
+    shown = _source_redactions(reader, highlight)
     fragments = source_fragments(
         reader,
         transcript=highlight.transcript,
