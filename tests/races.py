@@ -1,4 +1,4 @@
-"""Races: work started in several threads at once, against PostgreSQL.
+"""Tests that need PostgreSQL, and races: work started in several threads at once.
 
 On SQLite, which lets one writer in at a time, the race tests are skipped, except in CI with a
 postgres DATABASE_URL, where a skip would hide a broken set-up: there they run (and fail).
@@ -18,9 +18,15 @@ ON_POSTGRES = connection.vendor == "postgresql"
 CI_EXPECTS_POSTGRES = os.environ.get("CI") == "true" and os.environ.get(
     "DATABASE_URL", ""
 ).startswith(("postgres", "pgsql"))
-postgres_only = pytest.mark.skipif(
-    not ON_POSTGRES and not CI_EXPECTS_POSTGRES,
-    reason="races need PostgreSQL: run with DATABASE_URL=postgres://… to test them",
+
+
+def needs_postgres(reason: str) -> pytest.MarkDecorator:
+    """Skip on SQLite, but never in CI with a postgres DATABASE_URL: there the test runs."""
+    return pytest.mark.skipif(not ON_POSTGRES and not CI_EXPECTS_POSTGRES, reason=reason)
+
+
+postgres_only = needs_postgres(
+    "races need PostgreSQL: run with DATABASE_URL=postgres://… to test them"
 )
 
 THREADS = 12

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
-import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -45,14 +44,10 @@ from insights.search.postgres_backend import (
     to_tsquery,
 )
 from tests.factories import make_project
+from tests.races import ON_POSTGRES, needs_postgres
 
-ON_POSTGRES = connection.vendor == "postgresql"
-CI_EXPECTS_POSTGRES = os.environ.get("CI") == "true" and os.environ.get(
-    "DATABASE_URL", ""
-).startswith(("postgres", "pgsql"))
-postgres_only = pytest.mark.skipif(
-    not ON_POSTGRES and not CI_EXPECTS_POSTGRES,
-    reason="PostgreSQL full-text backend: run with DATABASE_URL=postgres://… to test it",
+postgres_only = needs_postgres(
+    "PostgreSQL full-text backend: run with DATABASE_URL=postgres://… to test it"
 )
 
 INJECTIONS = [
